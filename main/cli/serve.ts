@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { startBroker } from '../core/broker.js';
+import { LatchkeyError } from '../core/errors.js';
+import { defaultDataDir } from '../core/paths.js';
+
+const HELP = `Usage: latchkey serve [options]
+
+Runs the broker on loopback (127.0.0.1, and ::1 where present) and prints the dashboard link.
+
+Options:
+  --port N                 Port to listen on (default 7317; 0 = any free port)
+  --data-dir DIR           Data folder (default: ${defaultDataDir()})
+  --secret-store STORE     keychain (default) or file (AES-256-GCM, key from LATCHKEY_PASSPHRASE via scrypt)
+  --providers DIR          Extra provider definitions (DATA_DIR/providers/*.json is always read)
+  -h, --help               Show this help
+
+Environment:
+  LATCHKEY_PASSPHRASE      Passphrase of the file secret store
+  LATCHKEY_ADMIN_TOKEN     Fixed admin token (automation); random per start otherwise`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '7317' },
+      'data-dir': { type: 'string' },
+      'secret-store': { type: 'string', default: 'keychain' },
+      providers: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LatchkeyError('invalid_option', `--port must be 0–65535, not "${values.port}"`);
+  const store = values['secret-store'];
+  if (store !== 'keychain' && store !== 'file') throw new LatchkeyError('invalid_option', `--secret-store is "keychain" or "file", not "${store}"`);
+  if (store === 'file' && !process.env.LATCHKEY_PASSPHRASE) {
+    throw new LatchkeyError('passphrase_required', '--secret-store file needs the passphrase in LATCHKEY_PASSPHRASE; Latchkey never stores secrets in plaintext');
+  }
+
+  const broker = await startBroker({
+    dataDir: values['data-dir'] ?? defaultDataDir(),
+    port,
+    secretStore: store,
+    passphrase: process.env.LATCHKEY_PASSPHRASE,
+    providerDirs: values.providers,
+    adminToken: process.env.LATCHKEY_ADMIN_TOKEN || undefined,
+    log: (line) => process.stderr.write(`latchkey: ${line}\n`),
+  });
+  process.stdout.write(`Latchkey listening on ${broker.url}\nDashboard: ${broker.dashboardUrl}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  // Stop accepting, let in-flight requests finish, close the database, release the data dir.
+  await broker.close();
+  return 0;
+}

@@ -1,0 +1,130 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catalog.js';
+import { ConnectionService } from './connections/service.js';
+import { TokenManager } from './connections/tokens.js';
+import { buildHttpServer } from './http/server.js';
+import { FlowRegistry } from './oauth/flows.js';
+import { packageRoot } from './paths.js';
+import { ConnectionStore } from './store/connections.js';
+import { openDatabase } from './store/database.js';
+import { acquireDataDirLock } from './store/lock.js';
+import { installId } from './store/meta.js';
+import { ProviderClientStore } from './store/provider-clients.js';
+import { openEncryptedFileBackend } from './vault/encrypted-file.js';
+import { openKeychainBackend } from './vault/keychain.js';
+import { Vault } from './vault/vault.js';
+
+export interface BrokerOptions {
+  dataDir: string;
+  /** 0 = any free port. */
+  port: number;
+  secretStore: 'keychain' | 'file';
+  /** For the file store: the passphrase its key is derived from. */
+  passphrase?: string | undefined;
+  /** Extra folders of provider definitions; DATA_DIR/providers is always read. */
+  providerDirs?: string[] | undefined;
+  /** Fixed admin token (automation); random per start otherwise. */
+  adminToken?: string | undefined;
+  /** Keychain service name (tests use their own). */
+  keychainService?: string | undefined;
+  /** How long a connect flow may take (default 10 minutes). */
+  flowTtlMs?: number | undefined;
+  log?: ((line: string) => void) | undefined;
+}
+
+export interface RunningBroker {
+  url: string;
+  dashboardUrl: string;
+  adminToken: string;
+  port: number;
+  dataDir: string;
+  /** 'connection-changed' ({name, provider, status}), 'flow-finished' ({flow_id, status, provider, error?}). */
+  events: EventEmitter;
+  catalog: Catalog;
+  providers(): { id: string; name: string; auth_type: 'oauth2' | 'api_key' }[];
+  connections(): { name: string; provider: string; status: string }[];
+  startBrowserConnection(provider: string): Promise<{ authorize_url: string; flow_id: string }>;
+  /** In-process services for the shell and the proxy: never exposed over HTTP as such. */
+  core: { service: ConnectionService; tokens: TokenManager };
+  close(): Promise<void>;
+}
+
+export const VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The composition root: builds the broker from its parts and binds it to loopback. */
+export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
+  const dataDir = resolve(options.dataDir);
+  const log = options.log ?? (() => {});
+  const lock = acquireDataDirLock(dataDir);
+  const cleanup: (() => void | Promise<void>)[] = [() => lock.release()];
+  const unwind = async (): Promise<void> => {
+    for (const step of cleanup.reverse()) await step();
+  };
+  try {
+    const db = openDatabase(join(dataDir, 'latchkey.db'));
+    cleanup.push(() => void db.close());
+
+    const { catalog, problems } = loadCatalog({ extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])] });
+    for (const problem of problems) log(`provider definition skipped: ${formatCatalogProblem(problem)}`);
+
+    const backend = options.secretStore === 'file'
+      ? await openEncryptedFileBackend({ file: join(dataDir, 'secrets.enc'), passphrase: options.passphrase })
+      : await openKeychainBackend({ namespace: installId(db), ...(options.keychainService ? { service: options.keychainService } : {}) });
+    const vault = new Vault(backend);
+
+    const events = new EventEmitter();
+    const connections = new ConnectionStore(db);
+    const clients = new ProviderClientStore(db);
+    const flows = new FlowRegistry(options.flowTtlMs ? { ttlMs: options.flowTtlMs } : {});
+    let port = 0;
+    // The token manager and the service need each other's halves: refresh needs the client factory.
+    let service: ConnectionService | undefined;
+    const tokens = new TokenManager({ vault, connections, events, clientFor: (provider, method) => (service as ConnectionService).clientFor(provider, method) });
+    service = new ConnectionService({ catalog, dataDir, vault, connections, clients, flows, tokens, events, port: () => port });
+    cleanup.push(() => tokens.close(), () => service?.close());
+
+    const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
+    const startedAt = new Date().toISOString();
+    const server = await buildHttpServer({
+      adminToken, catalog, service, clients, dataDir, version: VERSION, log,
+      dashboardDir: join(packageRoot(), 'dist', 'renderer'),
+      status: () => ({ version: VERSION, data_dir: dataDir, secret_store: backend.kind, started_at: startedAt, url }),
+    });
+    cleanup.push(() => server.app.close());
+    port = await server.listen(options.port);
+    const url = `http://127.0.0.1:${port}`;
+
+    // Resume proactive refresh of what was connected before this start (one vault read each).
+    for (const record of connections.list()) {
+      if (!record.refreshable || record.status === 'needs_reauth') continue;
+      const credential = await tokens.load(record.id);
+      if (credential) tokens.schedule(record, credential);
+    }
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      dashboardUrl: `${url}/#admin=${adminToken}`,
+      adminToken,
+      port,
+      dataDir,
+      events,
+      catalog,
+      providers: () => catalog.list().map((p) => ({ id: p.id, name: p.name, auth_type: p.auth.type })),
+      connections: () => connections.list().map((c) => ({ name: c.name, provider: c.provider, status: c.status })),
+      startBrowserConnection: async (provider) => {
+        const started = await service.connect({ provider, method: 'browser' });
+        if (started.kind !== 'browser') throw new Error('unreachable: a browser connect starts a browser flow');
+        return { authorize_url: started.authorize_url, flow_id: started.flow_id };
+      },
+      core: { service, tokens },
+      close: () => (closing ??= unwind()),
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}

@@ -1,0 +1,481 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { LatchkeyError } from '../errors.js';
+import { isLoopbackHost } from '../net.js';
+import type { ProviderDefinition } from './types.js';
+
+/** One thing wrong with a provider definition: a JSON pointer into it and what is wrong there. */
+export interface DefinitionProblem {
+  path: string;
+  message: string;
+}
+
+export const PROVIDER_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+const PROVIDER_ID = new RegExp(PROVIDER_ID_PATTERN);
+
+/** Methods a rule may name (besides "*", any method). */
+export const HTTP_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+// ---------------------------------------------------------------------------------------------
+// The JSON Schema (draft-07, as Ajv's default class speaks it). Shape only: the semantic checks
+// (URLs, scope references, rule patterns, header templates) follow in `semanticProblems`.
+// ---------------------------------------------------------------------------------------------
+
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+const url = { type: 'string', minLength: 1, maxLength: 2048 } as const;
+/** An RFC 9110 field name. */
+const headerName = { type: 'string', minLength: 1, maxLength: 128, pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" } as const;
+/** A field value: no control characters (CR/LF would split headers). */
+const headerValue = { type: 'string', maxLength: 4096, pattern: '^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$' } as const;
+/** An RFC 6749 scope-token. */
+const scopeName = { type: 'string', minLength: 1, maxLength: 256, pattern: '^[\\u0021\\u0023-\\u005b\\u005d-\\u007e]+$' } as const;
+const scopeMap = {
+  type: 'object',
+  maxProperties: 500,
+  propertyNames: scopeName,
+  additionalProperties: text(500),
+} as const;
+const scopeList = { type: 'array', maxItems: 500, uniqueItems: true, items: scopeName } as const;
+const staticFormat = {
+  header: headerName,
+  format: { ...headerValue, minLength: 1 },
+} as const;
+
+const oauth2Auth = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'authorization_url', 'token_url', 'pkce', 'client_auth', 'client_secret', 'scopes', 'default_scopes', 'redirect'],
+  properties: {
+    type: { type: 'string', const: 'oauth2' },
+    authorization_url: url,
+    token_url: url,
+    revocation_url: url,
+    device_authorization_url: url,
+    issuer: url,
+    pkce: { type: 'boolean' },
+    client_auth: { enum: ['none', 'client_secret_post', 'client_secret_basic'] },
+    client_secret: { enum: ['none', 'optional', 'required'] },
+    scopes: scopeMap,
+    default_scopes: scopeList,
+    scope_separator: { type: 'string', minLength: 1, maxLength: 8 },
+    scope_param: { ...text(64), pattern: '^[A-Za-z0-9_.-]+$' },
+    scopes_in_request: { type: 'boolean' },
+    authorization_params: {
+      type: 'object',
+      maxProperties: 50,
+      propertyNames: { ...text(64), pattern: '^[A-Za-z0-9_.-]+$' },
+      additionalProperties: { type: 'string', maxLength: 2048 },
+    },
+    redirect: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host', 'any_port'],
+      properties: {
+        host: { enum: ['127.0.0.1', 'localhost', '[::1]'] },
+        any_port: { type: 'boolean' },
+      },
+    },
+    token_request: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { body: { enum: ['form', 'json'] } },
+    },
+    token_response: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        nested_token: { ...text(64), pattern: '^[A-Za-z0-9_-]+$' },
+        errors_with_200: { type: 'boolean' },
+        form_encoded: { type: 'boolean' },
+      },
+    },
+    identity: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['account'],
+      properties: {
+        url,
+        method: { enum: ['GET', 'POST'] },
+        account: { type: 'array', minItems: 1, maxItems: 10, items: { ...text(200), pattern: '^[^.]+(\\.[^.]+)*$' } },
+      },
+    },
+    personal_token: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['header', 'format'],
+      properties: { ...staticFormat, help_url: url },
+    },
+  },
+} as const;
+
+const apiKeyAuth = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'header', 'format'],
+  properties: {
+    type: { type: 'string', const: 'api_key' },
+    ...staticFormat,
+    help_url: url,
+    scopes: scopeMap,
+  },
+} as const;
+
+const endpointRule = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['method', 'path', 'scopes'],
+  properties: {
+    method: text(16),
+    path: text(1024),
+    scopes: scopeList,
+  },
+} as const;
+
+/** JSON Schema (draft-07) of a provider definition, `providers/<id>.json`. */
+export const providerDefinitionSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://latchkey.invalid/schemas/provider-definition.json',
+  title: 'Latchkey provider definition',
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'name', 'auth', 'api'],
+  properties: {
+    id: { type: 'string', pattern: PROVIDER_ID_PATTERN },
+    name: text(100),
+    description: text(2000),
+    docs_url: url,
+    auth: {
+      type: 'object',
+      discriminator: { propertyName: 'type' },
+      oneOf: [oauth2Auth, apiKeyAuth],
+    },
+    api: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['base_url', 'rules'],
+      properties: {
+        base_url: url,
+        headers: { type: 'object', maxProperties: 50, propertyNames: headerName, additionalProperties: headerValue },
+        base_url_env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]{0,127}$' },
+        rules: { type: 'array', maxItems: 1000, items: endpointRule },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, discriminator: true, verbose: true, strict: true });
+const validateShape = ajv.compile(providerDefinitionSchema);
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Checks a provider definition (built in, custom file or API body) and returns it typed.
+ * Throws LatchkeyError `invalid_provider` (400) with `details.problems: [{ path, message }]`
+ * listing everything found, schema and semantic problems together.
+ */
+export function validateProviderDefinition(value: unknown): ProviderDefinition {
+  const problems = providerDefinitionProblems(value);
+  if (problems.length === 0) return value as ProviderDefinition;
+  const id = value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
+  const shown = problems.slice(0, 5).map((p) => `${p.path || '(root)'}: ${p.message}`);
+  if (problems.length > shown.length) shown.push(`and ${problems.length - shown.length} more`);
+  throw new LatchkeyError(
+    'invalid_provider',
+    `Invalid provider definition${id ? ` "${id}"` : ''}: ${shown.join('; ')}`,
+    400,
+    { problems },
+  );
+}
+
+/** Every problem of a candidate definition; empty when it is valid. */
+export function providerDefinitionProblems(value: unknown): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  if (!validateShape(value)) problems.push(...schemaProblems(validateShape.errors ?? []));
+  problems.push(...semanticProblems(value));
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+// --- Ajv errors as precise, human problems ----------------------------------------------------
+
+function schemaProblems(errors: ErrorObject[]): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  for (const error of errors) {
+    // propertyNames reports once per failing inner keyword (with propertyName) and once overall.
+    if (error.keyword === 'propertyNames') continue;
+    problems.push(describe(error));
+  }
+  return problems;
+}
+
+function describe(error: ErrorObject): DefinitionProblem {
+  const params = error.params as Record<string, unknown>;
+  const at = error.instancePath;
+  const data: unknown = error.data;
+  if (error.propertyName !== undefined) {
+    // A key of a map (scope name, header name, parameter name) is malformed.
+    return { path: `${at}/${pointerToken(error.propertyName)}`, message: `key "${error.propertyName}" ${keyProblem(error)}` };
+  }
+  switch (error.keyword) {
+    case 'required':
+      return { path: `${at}/${pointerToken(String(params.missingProperty))}`, message: 'is required' };
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      const allowed = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return {
+        path: `${at}/${pointerToken(name)}`,
+        message: `unknown property "${name}"${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`,
+      };
+    }
+    case 'type':
+      return { path: at, message: `must be ${article(String(params.type))} (got ${kind(data)})` };
+    case 'enum':
+      return { path: at, message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')} (got ${show(data)})` };
+    case 'const':
+      return { path: at, message: `must be ${JSON.stringify(params.allowedValue)} (got ${show(data)})` };
+    case 'discriminator': {
+      const tag = (data as Record<string, unknown> | undefined)?.type;
+      return { path: `${at}/type`, message: tag === undefined ? 'is required ("oauth2" or "api_key")' : `must be "oauth2" or "api_key" (got ${show(tag)})` };
+    }
+    case 'minLength':
+      return { path: at, message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters` };
+    case 'maxLength':
+      return { path: at, message: `must be at most ${String(params.limit)} characters (got ${typeof data === 'string' ? data.length : '?'})` };
+    case 'minItems':
+      return { path: at, message: `must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}` };
+    case 'maxItems':
+      return { path: at, message: `must have at most ${String(params.limit)} items` };
+    case 'maxProperties':
+      return { path: at, message: `must have at most ${String(params.limit)} entries` };
+    case 'uniqueItems': {
+      const [first, second] = [Number(params.i), Number(params.j)].sort((a, b) => a - b) as [number, number];
+      return { path: `${at}/${second}`, message: `${show(Array.isArray(data) ? data[second] : undefined)} is listed twice (first at ${at}/${first})` };
+    }
+    case 'pattern':
+      if (at === '/id') return { path: at, message: idMessage(data) };
+      return { path: at, message: `${show(data)} ${patternHint(at)}` };
+    default:
+      return { path: at, message: error.message ?? `fails ${error.keyword}` };
+  }
+}
+
+function keyProblem(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'pattern':
+      if (error.instancePath.endsWith('/scopes')) return 'is not a valid scope name (no spaces, quotes or backslashes)';
+      if (error.instancePath.endsWith('/headers')) return 'is not a valid HTTP header name';
+      return 'is not a valid parameter name (letters, digits, "_", "." or "-")';
+    case 'minLength':
+      return 'must not be empty';
+    case 'maxLength':
+      return `is longer than ${String((error.params as { limit: number }).limit)} characters`;
+    default:
+      return error.message ?? 'is not allowed';
+  }
+}
+
+function patternHint(path: string): string {
+  if (/\/scopes(\/\d+)?$/.test(path) || path.endsWith('/default_scopes') || /\/default_scopes\/\d+$/.test(path)) {
+    return 'is not a valid scope name (no spaces, quotes or backslashes)';
+  }
+  if (path.endsWith('/header')) return 'is not a valid HTTP header name';
+  if (path.endsWith('/format') || path.startsWith('/api/headers/')) return 'contains a control character (line breaks are not allowed in header values)';
+  if (path === '/api/base_url_env') return 'is not an environment variable name (upper-case letters, digits, "_")';
+  if (path.startsWith('/auth/identity/account/')) return 'is not a dotted member path like "user.email"';
+  return 'has an invalid format';
+}
+
+function idMessage(value: unknown): string {
+  return `must be 1–63 lower-case letters, digits or "-", starting with a letter or digit (got ${show(value)})`;
+}
+
+// --- Semantic checks -------------------------------------------------------------------------
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/**
+ * What JSON Schema cannot say: URL schemes and hosts, that named scopes are declared,
+ * rule methods and path patterns, `{key}` in credential templates, consistent client auth.
+ * Defensive about shape, so it runs alongside the schema and reports in the same pass.
+ */
+function semanticProblems(value: unknown): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  if (!isObject(value)) return problems;
+  const add = (path: string, message: string) => problems.push({ path, message });
+
+  const checkUrl = (path: string, candidate: unknown, endpoint: boolean) => {
+    if (!isString(candidate) || candidate === '') return;
+    const message = urlProblem(candidate, endpoint);
+    if (message) add(path, message);
+  };
+
+  checkUrl('/docs_url', value.docs_url, false);
+
+  const auth = value.auth;
+  let declared: Set<string> | undefined;
+  const declaredWhere = '/auth/scopes';
+  const credentialHeaders: string[] = [];
+  if (isObject(auth)) {
+    if (auth.type === 'oauth2') {
+      for (const key of ['authorization_url', 'token_url', 'revocation_url', 'device_authorization_url', 'issuer'] as const) {
+        checkUrl(`/auth/${key}`, auth[key], true);
+      }
+      if (isString(auth.issuer) && auth.issuer.includes('?')) add('/auth/issuer', `must not have a query string (got "${auth.issuer}")`);
+      declared = isObject(auth.scopes) ? new Set(Object.keys(auth.scopes)) : undefined;
+      if (Array.isArray(auth.default_scopes) && declared) {
+        auth.default_scopes.forEach((scope, i) => {
+          if (isString(scope) && !declared!.has(scope)) add(`/auth/default_scopes/${i}`, unknownScope(scope, declared!, declaredWhere));
+        });
+      }
+      if (auth.client_auth === 'none' && auth.client_secret === 'required') {
+        add('/auth/client_auth', 'is "none", which sends no client secret, but /auth/client_secret is "required"; use "client_secret_post" or "client_secret_basic"');
+      }
+      if (isString(auth.scope_separator) && declared) {
+        for (const scope of declared) {
+          if (scope.includes(auth.scope_separator)) {
+            add(`/auth/scopes/${pointerToken(scope)}`, `scope "${scope}" contains the scope separator ${JSON.stringify(auth.scope_separator)}`);
+          }
+        }
+      }
+      if (isObject(auth.identity)) checkUrl('/auth/identity/url', auth.identity.url, true);
+      if (isObject(auth.personal_token)) {
+        checkTemplate('/auth/personal_token/format', auth.personal_token.format, add);
+        checkUrl('/auth/personal_token/help_url', auth.personal_token.help_url, false);
+        if (isString(auth.personal_token.header)) credentialHeaders.push(auth.personal_token.header);
+      }
+    } else if (auth.type === 'api_key') {
+      checkTemplate('/auth/format', auth.format, add);
+      checkUrl('/auth/help_url', auth.help_url, false);
+      if (isString(auth.header)) credentialHeaders.push(auth.header);
+      declared = isObject(auth.scopes) ? new Set(Object.keys(auth.scopes)) : new Set();
+    }
+  }
+
+  const api = value.api;
+  if (isObject(api)) {
+    checkUrl('/api/base_url', api.base_url, true);
+    if (isString(api.base_url) && /[?#]/.test(api.base_url)) add('/api/base_url', `must not have a query string or fragment (got "${api.base_url}")`);
+    if (isObject(api.headers)) {
+      const reserved = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection', ...credentialHeaders.map((h) => h.toLowerCase())]);
+      for (const name of Object.keys(api.headers)) {
+        if (reserved.has(name.toLowerCase())) {
+          add(`/api/headers/${pointerToken(name)}`, `header "${name}" cannot be set here: the broker sets credentials and transport headers itself`);
+        }
+      }
+    }
+    if (Array.isArray(api.rules)) {
+      api.rules.forEach((rule: unknown, i) => {
+        if (!isObject(rule)) return;
+        const at = `/api/rules/${i}`;
+        if (isString(rule.method) && rule.method !== '') {
+          const message = methodProblem(rule.method);
+          if (message) add(`${at}/method`, message);
+        }
+        if (isString(rule.path) && rule.path !== '') {
+          const message = rulePathProblem(rule.path);
+          if (message) add(`${at}/path`, message);
+        }
+        if (Array.isArray(rule.scopes) && declared) {
+          rule.scopes.forEach((scope, j) => {
+            if (isString(scope) && !declared!.has(scope)) add(`${at}/scopes/${j}`, unknownScope(scope, declared!, declaredWhere));
+          });
+        }
+      });
+    }
+  }
+  return problems;
+}
+
+/** Plain http only for loopback hosts; no credentials in URLs; endpoints have no fragment. */
+export function urlProblem(candidate: string, endpoint = true): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(candidate);
+  } catch {
+    return `"${candidate}" is not an absolute URL`;
+  }
+  if (parsed.protocol === 'http:') {
+    if (!isLoopbackHost(parsed.hostname)) {
+      return `"${candidate}" must use https: (plain http is allowed only for loopback hosts: 127.0.0.0/8, [::1], localhost)`;
+    }
+  } else if (parsed.protocol !== 'https:') {
+    return `"${candidate}" must use https: (got ${parsed.protocol.replace(/:$/, '')})`;
+  }
+  if (parsed.username || parsed.password) return `"${candidate}" must not carry a user name or password`;
+  if (endpoint && parsed.hash) return `"${candidate}" must not have a fragment`;
+  return undefined;
+}
+
+function checkTemplate(path: string, template: unknown, add: (path: string, message: string) => void): void {
+  if (isString(template) && template !== '' && !template.includes('{key}')) {
+    add(path, `must contain "{key}" where the secret goes, e.g. "Bearer {key}" (got "${template}")`);
+  }
+}
+
+function methodProblem(method: string): string | undefined {
+  if (method === '*' || HTTP_METHODS.includes(method)) return undefined;
+  const upper = method.toUpperCase();
+  if (HTTP_METHODS.includes(upper)) return `must be upper case: "${upper}", not "${method}"`;
+  return `"${method}" is not an HTTP method; use one of ${HTTP_METHODS.join(', ')} or "*" for any`;
+}
+
+/** A rule path: "/" then segments, each a literal, "*" (one segment) or "**" (any number). */
+export function rulePathProblem(path: string): string | undefined {
+  if (!path.startsWith('/')) return `"${path}" must start with "/"`;
+  if (path === '/') return undefined;
+  const segments = path.slice(1).split('/');
+  for (const [i, segment] of segments.entries()) {
+    if (segment === '') {
+      return i === segments.length - 1
+        ? `"${path}" must not end with "/"`
+        : `"${path}" has an empty segment ("//")`;
+    }
+    if (segment === '*' || segment === '**') continue;
+    if (segment.includes('*')) {
+      return `segment "${segment}" of "${path}" mixes "*" with other characters; a segment is a literal, "*" (exactly one segment) or "**" (any number of segments)`;
+    }
+    if (segment === '.' || segment === '..') return `segment "${segment}" of "${path}" never occurs in a normalised path`;
+    const bad = /[?#\s]/.exec(segment);
+    if (bad) {
+      return bad[0] === '?' || bad[0] === '#'
+        ? `segment "${segment}" of "${path}" contains "${bad[0]}"; rule paths have no query string or fragment`
+        : `segment "${segment}" of "${path}" contains whitespace`;
+    }
+  }
+  return undefined;
+}
+
+function unknownScope(scope: string, declared: Set<string>, where: string): string {
+  const known = [...declared];
+  const list = known.length === 0 ? 'none' : known.length > 12 ? `${known.slice(0, 12).join(', ')}, …` : known.join(', ');
+  return `unknown scope "${scope}": not declared in ${where} (declared: ${list})`;
+}
+
+// --- helpers ------------------------------------------------------------------------------------
+
+/** RFC 6901 escaping of one reference token. */
+export function pointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function kind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return article(typeof value);
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}

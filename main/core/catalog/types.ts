@@ -1,0 +1,101 @@
+/** A provider definition, as written in `providers/*.json` (built in or the person's own). */
+export interface ProviderDefinition {
+  id: string;
+  name: string;
+  description?: string;
+  docs_url?: string;
+  auth: OAuth2Auth | ApiKeyAuth;
+  api: ApiDefinition;
+}
+
+export type ClientAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
+
+export interface OAuth2Auth {
+  type: 'oauth2';
+  authorization_url: string;
+  token_url: string;
+  revocation_url?: string;
+  /** RFC 8628 device authorization endpoint; its presence offers "connect with a device code". */
+  device_authorization_url?: string;
+  /** Expected `iss` of authorization responses (RFC 9207) and ID tokens, where the provider has one. */
+  issuer?: string;
+  pkce: boolean;
+  client_auth: ClientAuthMethod;
+  /** Whether the person's own OAuth app needs a client secret for this provider. */
+  client_secret: 'none' | 'optional' | 'required';
+  /** Scope name → human description. */
+  scopes: Record<string, string>;
+  default_scopes: string[];
+  /** How scopes are joined in the authorization request (Slack uses ","). Default " ". */
+  scope_separator?: string;
+  /** Whether the scopes go to the provider at all (Notion has none: its scopes are the broker's own). Default true. */
+  scopes_in_request?: boolean;
+  /** Query parameter that carries the scopes (Slack user tokens: "user_scope"). Default "scope". */
+  scope_param?: string;
+  /** Extra authorization request parameters (Google: access_type=offline, prompt=consent). */
+  authorization_params?: Record<string, string>;
+  redirect: RedirectPolicy;
+  token_request?: {
+    /** Body encoding of token requests (Notion and Atlassian take JSON). Default "form". */
+    body?: 'form' | 'json';
+  };
+  token_response?: {
+    /** Tokens live in this nested object of the response (Slack user tokens: "authed_user"). */
+    nested_token?: string;
+    /** The provider answers errors with HTTP 200 and an `error` member or `ok: false` (GitHub, Slack). */
+    errors_with_200?: boolean;
+    /** The provider may answer form-encoded instead of JSON (GitHub without Accept). */
+    form_encoded?: boolean;
+  };
+  /** How to learn the account identity after connecting. */
+  identity?: IdentitySource;
+  /** Connecting with a personal access token is offered, sent as this header. */
+  personal_token?: StaticCredentialFormat & { help_url?: string };
+}
+
+export interface RedirectPolicy {
+  /** The loopback host the provider accepts in redirect URIs. */
+  host: '127.0.0.1' | 'localhost' | '[::1]';
+  /** The provider accepts any loopback port (RFC 8252 §7.3); otherwise the exact port must be registered. */
+  any_port: boolean;
+}
+
+export interface IdentitySource {
+  /** A userinfo-like endpoint called with the new access token; absent: read from the token response. */
+  url?: string;
+  method?: 'GET' | 'POST';
+  /** Dotted paths tried in order; the first string found names the account (e.g. ["email", "login"]). */
+  account: string[];
+}
+
+export interface StaticCredentialFormat {
+  /** Header that carries the credential, e.g. "Authorization". */
+  header: string;
+  /** Header value template; `{key}` is replaced by the secret, e.g. "Bearer {key}". */
+  format: string;
+}
+
+export interface ApiKeyAuth extends StaticCredentialFormat {
+  type: 'api_key';
+  help_url?: string;
+  /** Broker-enforced scopes for key-based providers (scope → description); a connection holds all of them. */
+  scopes?: Record<string, string>;
+}
+
+export interface ApiDefinition {
+  base_url: string;
+  /** Headers every proxied call carries (Notion-Version, Stripe-Version…). */
+  headers?: Record<string, string>;
+  /** Environment variable that SDKs read for the base URL (`latchkey exec` sets it), e.g. GITHUB_API_URL. */
+  base_url_env?: string;
+  rules: EndpointRule[];
+}
+
+export interface EndpointRule {
+  /** HTTP method in upper case, or "*" for any. */
+  method: string;
+  /** Path pattern: literal segments, `*` = exactly one segment, `**` = any number of segments (zero included). */
+  path: string;
+  /** Any one of these scopes allows the call; an empty list means no scope is needed. */
+  scopes: string[];
+}

@@ -1,0 +1,164 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifyStatic from '@fastify/static';
+import { LatchkeyError } from '../errors.js';
+import { isLoopbackHost } from '../net.js';
+import { adminRoutes, type AdminRoutesOptions } from './admin-routes.js';
+import { connectionSchema, errorSchema, flowSchema, providerSummarySchema } from './schemas.js';
+import { PAGE_CSP, resultPage } from './pages.js';
+import type { ConnectionService } from '../connections/service.js';
+
+export interface HttpServerOptions extends AdminRoutesOptions {
+  version: string;
+  /** Built dashboard (dist/renderer); absent in a tree that was not built. */
+  dashboardDir: string;
+  log?: ((line: string) => void) | undefined;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The broker's HTTP surface on loopback: the admin API, the OAuth callback, the OpenAPI
+ * description and the dashboard. Built with a server factory so the same handler can
+ * also serve [::1] on the same port (see listenLoopback).
+ */
+export async function buildHttpServer(options: HttpServerOptions): Promise<LoopbackServer> {
+  let handler: Handler | undefined;
+  const secondary: Server[] = [];
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: 256 },
+    // Header count and size are bounded by node's http parser (maxHeaderSize 16 KiB by default).
+    serverFactory: (h) => {
+      handler = h;
+      return createServer({ maxHeaderSize: 16 * 1024 }, h);
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+
+  for (const schema of [errorSchema, connectionSchema, providerSummarySchema, flowSchema]) app.addSchema(schema);
+
+  // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example.
+  const allowedPort = (): number => (app.server.address() as { port: number } | null)?.port ?? 0;
+  app.addHook('onRequest', async (request) => {
+    const host = request.headers.host ?? '';
+    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
+    if (!match || !isLoopbackHost(match[1] as string) || Number(match[2] ?? 80) !== allowedPort()) {
+      throw new LatchkeyError('invalid_host', 'Latchkey answers only requests addressed to its loopback host and port.', 421);
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | LatchkeyError, request, reply) => {
+    if (error instanceof LatchkeyError) return reply.code(error.status).send(error.toJSON());
+    if (error.validation) {
+      return reply.code(400).send({ error: 'invalid_request', error_description: `${error.validationContext ?? 'request'} ${error.validation[0]?.instancePath ?? ''} ${error.validation[0]?.message ?? error.message}`.replace(/\s+/g, ' ').trim() });
+    }
+    if (error.statusCode && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ error: error.code?.toLowerCase().replace(/^fst_err_/, '') ?? 'invalid_request', error_description: error.message });
+    }
+    options.log?.(`internal error on ${request.method} ${request.routeOptions.url ?? ''}: ${error.name}`);
+    return reply.code(500).send({ error: 'internal_error', error_description: 'Latchkey failed to handle this request; see its log.' });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', error_description: `No route ${request.method} ${request.url.split('?')[0]}` }));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Latchkey admin API', version: options.version, description: 'Connect accounts and manage the broker. Every route needs `Authorization: Bearer <admin token>`.' },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+      security: [{ adminToken: [] }],
+    },
+  });
+  app.get('/admin/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(adminRoutes, { ...options, prefix: '/admin/api' });
+  registerCallback(app, options.service);
+
+  if (existsSync(join(options.dashboardDir, 'index.html'))) {
+    await app.register(fastifyStatic, {
+      root: options.dashboardDir,
+      index: 'index.html',
+      setHeaders: (reply) => {
+        reply.header('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+        reply.header('x-content-type-options', 'nosniff');
+        reply.header('referrer-policy', 'no-referrer');
+      },
+    });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/html').header('content-security-policy', PAGE_CSP).send(resultPage({ ok: false, title: 'Dashboard not built', lines: ['Run `npm run build` to build the dashboard; the admin API works without it.'] })));
+  }
+
+  app.addHook('onClose', async () => {
+    await Promise.all(secondary.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  });
+  await app.ready();
+  return { app, listen: (port) => listenLoopback(app, handler as Handler, port, secondary) };
+}
+
+export interface LoopbackServer {
+  app: FastifyInstance;
+  /** Binds and returns the port (useful with 0). */
+  listen(port: number): Promise<number>;
+}
+
+function registerCallback(app: FastifyInstance, service: ConnectionService): void {
+  app.get('/oauth/callback', { schema: { hide: true } }, async (request, reply) => {
+    const params = new URLSearchParams(request.url.split('?')[1] ?? '');
+    reply.type('text/html; charset=utf-8').header('content-security-policy', PAGE_CSP).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+    try {
+      const connection = await service.completeBrowser(params);
+      return reply.send(resultPage({
+        ok: true,
+        title: `Connected to ${connection.provider}`,
+        lines: [`${connection.account ?? 'Your account'} is connected as "${connection.name}".`, 'You can close this tab.'],
+      }));
+    } catch (error) {
+      const failure = error instanceof LatchkeyError ? error : new LatchkeyError('connect_failed', 'The connection could not be completed.', 500);
+      const providerError = typeof failure.details.provider_error === 'string' ? `Provider error: ${failure.details.provider_error}` : undefined;
+      return reply.code(failure.status >= 500 ? 502 : 400).send(resultPage({
+        ok: false,
+        title: 'Connection failed',
+        lines: [failure.message, ...(providerError ? [providerError] : []), 'Close this tab and try again from Latchkey.'],
+      }));
+    }
+  });
+}
+
+/**
+ * Listens on 127.0.0.1 and, where the machine has it, on [::1] at the same port, so a
+ * `http://localhost:PORT/...` redirect works whichever address the browser picks.
+ */
+async function listenLoopback(app: FastifyInstance, handler: Handler, port: number, secondary: Server[]): Promise<number> {
+  try {
+    await app.listen({ host: '127.0.0.1', port });
+  } catch (error) {
+    throw listenError(error, port);
+  }
+  const bound = (app.server.address() as { port: number }).port;
+  const v6 = createServer({ maxHeaderSize: 16 * 1024 }, handler);
+  const v6Error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    v6.once('error', resolve);
+    v6.listen({ host: '::1', port: bound, ipv6Only: true }, () => resolve(undefined));
+  });
+  if (v6Error?.code === 'EADDRINUSE') {
+    // Another program on [::1]:PORT would receive the browser's localhost redirects.
+    await app.close();
+    throw listenError(v6Error, bound);
+  }
+  if (!v6Error) secondary.push(v6); // else: no IPv6 loopback on this machine
+  return bound;
+}
+
+function listenError(error: unknown, port: number): LatchkeyError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new LatchkeyError('port_in_use', `Port ${port} on the loopback interface is already in use (another Latchkey or another program). Use --port N, or --port 0 for any free port.`, 500);
+  }
+  if (code === 'EACCES') return new LatchkeyError('port_denied', `Not allowed to listen on port ${port}; use a port above 1023.`, 500);
+  return new LatchkeyError('listen_failed', `Cannot listen on 127.0.0.1:${port}: ${(error as Error).message}`, 500);
+}

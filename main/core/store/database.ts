@@ -1,0 +1,67 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { LatchkeyError, isLatchkeyError } from '../errors.js';
+import { migrate } from './migrations.js';
+
+export interface OpenDatabaseOptions {
+  /**
+   * WAL + NORMAL is durable against a process crash (a committed transaction is
+   * in the WAL file, which the OS keeps even if we die); only a power loss or
+   * OS crash can roll back the last few commits. That is fine for connection
+   * metadata (re-derivable, and the secrets live in the vault) and keeps the
+   * per-request `touch` cheap (no fsync per commit). An audit log will want FULL.
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+const UNWRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EEXIST', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_PERM']);
+
+function reasonOf(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** Opens (creating if needed) the broker's SQLite database and brings its schema up to date. */
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database.Database {
+  const dir = dirname(file);
+  const synchronous = options.synchronous ?? 'NORMAL';
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') throw new LatchkeyError('invalid_option', `synchronous must be NORMAL or FULL`, 500);
+
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // SQLite needs to create the -wal and -shm files next to the database.
+    accessSync(dir, constants.W_OK);
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return db;
+  } catch (error) {
+    try {
+      db?.close();
+    } catch {
+      // already failing
+    }
+    if (isLatchkeyError(error)) throw error;
+    const code = codeOf(error);
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new LatchkeyError('database_corrupt', `${file} is not a readable Latchkey database: ${reasonOf(error)}`, 500, {}, { cause: error });
+    }
+    if (UNWRITABLE_CODES.has(code) || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR')) {
+      throw new LatchkeyError('data_dir_unwritable', `Cannot write to ${dir}: ${reasonOf(error)}`, 500, {}, { cause: error });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Electron hardening for a window that shows nothing but the broker's own dashboard
+ * (http://127.0.0.1:PORT/). Everything not needed is denied: permissions, other origins,
+ * new windows, webviews, downloads. Links out go to the system browser, and only when https
+ * (or loopback http).
+ */
+import { app, shell, type Session, type WebContents } from 'electron';
+
+/** The dashboard's policy; the renderer's index.html carries the same one as a meta tag (minus frame-ancestors). */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+let brokerOrigin: string | null = null;
+
+/** Set once the broker listens; until then no http(s) origin is trusted. */
+export function setBrokerOrigin(url: string): void {
+  brokerOrigin = new URL(url).origin;
+}
+
+function parse(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
+export function isBrokerUrl(url: string): boolean {
+  const parsed = parse(url);
+  return parsed !== null && brokerOrigin !== null && parsed.origin === brokerOrigin;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** What may leave the app for the system browser: https, or http to this machine; never with credentials in the URL. */
+export function isSafeExternalUrl(url: string): boolean {
+  const parsed = parse(url);
+  if (!parsed || parsed.username || parsed.password) return false;
+  if (parsed.protocol === 'https:') return parsed.hostname !== '';
+  if (parsed.protocol === 'http:') return LOOPBACK_HOSTS.has(parsed.hostname);
+  return false;
+}
+
+export async function openExternalSafely(url: string): Promise<boolean> {
+  if (!isSafeExternalUrl(url)) {
+    console.warn(`[latchkey] refused to open ${JSON.stringify(url.slice(0, 200))} outside the app`);
+    return false;
+  }
+  try {
+    await shell.openExternal(url);
+    return true;
+  } catch (error) {
+    console.warn('[latchkey] could not open the system browser:', error);
+    return false;
+  }
+}
+
+/** Requests a page may make: the broker origin, and non-network schemes (data:, blob:, devtools:). */
+function isAllowedRequest(url: string): boolean {
+  const parsed = parse(url);
+  if (!parsed) return false;
+  if (['http:', 'https:', 'ws:', 'wss:', 'file:', 'ftp:'].includes(parsed.protocol)) {
+    return brokerOrigin !== null && parsed.origin === brokerOrigin;
+  }
+  return true;
+}
+
+const hardened = new WeakSet<Session>();
+
+/** Deny-all permissions, the CSP header on broker responses, no requests to other origins, no downloads. */
+export function hardenSession(ses: Session): void {
+  if (hardened.has(ses)) return;
+  hardened.add(ses);
+
+  ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.setDevicePermissionHandler(() => false);
+
+  ses.webRequest.onBeforeRequest((details, callback) => {
+    const allowed = isAllowedRequest(details.url);
+    if (!allowed) console.warn(`[latchkey] blocked a request to ${details.url.slice(0, 200)}`);
+    callback({ cancel: !allowed });
+  });
+
+  // The dashboard's CSP on every broker response. It is added next to whatever policy the broker
+  // sends (all policies are enforced together), so the window never runs under a looser one.
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    if (!isBrokerUrl(details.url)) {
+      callback({});
+      return;
+    }
+    const headers: Record<string, string[]> = {};
+    let csp: string[] = [];
+    for (const [name, value] of Object.entries(details.responseHeaders ?? {})) {
+      const lower = name.toLowerCase();
+      if (lower === 'content-security-policy') csp = [...csp, ...value];
+      else if (lower !== 'x-content-type-options') headers[name] = value;
+    }
+    headers['Content-Security-Policy'] = [...csp.filter((policy) => policy !== CONTENT_SECURITY_POLICY), CONTENT_SECURITY_POLICY];
+    headers['X-Content-Type-Options'] = ['nosniff'];
+    callback({ responseHeaders: headers });
+  });
+
+  ses.on('will-download', (event) => event.preventDefault());
+}
+
+/** Guards for every webContents the app ever creates (the dashboard window and anything unexpected). */
+function guardWebContents(contents: WebContents): void {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+
+  // No new windows: http(s) links go to the system browser (https, or loopback http), the rest nowhere.
+  contents.setWindowOpenHandler(({ url }) => {
+    void openExternalSafely(url);
+    return { action: 'deny' };
+  });
+
+  contents.on('will-navigate', (event) => {
+    if (isBrokerUrl(event.url)) return;
+    event.preventDefault();
+    void openExternalSafely(event.url);
+  });
+  contents.on('will-frame-navigate', (event) => {
+    if (!isBrokerUrl(event.url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => {
+    if (!isBrokerUrl(event.url)) event.preventDefault();
+  });
+}
+
+/** Call before `app.whenReady()`. */
+export function hardenApp(): void {
+  app.enableSandbox();
+  app.on('web-contents-created', (_event, contents) => guardWebContents(contents));
+  app.on('session-created', (ses) => hardenSession(ses));
+}

@@ -1,0 +1,245 @@
+/**
+ * Typed client for the broker's admin API (`/admin/api`, same origin, bearer admin token).
+ * Every failure becomes an {@link ApiError} carrying the API's `error` code and `error_description`.
+ */
+
+export type AuthType = 'oauth2' | 'api_key';
+export type ConnectMethod = 'browser' | 'device' | 'personal_token' | 'api_key';
+export type ClientSecretPolicy = 'none' | 'optional' | 'required';
+export type ConnectionStatus = 'connected' | 'expired' | 'needs_reauth';
+export type AuthMethod = 'oauth' | 'device' | 'personal_token' | 'api_key';
+
+export interface BrokerStatus {
+  version: string;
+  data_dir: string;
+  secret_store: 'keychain' | 'file';
+  started_at: string;
+  url: string;
+}
+
+export interface ScopeInfo {
+  name: string;
+  description: string;
+}
+
+export interface ProviderSummary {
+  id: string;
+  name: string;
+  description?: string;
+  docs_url?: string;
+  auth_type: AuthType;
+  builtin: boolean;
+  scopes: ScopeInfo[];
+  default_scopes: string[];
+  connect_methods: ConnectMethod[];
+  client_secret: ClientSecretPolicy;
+  client: { client_id: string; has_secret: boolean } | null;
+  redirect_uri: string | null;
+  redirect_any_port: boolean;
+}
+
+export interface Connection {
+  name: string;
+  provider: string;
+  auth_method: AuthMethod;
+  account: string | null;
+  scopes: string[];
+  status: ConnectionStatus;
+  expires_at: string | null;
+  last_used_at: string | null;
+  created_at: string;
+  last_error: string | null;
+}
+
+export interface ConnectRequest {
+  provider: string;
+  method?: ConnectMethod;
+  scopes?: string[];
+  name?: string;
+  secret?: string;
+}
+
+export interface BrowserFlowStart {
+  kind: 'browser';
+  flow_id: string;
+  authorize_url: string;
+  redirect_uri: string;
+  expires_at: string;
+}
+
+export interface DeviceFlowStart {
+  kind: 'device';
+  flow_id: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete?: string;
+  expires_at: string;
+}
+
+export interface ConnectedNow {
+  kind: 'connected';
+  connection: Connection;
+}
+
+export type ConnectResult = BrowserFlowStart | DeviceFlowStart | ConnectedNow;
+
+export type FlowStatus = 'pending' | 'connected' | 'failed';
+
+export interface Flow {
+  flow_id: string;
+  status: FlowStatus;
+  connection?: Connection;
+  error?: string;
+  error_description?: string;
+}
+
+export interface ProviderProblem {
+  path: string;
+  message: string;
+}
+
+export interface DeleteResult {
+  deleted: true;
+  revoked_at_provider: boolean;
+}
+
+/** An error answer of the admin API (or a failure to reach it, code `network_error`). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    /** HTTP status; 0 when the broker could not be reached. */
+    readonly status: number,
+    /** The API's machine-readable `error` code. */
+    readonly code: string,
+    /** The API's human `error_description`. */
+    readonly description: string,
+    /** The whole error body, for details such as `problems` or `unknown_scopes`. */
+    readonly body: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(description ? `${description} (${code})` : code);
+  }
+
+  get unauthorized(): boolean {
+    return this.status === 401;
+  }
+
+  /** `problems` of an `invalid_provider` answer. */
+  get problems(): ProviderProblem[] {
+    const raw = this.body['problems'];
+    if (!Array.isArray(raw)) return [];
+    return raw.flatMap((p: unknown) => {
+      if (typeof p !== 'object' || p === null) return [];
+      const { path, message } = p as Record<string, unknown>;
+      return [{ path: typeof path === 'string' ? path : '', message: typeof message === 'string' ? message : String(message) }];
+    });
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const seg = (value: string): string => encodeURIComponent(value);
+
+export class LatchkeyApi {
+  /**
+   * @param token the admin token
+   * @param onUnauthorized called on every 401 answer (token missing, wrong or rotated)
+   * @param base origin + prefix of the admin API; same origin by default
+   */
+  constructor(
+    private readonly token: string,
+    private readonly onUnauthorized: (error: ApiError) => void = () => {},
+    private readonly base = '/admin/api',
+  ) {}
+
+  status(): Promise<BrokerStatus> {
+    return this.request('GET', '/status');
+  }
+
+  async providers(): Promise<ProviderSummary[]> {
+    const body = await this.request<{ providers: ProviderSummary[] }>('GET', '/providers');
+    return body.providers;
+  }
+
+  /** Adds a custom provider from its JSON definition (400 `invalid_provider` with `problems`, 409 `provider_exists`). */
+  addProvider(definition: unknown): Promise<ProviderSummary> {
+    return this.request('POST', '/providers', definition);
+  }
+
+  /** Stores the person's own OAuth app for a provider. Omit `client_secret` to send none. */
+  setClient(providerId: string, client: { client_id: string; client_secret?: string }): Promise<ProviderSummary> {
+    return this.request('PUT', `/providers/${seg(providerId)}/client`, client);
+  }
+
+  connect(request: ConnectRequest): Promise<ConnectResult> {
+    return this.request('POST', '/connections', request);
+  }
+
+  flow(flowId: string): Promise<Flow> {
+    return this.request('GET', `/connections/flows/${seg(flowId)}`);
+  }
+
+  async connections(): Promise<Connection[]> {
+    const body = await this.request<{ connections: Connection[] }>('GET', '/connections');
+    return body.connections;
+  }
+
+  refresh(name: string): Promise<Connection> {
+    return this.request('POST', `/connections/${seg(name)}/refresh`);
+  }
+
+  disconnect(name: string): Promise<DeleteResult> {
+    return this.request('DELETE', `/connections/${seg(name)}`);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        cache: 'no-store',
+        credentials: 'omit',
+        redirect: 'error',
+      });
+    } catch {
+      throw new ApiError(0, 'network_error', 'Could not reach the Latchkey broker. Is it still running?');
+    }
+
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+
+    if (!response.ok) {
+      const fields = isRecord(parsed) ? parsed : {};
+      const code = typeof fields['error'] === 'string' ? fields['error'] : `http_${response.status}`;
+      const description =
+        typeof fields['error_description'] === 'string'
+          ? fields['error_description']
+          : response.statusText || `The broker answered HTTP ${response.status}.`;
+      const error = new ApiError(response.status, code, description, fields);
+      if (error.unauthorized) this.onUnauthorized(error);
+      throw error;
+    }
+    if (parsed === undefined) {
+      throw new ApiError(response.status, 'invalid_response', 'The broker sent an answer that is not JSON.');
+    }
+    return parsed as T;
+  }
+}
+
+/** A readable one-liner for any thrown value. */
+export function describeError(error: unknown): { code: string; description: string } {
+  if (error instanceof ApiError) return { code: error.code, description: error.description };
+  if (error instanceof Error) return { code: 'error', description: error.message };
+  return { code: 'error', description: String(error) };
+}

@@ -1,0 +1,47 @@
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 24 * 3600_000],
+  ['month', 30 * 24 * 3600_000],
+  ['week', 7 * 24 * 3600_000],
+  ['day', 24 * 3600_000],
+  ['hour', 3600_000],
+  ['minute', 60_000],
+];
+
+function parse(iso: string | null | undefined): Date | null {
+  if (!iso) return null;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** "in 42 minutes", "3 hours ago", "now". */
+export function fromNow(iso: string | null | undefined, now = Date.now()): string | null {
+  const date = parse(iso);
+  if (!date) return null;
+  const diff = date.getTime() - now;
+  for (const [unit, ms] of UNITS) {
+    if (Math.abs(diff) >= ms) return relative.format(Math.round(diff / ms), unit);
+  }
+  return Math.abs(diff) < 30_000 ? 'just now' : relative.format(Math.round(diff / 1000), 'second');
+}
+
+/** Full local date and time, for tooltips. */
+export function fullDate(iso: string | null | undefined): string | undefined {
+  const date = parse(iso);
+  return date ? absolute.format(date) : undefined;
+}
+
+export function isPast(iso: string | null | undefined, now = Date.now()): boolean {
+  const date = parse(iso);
+  return date !== null && date.getTime() <= now;
+}
+
+/** "4:59" countdown to an ISO time. */
+export function countdown(iso: string, now = Date.now()): string {
+  const date = parse(iso);
+  if (!date) return '';
+  const left = Math.max(0, Math.round((date.getTime() - now) / 1000));
+  return `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+}

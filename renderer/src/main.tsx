@@ -1,0 +1,17 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { consumeFragment } from './session';
+import './styles.css';
+
+// Read (and strip) the admin token before anything else can see the URL.
+const { token, launch } = consumeFragment();
+
+const root = document.getElementById('root');
+if (!root) throw new Error('#root is missing from index.html');
+
+createRoot(root).render(
+  <StrictMode>
+    <App initialToken={token} initialLaunch={launch} />
+  </StrictMode>,
+);
