@@ -34,21 +34,21 @@ before(() => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('database and migrations', () => {
-  test('migrations create the schema at user_version 1 and are idempotent on reopen', () => {
+  test('migrations bring a new database to the latest version and are idempotent on reopen', () => {
     const file = join(freshDir(), 'latchkey.db');
     const db = openDatabase(file);
-    assert.equal(LATEST_VERSION, 1);
-    assert.equal(MIGRATIONS[0]?.version, 1);
-    assert.equal(db.pragma('user_version', { simple: true }), 1);
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    assert.deepEqual(tables, ['connections', 'meta', 'provider_clients']);
+    assert.deepEqual(MIGRATIONS.map((m) => m.version), Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1), 'versions are 1..n in order');
+    assert.equal(LATEST_VERSION, MIGRATIONS.length);
+    assert.equal(db.pragma('user_version', { simple: true }), LATEST_VERSION);
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+    for (const table of ['connections', 'meta', 'provider_clients']) assert.ok(tables.includes(table), table);
     const columns = db.prepare("SELECT name FROM pragma_table_info('connections')").pluck().all() as string[];
     assert.deepEqual(columns, ['id', 'name', 'provider', 'auth_method', 'account', 'scopes', 'status', 'expires_at', 'refreshable', 'last_error', 'created_at', 'updated_at', 'last_used_at']);
     assert.ok(!columns.some((c) => /secret|token|password/.test(c)));
     db.close();
 
     const again = openDatabase(file);
-    assert.equal(again.pragma('user_version', { simple: true }), 1);
+    assert.equal(again.pragma('user_version', { simple: true }), LATEST_VERSION);
     assert.equal(again.prepare('SELECT count(*) FROM meta').pluck().get(), 1);
     again.close();
   });
