@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catalog.js';
 import { ConnectionService } from './connections/service.js';
 import { TokenManager } from './connections/tokens.js';
+import { adminRoutes } from './http/admin-routes.js';
 import { buildHttpServer } from './http/server.js';
 import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
@@ -52,6 +53,12 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+/** The local control channel: a Unix socket in the data dir (a named pipe on Windows), for `latchkey exec`. */
+export function controlSocketPath(dataDir: string): string {
+  if (process.platform === 'win32') return `\\\\.\\pipe\\latchkey-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16)}`;
+  return join(resolve(dataDir), 'control.sock');
+}
+
 export const VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The composition root: builds the broker from its parts and binds it to loopback. */
@@ -88,13 +95,16 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
     const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
     const startedAt = new Date().toISOString();
+    const status = () => ({ version: VERSION, data_dir: dataDir, secret_store: backend.kind, started_at: startedAt, url });
     const server = await buildHttpServer({
-      adminToken, catalog, service, clients, dataDir, version: VERSION, log,
+      adminToken, service, version: VERSION, log,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
-      status: () => ({ version: VERSION, data_dir: dataDir, secret_store: backend.kind, started_at: startedAt, url }),
+      admin: [(app) => adminRoutes(app, { catalog, service, clients, dataDir, status })],
+      root: [],
     });
     cleanup.push(() => server.app.close());
     port = await server.listen(options.port);
+    await server.listenControl(controlSocketPath(dataDir));
     const url = `http://127.0.0.1:${port}`;
 
     // Resume proactive refresh of what was connected before this start (one vault read each).

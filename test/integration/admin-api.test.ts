@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { filesContaining, startTestBroker, type TestBroker } from '../fixtures/broker.js';
 
 /** A raw request, so the Host header can be anything (fetch does not let us forge it). */
@@ -44,6 +46,38 @@ describe('admin API', () => {
     assert.equal(otherPort.status, 421);
     const localhost = await rawGet(broker.port, '/admin/api/status', { ...auth, host: `localhost:${broker.port}` });
     assert.equal(localhost.status, 200);
+  });
+
+  test('refuses browser requests from a foreign Origin, even with the admin token', async () => {
+    const auth = { authorization: `Bearer ${broker.adminToken}` };
+    const foreign = await fetch(`${broker.url}/admin/api/status`, { headers: { ...auth, origin: 'https://evil.example' } });
+    assert.equal(foreign.status, 403);
+    assert.equal(((await foreign.json()) as { error: string }).error, 'forbidden_origin');
+    const ownPortOtherScheme = await fetch(`${broker.url}/admin/api/status`, { headers: { ...auth, origin: `https://127.0.0.1:${broker.port}` } });
+    assert.equal(ownPortOtherScheme.status, 403);
+    const own = await fetch(`${broker.url}/admin/api/status`, { headers: { ...auth, origin: broker.url } });
+    assert.equal(own.status, 200);
+  });
+
+  test('bounds header sizes', async () => {
+    const res = await rawGet(broker.port, '/admin/api/status', { host: `127.0.0.1:${broker.port}`, 'x-padding': 'a'.repeat(20 * 1024) });
+    assert.equal(res.status, 431);
+  });
+
+  test('the control socket in the data dir is the admin API without a token, for this user only', async () => {
+    const socketPath = join(broker.dataDir, 'control.sock');
+    assert.equal(statSync(socketPath).mode & 0o077, 0, 'no access for group or others');
+    const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ socketPath, path: '/admin/api/status', headers: { host: 'latchkey' } }, (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status.status, 200, status.body);
+    assert.equal(JSON.parse(status.body).data_dir, broker.dataDir);
   });
 
   test('lists the built-in catalog with redirect URIs and connect methods', async () => {

@@ -9,9 +9,10 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
  * or cookie, which other origins can plant) and compared in constant time: hashing both
  * sides first makes the comparison independent of the presented token's length.
  */
-export function adminAuthHook(adminToken: string) {
+export function adminAuthHook(adminToken: string, isControl: (request: FastifyRequest) => boolean) {
   const expected = digest(adminToken);
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    if (isControl(request)) return; // the control socket's file permissions already admitted the caller
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match?.[1]) {

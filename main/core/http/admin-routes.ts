@@ -3,12 +3,10 @@ import type { Catalog } from '../catalog/catalog.js';
 import { validateProviderDefinition } from '../catalog/schema.js';
 import type { ConnectionService } from '../connections/service.js';
 import type { ProviderClientStore } from '../store/provider-clients.js';
-import { adminAuthHook } from './admin-auth.js';
 import { errorResponses } from './schemas.js';
 import { connectionView, flowView, providerView } from './views.js';
 
 export interface AdminRoutesOptions {
-  adminToken: string;
   catalog: Catalog;
   service: ConnectionService;
   clients: ProviderClientStore;
@@ -21,10 +19,9 @@ const idParam = { type: 'object', required: ['id'], properties: { id: { type: 's
 const connectionRef = { $ref: 'Connection#' } as const;
 const providerRef = { $ref: 'ProviderSummary#' } as const;
 
-/** The admin API under /admin/api: the one API both the Electron window and the browser dashboard use. */
+/** The broker's own admin routes (under /admin/api): the one API both the Electron window and the browser dashboard use. */
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
   const { catalog, service, clients } = options;
-  app.addHook('onRequest', adminAuthHook(options.adminToken));
   const summary = (id: string) => providerView(catalog.require(id), catalog.isBuiltin(id), service, clients);
 
   app.get('/status', {

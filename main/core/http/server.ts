@@ -1,24 +1,36 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import { LatchkeyError } from '../errors.js';
 import { isLoopbackHost } from '../net.js';
-import { adminRoutes, type AdminRoutesOptions } from './admin-routes.js';
+import { adminAuthHook } from './admin-auth.js';
 import { connectionSchema, errorSchema, flowSchema, providerSummarySchema } from './schemas.js';
 import { PAGE_CSP, resultPage } from './pages.js';
 import type { ConnectionService } from '../connections/service.js';
 
-export interface HttpServerOptions extends AdminRoutesOptions {
+type Plugin = (app: FastifyInstance) => Promise<void>;
+
+export interface HttpServerOptions {
   version: string;
+  adminToken: string;
+  service: Pick<ConnectionService, 'completeBrowser'>;
+  /** Plugins inside the admin scope: prefix /admin/api, admin token required. */
+  admin: Plugin[];
+  /** Plugins at the root: agent-facing endpoints with their own authentication. */
+  root: Plugin[];
   /** Built dashboard (dist/renderer); absent in a tree that was not built. */
   dashboardDir: string;
   log?: ((line: string) => void) | undefined;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Surfaces a browser page must never reach cross-origin, even with a valid credential. */
+const ORIGIN_CHECKED = /^\/(admin|proxy|v1)\//;
 
 /**
  * The broker's HTTP surface on loopback: the admin API, the OAuth callback, the OpenAPI
@@ -28,14 +40,16 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export async function buildHttpServer(options: HttpServerOptions): Promise<LoopbackServer> {
   let handler: Handler | undefined;
   const secondary: Server[] = [];
+  // Sockets of the local control socket (DATA_DIR/control.sock): the file's permissions authenticate them.
+  const controlSockets = new WeakSet<Socket>();
+  const isControl = (request: { raw: IncomingMessage }): boolean => controlSockets.has(request.raw.socket as Socket);
   const app = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 256 },
-    // Header count and size are bounded by node's http parser (maxHeaderSize 16 KiB by default).
     serverFactory: (h) => {
       handler = h;
-      return createServer({ maxHeaderSize: 16 * 1024 }, h);
+      return boundedServer(h);
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
@@ -45,10 +59,16 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
   // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example.
   const allowedPort = (): number => (app.server.address() as { port: number } | null)?.port ?? 0;
   app.addHook('onRequest', async (request) => {
+    if (isControl(request)) return;
     const host = request.headers.host ?? '';
     const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
     if (!match || !isLoopbackHost(match[1] as string) || Number(match[2] ?? 80) !== allowedPort()) {
       throw new LatchkeyError('invalid_host', 'Latchkey answers only requests addressed to its loopback host and port.', 421);
+    }
+    // Any web page can make the browser call 127.0.0.1: only the dashboard's own origin may use these surfaces.
+    const origin = request.headers.origin;
+    if (origin !== undefined && ORIGIN_CHECKED.test(request.url) && !isOwnOrigin(origin, allowedPort())) {
+      throw new LatchkeyError('forbidden_origin', 'Requests from web pages of other origins are refused.', 403);
     }
   });
 
@@ -75,7 +95,11 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
   });
   app.get('/admin/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(adminRoutes, { ...options, prefix: '/admin/api' });
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', adminAuthHook(options.adminToken, isControl));
+    for (const plugin of options.admin) await scope.register(plugin);
+  }, { prefix: '/admin/api' });
+  for (const plugin of options.root) await app.register(plugin);
   registerCallback(app, options.service);
 
   if (existsSync(join(options.dashboardDir, 'index.html'))) {
@@ -97,16 +121,48 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
     await Promise.all(secondary.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   });
   await app.ready();
-  return { app, listen: (port) => listenLoopback(app, handler as Handler, port, secondary) };
+  return {
+    app,
+    listen: (port) => listenLoopback(app, handler as Handler, port, secondary),
+    listenControl: async (path) => {
+      const control = boundedServer(handler as Handler);
+      control.on('connection', (socket: Socket) => controlSockets.add(socket));
+      if (process.platform !== 'win32') rmSync(path, { force: true }); // a stale socket of a dead broker (the data-dir lock is ours)
+      await new Promise<void>((resolve, reject) => {
+        control.once('error', reject);
+        control.listen({ path, readableAll: false, writableAll: false }, () => resolve());
+      });
+      if (process.platform !== 'win32') chmodSync(path, 0o600); // connecting needs write access: owner only
+      secondary.push(control);
+    },
+  };
 }
 
 export interface LoopbackServer {
   app: FastifyInstance;
   /** Binds and returns the port (useful with 0). */
   listen(port: number): Promise<number>;
+  /** Serves the same app on a Unix socket / named pipe that only this user can open (admin without a token). */
+  listenControl(path: string): Promise<void>;
 }
 
-function registerCallback(app: FastifyInstance, service: ConnectionService): void {
+/** Header size and count bounded: a local process or page cannot make the parser hoard memory. */
+function boundedServer(handler: Handler): Server {
+  const server = createServer({ maxHeaderSize: 16 * 1024 }, handler);
+  server.maxHeadersCount = 100;
+  return server;
+}
+
+function isOwnOrigin(origin: string, port: number): boolean {
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'http:' && isLoopbackHost(url.hostname) && Number(url.port) === port;
+  } catch {
+    return false;
+  }
+}
+
+function registerCallback(app: FastifyInstance, service: Pick<ConnectionService, 'completeBrowser'>): void {
   app.get('/oauth/callback', { schema: { hide: true } }, async (request, reply) => {
     const params = new URLSearchParams(request.url.split('?')[1] ?? '');
     reply.type('text/html; charset=utf-8').header('content-security-policy', PAGE_CSP).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
@@ -140,7 +196,7 @@ async function listenLoopback(app: FastifyInstance, handler: Handler, port: numb
     throw listenError(error, port);
   }
   const bound = (app.server.address() as { port: number }).port;
-  const v6 = createServer({ maxHeaderSize: 16 * 1024 }, handler);
+  const v6 = boundedServer(handler);
   const v6Error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
     v6.once('error', resolve);
     v6.listen({ host: '::1', port: bound, ipv6Only: true }, () => resolve(undefined));
