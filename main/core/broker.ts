@@ -5,6 +5,10 @@ import { join, resolve } from 'node:path';
 import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catalog.js';
 import { ConnectionService } from './connections/service.js';
 import { TokenManager } from './connections/tokens.js';
+import { AuditLog } from './audit/audit-log.js';
+import { auditAdminRoutes } from './audit/routes.js';
+import { AgentAuthority } from './authz/authority.js';
+import { agentAdminRoutes, authzRoutes } from './authz/routes.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { buildHttpServer } from './http/server.js';
 import { FlowRegistry } from './oauth/flows.js';
@@ -49,7 +53,7 @@ export interface RunningBroker {
   connections(): { name: string; provider: string; status: string }[];
   startBrowserConnection(provider: string): Promise<{ authorize_url: string; flow_id: string }>;
   /** In-process services for the shell and the proxy: never exposed over HTTP as such. */
-  core: { service: ConnectionService; tokens: TokenManager };
+  core: { service: ConnectionService; tokens: TokenManager; audit: AuditLog; authority: AgentAuthority };
   close(): Promise<void>;
 }
 
@@ -73,6 +77,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   try {
     const db = openDatabase(join(dataDir, 'latchkey.db'));
     cleanup.push(() => void db.close());
+    const audit = new AuditLog(db);
+    cleanup.push(() => audit.close()); // runs before db.close(): flushes pending entries
 
     const { catalog, problems } = loadCatalog({ extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])] });
     for (const problem of problems) log(`provider definition skipped: ${formatCatalogProblem(problem)}`);
@@ -83,6 +89,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const vault = new Vault(backend);
 
     const events = new EventEmitter();
+    events.on('connection-changed', (change: { name: string; provider: string; status: string }) => {
+      audit.append({ kind: 'connection', decision: 'info', connection: change.name, reason: `${change.provider}: ${change.status}` }).catch((error: unknown) => {
+        log(`audit entry for connection ${change.name} not written: ${(error as Error).message}`);
+      });
+    });
     const connections = new ConnectionStore(db);
     const clients = new ProviderClientStore(db);
     const flows = new FlowRegistry(options.flowTtlMs ? { ttlMs: options.flowTtlMs } : {});
@@ -93,14 +104,20 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     service = new ConnectionService({ catalog, dataDir, vault, connections, clients, flows, tokens, events, port: () => port });
     cleanup.push(() => tokens.close(), () => service?.close());
 
+    const authority = await AgentAuthority.open({ db, vault, events, audit, connections, issuer: () => `http://127.0.0.1:${port}` });
+
     const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
     const startedAt = new Date().toISOString();
     const status = () => ({ version: VERSION, data_dir: dataDir, secret_store: backend.kind, started_at: startedAt, url });
     const server = await buildHttpServer({
       adminToken, service, version: VERSION, log,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
-      admin: [(app) => adminRoutes(app, { catalog, service, clients, dataDir, status })],
-      root: [],
+      admin: [
+        (app) => adminRoutes(app, { catalog, service, clients, dataDir, status }),
+        (app) => auditAdminRoutes(app, { audit }),
+        (app) => agentAdminRoutes(app, { authority }),
+      ],
+      root: [(app) => authzRoutes(app, { authority })],
     });
     cleanup.push(() => server.app.close());
     port = await server.listen(options.port);
@@ -130,7 +147,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         if (started.kind !== 'browser') throw new Error('unreachable: a browser connect starts a browser flow');
         return { authorize_url: started.authorize_url, flow_id: started.flow_id };
       },
-      core: { service, tokens },
+      core: { service, tokens, audit, authority },
       close: () => (closing ??= unwind()),
     };
   } catch (error) {

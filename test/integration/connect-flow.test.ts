@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { authorize, ScriptedBrowser } from '../fixtures/browser.js';
+import { connect, setUp } from '../fixtures/connect.js';
 import { PUBLIC_CLIENT_ID, startTestProvider, type TestProvider } from '../fixtures/oidc-provider.js';
 import { clearTestKeychain, filesContaining, startTestBroker, testKeychainEntries, type TestBroker } from '../fixtures/broker.js';
 
@@ -20,21 +21,6 @@ async function useRefreshToken(provider: TestProvider, refreshToken: string) {
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: PUBLIC_CLIENT_ID }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-async function setUp(provider: TestProvider, broker: TestBroker): Promise<void> {
-  const added = await broker.admin('/providers', { body: provider.definition() });
-  assert.equal(added.status, 201, JSON.stringify(added.body));
-  const client = await broker.admin('/providers/acme/client', { method: 'PUT', body: { client_id: PUBLIC_CLIENT_ID } });
-  assert.equal(client.status, 200, JSON.stringify(client.body));
-}
-
-async function connect(broker: TestBroker, body: Record<string, unknown> = { provider: 'acme' }) {
-  const started = await broker.admin('/connections', { body });
-  assert.equal(started.status, 201, JSON.stringify(started.body));
-  const browser = new ScriptedBrowser();
-  const callback = await authorize(browser, started.body.authorize_url, `${broker.url}/oauth/callback`);
-  return { started: started.body, browser, callback };
 }
 
 describe('connect flow against a real oidc-provider', () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { LatchkeyError } from '../errors.js';
+import { auditMigration } from '../audit/migration.js';
+import { agentsMigration } from '../authz/migration.js';
 
 /**
  * Schema migrations, applied in order. Each runs in its own transaction together
@@ -57,6 +59,8 @@ export const MIGRATIONS: readonly Migration[] = [
       db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('install_id', randomUUID());
     },
   },
+  auditMigration,
+  agentsMigration,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

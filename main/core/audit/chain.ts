@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+
+/** The prev_hash of the first entry. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The hashed fields of an entry, as stored (times in epoch ms). */
+export interface ChainedFields {
+  id: number;
+  at: number;
+  kind: string;
+  decision: string;
+  reason: string | null;
+  agent_id: string | null;
+  agent_name: string | null;
+  connection: string | null;
+  method: string | null;
+  path: string | null;
+  status: number | null;
+  latency_ms: number | null;
+  bytes_in: number | null;
+  bytes_out: number | null;
+}
+
+/**
+ * sha256(prev_hash + "\n" + canonical fields). The canonical form is a JSON array in a
+ * fixed field order: no key-order ambiguity, and strings are escaped unambiguously.
+ * It includes the id, so moving a row to another id breaks its hash.
+ */
+export function entryHash(prevHash: string, e: ChainedFields): string {
+  const canonical = JSON.stringify([
+    e.id, e.at, e.kind, e.decision, e.reason, e.agent_id, e.agent_name, e.connection,
+    e.method, e.path, e.status, e.latency_ms, e.bytes_in, e.bytes_out,
+  ]);
+  return createHash('sha256').update(`${prevHash}\n${canonical}`).digest('hex');
+}

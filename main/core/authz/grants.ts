@@ -1,0 +1,125 @@
+import { LatchkeyError } from '../errors.js';
+
+/** What an agent may use: a connection (by name) and scopes it holds, or `["*"]` for all of them. */
+export interface Grant {
+  connection: string;
+  scopes: string[];
+}
+
+/** Grants by connection: a set of scopes, or '*' (everything the connection holds). */
+export type ScopeMap = ReadonlyMap<string, ReadonlySet<string> | '*'>;
+
+export interface ConnectionLookup {
+  getByName(name: string): { name: string; scopes: string[] } | undefined;
+}
+
+/** RFC 6749 §3.3 scope-token characters: printable ASCII except space, `"` and `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+const MAX_SCOPE_LENGTH = 8192;
+
+/**
+ * A grant list checked against the connections: every connection exists (else 404
+ * unknown_connection), is listed once, and its scopes are ones it holds (else 400
+ * invalid_grant_scope naming the unknown ones). Returns the grants normalised
+ * (scopes deduplicated and sorted, connections sorted).
+ */
+export function validateGrants(grants: readonly Grant[], connections: ConnectionLookup): Grant[] {
+  const seen = new Set<string>();
+  const normalised: Grant[] = [];
+  for (const grant of grants) {
+    if (seen.has(grant.connection)) {
+      throw new LatchkeyError('invalid_request', `Connection "${grant.connection}" is granted twice; list it once with all its scopes`, 400, { connection: grant.connection });
+    }
+    seen.add(grant.connection);
+    const connection = connections.getByName(grant.connection);
+    if (!connection) throw new LatchkeyError('unknown_connection', `No connection named "${grant.connection}"`, 404, { connection: grant.connection });
+    const scopes = [...new Set(grant.scopes)].sort();
+    if (scopes.length === 0) throw new LatchkeyError('invalid_grant_scope', `The grant on "${grant.connection}" lists no scopes; use ["*"] for all of them`, 400, { connection: grant.connection, unknown_scopes: [], available_scopes: connection.scopes });
+    if (scopes.includes('*')) {
+      if (scopes.length > 1) throw new LatchkeyError('invalid_grant_scope', `"*" already means every scope of "${grant.connection}"; list it alone`, 400, { connection: grant.connection, unknown_scopes: scopes.filter((s) => s !== '*'), available_scopes: connection.scopes });
+      normalised.push({ connection: grant.connection, scopes: ['*'] });
+      continue;
+    }
+    const held = new Set(connection.scopes);
+    const unknown = scopes.filter((scope) => !held.has(scope));
+    if (unknown.length > 0) {
+      throw new LatchkeyError('invalid_grant_scope', `"${grant.connection}" does not hold ${unknown.map((s) => `"${s}"`).join(', ')}`, 400, {
+        connection: grant.connection,
+        unknown_scopes: unknown,
+        available_scopes: connection.scopes,
+      });
+    }
+    normalised.push({ connection: grant.connection, scopes });
+  }
+  return normalised.sort((a, b) => (a.connection < b.connection ? -1 : a.connection > b.connection ? 1 : 0));
+}
+
+export function grantsToScopeMap(grants: readonly Grant[]): ScopeMap {
+  return new Map(grants.map((g) => [g.connection, g.scopes.includes('*') ? '*' : new Set(g.scopes)] as const));
+}
+
+export function scopeMapToGrants(map: ScopeMap): Grant[] {
+  return [...map].map(([connection, scopes]) => ({ connection, scopes: scopes === '*' ? ['*'] : [...scopes].sort() }))
+    .sort((a, b) => (a.connection < b.connection ? -1 : a.connection > b.connection ? 1 : 0));
+}
+
+/**
+ * Parses an OAuth `scope` value of `connection:scope` items (space-separated; the
+ * connection name never contains ':', so the item splits on its FIRST ':' and the scope
+ * may itself contain ':', e.g. a Google scope URL). `connection:*` asks for everything.
+ * Throws 400 invalid_scope on anything else.
+ */
+export function parseScope(text: string): ScopeMap {
+  if (text.length > MAX_SCOPE_LENGTH) throw new LatchkeyError('invalid_scope', 'scope is too long', 400);
+  const map = new Map<string, Set<string> | '*'>();
+  for (const item of text.split(' ')) {
+    if (item === '') continue; // tolerate repeated spaces
+    const colon = item.indexOf(':');
+    const connection = item.slice(0, colon);
+    const scope = item.slice(colon + 1);
+    if (colon <= 0 || scope === '' || !SCOPE_TOKEN.test(item)) {
+      throw new LatchkeyError('invalid_scope', `Scope "${item.slice(0, 200)}" is not of the form connection:scope (or connection:*)`, 400);
+    }
+    const current = map.get(connection);
+    if (scope === '*' || current === '*') map.set(connection, '*');
+    else if (current) current.add(scope);
+    else map.set(connection, new Set([scope]));
+  }
+  return map;
+}
+
+/** The canonical `scope` string: sorted, `connection:*` for a wildcard. */
+export function formatScope(map: ScopeMap): string {
+  return scopeMapToGrants(map).flatMap((g) => g.scopes.map((s) => `${g.connection}:${s}`)).join(' ');
+}
+
+/**
+ * What both `a` and `b` allow, per connection: '*' ∩ S = S, S ∩ T = their common scopes.
+ * Connections left with nothing are dropped.
+ */
+export function intersectScopes(a: ScopeMap, b: ScopeMap): ScopeMap {
+  const result = new Map<string, ReadonlySet<string> | '*'>();
+  for (const [connection, left] of a) {
+    const right = b.get(connection);
+    if (right === undefined) continue;
+    if (left === '*') result.set(connection, right);
+    else if (right === '*') result.set(connection, left);
+    else {
+      const common = new Set([...left].filter((s) => right.has(s)));
+      if (common.size > 0) result.set(connection, common);
+    }
+  }
+  return result;
+}
+
+/** The items of `requested` that `granted` does not cover (`c:*` is covered only by a '*' grant). */
+export function uncoveredScopes(granted: ScopeMap, requested: ScopeMap): string[] {
+  const missing: string[] = [];
+  for (const [connection, wanted] of requested) {
+    const has = granted.get(connection);
+    if (has === '*') continue;
+    if (wanted === '*') missing.push(`${connection}:*`);
+    else for (const scope of wanted) if (!has?.has(scope)) missing.push(`${connection}:${scope}`);
+  }
+  return missing.sort();
+}
