@@ -4,6 +4,7 @@ import { LatchkeyError } from '../core/errors.js';
 /** `latchkey <command>`: one file a command, loaded on demand. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   serve: { summary: 'Run the broker headless on loopback, with the dashboard in your browser', load: () => import('./serve.js') },
+  exec: { summary: 'Run a command with a short-lived token of an agent and its proxy URLs', load: () => import('./exec.js') },
 };
 
 function usage(): string {

@@ -9,6 +9,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { auditAdminRoutes } from './audit/routes.js';
 import { AgentAuthority } from './authz/authority.js';
 import { agentAdminRoutes, authzRoutes } from './authz/routes.js';
+import { proxyRoutes } from './proxy/routes.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { buildHttpServer } from './http/server.js';
 import { FlowRegistry } from './oauth/flows.js';
@@ -117,7 +118,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         (app) => auditAdminRoutes(app, { audit }),
         (app) => agentAdminRoutes(app, { authority }),
       ],
-      root: [(app) => authzRoutes(app, { authority })],
+      root: [
+        (app) => authzRoutes(app, { authority }),
+        (app) => proxyRoutes(app, { verifier: authority, audit, catalog, connections: service, tokens, store: connections, baseUrl: () => url }),
+      ],
     });
     cleanup.push(() => server.app.close());
     port = await server.listen(options.port);

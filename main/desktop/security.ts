@@ -109,7 +109,11 @@ export function hardenSession(ses: Session): void {
     callback({ responseHeaders: headers });
   });
 
-  ses.on('will-download', (event) => event.preventDefault());
+  ses.on('will-download', (event, item) => {
+    // Only files the dashboard made itself (audit exports fetched with the admin token, saved as blob: URLs).
+    if (brokerOrigin === null || !item.getURL().startsWith(`blob:${brokerOrigin}/`)) event.preventDefault();
+    else item.setSaveDialogOptions({ defaultPath: item.getFilename() });
+  });
 }
 
 /** Guards for every webContents the app ever creates (the dashboard window and anything unexpected). */

@@ -1,20 +1,37 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { describeError, LatchkeyApi, type BrokerStatus, type Connection, type ProviderSummary } from './api';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  describeError,
+  LatchkeyApi,
+  type AgentView,
+  type ApprovalView,
+  type BrokerStatus,
+  type Connection,
+  type ProviderSummary,
+} from './api';
 import { consumeFragment, forgetToken, type LaunchParams, type ViewId } from './session';
 import { fromNow, fullDate } from './format';
+import { useVisiblePolling } from './hooks';
+import { AgentsView } from './components/AgentsView';
+import { ApprovalsView } from './components/ApprovalsView';
+import { AuditView } from './components/AuditView';
 import { ConnectionsView } from './components/ConnectionsView';
+import { KillSwitch, PausedBanner } from './components/KillSwitch';
 import { ProvidersView } from './components/ProvidersView';
 import { Notices, useNotices } from './components/Notices';
 
 type Err = { code: string; description: string } | null;
 
-/** Navigation. Agents, approvals and the audit log get their own entries when the API has them. */
 const VIEWS: { id: ViewId; label: string }[] = [
   { id: 'connections', label: 'Connections' },
   { id: 'providers', label: 'Providers' },
+  { id: 'agents', label: 'Agents' },
+  { id: 'approvals', label: 'Approvals' },
+  { id: 'audit', label: 'Audit log' },
 ];
 
 const REFRESH_EVERY_MS = 30_000;
+/** An agent waits on the consent page while the person decides: notice new requests quickly. */
+const APPROVALS_EVERY_MS = 2000;
 
 export function App({ initialToken, initialLaunch }: { initialToken: string | null; initialLaunch: LaunchParams }) {
   const [token, setToken] = useState(initialToken);
@@ -81,6 +98,12 @@ function Dashboard({
   const [providersError, setProvidersError] = useState<Err>(null);
   const [connections, setConnections] = useState<Connection[] | null>(null);
   const [connectionsError, setConnectionsError] = useState<Err>(null);
+  const [agents, setAgents] = useState<AgentView[] | null>(null);
+  const [agentsError, setAgentsError] = useState<Err>(null);
+  const [approvals, setApprovals] = useState<ApprovalView[] | null>(null);
+  const [approvalsError, setApprovalsError] = useState<Err>(null);
+  const [paused, setPaused] = useState<boolean | null>(null);
+  const [pausing, setPausing] = useState(false);
   const { notices, notify, dismiss } = useNotices();
 
   const loadConnections = useCallback(async () => {
@@ -101,9 +124,46 @@ function Dashboard({
     }
   }, [api]);
 
+  const loadAgents = useCallback(async () => {
+    try {
+      setAgents(await api.agents());
+      setAgentsError(null);
+    } catch (e) {
+      setAgentsError(describeError(e));
+    }
+  }, [api]);
+
+  const loadPaused = useCallback(async () => {
+    try {
+      setPaused(await api.paused());
+    } catch {
+      // Not known: the switch keeps its last state (disabled until one is known).
+    }
+  }, [api]);
+
+  // Pending requests already seen, to announce only new ones (none on the first load).
+  const seenPending = useRef<Set<string> | null>(null);
+  const loadApprovals = useCallback(async () => {
+    try {
+      const list = await api.approvals();
+      setApprovals(list);
+      setApprovalsError(null);
+      const pending = list.filter((a) => a.status === 'pending');
+      const fresh = seenPending.current === null ? [] : pending.filter((a) => !seenPending.current?.has(a.id));
+      seenPending.current = new Set(pending.map((a) => a.id));
+      for (const a of fresh) notify('info', `${a.agent_name} asks for access. Review it under Approvals.`);
+      // A new request comes with a new (pending) agent.
+      if (fresh.length > 0) void loadAgents();
+    } catch (e) {
+      setApprovalsError(describeError(e));
+    }
+  }, [api, notify, loadAgents]);
+
   useEffect(() => {
     void loadStatus();
     void loadConnections();
+    void loadAgents();
+    void loadPaused();
     api.providers().then(
       (list) => {
         setProviders(list);
@@ -111,7 +171,9 @@ function Dashboard({
       },
       (e: unknown) => setProvidersError(describeError(e)),
     );
-  }, [api, loadConnections, loadStatus]);
+  }, [api, loadConnections, loadStatus, loadAgents, loadPaused]);
+
+  useVisiblePolling(loadApprovals, APPROVALS_EVERY_MS);
 
   // Keep statuses and "last used" fresh while the page is visible, and catch up when it comes back.
   useEffect(() => {
@@ -119,6 +181,7 @@ function Dashboard({
       if (document.visibilityState === 'visible') {
         void loadConnections();
         void loadStatus();
+        void loadPaused();
       }
     };
     const timer = window.setInterval(tick, REFRESH_EVERY_MS);
@@ -129,18 +192,39 @@ function Dashboard({
       document.removeEventListener('visibilitychange', tick);
       window.removeEventListener('focus', tick);
     };
-  }, [loadConnections, loadStatus]);
+  }, [loadConnections, loadStatus, loadPaused]);
+
+  async function changePaused(next: boolean) {
+    setPausing(true);
+    try {
+      const now = await api.setPaused(next);
+      setPaused(now);
+      notify(now ? 'info' : 'success', now ? 'Paused: every agent request is refused.' : 'Resumed: agents can use their grants again.');
+    } catch (e) {
+      const { code, description } = describeError(e);
+      notify('error', `Could not ${next ? 'pause' : 'resume'} agents: ${description} (${code})`);
+    } finally {
+      setPausing(false);
+    }
+  }
 
   const openProviders = (providerId?: string) => {
     onView('providers');
     if (providerId) onFocusProvider(providerId);
   };
 
-  const counts: Record<ViewId, number | null> = {
-    connections: connections?.length ?? null,
-    providers: providers?.length ?? null,
-  };
+  const pendingCount = approvals?.filter((a) => a.status === 'pending').length ?? 0;
   const attention = connections?.filter((c) => c.status !== 'connected').length ?? 0;
+  const counts: Record<ViewId, { count: number; note?: string; tone?: 'warn' | 'alert' } | null> = {
+    connections:
+      connections === null
+        ? null
+        : { count: connections.length, ...(attention > 0 ? { tone: 'warn', note: `${attention} need${attention === 1 ? 's' : ''} attention` } : {}) },
+    providers: providers === null ? null : { count: providers.length },
+    agents: agents === null ? null : { count: agents.length },
+    approvals: pendingCount > 0 ? { count: pendingCount, tone: 'alert', note: `${pendingCount} waiting for you` } : null,
+    audit: null,
+  };
 
   return (
     <div className="app">
@@ -149,30 +233,35 @@ function Dashboard({
           <KeyIcon />
           <span>Latchkey</span>
         </div>
-        <BrokerStatusLine status={status} error={statusError} />
+        <div className="topbar-end">
+          <BrokerStatusLine status={status} error={statusError} />
+          <KillSwitch paused={paused} busy={pausing} onChange={(next) => void changePaused(next)} />
+        </div>
       </header>
+      {paused ? <PausedBanner busy={pausing} onResume={() => void changePaused(false)} /> : null}
       <div className="layout">
         <nav className="sidebar" aria-label="Sections">
-          {VIEWS.map((v) => (
-            <button
-              key={v.id}
-              type="button"
-              className={`nav-item${view === v.id ? ' nav-item-active' : ''}`}
-              aria-current={view === v.id ? 'page' : undefined}
-              onClick={() => onView(v.id)}
-            >
-              <span>{v.label}</span>
-              {counts[v.id] !== null ? (
-                v.id === 'connections' && attention > 0 ? (
-                  <span className="nav-count nav-count-warn" title={`${attention} need${attention === 1 ? 's' : ''} attention`}>
-                    {counts[v.id]}
+          {VIEWS.map((v) => {
+            const badge = counts[v.id];
+            return (
+              <button
+                key={v.id}
+                type="button"
+                className={`nav-item${view === v.id ? ' nav-item-active' : ''}`}
+                aria-current={view === v.id ? 'page' : undefined}
+                onClick={() => onView(v.id)}
+                data-view={v.id}
+              >
+                <span>{v.label}</span>
+                {badge ? (
+                  <span className={`nav-count${badge.tone ? ` nav-count-${badge.tone}` : ''}`} title={badge.note}>
+                    {badge.count}
+                    {badge.note ? <span className="offscreen">, {badge.note}</span> : null}
                   </span>
-                ) : (
-                  <span className="nav-count">{counts[v.id]}</span>
-                )
-              ) : null}
-            </button>
-          ))}
+                ) : null}
+              </button>
+            );
+          })}
           <div className="sidebar-foot muted small">
             {window.latchkeyDesktop ? `Desktop app ${window.latchkeyDesktop.version}` : 'Browser dashboard'}
           </div>
@@ -188,7 +277,7 @@ function Dashboard({
               onOpenProvider={openProviders}
               notify={notify}
             />
-          ) : (
+          ) : view === 'providers' ? (
             <ProvidersView
               api={api}
               providers={providers}
@@ -202,6 +291,34 @@ function Dashboard({
               onConnected={() => void loadConnections()}
               notify={notify}
             />
+          ) : view === 'agents' ? (
+            <AgentsView
+              api={api}
+              agents={agents}
+              loadError={agentsError}
+              connections={connections ?? []}
+              providers={providers ?? []}
+              brokerUrl={status?.url ?? window.location.origin}
+              onChanged={() => void loadAgents()}
+              onAgentChanged={(updated) => setAgents((list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated])}
+              onOpenApprovals={() => onView('approvals')}
+              notify={notify}
+            />
+          ) : view === 'approvals' ? (
+            <ApprovalsView
+              api={api}
+              approvals={approvals}
+              loadError={approvalsError}
+              connections={connections ?? []}
+              providers={providers ?? []}
+              onDecided={(updated) => {
+                setApprovals((list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated]);
+                void loadAgents();
+              }}
+              notify={notify}
+            />
+          ) : (
+            <AuditView api={api} agents={agents ?? []} connections={connections ?? []} notify={notify} />
           )}
         </main>
       </div>

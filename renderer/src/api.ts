@@ -2,6 +2,7 @@
  * Typed client for the broker's admin API (`/admin/api`, same origin, bearer admin token).
  * Every failure becomes an {@link ApiError} carrying the API's `error` code and `error_description`.
  */
+import { grantsFromScopeStrings } from './grants';
 
 export type AuthType = 'oauth2' | 'api_key';
 export type ConnectMethod = 'browser' | 'device' | 'personal_token' | 'api_key';
@@ -103,6 +104,135 @@ export interface DeleteResult {
   revoked_at_provider: boolean;
 }
 
+export type AgentStatus = 'pending' | 'active' | 'revoked';
+
+/** What an agent may use on one connection; `["*"]` is everything the connection holds. */
+export interface Grant {
+  connection: string;
+  scopes: string[];
+}
+
+export interface AgentView {
+  id: string;
+  name: string;
+  client_id: string;
+  status: AgentStatus;
+  grants: Grant[];
+  rate_limit_per_minute: number | null;
+  created_at: string;
+  updated_at: string;
+  registered_via: 'admin' | 'dcr';
+  redirect_uris: string[];
+}
+
+/** The answer to creating an agent: the only time its client secret is ever sent. */
+export interface CreatedAgent extends AgentView {
+  client_secret: string;
+}
+
+export interface NewAgent {
+  name: string;
+  grants: Grant[];
+  rate_limit_per_minute?: number;
+}
+
+/** `rate_limit_per_minute: null` removes the limit. */
+export interface AgentChanges {
+  name?: string;
+  grants?: Grant[];
+  rate_limit_per_minute?: number | null;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+/** An authorization request of an interactive agent, as the dashboard uses it. */
+export interface ApprovalView {
+  id: string;
+  agent_id: string;
+  agent_name: string;
+  client_id: string;
+  redirect_uri: string;
+  /** What the agent asked for; empty when it named no scope (then the person must choose). */
+  requested: Grant[];
+  /** What was granted, once approved (null when the broker does not say). */
+  granted: Grant[] | null;
+  status: ApprovalStatus;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+}
+
+/**
+ * An approval as the admin API sends it. The request comes as `requested_grants`, or as
+ * `connection:scope` strings (`requested_scopes`, or `requested_scope` space-separated):
+ * both shapes were specified while the API was being built, so both are read.
+ */
+type ApprovalWire = Omit<ApprovalView, 'requested' | 'granted'> & {
+  requested_grants?: Grant[];
+  requested_scopes?: string[];
+  requested_scope?: string;
+  granted?: Grant[] | null;
+};
+
+function approvalView({ requested_grants, requested_scopes, requested_scope, granted, ...rest }: ApprovalWire): ApprovalView {
+  const requested = requested_grants ?? grantsFromScopeStrings(requested_scopes ?? requested_scope?.split(' ') ?? []);
+  return { ...rest, requested, granted: granted ?? null };
+}
+
+export type ApprovalDecision = { decision: 'approve'; grants?: Grant[] } | { decision: 'deny' };
+
+export type AuditKind = 'proxy' | 'token' | 'approval' | 'revocation' | 'connection' | 'agent' | 'control';
+export type AuditDecision = 'allow' | 'deny' | 'info';
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  kind: AuditKind;
+  decision: AuditDecision;
+  reason: string | null;
+  agent_id: string | null;
+  agent_name: string | null;
+  connection: string | null;
+  method: string | null;
+  path: string | null;
+  status: number | null;
+  latency_ms: number | null;
+  bytes_in: number | null;
+  bytes_out: number | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Filters of GET /audit and its export; absent fields do not filter. */
+export interface AuditFilters {
+  agent?: string;
+  connection?: string;
+  decision?: AuditDecision;
+  kind?: AuditKind;
+  /** ISO date-times. */
+  since?: string;
+  until?: string;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  next_cursor: string | null;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  checked: number;
+  first_bad?: number;
+}
+
+export type AuditExportFormat = 'jsonl' | 'csv';
+
+/** A file the broker sent for saving. */
+export interface Download {
+  blob: Blob;
+  filename: string;
+}
+
 /** An error answer of the admin API (or a failure to reach it, code `network_error`). */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -192,8 +322,82 @@ export class LatchkeyApi {
     return this.request('DELETE', `/connections/${seg(name)}`);
   }
 
+  async agents(): Promise<AgentView[]> {
+    const body = await this.request<{ agents: AgentView[] }>('GET', '/agents');
+    return body.agents;
+  }
+
+  /** 400 `invalid_grant_scope` (with `connection`, `unknown_scopes`, `available_scopes`), 404 `unknown_connection`, 409 when the name is taken. */
+  createAgent(agent: NewAgent): Promise<CreatedAgent> {
+    return this.request('POST', '/agents', agent);
+  }
+
+  updateAgent(id: string, changes: AgentChanges): Promise<AgentView> {
+    return this.request('PATCH', `/agents/${seg(id)}`, changes);
+  }
+
+  revokeAgent(id: string): Promise<AgentView> {
+    return this.request('POST', `/agents/${seg(id)}/revoke`);
+  }
+
+  async deleteAgent(id: string): Promise<void> {
+    await this.request('DELETE', `/agents/${seg(id)}`);
+  }
+
+  async approvals(): Promise<ApprovalView[]> {
+    const body = await this.request<{ approvals: ApprovalWire[] }>('GET', '/approvals');
+    return body.approvals.map(approvalView);
+  }
+
+  /** Without `grants`, approving grants what was requested (400 `grants_required` when nothing was). */
+  async decide(id: string, decision: ApprovalDecision): Promise<ApprovalView> {
+    return approvalView(await this.request<ApprovalWire>('POST', `/approvals/${seg(id)}`, decision));
+  }
+
+  async paused(): Promise<boolean> {
+    return (await this.request<{ paused: boolean }>('GET', '/pause')).paused;
+  }
+
+  /** The kill switch: `true` refuses every agent request until set back to `false`. */
+  async setPaused(paused: boolean): Promise<boolean> {
+    return (await this.request<{ paused: boolean }>('POST', paused ? '/pause' : '/resume')).paused;
+  }
+
+  audit(filters: AuditFilters, cursor?: string, limit?: number): Promise<AuditPage> {
+    const query = auditQuery(filters);
+    if (cursor) query.set('cursor', cursor);
+    if (limit !== undefined) query.set('limit', String(limit));
+    return this.request('GET', `/audit${queryString(query)}`);
+  }
+
+  verifyAudit(): Promise<AuditVerification> {
+    return this.request('GET', '/audit/verify');
+  }
+
+  /** The filtered log as a file. Fetched here because a plain link cannot carry the admin token. */
+  async exportAudit(format: AuditExportFormat, filters: AuditFilters): Promise<Download> {
+    const query = auditQuery(filters);
+    query.set('format', format);
+    const response = await this.send('GET', `/audit/export${queryString(query)}`, undefined, '*/*');
+    const fallback = `latchkey-audit-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.${format}`;
+    return { blob: await response.blob(), filename: attachmentName(response.headers.get('Content-Disposition')) ?? fallback };
+  }
+
+  /** JSON answer of a route; `undefined` for an empty one (204, or a DELETE answered 200 without a body). */
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json' };
+    const response = await this.send(method, path, body, 'application/json');
+    const text = await response.text();
+    if (!text && (response.status === 204 || method === 'DELETE')) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(response.status, 'invalid_response', 'The broker sent an answer that is not JSON.');
+    }
+  }
+
+  /** A successful response, or an {@link ApiError} from the API's error body. */
+  private async send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: accept };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response: Response;
     try {
@@ -208,33 +412,42 @@ export class LatchkeyApi {
     } catch {
       throw new ApiError(0, 'network_error', 'Could not reach the Latchkey broker. Is it still running?');
     }
+    if (response.ok) return response;
 
-    const text = await response.text();
     let parsed: unknown = undefined;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
+    try {
+      parsed = JSON.parse(await response.text());
+    } catch {
+      parsed = undefined;
     }
-
-    if (!response.ok) {
-      const fields = isRecord(parsed) ? parsed : {};
-      const code = typeof fields['error'] === 'string' ? fields['error'] : `http_${response.status}`;
-      const description =
-        typeof fields['error_description'] === 'string'
-          ? fields['error_description']
-          : response.statusText || `The broker answered HTTP ${response.status}.`;
-      const error = new ApiError(response.status, code, description, fields);
-      if (error.unauthorized) this.onUnauthorized(error);
-      throw error;
-    }
-    if (parsed === undefined) {
-      throw new ApiError(response.status, 'invalid_response', 'The broker sent an answer that is not JSON.');
-    }
-    return parsed as T;
+    const fields = isRecord(parsed) ? parsed : {};
+    const code = typeof fields['error'] === 'string' ? fields['error'] : `http_${response.status}`;
+    const description =
+      typeof fields['error_description'] === 'string'
+        ? fields['error_description']
+        : response.statusText || `The broker answered HTTP ${response.status}.`;
+    const error = new ApiError(response.status, code, description, fields);
+    if (error.unauthorized) this.onUnauthorized(error);
+    throw error;
   }
+}
+
+function auditQuery(filters: AuditFilters): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const key of ['agent', 'connection', 'decision', 'kind', 'since', 'until'] as const) {
+    const value = filters[key];
+    if (value) query.set(key, value);
+  }
+  return query;
+}
+
+const queryString = (query: URLSearchParams): string => (query.size > 0 ? `?${query.toString()}` : '');
+
+/** The file name of `Content-Disposition: attachment; filename="…"`, reduced to a safe base name. */
+function attachmentName(header: string | null): string | null {
+  const raw = header ? /filename="?([^";]+)"?/i.exec(header)?.[1] : undefined;
+  const name = raw?.split(/[\\/]/).pop()?.trim();
+  return name ? name : null;
 }
 
 /** A readable one-liner for any thrown value. */

@@ -3,12 +3,15 @@
  * is kept in sessionStorage (this tab only, gone when it closes) and removed from the address bar.
  *
  * The fragment may also carry where to open: `#admin=TOKEN&view=providers&provider=slack`
- * (the desktop tray uses it to land on a provider that still needs its OAuth app).
+ * (the desktop tray uses it to land on a provider that still needs its OAuth app, or `view=approvals`).
  */
 
 const STORAGE_KEY = 'latchkey.admin_token';
 
-export type ViewId = 'connections' | 'providers';
+export const VIEW_IDS = ['connections', 'providers', 'agents', 'approvals', 'audit'] as const;
+export type ViewId = (typeof VIEW_IDS)[number];
+
+const isViewId = (value: string | null): value is ViewId => (VIEW_IDS as readonly (string | null)[]).includes(value);
 
 export interface LaunchParams {
   view?: ViewId;
@@ -47,7 +50,7 @@ export function consumeFragment(): { token: string | null; launch: LaunchParams 
     const token = params.get('admin');
     if (token) store(token);
     const view = params.get('view');
-    if (view === 'connections' || view === 'providers') launch.view = view;
+    if (isViewId(view)) launch.view = view;
     const provider = params.get('provider');
     if (provider) launch.provider = provider;
     window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);

@@ -1,153 +1,171 @@
 /**
- * The React dashboard (dist/renderer) in headless Chromium against a FAKE admin API (./fake-admin-api.ts).
- * Run after `npm run build:renderer`:  node --import tsx --test test/e2e/dashboard.test.ts
+ * The React dashboard (dist/renderer) in headless Chromium, served by the REAL broker with real
+ * connections: OAuth through oidc-provider's login and consent, one whose refresh token the provider
+ * revoked (needs_reauth), pasted API keys. Run after building the renderer:
+ *   npx vite build --config renderer/vite.config.ts && node --import tsx --test test/e2e/dashboard.test.ts
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { AUTHORIZE_URL, DIST, FakeBroker, TOKEN } from './fake-admin-api.js';
-
-// The README's pictures are refreshed on purpose (UPDATE_SCREENSHOTS=1), not by every run.
-const SCREENSHOTS = process.env['UPDATE_SCREENSHOTS'] === '1'
-  ? fileURLToPath(new URL('./__screenshots__/', import.meta.url))
-  : fileURLToPath(new URL('../../dist/e2e-screenshots/', import.meta.url));
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-
-// ---------------------------------------------------------------- browser helpers
-
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
-
-/** Records window.open calls instead of opening anything, and CSP violations. */
-const INIT_SCRIPT = `
-  window.__opened = [];
-  window.__csp = [];
-  window.open = function (url, target, features) {
-    window.__opened.push({ url: String(url), target: String(target), features: String(features) });
-    return null;
-  };
-  document.addEventListener('securitypolicyviolation', function (e) {
-    window.__csp.push(e.violatedDirective + ' ' + e.blockedURI);
-  });
-`;
+import type { Browser } from 'playwright-core';
+import { DIST, launchBrowser, openedUrls, openPage as openBrowserPage, SCREENSHOTS } from './browser.js';
+import { finishSignIn, startWorld, type World } from './world.js';
 
 let browser: Browser;
-let fake: FakeBroker;
+let world: World;
 
 before(async () => {
-  assert.ok(existsSync(join(DIST, 'index.html')), 'dist/renderer is missing: run `npm run build:renderer` first');
-  fake = new FakeBroker();
-  await fake.listen();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  world = await startWorld();
+  await world.connectAcme('acme-work');
+  await world.brokenAcme('acme-old');
+  await world.addKey('stripe', 'stripe', 'sk_test_e2e_51Hx');
+  await world.addKey('openai', 'openai', 'sk-proj-e2e-test');
+  // GitHub with the person's OAuth app (and its secret); Slack with a client ID only.
+  for (const [id, client] of [['github', { client_id: 'Iv1.e2e0github', client_secret: 'e2e-github-secret' }], ['slack', { client_id: '1234.5678' }]] as const) {
+    const set = await world.broker.admin(`/providers/${id}/client`, { method: 'PUT', body: client });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+  }
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  await fake?.close();
+  await world?.close();
 });
 
-async function openPage(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1180, height: 860 }, colorScheme: options.colorScheme ?? 'light' });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (msg) => {
-    // Chromium logs every 4xx answer as a failed resource load; the tests provoke some (401, 400) on purpose.
-    if (msg.type() === 'error' && !/Failed to load resource: .*status of 4\d\d/.test(msg.text())) {
-      errors.push(`console: ${msg.text()}`);
-    }
-  });
-  await page.addInitScript(INIT_SCRIPT);
-  return { context, page, errors };
-}
+const openPage = (options: { colorScheme?: 'light' | 'dark' } = {}) => openBrowserPage(browser, options);
+const connection = async (name: string) => ((await world.broker.admin('/connections')).body.connections as { name: string; status: string; scopes: string[]; last_error: string | null }[]).find((c) => c.name === name);
 
-// ---------------------------------------------------------------- tests
-
-test('the built index.html has no inline script or style (strict CSP)', () => {
+test('the built index.html has no inline script or style, and the broker serves it with a strict CSP', async () => {
   const html = readFileSync(join(DIST, 'index.html'), 'utf8');
   assert.doesNotMatch(html, /<script\b(?![^>]*\bsrc=)[^>]*>/i, 'inline <script>');
   assert.doesNotMatch(html, /<style\b|\sstyle=|\son[a-z]+=/i, 'inline style or handler');
   assert.match(html, /http-equiv="Content-Security-Policy"/);
+  const served = await fetch(`${world.broker.url}/`);
+  assert.equal(served.status, 200);
+  assert.equal(await served.text(), html);
+  const csp = served.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.match(csp, /frame-ancestors 'none'/);
 });
 
-test('dashboard: token from the fragment, connections, providers, connect flows', async () => {
-  const { context, page, errors } = await openPage();
+test('dashboard: token from the fragment, real connections, refresh, reconnect, disconnect, providers, connect flows', async () => {
+  const { broker, provider } = world;
+  const { context, page, errors, api } = await openPage();
   try {
-    await page.goto(`${fake.url}/#admin=${TOKEN}`);
-    await page.locator('[data-connection="slack-work"]').waitFor();
+    await page.goto(broker.dashboardUrl);
+    await page.locator('[data-connection="acme-work"]').waitFor();
 
     // The token left the address bar but stays in this tab's sessionStorage.
-    assert.equal(page.url(), `${fake.url}/`);
-    assert.ok(!page.url().includes(TOKEN));
-    assert.equal(await page.evaluate('sessionStorage.getItem("latchkey.admin_token")'), TOKEN);
+    assert.equal(page.url(), `${broker.url}/`);
+    assert.equal(await page.evaluate('sessionStorage.getItem("latchkey.admin_token")'), broker.adminToken);
 
-    // Header with broker status.
+    // Header with the broker's status: its version and the encrypted-file vault this broker uses.
     const status = await page.locator('[data-testid="broker-status"]').innerText();
-    assert.match(status, /v0\.1\.0/);
-    assert.match(status, /Keychain/);
+    assert.match(status, new RegExp(`v${(await broker.admin('/status')).body.version.replace(/\./g, '\\.')}`));
+    assert.match(status, /Encrypted file/);
 
-    // Connections with status badges, scopes and facts.
-    assert.equal(await page.locator('li.connection').count(), 3);
-    const slack = page.locator('[data-connection="slack-work"]');
-    assert.equal(await slack.locator('.badge').getAttribute('data-status'), 'connected');
-    assert.equal((await slack.locator('.badge').innerText()).trim(), 'Connected');
-    assert.deepEqual(await slack.locator('.chip').allInnerTexts(), ['channels:read', 'users:read']);
-    assert.match(await slack.innerText(), /alice@example\.com/);
-    const github = page.locator('[data-connection="github"]');
-    assert.equal(await github.locator('.badge').getAttribute('data-status'), 'needs_reauth');
-    assert.ok(await github.getByRole('button', { name: 'Reconnect' }).isVisible());
-    assert.match(await github.innerText(), /refresh token was revoked/);
-
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    // Connections with status badges, scopes and facts, as the broker lists them.
+    const listed = (await broker.admin('/connections')).body.connections as { name: string; status: string }[];
+    assert.equal(await page.locator('li.connection').count(), listed.length);
+    for (const c of listed) assert.equal(await page.locator(`[data-connection="${c.name}"] .badge`).getAttribute('data-status'), c.status, c.name);
+    const work = page.locator('[data-connection="acme-work"]');
+    assert.equal((await work.locator('.badge').innerText()).trim(), 'Connected');
+    assert.deepEqual(await work.locator('.chip').allInnerTexts(), (await connection('acme-work'))?.scopes);
+    assert.match(await work.innerText(), /alice@example\.test/);
+    const old = page.locator('[data-connection="acme-old"]');
+    assert.equal(await old.locator('.badge').getAttribute('data-status'), 'needs_reauth');
+    assert.ok(await old.getByRole('button', { name: 'Reconnect' }).isVisible());
+    assert.ok((await old.innerText()).includes(`Last error: ${(await connection('acme-old'))?.last_error}`));
+    assert.deepEqual(await page.locator('[data-connection="stripe"] .chip').allInnerTexts(), ['read', 'write']);
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png') });
 
-    // Refresh now.
-    await slack.getByRole('button', { name: 'Refresh now' }).click();
-    await page.getByText('Refreshed slack-work.').waitFor();
-    assert.equal(fake.apiCalls('POST', '/admin/api/connections/slack-work/refresh').length, 1);
+    // Refresh now: a real refresh at the provider.
+    const refreshes = provider.tokenRequests['refresh_token'] ?? 0;
+    await work.getByRole('button', { name: 'Refresh now' }).click();
+    await page.getByText('Refreshed acme-work.').waitFor();
+    assert.equal(api.to('POST', '/admin/api/connections/acme-work/refresh').length, 1);
+    assert.equal(provider.tokenRequests['refresh_token'], refreshes + 1);
+
+    // Reconnect the connection that needs it: a browser flow for the same name and scopes.
+    await old.getByRole('button', { name: 'Reconnect' }).click();
+    await old.locator('[data-flow="pending"]').waitFor();
+    assert.deepEqual(api.to('POST', '/admin/api/connections').at(-1)?.body, {
+      provider: 'acme',
+      method: 'browser',
+      scopes: (await connection('acme-old'))?.scopes,
+      name: 'acme-old',
+    });
+    const [reauth] = await openedUrls(page);
+    assert.ok(reauth, 'the sign-in page was opened');
+    assert.ok(reauth.url.startsWith(`${provider.issuer}/auth?`), reauth.url);
+    await finishSignIn(world, reauth.url);
+    await page.locator('[data-connection="acme-old"][data-status="connected"]').waitFor({ timeout: 10_000 });
+    await page.getByText('Reconnected acme-old.').waitFor();
+    assert.equal((await connection('acme-old'))?.status, 'connected');
+    assert.equal(await old.getByRole('button', { name: 'Reconnect' }).count(), 0);
 
     // Disconnect asks first.
     const openai = page.locator('[data-connection="openai"]');
     await openai.getByRole('button', { name: 'Disconnect' }).click();
-    assert.equal(fake.apiCalls('DELETE', '/admin/api/connections/openai').length, 0);
+    assert.equal(api.to('DELETE', '/admin/api/connections/openai').length, 0);
     await openai.locator('.button-danger').click();
-    await page.locator('[data-connection="openai"]').waitFor({ state: 'detached' });
-    assert.equal(fake.apiCalls('DELETE', '/admin/api/connections/openai').length, 1);
+    await openai.waitFor({ state: 'detached' });
+    assert.equal(api.to('DELETE', '/admin/api/connections/openai').length, 1);
+    assert.equal(await connection('openai'), undefined);
+    await page.getByText(/^Disconnected openai\. OpenAI was not asked to revoke it/).waitFor();
 
-    // Providers render.
+    // Providers render: the whole catalog, in the broker's order.
     await page.getByRole('button', { name: /^Providers/ }).click();
-    await page.locator('[data-provider="slack"]').waitFor();
-    assert.equal(await page.locator('article.provider').count(), 4);
-    assert.deepEqual(await page.locator('article.provider h2').allInnerTexts(), ['Slack', 'GitHub', 'Google', 'OpenAI']);
+    await page.locator('[data-provider="acme"]').waitFor();
+    const providers = (await broker.admin('/providers')).body.providers as { id: string; name: string }[];
+    assert.deepEqual(await page.locator('article.provider h2').allInnerTexts(), providers.map((p) => p.name));
 
-    // Connect Slack in the browser: POST /connections, window.open(authorize_url), poll the flow until connected.
+    // Connect Acme in the browser: POST /connections, window.open(authorize_url), sign in, the flow polls to connected.
+    const acmeCard = page.locator('[data-provider="acme"]');
+    await acmeCard.getByRole('button', { name: 'Connect…' }).click();
+    assert.equal(await acmeCard.locator('[data-testid="redirect-uri"]').innerText(), `${broker.url}/oauth/callback`);
+    assert.match(await acmeCard.innerText(), /accepts any local port/);
+    await acmeCard.getByLabel(/Connection name/).fill('acme-ui');
+    const opened = (await openedUrls(page)).length;
+    await acmeCard.getByRole('button', { name: 'Connect', exact: true }).click();
+    await acmeCard.locator('[data-flow="pending"]').waitFor();
+    assert.deepEqual(api.to('POST', '/admin/api/connections').at(-1)?.body, {
+      provider: 'acme',
+      method: 'browser',
+      scopes: ['openid', 'email', 'offline_access', 'items:read'],
+      name: 'acme-ui',
+    });
+    const [authorize] = (await openedUrls(page)).slice(opened);
+    assert.equal(authorize?.target, '_blank');
+    assert.equal(authorize.features, 'noopener');
+    const authorizeUrl = new URL(authorize.url);
+    assert.equal(`${authorizeUrl.origin}${authorizeUrl.pathname}`, `${provider.issuer}/auth`);
+    assert.equal(authorizeUrl.searchParams.get('redirect_uri'), `${broker.url}/oauth/callback`);
+    assert.equal(authorizeUrl.searchParams.get('code_challenge_method'), 'S256');
+    await finishSignIn(world, authorize.url);
+    await acmeCard.locator('[data-flow="connected"]').waitFor({ timeout: 10_000 });
+    assert.ok(api.calls.some((c) => c.method === 'GET' && c.path.startsWith('/admin/api/connections/flows/')), 'the flow was polled');
+    assert.match(await acmeCard.innerText(), /Connected to Acme \(test provider\) as alice@example\.test/);
+    assert.equal((await connection('acme-ui'))?.status, 'connected');
+
+    // Slack checks the port: register exactly this URI (localhost, this port).
     const slackCard = page.locator('[data-provider="slack"]');
     await slackCard.getByRole('button', { name: 'Connect…' }).click();
-    assert.equal(await slackCard.locator('[data-testid="redirect-uri"]').innerText(), 'http://127.0.0.1:7317/oauth/callback');
+    assert.equal(await slackCard.locator('[data-testid="redirect-uri"]').innerText(), `http://localhost:${broker.port}/oauth/callback`);
     assert.match(await slackCard.innerText(), /Register exactly this URI/);
-    assert.match(await slackCard.innerText(), /Secret stored in keychain/);
-    await slackCard.getByRole('button', { name: 'Connect', exact: true }).click();
-    await slackCard.locator('[data-flow="connected"]').waitFor({ timeout: 10_000 });
 
-    const posts = fake.apiCalls('POST', '/admin/api/connections');
-    assert.equal(posts.length, 1);
-    assert.deepEqual(posts[0]!.body, { provider: 'slack', method: 'browser', scopes: ['channels:read', 'users:read'] });
-    const opened = (await page.evaluate('window.__opened')) as { url: string; target: string; features: string }[];
-    assert.deepEqual(opened, [{ url: AUTHORIZE_URL, target: '_blank', features: 'noopener' }]);
-    assert.ok(fake.apiCalls('GET', '/admin/api/connections/flows/flow-1').length >= 2, 'the flow was polled');
-    assert.match(await slackCard.innerText(), /Connected to Slack as alice@example\.com/);
-
-    // Device code: the code is shown big, the flow stays pending until cancelled.
+    // GitHub: its stored secret, and the device code and personal token options (not used: they would call GitHub).
     const githubCard = page.locator('[data-provider="github"]');
     await githubCard.getByRole('button', { name: 'Connect…' }).click();
-    await githubCard.getByRole('button', { name: 'Connect with a device code' }).click();
-    assert.equal(await githubCard.locator('[data-testid="user-code"]').innerText(), 'WDJB-MJHT');
-    assert.ok(await githubCard.getByRole('link', { name: 'https://github.com/login/device' }).isVisible());
+    assert.match(await githubCard.innerText(), /Secret stored in keychain/);
+    const deviceCode = githubCard.getByRole('button', { name: 'Connect with a device code' });
+    assert.ok(await deviceCode.isEnabled());
     assert.ok(await githubCard.getByLabel('Personal access token').isVisible());
+    await deviceCode.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SCREENSHOTS, 'providers.png'), fullPage: false });
-    await githubCard.getByRole('button', { name: 'Cancel' }).click();
 
     // An OAuth provider without the person's OAuth app: the API's error code and text are shown.
     const googleCard = page.locator('[data-provider="google"]');
@@ -156,7 +174,8 @@ test('dashboard: token from the fragment, connections, providers, connect flows'
     assert.ok(await googleCard.getByLabel('Client secret').isVisible());
     await googleCard.getByRole('button', { name: 'Connect', exact: true }).click();
     await googleCard.getByText('client_not_configured').waitFor();
-    assert.match(await googleCard.innerText(), /Enter your Google OAuth app/);
+    assert.match(await googleCard.innerText(), /Set up your own Google \(Gmail, Calendar, Drive\) OAuth app first/);
+    assert.match(await googleCard.innerText(), /Enter your OAuth app above \(client ID and secret\), then connect/);
 
     // Custom provider: precise validation problems inline.
     await page.getByRole('button', { name: 'Add…' }).click();
@@ -167,12 +186,12 @@ test('dashboard: token from the fragment, connections, providers, connect flows'
     await page.getByRole('button', { name: 'Add provider' }).click();
     const problems = page.locator('[data-testid="provider-problems"]');
     await problems.waitFor();
-    assert.match(await problems.innerText(), /\/id\s+must be a string/);
-    assert.match(await problems.innerText(), /\/auth\s+must have required property 'auth'/);
+    assert.match(await problems.innerText(), /\/id\s+is required/);
+    assert.match(await problems.innerText(), /\/auth\s+is required/);
 
     // Every API call carried the admin token.
-    assert.ok(fake.requests.length > 0);
-    for (const r of fake.requests) assert.equal(r.authorization, `Bearer ${TOKEN}`, `${r.method} ${r.path}`);
+    assert.ok(api.calls.length > 0);
+    for (const c of api.calls) assert.equal(c.authorization, `Bearer ${broker.adminToken}`, `${c.method} ${c.path}`);
 
     assert.deepEqual(await page.evaluate('window.__csp'), [], 'no CSP violations');
     assert.deepEqual(errors, []);
@@ -182,14 +201,15 @@ test('dashboard: token from the fragment, connections, providers, connect flows'
 });
 
 test('a rejected token (401) shows the "open the dashboard link" message', async () => {
-  const { context, page, errors } = await openPage();
+  const { context, page, errors, api } = await openPage();
   try {
-    await page.goto(`${fake.url}/#admin=not-the-token`);
+    await page.goto(`${world.broker.url}/#admin=not-the-token`);
     const gate = page.locator('[data-testid="needs-link"]');
     await gate.waitFor();
     assert.match(await gate.innerText(), /Open the dashboard link printed by latchkey serve \(or from the tray\)/);
     assert.match(await gate.innerText(), /did not accept/);
     assert.ok(!page.url().includes('not-the-token'));
+    assert.ok(api.calls.some((c) => c.authorization === 'Bearer not-the-token'), 'the broker was asked');
     // The rejected token is forgotten.
     assert.equal(await page.evaluate('sessionStorage.getItem("latchkey.admin_token")'), null);
     assert.deepEqual(errors, []);
@@ -199,12 +219,11 @@ test('a rejected token (401) shows the "open the dashboard link" message', async
 });
 
 test('without a token the page asks for the dashboard link and calls no API', async () => {
-  const { context, page } = await openPage({ colorScheme: 'dark' });
+  const { context, page, api } = await openPage({ colorScheme: 'dark' });
   try {
-    const before = fake.requests.length;
-    await page.goto(`${fake.url}/`);
+    await page.goto(`${world.broker.url}/`);
     await page.locator('[data-testid="needs-link"]').waitFor();
-    assert.equal(fake.requests.length, before);
+    assert.deepEqual(api.calls, []);
     await page.screenshot({ path: join(SCREENSHOTS, 'needs-link-dark.png') });
   } finally {
     await context.close();
@@ -212,19 +231,20 @@ test('without a token the page asks for the dashboard link and calls no API', as
 });
 
 test('a new fragment (how the desktop tray opens a provider) switches view in place; reload keeps the session', async () => {
+  const { broker } = world;
   const { context, page, errors } = await openPage();
   try {
-    await page.goto(`${fake.url}/#admin=${TOKEN}`);
+    await page.goto(broker.dashboardUrl);
     await page.locator('li.connection').first().waitFor();
 
     // Same document, new fragment: a hashchange, not a reload.
-    await page.evaluate(`window.__sameDocument = true; location.hash = 'admin=${TOKEN}&view=providers&provider=google'`);
+    await page.evaluate(`window.__sameDocument = true; location.hash = 'admin=${broker.adminToken}&view=providers&provider=google'`);
     const google = page.locator('[data-provider="google"]');
     await google.locator('.provider-body').waitFor();
     assert.equal(await page.evaluate('window.__sameDocument'), true);
     assert.ok(await google.getByLabel('Client ID').isVisible());
     await page.waitForFunction('location.hash === ""');
-    assert.equal(page.url(), `${fake.url}/`);
+    assert.equal(page.url(), `${broker.url}/`);
 
     // The token lives in sessionStorage for this tab: a reload stays signed in.
     await page.reload();

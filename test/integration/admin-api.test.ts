@@ -59,6 +59,12 @@ describe('admin API', () => {
     assert.equal(own.status, 200);
   });
 
+  test('a malformed URL is refused in the JSON error shape', async () => {
+    const res = await rawGet(broker.port, '/admin/api/connections/%zz', { host: `127.0.0.1:${broker.port}`, authorization: `Bearer ${broker.adminToken}` });
+    assert.equal(res.status, 400);
+    assert.equal(JSON.parse(res.body).error, 'invalid_request');
+  });
+
   test('bounds header sizes', async () => {
     const res = await rawGet(broker.port, '/admin/api/status', { host: `127.0.0.1:${broker.port}`, 'x-padding': 'a'.repeat(20 * 1024) });
     assert.equal(res.status, 431);

@@ -381,9 +381,12 @@ export class AgentAuthority {
   async verifyAccessToken(token: string): Promise<AgentPrincipal> {
     const claims = await this.#tokens.verify(token);
     const agent = this.#agents.get(claims.sub);
-    if (!agent || agent.status !== 'active') throw this.#tokens.error('token_revoked', 'The agent of this token was revoked or deleted.');
+    // The signature is ours, so the token's agent is known: the audit entry of the refusal names it (never sent to the caller).
+    const revoked = (message: string) =>
+      Object.assign(this.#tokens.error('token_revoked', message), { agent: { agent_id: claims.sub, agent_name: agent?.name ?? claims.sub } });
+    if (!agent || agent.status !== 'active') throw revoked('The agent of this token was revoked or deleted.');
     if (agent.client_id !== claims.client_id) throw this.#tokens.error('invalid_token', 'The access token does not belong to its agent.');
-    if (claims.iat * 1000 < agent.tokens_valid_after) throw this.#tokens.error('token_revoked', 'This access token was issued before the agent\'s tokens were revoked.');
+    if (claims.iat * 1000 < agent.tokens_valid_after) throw revoked('This access token was issued before the agent\'s tokens were revoked.');
     return {
       agent_id: agent.id,
       agent_name: agent.name,

@@ -125,6 +125,8 @@ export class TokenManager {
   }
 
   async #refreshNow(record: ConnectionRecord, staleAccessToken: string | undefined): Promise<StoredCredential> {
+    // Callers may hold a record read before an earlier refresh learned the grant is gone.
+    if (this.#deps.connections.getById(record.id)?.status === 'needs_reauth') throw reauthorizationRequired(record);
     const credential = await this.load(record.id);
     if (!credential) throw reauthorizationRequired(record);
     if (staleAccessToken !== undefined && credential.access_token !== staleAccessToken && !this.#isDue(credential)) return credential;

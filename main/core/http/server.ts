@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import { LatchkeyError } from '../errors.js';
@@ -52,6 +52,10 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
       return boundedServer(h);
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Malformed URLs (bad percent-encoding) are refused by the router itself: answer in our error shape.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).code(400).send({ error: 'invalid_request', error_description: `The request is malformed: ${error.message}` });
+    },
   });
 
   for (const schema of [errorSchema, connectionSchema, providerSummarySchema, flowSchema]) app.addSchema(schema);

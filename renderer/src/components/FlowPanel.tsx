@@ -1,25 +1,7 @@
-import { useEffect, useState } from 'react';
-import { countdown } from '../format';
+import { countdown, hostOf } from '../format';
+import { useNow } from '../hooks';
 import { openExternal, type FlowState } from '../useConnectFlow';
 import { CopyButton, ErrorMessage, Spinner } from './common';
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = window.setInterval(() => setNow(Date.now()), 1000);
-    return () => window.clearInterval(timer);
-  }, [active]);
-  return now;
-}
 
 /** Progress of one connect attempt: waiting for the browser, a device code, the result. */
 export function FlowPanel({

@@ -1,14 +1,18 @@
 import { useState, type ReactNode } from 'react';
 import type { ConnectionStatus } from '../api';
 
-export function StatusBadge({ status }: { status: ConnectionStatus }) {
-  const label = status === 'connected' ? 'Connected' : status === 'expired' ? 'Expired' : 'Needs re-auth';
+/** A coloured status pill; `status` picks the colour (`.badge-<status>`) and is exposed as `data-status`. */
+export function Badge({ status, children }: { status: string; children: ReactNode }) {
   return (
     <span className={`badge badge-${status}`} data-status={status}>
       <span className="badge-dot" aria-hidden="true" />
-      {label}
+      {children}
     </span>
   );
+}
+
+export function StatusBadge({ status }: { status: ConnectionStatus }) {
+  return <Badge status={status}>{status === 'connected' ? 'Connected' : status === 'expired' ? 'Expired' : 'Needs re-auth'}</Badge>;
 }
 
 export function Chip({ children, title }: { children: ReactNode; title?: string }) {
@@ -52,6 +56,20 @@ export async function copyText(text: string): Promise<boolean> {
   }
 }
 
+/** Saves a file the page holds (e.g. a fetched export) through the browser's download. */
+export function saveFile(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.className = 'offscreen';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // The download has started reading the blob by the time this runs; revoking earlier can cancel it.
+  window.setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
 export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   return (
@@ -74,11 +92,11 @@ export function Spinner({ label }: { label?: string }) {
 }
 
 /** A neutral letter mark for a provider (no remote images under the CSP). */
-export function ProviderMark({ id, name }: { id: string; name: string }) {
+export function ProviderMark({ id, name, small = false }: { id: string; name: string; small?: boolean }) {
   let hash = 0;
   for (const ch of id) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   return (
-    <span className={`mark mark-${hash % 6}`} aria-hidden="true">
+    <span className={`mark mark-${hash % 6}${small ? ' mark-small' : ''}`} aria-hidden="true">
       {(name.trim()[0] ?? '?').toUpperCase()}
     </span>
   );

@@ -1,0 +1,189 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { ProviderDefinition } from '../catalog/types.js';
+import { isLatchkeyError } from '../errors.js';
+import type { ConnectionRecord } from '../store/connections.js';
+import { authorizeCall, grantedScopes } from './access.js';
+import { authenticateAgent, failedAgent } from './agent-auth.js';
+import { clientClosed, forbiddenOrigin, paused, rateLimitExceeded, unknownConnection } from './errors.js';
+import { agentResponseHeaders, credentialHeader, upstreamRequestHeaders } from './headers.js';
+import { checkProxyPath, splitProxyUrl, upstreamTarget, type ProxyTarget } from './path.js';
+import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
+import { commit, openExchange, refuse, relay, type Exchange } from './respond.js';
+import type { AgentPrincipal, ProxyDeps } from './types.js';
+import { sendUpstream, type UpstreamAgents } from './upstream.js';
+
+export interface ProxyRuntime {
+  deps: ProxyDeps;
+  limiter: RateLimiter;
+  agents: UpstreamAgents;
+  timeoutMs: number;
+  defaultRateLimit: number;
+}
+
+/** Request bodies up to this size are kept so the call can be replayed after a token refresh. */
+export const REPLAYABLE_BODY_BYTES = 64 * 1024;
+const REFRESHABLE = new Set<ConnectionRecord['auth_method']>(['oauth', 'device']);
+
+interface AdmittedCall {
+  record: ConnectionRecord;
+  provider: ProviderDefinition;
+  url: URL;
+  requestPath: string;
+}
+
+/**
+ * Browsers attach Origin (and Sec-Fetch-Site) to the requests a web page makes; only the
+ * broker's own origin may call. Agents are not browsers and send neither.
+ */
+export function checkOrigin(headers: IncomingHttpHeaders): void {
+  const origin = headers.origin;
+  if (origin !== undefined && origin !== `http://${headers.host ?? ''}`) throw forbiddenOrigin();
+  const site = headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') throw forbiddenOrigin();
+}
+
+/**
+ * Origin, token, rate limit (where one is given) and kill switch: what every agent-facing
+ * route checks first. Records who the agent is on the exchange as soon as that is known.
+ */
+export async function admitAgent(req: IncomingMessage, exchange: Exchange, deps: ProxyDeps, rateLimit?: Pick<ProxyRuntime, 'limiter' | 'defaultRateLimit'>): Promise<AgentPrincipal> {
+  checkOrigin(req.headers);
+  let agent: AgentPrincipal;
+  try {
+    agent = await authenticateAgent(req.headers, deps.verifier);
+  } catch (error) {
+    Object.assign(exchange.entry, failedAgent(error));
+    throw error;
+  }
+  exchange.entry.agent_id = agent.agent_id;
+  exchange.entry.agent_name = agent.agent_name;
+  if (rateLimit) {
+    const state = rateLimit.limiter.take(agent.agent_id, agent.rate_limit_per_minute ?? rateLimit.defaultRateLimit);
+    exchange.headers = rateLimitHeaders(state);
+    if (!state.allowed) throw rateLimitExceeded(state.limit, state.retryAfter);
+  }
+  if (deps.verifier.paused) throw paused();
+  return agent;
+}
+
+/**
+ * `ANY /proxy/<connection>/<path>`: admission (origin, agent token, rate limit, kill
+ * switch, path safety, grant, endpoint rule), then the upstream call with the connection's
+ * credential, one refresh-and-retry on a 401, and the response streamed back. The audit
+ * entry is committed before the agent sees the end of any answer.
+ */
+export async function handleProxyRequest(req: IncomingMessage, res: ServerResponse, runtime: ProxyRuntime): Promise<void> {
+  const target = splitProxyUrl(req.url ?? '/proxy/');
+  const exchange = openExchange({ kind: 'proxy', connection: target.connection, method: req.method ?? 'GET', path: target.audited });
+  let call: AdmittedCall;
+  try {
+    const agent = await admitAgent(req, exchange, runtime.deps, runtime);
+    call = admitCall(agent, target, req.method ?? 'GET', runtime.deps);
+  } catch (error) {
+    return refuse(runtime.deps, res, exchange, error);
+  }
+  exchange.entry.decision = 'allow';
+  await forward(req, res, call, exchange, runtime);
+  // An upload answered before it was all read (the provider replied early or failed): drain
+  // the rest, or the agent's connection would stall behind it.
+  if (!req.readableEnded) req.resume();
+}
+
+function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: string, deps: ProxyDeps): AdmittedCall {
+  const path = checkProxyPath(target.path);
+  const grant = agent.grants.get(target.connection);
+  const record = grant === undefined ? undefined : findConnection(deps, target.connection);
+  if (grant === undefined || record === undefined) {
+    const mine = new Set(agent.grants.keys());
+    throw unknownConnection(target.connection, deps.connections.list().filter((c) => mine.has(c.name)).map((c) => c.name));
+  }
+  const provider = deps.catalog.require(record.provider);
+  authorizeCall({ matcher: deps.catalog.matcher(provider.id), method, path, connection: record.name, granted: grantedScopes(grant, record) });
+  return { record, provider, ...upstreamTarget(provider.api.base_url, target.path as string, target.query) };
+}
+
+function findConnection(deps: ProxyDeps, name: string): ConnectionRecord | undefined {
+  try {
+    return deps.connections.get(name);
+  } catch (error) {
+    if (isLatchkeyError(error) && error.code === 'unknown_connection') return undefined;
+    throw error;
+  }
+}
+
+async function forward(req: IncomingMessage, res: ServerResponse, call: AdmittedCall, exchange: Exchange, runtime: ProxyRuntime): Promise<void> {
+  const { deps } = runtime;
+  const { record, provider } = call;
+  let bytesIn = 0;
+  let upstream: IncomingMessage;
+  try {
+    const body = await requestBody(req);
+    const send = (secret: string) => {
+      if (body === null || Buffer.isBuffer(body)) bytesIn = body?.length ?? 0;
+      else body.on('data', (chunk: Buffer) => void (bytesIn += chunk.length)); // attached in the same tick as the pipe
+      return sendUpstream({
+        url: call.url,
+        requestPath: call.requestPath,
+        method: req.method ?? 'GET',
+        headers: upstreamRequestHeaders(req.headers, provider, credentialHeader(provider, record, secret)),
+        body,
+        timeoutMs: runtime.timeoutMs,
+      }, runtime.agents);
+    };
+    let credential = await deps.tokens.current(record);
+    upstream = await send(credential.access_token);
+    if (upstream.statusCode === 401 && REFRESHABLE.has(record.auth_method)) {
+      if (body === null || Buffer.isBuffer(body)) {
+        upstream.resume();
+        credential = await deps.tokens.refresh(record, credential.access_token);
+        exchange.entry.reason = 'upstream_token_refreshed';
+        upstream = await send(credential.access_token);
+      } else {
+        // The streamed body is spent, so the agent gets this 401; its retry finds a fresh token (or 412).
+        deps.tokens.refresh(record, credential.access_token).catch(() => undefined);
+        exchange.entry.reason = 'upstream_401_not_replayable';
+      }
+    }
+  } catch (error) {
+    return refuse(deps, res, exchange, error, bytesIn);
+  }
+
+  try {
+    deps.store.touch(record.id);
+  } catch {
+    // last_used_at is bookkeeping: failing to write it must not fail the call
+  }
+  const headers = agentResponseHeaders(upstream.rawHeaders);
+  for (const [name, value] of Object.entries(exchange.headers)) headers.push(name, value);
+  const status = upstream.statusCode ?? 502;
+  res.writeHead(status, upstream.statusMessage, headers);
+  const relayed = await relay(upstream, res);
+  const committed = await commit(deps.audit, exchange, {
+    status,
+    reason: relayed.failure ?? exchange.entry.reason ?? null,
+    bytes_in: bytesIn,
+    bytes_out: relayed.bytes,
+  });
+  // The last bytes and the end tell the agent it has everything: only for a complete, recorded answer.
+  if (committed && !relayed.failure) res.end(relayed.last);
+  else res.destroy();
+}
+
+/**
+ * The request body to forward: none; small and of known length, read into memory so a
+ * 401 can be retried; otherwise the request stream itself, sent once and never buffered.
+ */
+async function requestBody(req: IncomingMessage): Promise<Buffer | Readable | null> {
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (!chunked && !(length > 0)) return null;
+  if (chunked || length > REPLAYABLE_BODY_BYTES) return req;
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+  } catch {
+    throw clientClosed();
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,74 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { ProviderDefinition } from '../catalog/types.js';
+import type { ConnectionRecord } from '../store/connections.js';
+
+/** RFC 9110 §7.6.1 hop-by-hop fields, plus the pre-standard ones still seen in the wild. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/**
+ * Request fields that are the local caller's and not the upstream's business: its Latchkey
+ * token, its cookies, where it (or the page it runs in) came from, and `Expect`, which the
+ * broker's own server has already answered.
+ */
+const LOCAL_ONLY = new Set(['authorization', 'cookie', 'host', 'origin', 'referer', 'forwarded', 'expect']);
+
+/** Our X-RateLimit-* describe the agent's Latchkey limit; the provider's own move aside under this prefix. */
+const UPSTREAM_RATE_LIMIT = /^x-ratelimit-(limit|remaining|reset)$/i;
+
+/** Field names listed in Connection headers (hop-by-hop by declaration). */
+function connectionTokens(values: Iterable<string>): Set<string> {
+  const names = new Set<string>();
+  for (const value of values) for (const token of value.split(',')) names.add(token.trim().toLowerCase());
+  return names;
+}
+
+/** The header (name, value) that carries the connection's credential, as the provider definition says. */
+export function credentialHeader(provider: ProviderDefinition, record: Pick<ConnectionRecord, 'auth_method'>, secret: string): [string, string] {
+  const auth = provider.auth;
+  const format = auth.type === 'api_key' ? auth : record.auth_method === 'personal_token' ? auth.personal_token : undefined;
+  // split/join rather than replace(): a "$&" in a key must stay literal.
+  if (format) return [format.header, format.format.split('{key}').join(secret)];
+  return ['authorization', `Bearer ${secret}`];
+}
+
+/**
+ * The headers of the upstream request: the agent's, minus hop-by-hop and local-only fields
+ * (and any value of the credential header the agent sent), plus the provider's fixed
+ * headers where the agent did not set them, plus the injected credential. `Host` is set by
+ * the HTTP client from the upstream URL; a chunked upload is re-framed as chunked.
+ */
+export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: ProviderDefinition, credential: [string, string]): OutgoingHttpHeaders {
+  const named = connectionTokens(typeof incoming.connection === 'string' ? [incoming.connection] : []);
+  const credentialName = credential[0].toLowerCase();
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || LOCAL_ONLY.has(name) || named.has(name) || name === credentialName) continue;
+    if (name.startsWith('proxy-') || name.startsWith('x-forwarded-')) continue;
+    headers[name] = value;
+  }
+  for (const [name, value] of Object.entries(provider.api.headers ?? {})) {
+    if (headers[name.toLowerCase()] === undefined) headers[name.toLowerCase()] = value;
+  }
+  if (/\bchunked\b/i.test(incoming['transfer-encoding'] ?? '')) headers['transfer-encoding'] = 'chunked';
+  headers[credentialName] = credential[1];
+  return headers;
+}
+
+/**
+ * The upstream response's headers for the agent, as a raw [name, value, …] list so repeated
+ * fields (Link, WWW-Authenticate) survive: hop-by-hop fields and cookies dropped (the
+ * session is the connection's, not the agent's), Location and everything else untouched.
+ */
+export function agentResponseHeaders(raw: readonly string[]): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'connection') values.push(raw[i + 1]!);
+  const named = connectionTokens(values);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named.has(lower) || lower.startsWith('proxy-') || lower === 'set-cookie' || lower === 'set-cookie2') continue;
+    out.push(UPSTREAM_RATE_LIMIT.test(name) ? `x-upstream-${lower.slice(2)}` : name, raw[i + 1]!);
+  }
+  return out;
+}

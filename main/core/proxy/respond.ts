@@ -1,0 +1,120 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LatchkeyError } from '../errors.js';
+import { bearerChallenge } from './errors.js';
+import type { AgentVerifier, AuditRecord, AuditSink } from './types.js';
+
+/** One request's audit entry as it is being learned, and when the request arrived. */
+export interface Exchange {
+  entry: AuditRecord;
+  started: number;
+  /** Headers every answer to this agent carries (X-RateLimit-*), once it is known. */
+  headers: Record<string, string>;
+}
+
+export function openExchange(entry: Omit<AuditRecord, 'decision'>): Exchange {
+  return { entry: { ...entry, decision: 'deny' }, started: performance.now(), headers: {} };
+}
+
+/**
+ * Appends the exchange's audit entry; false when that failed. An answer is given only
+ * after this resolved true: nothing the agent saw can be missing from the log.
+ */
+export async function commit(audit: AuditSink, exchange: Exchange, outcome: Pick<AuditRecord, 'status' | 'reason' | 'bytes_in' | 'bytes_out'>): Promise<boolean> {
+  try {
+    await audit.append({ ...exchange.entry, ...outcome, latency_ms: Math.round(performance.now() - exchange.started) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Anything thrown while handling a request, as the error the agent gets (internals never leak). */
+export function asLatchkeyError(error: unknown): LatchkeyError {
+  if (error instanceof LatchkeyError) return error;
+  return new LatchkeyError('internal_error', 'Latchkey failed to handle this request.', 500);
+}
+
+/**
+ * Answers with a JSON error `{error, error_description, …}`, its RFC 6750 challenge where
+ * one applies, and `token_endpoint` on every 401 — after the audit entry committed; if it
+ * cannot be, the connection is dropped instead of answered.
+ */
+export async function refuse(
+  context: { audit: AuditSink; verifier: AgentVerifier },
+  res: ServerResponse,
+  exchange: Exchange,
+  thrown: unknown,
+  bytesIn = 0,
+): Promise<void> {
+  const error = asLatchkeyError(thrown);
+  const json = error.toJSON();
+  if (error.status === 401 && json.token_endpoint === undefined) json.token_endpoint = context.verifier.tokenEndpoint();
+  const body = JSON.stringify(json);
+  const gone = error.code === 'client_closed_request';
+  const committed = await commit(context.audit, exchange, {
+    status: gone ? null : error.status,
+    reason: error.code,
+    bytes_in: bytesIn,
+    bytes_out: gone ? 0 : Buffer.byteLength(body),
+  });
+  if (!committed || gone) {
+    res.destroy();
+    return;
+  }
+  const connection = typeof json.connection === 'string' ? json.connection : '';
+  const challenge = bearerChallenge(error, (scope) => `${connection}:${scope}`);
+  res.writeHead(error.status, {
+    ...exchange.headers,
+    ...(challenge ? { 'www-authenticate': challenge } : {}),
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'cache-control': 'no-store',
+  });
+  res.end(body);
+}
+
+export interface Relayed {
+  /** Body bytes the agent has been sent, or will be with `last`. */
+  bytes: number;
+  /** The body's final byte when it has a Content-Length, held back until the audit entry is committed. */
+  last: Buffer | undefined;
+  /** Why the relay broke off: the provider's connection failed or the agent went away. */
+  failure?: 'upstream_aborted' | 'client_closed_request';
+}
+
+/**
+ * Streams the upstream body to the agent as it comes, with backpressure both ways, but
+ * never its completion: a chunked body ends with res.end(), after the audit entry; a body
+ * with a Content-Length is complete with its last byte, so that one byte waits too.
+ * (Headers go out with the first write, so an empty body waits with them.)
+ */
+export function relay(source: IncomingMessage, target: ServerResponse): Promise<Relayed> {
+  return new Promise((resolve) => {
+    const length = Number(source.headers['content-length']);
+    const holdFrom = Number.isSafeInteger(length) && length > 0 ? length - 1 : Infinity;
+    let bytes = 0;
+    let last: Buffer | undefined;
+    const onData = (chunk: Buffer): void => {
+      const room = Math.max(0, holdFrom - bytes);
+      bytes += chunk.length;
+      const now = chunk.length <= room ? chunk : chunk.subarray(0, room);
+      if (now !== chunk) last = last ? Buffer.concat([last, chunk.subarray(room)]) : chunk.subarray(room);
+      if (now.length > 0 && !target.write(now)) source.pause();
+    };
+    const onDrain = (): void => void source.resume();
+    const finish = (failure?: Relayed['failure']): void => {
+      source.off('data', onData).off('end', onEnd).off('close', onSourceClose);
+      target.off('drain', onDrain).off('close', onTargetClose);
+      if (failure) {
+        source.destroy();
+        resolve({ bytes: bytes - (last?.length ?? 0), last: undefined, failure });
+      } else resolve({ bytes, last });
+    };
+    const onEnd = (): void => finish();
+    const onSourceClose = (): void => finish('upstream_aborted');
+    const onTargetClose = (): void => finish('client_closed_request');
+    source.on('error', () => {}); // reported through 'close' without 'end'
+    source.on('data', onData).once('end', onEnd).once('close', onSourceClose);
+    target.on('drain', onDrain).once('close', onTargetClose);
+  });
+}

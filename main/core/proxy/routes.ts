@@ -1,0 +1,102 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { agentConnections, llmsText } from './discovery.js';
+import { admitAgent, handleProxyRequest, type ProxyRuntime } from './handler.js';
+import { RateLimiter } from './rate-limit.js';
+import { openExchange, refuse } from './respond.js';
+import type { ProxyDeps } from './types.js';
+import { UpstreamAgents } from './upstream.js';
+
+export type { AgentPrincipal, AgentVerifier, AuditRecord, AuditSink, ProxyDeps } from './types.js';
+
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
+const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
+
+const errorBody = {
+  type: 'object',
+  required: ['error', 'error_description'],
+  properties: { error: { type: 'string', description: 'Stable machine-readable code' }, error_description: { type: 'string' } },
+  additionalProperties: true,
+} as const;
+
+const agentAuthHeaders = {
+  type: 'object',
+  properties: { authorization: { type: 'string', description: 'Bearer <agent access token>' } },
+} as const;
+
+const connectionsResponse = {
+  type: 'object',
+  required: ['connections'],
+  properties: {
+    connections: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'provider', 'provider_name', 'status', 'scopes', 'base_url', 'upstream_base_url'],
+        properties: {
+          name: { type: 'string' },
+          provider: { type: 'string' },
+          provider_name: { type: 'string' },
+          status: { type: 'string', enum: ['connected', 'expired', 'needs_reauth'] },
+          scopes: { type: 'array', items: { type: 'string' }, description: 'Scopes this agent holds on the connection' },
+          base_url: { type: 'string', description: 'Use in place of the provider\'s API base URL' },
+          upstream_base_url: { type: 'string' },
+          base_url_env: { type: 'string', description: 'Environment variable the provider\'s SDKs read for their base URL' },
+        },
+      },
+    },
+  },
+} as const;
+
+/**
+ * The agent-facing surface: the authenticated proxy `/proxy/<connection>/<path>`, the
+ * discovery route `GET /v1/connections` and the public `/llms.txt`. Registered at the
+ * root; encapsulated, so its body handling applies to these routes only.
+ */
+export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promise<void> {
+  const runtime: ProxyRuntime = {
+    deps,
+    limiter: new RateLimiter(),
+    agents: new UpstreamAgents(),
+    timeoutMs: deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+    defaultRateLimit: deps.defaultRateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+  };
+  app.addHook('onClose', async () => runtime.agents.close());
+
+  // Bodies stay unread in request.raw, whatever their type or size: the proxy streams them.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+
+  const proxy = { schema: { hide: true } };
+  const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    reply.hijack();
+    // handleProxyRequest answers every failure it knows; anything else must not leave the agent waiting.
+    await handleProxyRequest(request.raw, reply.raw, runtime).catch(() => void reply.raw.destroy());
+  };
+  app.all('/proxy/:connection/*', proxy, handle);
+  // `/proxy/name` alone is not a proxy URL (and what clients make of `/proxy/name/../x`): refused as such.
+  app.all('/proxy/:connection', proxy, handle);
+
+  app.get('/v1/connections', {
+    schema: {
+      tags: ['agents'],
+      summary: 'The connections this agent may use, with the scopes it holds and the base URL to call them at',
+      description: 'Authenticated with the agent\'s access token: `Authorization: Bearer <token>`.',
+      headers: agentAuthHeaders,
+      response: { 200: connectionsResponse, 401: errorBody, 403: errorBody },
+    },
+  }, async (request, reply) => {
+    const exchange = openExchange({ kind: 'proxy', connection: null, method: request.method, path: request.url });
+    try {
+      const agent = await admitAgent(request.raw, exchange, deps);
+      return { connections: agentConnections(agent, deps.connections.list(), deps.catalog, deps.baseUrl()) };
+    } catch (error) {
+      reply.hijack();
+      return refuse(deps, reply.raw, exchange, error);
+    }
+  });
+
+  app.get('/llms.txt', {
+    schema: { summary: 'How an agent gets a token and calls the proxy (plain text)', response: { 200: { type: 'string' } } },
+  }, async (_request, reply) =>
+    reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(llmsText(deps.baseUrl(), deps.verifier.tokenEndpoint())));
+}

@@ -1,0 +1,165 @@
+import { useId } from 'react';
+import type { Connection, Grant, ProviderSummary } from '../api';
+import { ALL_SCOPES, type GrantChoice, type GrantChoices } from '../grants';
+import { Chip, ProviderMark } from './common';
+
+/**
+ * Per connection: no access, everything it holds, or some of its scopes. Lists the person's
+ * connections plus any connection named in `choices` that no longer exists (so nothing is dropped silently).
+ */
+export function GrantPicker({
+  connections,
+  providers,
+  choices,
+  onChange,
+  legend = 'Access',
+}: {
+  connections: readonly Connection[];
+  providers: readonly ProviderSummary[];
+  choices: GrantChoices;
+  onChange: (next: GrantChoices) => void;
+  legend?: string;
+}) {
+  const missing = Object.keys(choices).filter((name) => !connections.some((c) => c.name === name));
+  const set = (connection: string, choice: GrantChoice) => onChange({ ...choices, [connection]: choice });
+
+  return (
+    <fieldset className="grant-picker">
+      <legend className="label">{legend}</legend>
+      {connections.length === 0 && missing.length === 0 ? (
+        <p className="hint">No connections yet: connect an account first, then grant it here.</p>
+      ) : null}
+      {[...connections.map((c) => c.name), ...missing].map((name) => {
+        const connection = connections.find((c) => c.name === name);
+        return (
+          <ConnectionGrant
+            key={name}
+            name={name}
+            connection={connection}
+            provider={providers.find((p) => p.id === connection?.provider)}
+            choice={choices[name] ?? { mode: 'none' }}
+            onChoice={(choice) => set(name, choice)}
+          />
+        );
+      })}
+    </fieldset>
+  );
+}
+
+function ConnectionGrant({
+  name,
+  connection,
+  provider,
+  choice,
+  onChoice,
+}: {
+  name: string;
+  /** Undefined when the grant names a connection that no longer exists. */
+  connection: Connection | undefined;
+  provider: ProviderSummary | undefined;
+  choice: GrantChoice;
+  onChoice: (choice: GrantChoice) => void;
+}) {
+  const id = useId();
+  const held = connection?.scopes ?? [];
+  const chosen = choice.mode === 'some' ? choice.scopes : [];
+  // Scopes the grant names but the connection no longer holds stay visible, so they can be unticked.
+  const scopes = [...held, ...chosen.filter((s) => !held.includes(s))];
+  const offerSome = scopes.length > 0;
+
+  function toggle(scope: string, on: boolean) {
+    const next = on ? [...chosen, scope] : chosen.filter((s) => s !== scope);
+    onChoice({ mode: 'some', scopes: scopes.filter((s) => next.includes(s)) });
+  }
+
+  const modes: { mode: GrantChoice['mode']; label: string }[] = [
+    { mode: 'none', label: 'No access' },
+    { mode: 'all', label: 'Everything' },
+    ...(offerSome ? [{ mode: 'some' as const, label: 'Some scopes' }] : []),
+  ];
+
+  return (
+    <fieldset className={`grant${choice.mode === 'none' ? '' : ' grant-on'}`} data-grant={name}>
+      <legend className="grant-head">
+        <ProviderMark id={connection?.provider ?? name} name={provider?.name ?? name} small />
+        <span className="grant-name">{name}</span>
+        <span className="muted small">{connection ? (provider?.name ?? connection.provider) : 'connection not found'}</span>
+      </legend>
+      <div className="segmented">
+        {modes.map((m) => (
+          <label key={m.mode} className={choice.mode === m.mode ? 'segmented-on' : undefined}>
+            <input
+              type="radio"
+              name={`${id}-mode`}
+              value={m.mode}
+              checked={choice.mode === m.mode}
+              onChange={() =>
+                onChoice(m.mode === 'some' ? { mode: 'some', scopes: choice.mode === 'some' ? choice.scopes : [] } : { mode: m.mode })
+              }
+            />
+            {m.label}
+          </label>
+        ))}
+      </div>
+      {choice.mode === 'all' ? (
+        <p className="hint">
+          Everything {name} holds{held.length > 0 ? `: ${held.join(', ')}` : ''}.
+        </p>
+      ) : null}
+      {choice.mode === 'some' ? (
+        <div className="grant-scopes" role="group" aria-label={`Scopes of ${name}`}>
+          {scopes.map((s) => (
+            <label key={s} className="scope">
+              <input type="checkbox" checked={chosen.includes(s)} onChange={(e) => toggle(s, e.target.checked)} value={s} />
+              <span>
+                <code>{s}</code>
+                <span className="scope-description">
+                  {held.includes(s) ? (provider?.scopes.find((x) => x.name === s)?.description ?? '') : 'not held by this connection'}
+                </span>
+              </span>
+            </label>
+          ))}
+          {chosen.length === 0 ? <p className="hint grant-warning">Tick at least one scope, or choose No access.</p> : null}
+        </div>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/** Read-only grants: `connection: scope chips`, "everything" for `*`. */
+export function GrantList({ grants, label }: { grants: readonly Grant[]; label: string }) {
+  if (grants.length === 0) return <p className="muted small">No access to any connection.</p>;
+  return (
+    <ul className="grant-list" aria-label={label}>
+      {grants.map((g) => (
+        <li key={g.connection} data-grant={g.connection}>
+          <span className="grant-connection">{g.connection}:</span>
+          <span className="chips">
+            {g.scopes.includes(ALL_SCOPES) ? (
+              <span className="chip chip-all" title={`Every scope ${g.connection} holds`}>
+                everything
+              </span>
+            ) : (
+              g.scopes.map((s) => <Chip key={s}>{s}</Chip>)
+            )}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The details of a 400 `invalid_grant_scope`: which scopes the connection does not hold, and which it does. */
+export function GrantScopeProblem({ details }: { details: Readonly<Record<string, unknown>> }) {
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const unknown = strings(details['unknown_scopes']);
+  if (unknown.length === 0) return null;
+  const available = strings(details['available_scopes']);
+  const connection = typeof details['connection'] === 'string' ? details['connection'] : 'The connection';
+  return (
+    <p className="problem-detail" data-testid="grant-scope-problem">
+      <code>{connection}</code> does not hold {unknown.map((s) => `“${s}”`).join(', ')}.{' '}
+      {available.length > 0 ? <>It holds: {available.join(', ')}.</> : <>It holds no scopes.</>}
+    </p>
+  );
+}
