@@ -96,6 +96,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       });
     });
     const connections = new ConnectionStore(db);
+    cleanup.push(() => connections.flush());
     const clients = new ProviderClientStore(db);
     const flows = new FlowRegistry(options.flowTtlMs ? { ttlMs: options.flowTtlMs } : {});
     let port = 0;

@@ -202,6 +202,10 @@ describe('connections', () => {
     store.touch('c1');
     assert.ok(store.getById('c1')!.last_used_at! >= Date.now() - 1000);
     store.touch('missing'); // no-op
+    // Written behind: a second store over the same database sees the use once flushed.
+    store.touch('c1', 5_678);
+    store.flush();
+    assert.equal(new ConnectionStore(db).getById('c1')!.last_used_at, 5_678);
   });
 
   test('the CHECK constraints refuse unknown methods and statuses', () => {

@@ -61,7 +61,8 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
   for (const schema of [errorSchema, connectionSchema, providerSummarySchema, flowSchema]) app.addSchema(schema);
 
   // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example.
-  const allowedPort = (): number => (app.server.address() as { port: number } | null)?.port ?? 0;
+  let boundPort = 0;
+  const allowedPort = (): number => boundPort;
   app.addHook('onRequest', async (request) => {
     if (isControl(request)) return;
     const host = request.headers.host ?? '';
@@ -127,7 +128,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
   await app.ready();
   return {
     app,
-    listen: (port) => listenLoopback(app, handler as Handler, port, secondary),
+    listen: async (port) => (boundPort = await listenLoopback(app, handler as Handler, port, secondary)),
     listenControl: async (path) => {
       const control = boundedServer(handler as Handler);
       control.on('connection', (socket: Socket) => controlSockets.add(socket));

@@ -76,22 +76,29 @@ export async function refuse(
 export interface Relayed {
   /** Body bytes the agent has been sent, or will be with `last`. */
   bytes: number;
-  /** The body's final byte when it has a Content-Length, held back until the audit entry is committed. */
+  /** The body's final byte(s) when it has a Content-Length, held back until the audit entry is committed. */
   last: Buffer | undefined;
   /** Why the relay broke off: the provider's connection failed or the agent went away. */
   failure?: 'upstream_aborted' | 'client_closed_request';
 }
 
+/** Bodies up to this size (with a Content-Length) are sent in one write after the audit commit. */
+const WHOLE_BODY_BYTES = 16 * 1024;
+
 /**
  * Streams the upstream body to the agent as it comes, with backpressure both ways, but
  * never its completion: a chunked body ends with res.end(), after the audit entry; a body
- * with a Content-Length is complete with its last byte, so that one byte waits too.
- * (Headers go out with the first write, so an empty body waits with them.)
+ * with a Content-Length is complete with its last byte, so that one byte waits too (a small
+ * one waits whole: one write instead of three). Headers go out with the first write, so an
+ * empty body waits with them.
  */
 export function relay(source: IncomingMessage, target: ServerResponse): Promise<Relayed> {
   return new Promise((resolve) => {
     const length = Number(source.headers['content-length']);
-    const holdFrom = Number.isSafeInteger(length) && length > 0 ? length - 1 : Infinity;
+    const known = source.headers['content-length'] !== undefined && Number.isSafeInteger(length);
+    // A small body of known length waits whole and leaves with its headers in one write;
+    // a larger one streams but for its last byte; one of unknown length streams (SSE).
+    const holdFrom = !known ? Infinity : length <= WHOLE_BODY_BYTES ? 0 : length - 1;
     let bytes = 0;
     let last: Buffer | undefined;
     const onData = (chunk: Buffer): void => {

@@ -103,7 +103,17 @@ const isUniqueName = (error: unknown): boolean =>
 const exists = (name: string): LatchkeyError =>
   new LatchkeyError('connection_exists', `A connection named "${name}" already exists`, 409, { name });
 
+/**
+ * Connection metadata. The proxy reads a connection and records its use on every request,
+ * so records are cached in memory (every write goes through this class, and one broker owns
+ * the database) and uses are written behind, at most once a second, in one transaction.
+ */
 export class ConnectionStore {
+  readonly #cache = new Map<string, ConnectionRecord>();
+  readonly #idByName = new Map<string, string>();
+  readonly #pendingUse = new Map<string, number>();
+  #flushTimer: NodeJS.Timeout | undefined;
+  readonly #db: Database.Database;
   readonly #list: Database.Statement<[], Row>;
   readonly #byName: Database.Statement<[string], Row>;
   readonly #byId: Database.Statement<[string], Row>;
@@ -113,6 +123,7 @@ export class ConnectionStore {
   readonly #touch: Database.Statement<[number, string]>;
 
   constructor(db: Database.Database) {
+    this.#db = db;
     this.#list = db.prepare<[], Row>(`SELECT ${COLUMNS} FROM connections ORDER BY name`);
     this.#byName = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM connections WHERE name = ?`);
     this.#byId = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM connections WHERE id = ?`);
@@ -141,17 +152,21 @@ export class ConnectionStore {
   }
 
   list(): ConnectionRecord[] {
-    return this.#list.all().map(toRecord);
+    return this.#list.all().map((row) => this.#withUse(this.#remember(toRecord(row))));
   }
 
   getByName(name: string): ConnectionRecord | undefined {
+    const id = this.#idByName.get(name);
+    if (id !== undefined) return this.getById(id);
     const row = this.#byName.get(name);
-    return row && toRecord(row);
+    return row && this.#withUse(this.#remember(toRecord(row)));
   }
 
   getById(id: string): ConnectionRecord | undefined {
+    const cached = this.#cache.get(id);
+    if (cached) return this.#withUse(cached);
     const row = this.#byId.get(id);
-    return row && toRecord(row);
+    return row && this.#withUse(this.#remember(toRecord(row)));
   }
 
   insert(rec: NewConnection): ConnectionRecord {
@@ -173,7 +188,7 @@ export class ConnectionStore {
         last_used_at: rec.last_used_at ?? null,
       });
       if (!row) throw new Error('insert returned no row');
-      return toRecord(row);
+      return this.#remember(toRecord(row));
     } catch (error) {
       if (isUniqueName(error)) throw exists(rec.name);
       throw error;
@@ -200,15 +215,52 @@ export class ConnectionStore {
       throw error;
     }
     if (!row) throw new LatchkeyError('connection_not_found', `No connection with id ${id}`, 404, { id });
-    return toRecord(row);
+    this.#forget(id);
+    return this.#withUse(this.#remember(toRecord(row)));
   }
 
   delete(id: string): boolean {
+    this.#forget(id);
+    this.#pendingUse.delete(id);
     return this.#delete.run(id).changes > 0;
   }
 
-  /** Records a use; called per proxied request, so a single indexed UPDATE. */
+  /** Records a use (per proxied request): visible at once, written within a second. */
   touch(id: string, at: number = Date.now()): void {
-    this.#touch.run(at, id);
+    this.#pendingUse.set(id, at);
+    this.#flushTimer ??= setTimeout(() => this.flush(), 1000).unref();
+  }
+
+  /** Writes the pending uses now (the broker calls it before closing the database). */
+  flush(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#pendingUse.size === 0) return;
+    const uses = [...this.#pendingUse];
+    this.#pendingUse.clear();
+    this.#db.transaction(() => {
+      for (const [id, at] of uses) this.#touch.run(at, id);
+    })();
+  }
+
+  #remember(record: ConnectionRecord): ConnectionRecord {
+    Object.freeze(record.scopes);
+    Object.freeze(record);
+    const previous = this.#cache.get(record.id);
+    if (previous && previous.name !== record.name) this.#idByName.delete(previous.name);
+    this.#cache.set(record.id, record);
+    this.#idByName.set(record.name, record.id);
+    return record;
+  }
+
+  #forget(id: string): void {
+    const cached = this.#cache.get(id);
+    if (cached) this.#idByName.delete(cached.name);
+    this.#cache.delete(id);
+  }
+
+  #withUse(record: ConnectionRecord): ConnectionRecord {
+    const used = this.#pendingUse.get(record.id);
+    return used === undefined ? record : { ...record, last_used_at: used };
   }
 }
