@@ -141,6 +141,54 @@ describe('agents end to end through the broker', () => {
     assert.equal(await rawRequest(broker.port, '/proxy/acme/api/items', { host: `127.0.0.1:${broker.port}`, authorization: `Bearer ${token}`, 'x-pad': 'p'.repeat(20_000) }), 431);
   });
 
+  test('an interactive agent: registration, PKCE, the person\'s approval, code exchange, rotating refresh', async () => {
+    const issuer = new URL(broker.url);
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+    const redirectUri = 'http://127.0.0.1:53682/callback';
+    const registered = await oauth.processDynamicClientRegistrationResponse(await oauth.dynamicClientRegistrationRequest(as, {
+      client_name: 'Interactive CLI', redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+    }, insecure));
+    const client = { client_id: registered.client_id };
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const authorize = new URL(as.authorization_endpoint as string);
+    for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.client_id, redirect_uri: redirectUri, state, scope: 'acme:items:read', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' })) authorize.searchParams.set(k, v);
+    const toConsent = await fetch(authorize, { redirect: 'manual' });
+    assert.equal(toConsent.status, 302);
+    const consent = new URL(toConsent.headers.get('location') as string, broker.url);
+    assert.match(consent.pathname, /^\/consent\/[^/]+$/);
+    const status = async () => (await (await fetch(`${consent.href}/status`)).json()) as { status: string; redirect_to?: string };
+    assert.equal((await status()).status, 'pending');
+    // Only the admin API decides: the agent cannot approve its own request.
+    const approvalId = consent.pathname.split('/')[2] as string;
+    assert.equal((await fetch(`${broker.url}/admin/api/approvals/${approvalId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"decision":"approve"}' })).status, 401);
+    assert.equal((await broker.admin(`/approvals/${approvalId}`, { body: { decision: 'approve' } })).status, 200);
+    const decided = await status();
+    assert.equal(decided.status, 'approved');
+    const callback = new URL(decided.redirect_to as string);
+    assert.equal(callback.origin + callback.pathname, redirectUri);
+    const params = oauth.validateAuthResponse(as, client, callback, state);
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, insecure));
+    assert.equal((await proxy(broker, tokens.access_token, 'acme/api/items')).status, 200);
+    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token as string, insecure));
+    assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
+    assert.equal((await proxy(broker, refreshed.access_token, 'acme/api/items')).status, 200);
+    await assert.rejects(
+      async () => oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token as string, insecure)),
+      (error: oauth.ResponseBodyError) => error.error === 'invalid_grant',
+    );
+  });
+
+  test('the kill switch refuses every agent request until resumed', async () => {
+    assert.deepEqual((await broker.admin('/pause', { method: 'POST' })).body, { paused: true });
+    const refused = await proxy(broker, token, 'acme/api/items');
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error, 'paused');
+    assert.deepEqual((await broker.admin('/resume', { method: 'POST' })).body, { paused: false });
+    assert.equal((await proxy(broker, token, 'acme/api/items')).status, 200);
+  });
+
   test('revoking the agent makes its next request fail with token_revoked, at once', async () => {
     assert.equal((await proxy(broker, token, 'acme/api/items')).status, 200);
     const revoked = await broker.admin(`/agents/${reader.id}/revoke`, { method: 'POST' });
@@ -156,7 +204,8 @@ describe('agents end to end through the broker', () => {
     const entries = body.entries as { kind: string; decision: string; status: number | null; reason: string | null; path: string | null; id: number }[];
     assert.ok(entries.some((e) => e.kind === 'token' && e.decision === 'allow'), 'token issuance');
     assert.ok(entries.filter((e) => e.kind === 'proxy' && e.decision === 'allow' && e.status === 200).length >= 52, 'proxied calls');
-    assert.ok(entries.some((e) => e.kind === 'proxy' && e.decision === 'deny' && e.status === 403), 'scope denial');
+    assert.ok(entries.some((e) => e.kind === 'proxy' && e.decision === 'deny' && e.status === 403 && e.reason === 'insufficient_scope'), 'scope denial');
+    assert.ok(entries.some((e) => e.decision === 'deny' && e.reason === 'paused'), 'refused while paused');
     assert.ok(entries.some((e) => e.decision === 'deny' && e.status === 401), 'revoked token denial');
     assert.ok(entries.some((e) => e.kind === 'revocation' || (e.kind === 'agent' && /revok/.test(e.reason ?? ''))), 'revocation');
     assert.ok(entries.every((e) => !(e.path ?? '').includes('page=2')), 'query values redacted');

@@ -21,24 +21,11 @@ import { LatchkeyError } from '../../main/core/errors.js';
 import { adminAuthHook } from '../../main/core/http/admin-auth.js';
 import { connectionSchema, errorSchema, flowSchema, providerSummarySchema } from '../../main/core/http/schemas.js';
 import { openDatabase } from '../../main/core/store/database.js';
-import { Vault, type SecretBackend } from '../../main/core/vault/vault.js';
+import { Vault } from '../../main/core/vault/vault.js';
+import { MemoryBackend } from '../fixtures/memory-backend.js';
 
 const ADMIN_TOKEN = 'admin-token-for-the-authz-http-test-0123456789';
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
-
-class MemoryBackend implements SecretBackend {
-  readonly kind = 'file' as const;
-  readonly values = new Map<string, string>();
-  async get(key: string): Promise<string | undefined> {
-    return this.values.get(key);
-  }
-  async set(key: string, value: string): Promise<void> {
-    this.values.set(key, value);
-  }
-  async delete(key: string): Promise<boolean> {
-    return this.values.delete(key);
-  }
-}
 
 const CONNECTIONS = new Map([
   ['github', { name: 'github', scopes: ['gist', 'read:user', 'repo'] }],

@@ -26,25 +26,11 @@ import type { AgentPrincipal, AgentVerifier, AuditRecord, ProxyDeps } from '../.
 import { ConnectionStore, type ConnectionRecord } from '../../main/core/store/connections.js';
 import { openDatabase } from '../../main/core/store/database.js';
 import { ProviderClientStore } from '../../main/core/store/provider-clients.js';
-import { Vault, type SecretBackend } from '../../main/core/vault/vault.js';
+import { Vault } from '../../main/core/vault/vault.js';
+import { MemoryBackend } from '../fixtures/memory-backend.js';
 import { bigChunk, REDIRECT_TARGET, startResourceServer, type ResourceServer } from '../fixtures/resource-server.js';
 
 const MIB = 1024 * 1024;
-
-/** The keychain is tested elsewhere; here secrets live in a Map. */
-class MemoryBackend implements SecretBackend {
-  readonly kind = 'file' as const;
-  readonly values = new Map<string, string>();
-  async get(key: string) {
-    return this.values.get(key);
-  }
-  async set(key: string, value: string) {
-    this.values.set(key, value);
-  }
-  async delete(key: string) {
-    return this.values.delete(key);
-  }
-}
 
 /** Stands for the agent authority: token → principal, plus the kill switch. */
 class TableVerifier implements AgentVerifier {

@@ -12,26 +12,12 @@ import { AgentAuthority, type AgentAuthorityDeps, type TokenResponse } from '../
 import { SIGNING_KEYS_VAULT_KEY } from '../../main/core/authz/keys.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 import { openDatabase } from '../../main/core/store/database.js';
-import { Vault, type SecretBackend } from '../../main/core/vault/vault.js';
+import { Vault } from '../../main/core/vault/vault.js';
+import { MemoryBackend } from '../fixtures/memory-backend.js';
 
 const ISSUER = 'http://127.0.0.1:7317';
 const REDIRECT = 'http://127.0.0.1/callback';
 const START = Date.UTC(2030, 0, 1);
-
-/** The vault's contract without a keychain: the keychain itself is tested elsewhere. */
-class MemoryBackend implements SecretBackend {
-  readonly kind = 'file' as const;
-  readonly values = new Map<string, string>();
-  async get(key: string): Promise<string | undefined> {
-    return this.values.get(key);
-  }
-  async set(key: string, value: string): Promise<void> {
-    this.values.set(key, value);
-  }
-  async delete(key: string): Promise<boolean> {
-    return this.values.delete(key);
-  }
-}
 
 const CONNECTIONS = new Map([
   ['github', { name: 'github', scopes: ['gist', 'read:user', 'repo'] }],
