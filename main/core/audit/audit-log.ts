@@ -29,22 +29,11 @@ export interface AuditInput {
   bytes_out?: number | null;
 }
 
-export interface AuditEntry {
-  id: number;
-  /** ISO 8601 */
+/** A stored entry: the chained fields with the time as ISO 8601, and its links. */
+export interface AuditEntry extends Omit<ChainedFields, 'at' | 'kind' | 'decision'> {
   at: string;
   kind: AuditKind;
   decision: AuditDecision;
-  reason: string | null;
-  agent_id: string | null;
-  agent_name: string | null;
-  connection: string | null;
-  method: string | null;
-  path: string | null;
-  status: number | null;
-  latency_ms: number | null;
-  bytes_in: number | null;
-  bytes_out: number | null;
   prev_hash: string;
   hash: string;
 }
