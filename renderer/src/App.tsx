@@ -9,7 +9,7 @@ import {
   type ProviderSummary,
 } from './api';
 import { consumeFragment, forgetToken, type LaunchParams, type ViewId } from './session';
-import { fromNow, fullDate } from './format';
+import { fromNow, fullDate, secretPlace } from './format';
 import { useVisiblePolling } from './hooks';
 import { AgentsView } from './components/AgentsView';
 import { ApprovalsView } from './components/ApprovalsView';
@@ -272,6 +272,7 @@ function Dashboard({
               api={api}
               connections={connections}
               providers={providers ?? []}
+              secretStore={status?.secret_store ?? null}
               loadError={connectionsError}
               onChanged={() => void loadConnections()}
               onOpenProvider={openProviders}
@@ -282,6 +283,7 @@ function Dashboard({
               api={api}
               providers={providers}
               connections={connections ?? []}
+              secretStore={status?.secret_store ?? null}
               loadError={providersError}
               focusProvider={focusProvider}
               onProviderChanged={(updated) =>
@@ -295,6 +297,7 @@ function Dashboard({
             <AgentsView
               api={api}
               agents={agents}
+              approvals={approvals}
               loadError={agentsError}
               connections={connections ?? []}
               providers={providers ?? []}
@@ -343,7 +346,7 @@ function BrokerStatusLine({ status, error }: { status: BrokerStatus | null; erro
       <span className="sep">·</span>
       <span>v{status.version}</span>
       <span className="sep">·</span>
-      <span title={status.secret_store === 'keychain' ? 'Secrets are kept in the OS keychain' : 'Secrets are kept in an encrypted file'}>
+      <span title={`Secrets are kept in ${secretPlace(status.secret_store)}`}>
         {status.secret_store === 'keychain' ? 'Keychain' : 'Encrypted file'}
       </span>
       <span className="sep hide-narrow">·</span>

@@ -2,7 +2,6 @@
  * Typed client for the broker's admin API (`/admin/api`, same origin, bearer admin token).
  * Every failure becomes an {@link ApiError} carrying the API's `error` code and `error_description`.
  */
-import { grantsFromScopeStrings } from './grants';
 
 export type AuthType = 'oauth2' | 'api_key';
 export type ConnectMethod = 'browser' | 'device' | 'personal_token' | 'api_key';
@@ -10,10 +9,13 @@ export type ClientSecretPolicy = 'none' | 'optional' | 'required';
 export type ConnectionStatus = 'connected' | 'expired' | 'needs_reauth';
 export type AuthMethod = 'oauth' | 'device' | 'personal_token' | 'api_key';
 
+/** Where the broker keeps secrets: the OS keychain, or its encrypted file. */
+export type SecretStore = 'keychain' | 'file';
+
 export interface BrokerStatus {
   version: string;
   data_dir: string;
-  secret_store: 'keychain' | 'file';
+  secret_store: SecretStore;
   started_at: string;
   url: string;
 }
@@ -145,7 +147,7 @@ export interface AgentChanges {
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
-/** An authorization request of an interactive agent, as the dashboard uses it. */
+/** An authorization request of an interactive agent. */
 export interface ApprovalView {
   id: string;
   agent_id: string;
@@ -153,30 +155,13 @@ export interface ApprovalView {
   client_id: string;
   redirect_uri: string;
   /** What the agent asked for; empty when it named no scope (then the person must choose). */
-  requested: Grant[];
-  /** What was granted, once approved (null when the broker does not say). */
+  requested_grants: Grant[];
+  /** What was granted; null until approved. */
   granted: Grant[] | null;
   status: ApprovalStatus;
   created_at: string;
   expires_at: string;
   decided_at: string | null;
-}
-
-/**
- * An approval as the admin API sends it. The request comes as `requested_grants`, or as
- * `connection:scope` strings (`requested_scopes`, or `requested_scope` space-separated):
- * both shapes were specified while the API was being built, so both are read.
- */
-type ApprovalWire = Omit<ApprovalView, 'requested' | 'granted'> & {
-  requested_grants?: Grant[];
-  requested_scopes?: string[];
-  requested_scope?: string;
-  granted?: Grant[] | null;
-};
-
-function approvalView({ requested_grants, requested_scopes, requested_scope, granted, ...rest }: ApprovalWire): ApprovalView {
-  const requested = requested_grants ?? grantsFromScopeStrings(requested_scopes ?? requested_scope?.split(' ') ?? []);
-  return { ...rest, requested, granted: granted ?? null };
 }
 
 export type ApprovalDecision = { decision: 'approve'; grants?: Grant[] } | { decision: 'deny' };
@@ -345,13 +330,13 @@ export class LatchkeyApi {
   }
 
   async approvals(): Promise<ApprovalView[]> {
-    const body = await this.request<{ approvals: ApprovalWire[] }>('GET', '/approvals');
-    return body.approvals.map(approvalView);
+    const body = await this.request<{ approvals: ApprovalView[] }>('GET', '/approvals');
+    return body.approvals;
   }
 
   /** Without `grants`, approving grants what was requested (400 `grants_required` when nothing was). */
-  async decide(id: string, decision: ApprovalDecision): Promise<ApprovalView> {
-    return approvalView(await this.request<ApprovalWire>('POST', `/approvals/${seg(id)}`, decision));
+  decide(id: string, decision: ApprovalDecision): Promise<ApprovalView> {
+    return this.request('POST', `/approvals/${seg(id)}`, decision);
   }
 
   async paused(): Promise<boolean> {

@@ -1,3 +1,5 @@
+import type { SecretStore } from './api';
+
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -76,4 +78,11 @@ export function byteSize(bytes: number): string {
     unit++;
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+const SECRET_PLACE: Record<SecretStore, string> = { keychain: 'your keychain', file: 'an encrypted file' };
+
+/** Where the broker keeps secrets, for "stored in …" sentences; null while its status is not known. */
+export function secretPlace(store: SecretStore | null): string | null {
+  return store ? SECRET_PLACE[store] : null;
 }

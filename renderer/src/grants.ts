@@ -32,22 +32,3 @@ export function incompleteConnections(choices: GrantChoices): string[] {
 export function scopeStrings(grants: readonly Grant[]): string[] {
   return grants.flatMap((g) => g.scopes.map((s) => `${g.connection}:${s}`));
 }
-
-/**
- * Groups `connection:scope` strings (as approvals may list them) into grants. The connection is the part
- * before the first colon, since scopes themselves may contain colons (`slack-work:channels:read`).
- * A string without a colon names no scope and grants nothing.
- */
-export function grantsFromScopeStrings(scopes: readonly string[]): Grant[] {
-  const byConnection = new Map<string, string[]>();
-  for (const item of scopes) {
-    const colon = item.indexOf(':');
-    if (colon <= 0 || colon === item.length - 1) continue;
-    const connection = item.slice(0, colon);
-    byConnection.set(connection, [...(byConnection.get(connection) ?? []), item.slice(colon + 1)]);
-  }
-  return [...byConnection].map(([connection, list]) => ({
-    connection,
-    scopes: list.includes(ALL_SCOPES) ? [ALL_SCOPES] : list,
-  }));
-}

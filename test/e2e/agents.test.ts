@@ -124,16 +124,32 @@ test('agents: list, create shows the secret exactly once, errors, edit, one-clic
     await release.waitFor();
 
     // The list: status badges, grants as connection: scope chips, rate limit, how each was registered.
+    // A pending agent awaits approval only while a request of it is pending.
+    const pending = page.locator('[data-agent="claude-desktop"]');
+    await pending.getByRole('button', { name: 'Review in Approvals' }).waitFor();
     const agents = await listAgents();
+    const awaiting = new Set(
+      ((await broker.admin('/approvals')).body.approvals as { agent_id: string; status: string }[]).filter((r) => r.status === 'pending').map((r) => r.agent_id),
+    );
     assert.equal(await page.locator('li.agent').count(), agents.length);
-    for (const a of agents) assert.equal(await page.locator(`[data-agent="${a.name}"] .badge`).getAttribute('data-status'), `agent-${a.status}`, a.name);
+    for (const a of agents) {
+      const shown = a.status !== 'pending' ? a.status : awaiting.has(a.id) ? 'pending' : 'not-approved';
+      assert.equal(await page.locator(`[data-agent="${a.name}"] .badge`).getAttribute('data-status'), `agent-${shown}`, a.name);
+    }
     assert.deepEqual(await release.locator('.grant-list li').allInnerTexts(), ['acme-work:\nitems:read', 'stripe:\neverything']);
     assert.equal(await release.getByTestId('rate-limit').innerText(), '60 / minute');
     assert.match(await release.innerText(), /Added by you/);
-    const pending = page.locator('[data-agent="claude-desktop"]');
     assert.equal((await pending.locator('.badge').innerText()).trim(), 'Awaiting approval');
     assert.match(await pending.innerText(), /Registered itself \(DCR\)/);
     assert.match(await pending.innerText(), new RegExp(`Redirects to\\s+${new URL(AGENT_REDIRECT_URI).host}`));
+    // Denied: the broker keeps the agent pending so that it may ask again, but nothing waits in Approvals.
+    const deniedAgent = await agentNamed('unknown-tool');
+    assert.equal(deniedAgent?.status, 'pending');
+    assert.ok(!awaiting.has(deniedAgent.id));
+    const deniedRow = page.locator('[data-agent="unknown-tool"]');
+    assert.equal((await deniedRow.locator('.badge').innerText()).trim(), 'Not approved');
+    assert.equal(await deniedRow.getByRole('button', { name: 'Review in Approvals' }).count(), 0);
+    assert.equal(await deniedRow.getByTestId('not-approved-hint').innerText(), 'It can ask again; you can also delete it.');
     assert.equal(await page.locator('[data-agent="notes-sync"]').getByTestId('rate-limit').innerText(), 'none');
     await page.screenshot({ path: join(SCREENSHOTS, 'agents.png') });
 
@@ -229,9 +245,9 @@ test('agents: list, create shows the secret exactly once, errors, edit, one-clic
     await page.getByRole('status').getByText('Revoked release-bot. Its tokens stop working now.').waitFor();
     assert.equal(await release.getByRole('button', { name: 'Revoke' }).count(), 0);
     assert.equal((await broker.admin(`/agents/${releaseBot.id}`)).body.status, 'revoked');
-    const refused = await world.token(releaseBot);
-    assert.equal(refused.status, 401);
-    assert.equal(refused.body.error, 'invalid_client');
+    const afterRevoke = await world.token(releaseBot);
+    assert.equal(afterRevoke.status, 401);
+    assert.equal(afterRevoke.body.error, 'invalid_client');
 
     // Delete asks first.
     const deployRow = page.locator('[data-agent="deploy-bot"]');
@@ -329,9 +345,14 @@ test('approvals: pending on top with a nav badge, approve with edited grants, pl
     const denied = await consentStatus(unknownRequest);
     assert.equal(denied.status, 'denied');
     assert.match(denied.redirect_to ?? '', /[?&]error=access_denied\b/);
+    // In Agents it is "Not approved" now, not awaiting anything.
     await page.locator('[data-view="agents"]').click();
-    await page.locator('[data-agent="unknown-cli"]').waitFor();
-    assert.equal(await page.locator('[data-agent="unknown-cli"] .badge').getAttribute('data-status'), `agent-${(await agentNamed('unknown-cli'))?.status}`);
+    const unknownAgent = page.locator('[data-agent="unknown-cli"]');
+    await unknownAgent.waitFor();
+    assert.equal((await agentNamed('unknown-cli'))?.status, 'pending');
+    assert.equal((await unknownAgent.locator('.badge').innerText()).trim(), 'Not approved');
+    assert.equal(await unknownAgent.locator('.badge').getAttribute('data-status'), 'agent-not-approved');
+    assert.equal(await unknownAgent.getByRole('button', { name: 'Review in Approvals' }).count(), 0);
     assert.equal(await page.locator('[data-agent="aider"] .badge').getAttribute('data-status'), 'agent-active');
 
     // Polling stops while the page is hidden and resumes when it is shown.
@@ -389,10 +410,15 @@ test('kill switch: pause shows the banner, resume hides it; the state comes from
 
 test('audit: real entries, filters send the right query, "Load more" follows the cursor, verify, export', async () => {
   const { broker } = world;
+  // Proxied calls: one relayed (the test provider has no such API: 404), one refused by the rules.
+  const access = (await world.token(notesSync)).body.access_token as string;
+  assert.equal(await world.proxy(access, 'acme-work/items/42?page=2'), 404);
+  assert.equal(await world.proxy(access, 'acme-work/admin/users'), 403);
   // A fresh refusal on top: the revoked agent asking for a token.
   assert.equal((await world.token(releaseBot)).status, 401);
   const total = await auditCount();
-  const firstPage = (await broker.admin('/audit?limit=50')).body as { entries: { id: number; reason: string }[]; next_cursor: string };
+  type Entry = { id: number; kind: string; reason: string; latency_ms: number | null; bytes_in: number | null; bytes_out: number | null };
+  const firstPage = (await broker.admin('/audit?limit=50')).body as { entries: Entry[]; next_cursor: string };
   const newest = firstPage.entries[0]!;
   assert.ok(total > 100, `enough entries for three pages (${total})`);
 
@@ -404,9 +430,23 @@ test('audit: real entries, filters send the right query, "Load more" follows the
 
     // Newest first: the refused token request with all it records.
     assert.equal(await rows.first().getAttribute('data-entry'), String(newest.id));
+    // It has no latency or sizes: its reason takes those columns.
     const cells = await rows.first().locator('td').allInnerTexts();
-    assert.deepEqual(cells.slice(1), ['release-bot', '—', 'token', '401', 'Denied', newest.reason, '—', '—']);
+    assert.deepEqual(cells.slice(1), ['release-bot', '—', 'token', '401', 'Denied', newest.reason]);
     assert.match(newest.reason, /^client_credentials: invalid_client: /);
+    // The refused proxied call below it: method and path, the rule's reason, latency and sizes.
+    const proxied = await rows.nth(1).locator('td').allInnerTexts();
+    assert.deepEqual(proxied.slice(1, 7), ['notes-sync', 'acme-work', 'GET/admin/users', '403', 'Denied', 'insufficient_scope']);
+    assert.match(proxied[7]!, /^\d+ ms$/);
+    assert.match(proxied[8]!, /^0 B \/ \d+ B$/);
+    // Every reason reads in full, and spans the latency and size columns exactly where those are empty.
+    const reasons = await rows.locator('td.reason').evaluateAll((tds) =>
+      tds.map((td) => ({ span: Number(td.getAttribute('colspan') ?? 1), clipped: td.scrollWidth > td.clientWidth })),
+    );
+    const unmeasured = (e: Entry) => e.latency_ms === null && e.bytes_in === null && e.bytes_out === null;
+    assert.deepEqual(reasons.map((r) => r.span), firstPage.entries.map((e) => (unmeasured(e) ? 3 : 1)));
+    assert.ok(firstPage.entries.some(unmeasured) && firstPage.entries.some((e) => !unmeasured(e)), 'both kinds of rows on the first page');
+    assert.deepEqual(reasons.flatMap((r, i) => (r.clipped ? [firstPage.entries[i]!.reason] : [])), [], 'clipped reasons');
     await page.screenshot({ path: join(SCREENSHOTS, 'audit.png') });
 
     // Paging follows next_cursor until the end.

@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { DIST, launchBrowser, openedUrls, openPage as openBrowserPage, SCREENSHOTS } from './browser.js';
@@ -49,6 +49,14 @@ test('the built index.html has no inline script or style, and the broker serves 
   const csp = served.headers.get('content-security-policy') ?? '';
   assert.match(csp, /script-src 'self'(;|$)/);
   assert.match(csp, /frame-ancestors 'none'/);
+});
+
+// The broker always sends `requested_grants`; the fallbacks to other shapes were dead code.
+test('the bundle reads approvals only as the broker sends them (requested_grants)', () => {
+  const assets = join(DIST, 'assets');
+  const code = readdirSync(assets).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(assets, f), 'utf8')).join('\n');
+  assert.ok(/\brequested_grants\b/.test(code), 'reads requested_grants');
+  assert.deepEqual(code.match(/\brequested_scopes?\b/g) ?? [], [], 'no fallback to the scope strings of the removed fake API');
 });
 
 test('dashboard: token from the fragment, real connections, refresh, reconnect, disconnect, providers, connect flows', async () => {
@@ -158,12 +166,19 @@ test('dashboard: token from the fragment, real connections, refresh, reconnect, 
     assert.match(await slackCard.innerText(), /Register exactly this URI/);
 
     // GitHub: its stored secret, and the device code and personal token options (not used: they would call GitHub).
+    // This broker keeps secrets in its encrypted file, and says so.
     const githubCard = page.locator('[data-provider="github"]');
     await githubCard.getByRole('button', { name: 'Connect…' }).click();
-    assert.match(await githubCard.innerText(), /Secret stored in keychain/);
+    await githubCard.getByText('Secret stored in an encrypted file', { exact: true }).waitFor({ timeout: 5000 });
     const deviceCode = githubCard.getByRole('button', { name: 'Connect with a device code' });
     assert.ok(await deviceCode.isEnabled());
-    assert.ok(await githubCard.getByLabel('Personal access token').isVisible());
+    const personalToken = githubCard.getByLabel('Personal access token');
+    assert.ok(await personalToken.isVisible());
+    assert.equal(await personalToken.getAttribute('placeholder'), 'Stored in an encrypted file, never shown again');
+    await githubCard.getByRole('button', { name: 'Change' }).click();
+    assert.equal(await githubCard.locator('.hint', { hasText: 'Secret stored' }).innerText(), 'Secret stored in an encrypted file.');
+    assert.doesNotMatch(await githubCard.innerText(), /keychain/i);
+    await githubCard.getByRole('button', { name: 'Cancel' }).click();
     await deviceCode.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SCREENSHOTS, 'providers.png'), fullPage: false });
 
@@ -250,6 +265,24 @@ test('a new fragment (how the desktop tray opens a provider) switches view in pl
     await page.reload();
     await page.locator('li.connection').first().waitFor();
     assert.equal(await page.locator('[data-testid="needs-link"]').count(), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+// Last: it disconnects everything.
+test('no connections: the empty state says where the secrets go (the encrypted file here)', async () => {
+  const { broker } = world;
+  for (const { name } of (await broker.admin('/connections')).body.connections as { name: string }[]) {
+    assert.equal((await broker.admin(`/connections/${name}`, { method: 'DELETE' })).status, 200, name);
+  }
+  const { context, page, errors } = await openPage();
+  try {
+    await page.goto(broker.dashboardUrl);
+    const empty = page.getByTestId('connections-empty');
+    await empty.getByText(/The secrets are kept in an encrypted file\./).waitFor({ timeout: 5000 });
+    assert.doesNotMatch(await empty.innerText(), /keychain/i);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -2,8 +2,8 @@
  * The real broker for the dashboard e2e tests, with real data made by real flows: oidc-provider
  * as the "acme" provider (login, consent, refresh, revocation), pasted API keys, agents created
  * through the admin API, self-registered agents asking for access (RFC 7591 + /oauth/authorize),
- * and the token requests and changes that fill the audit log. Secrets go to the encrypted-file
- * vault, so no keychain is needed.
+ * and the token requests, proxied calls and changes that fill the audit log. Secrets go to the
+ * encrypted-file vault, so no keychain is needed.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -37,6 +37,8 @@ export interface World {
   requestAccess(clientName: string, scope: string): Promise<string>;
   /** POST /oauth/token with client_credentials. */
   token(agent: { client_id: string; client_secret: string }): Promise<{ status: number; body: any }>;
+  /** GET /proxy/<connection>/<path> with an agent's access token; the proxy's status. */
+  proxy(accessToken: string, path: string): Promise<number>;
   /** Edits one audit row behind the broker's back, as someone with the database file could. */
   tamperAudit(id: number): void;
   close(): Promise<void>;
@@ -93,6 +95,11 @@ export async function startWorld(): Promise<World> {
         body: 'grant_type=client_credentials',
       });
       return { status: response.status, body: await response.json() };
+    },
+    proxy: async (accessToken, path) => {
+      const response = await fetch(`${broker.url}/proxy/${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
+      await response.arrayBuffer();
+      return response.status;
     },
     tamperAudit: (id) => {
       const db = new Database(join(broker.dataDir, 'latchkey.db'));

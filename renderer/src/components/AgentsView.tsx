@@ -4,6 +4,7 @@ import {
   describeError,
   type AgentChanges,
   type AgentView,
+  type ApprovalView,
   type Connection,
   type CreatedAgent,
   type Grant,
@@ -20,15 +21,31 @@ type Err = { code: string; description: string } | null;
 /** An API error with what the form needs: the status (409: name taken) and the body's details. */
 type FormErr = { code: string; description: string; status: number; details: Readonly<Record<string, unknown>> } | null;
 
-const STATUS_LABEL: Record<AgentView['status'], string> = {
-  pending: 'Awaiting approval',
-  active: 'Active',
-  revoked: 'Revoked',
+/**
+ * An agent's status as shown. A pending agent is awaiting the person's decision on its request, or has
+ * none waiting: its request was denied or expired, and it stays pending so that it may ask again.
+ * Plain "pending" while the approvals are not loaded.
+ */
+type ShownStatus = AgentView['status'] | 'awaiting' | 'not-approved';
+
+const SHOWN: Record<ShownStatus, { badge: string; label: string }> = {
+  pending: { badge: 'agent-pending', label: 'Pending' },
+  awaiting: { badge: 'agent-pending', label: 'Awaiting approval' },
+  'not-approved': { badge: 'agent-not-approved', label: 'Not approved' },
+  active: { badge: 'agent-active', label: 'Active' },
+  revoked: { badge: 'agent-revoked', label: 'Revoked' },
 };
+
+/** `awaiting`: whether a request of the agent waits for a decision; null when not known. */
+function shownStatus(status: AgentView['status'], awaiting: boolean | null): ShownStatus {
+  if (status !== 'pending' || awaiting === null) return status;
+  return awaiting ? 'awaiting' : 'not-approved';
+}
 
 export function AgentsView({
   api,
   agents,
+  approvals,
   loadError,
   connections,
   providers,
@@ -40,6 +57,8 @@ export function AgentsView({
 }: {
   api: LatchkeyApi;
   agents: AgentView[] | null;
+  /** To tell an agent awaiting a decision from one whose request was denied or expired; null until loaded. */
+  approvals: ApprovalView[] | null;
   loadError: { code: string; description: string } | null;
   connections: Connection[];
   providers: ProviderSummary[];
@@ -54,6 +73,7 @@ export function AgentsView({
   // The one answer that carries the client secret. It lives in this component only: leaving the
   // view unmounts it, so the secret is never shown twice.
   const [created, setCreated] = useState<CreatedAgent | null>(null);
+  const awaitingIds = approvals && new Set(approvals.filter((r) => r.status === 'pending').map((r) => r.agent_id));
 
   async function create(values: AgentValues) {
     const agent = await api.createAgent({
@@ -130,6 +150,7 @@ export function AgentsView({
               key={a.id}
               api={api}
               agent={a}
+              shown={shownStatus(a.status, awaitingIds ? awaitingIds.has(a.id) : null)}
               connections={connections}
               providers={providers}
               onChanged={onChanged}
@@ -215,6 +236,7 @@ function Snippet({ label, text, testId }: { label: string; text: string; testId:
 function AgentRow({
   api,
   agent: a,
+  shown,
   connections,
   providers,
   onChanged,
@@ -224,6 +246,7 @@ function AgentRow({
 }: {
   api: LatchkeyApi;
   agent: AgentView;
+  shown: ShownStatus;
   connections: Connection[];
   providers: ProviderSummary[];
   onChanged: () => void;
@@ -284,7 +307,7 @@ function AgentRow({
       <div className="connection-main">
         <div className="connection-title">
           <span className="connection-name">{a.name}</span>
-          <Badge status={`agent-${a.status}`}>{STATUS_LABEL[a.status]}</Badge>
+          <Badge status={SHOWN[shown].badge}>{SHOWN[shown].label}</Badge>
           <span className="tag" title={a.registered_via === 'dcr' ? 'Registered itself through dynamic client registration' : undefined}>
             {a.registered_via === 'dcr' ? 'Registered itself (DCR)' : 'Added by you'}
           </span>
@@ -292,13 +315,18 @@ function AgentRow({
         <div className="connection-sub muted">
           <code title="Client ID">{a.client_id}</code>
         </div>
-        {a.status === 'pending' ? (
+        {shown === 'awaiting' ? (
           <div className="message message-warning message-center small">
             <span>Can do nothing until you approve its request.</span>
             <button type="button" className="button button-small" onClick={onOpenApprovals}>
               Review in Approvals
             </button>
           </div>
+        ) : null}
+        {shown === 'not-approved' ? (
+          <p className="small muted" data-testid="not-approved-hint">
+            It can ask again; you can also delete it.
+          </p>
         ) : null}
         <GrantList grants={a.grants} label={`Grants of ${a.name}`} />
         <dl className="facts">

@@ -94,7 +94,7 @@ export function ApprovalsView({
                   {a.status === 'expired' ? `expired ${fromNow(a.expires_at) ?? ''}` : `${fromNow(a.decided_at) ?? ''}`}
                 </span>
                 <span className="muted small decided-scopes" title={a.granted ? 'Granted' : 'Requested'}>
-                  {scopeStrings(a.granted ?? a.requested).join(' ')}
+                  {scopeStrings(a.granted ?? a.requested_grants).join(' ')}
                 </span>
               </li>
             ))}
@@ -122,7 +122,7 @@ function PendingApproval({
   onDecided: (approval: ApprovalView) => void;
   notify: Notify;
 }) {
-  const requested = a.requested;
+  const requested = a.requested_grants;
   // An agent that named no scope gets nothing by default: the person chooses.
   const mustChoose = requested.length === 0;
   const [editingChosen, setEditing] = useState(false);

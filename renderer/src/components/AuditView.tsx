@@ -313,6 +313,8 @@ function breakable(path: string): ReactNode[] {
 const DECISION_LABEL: Record<AuditDecision, string> = { allow: 'Allowed', deny: 'Denied', info: 'Info' };
 
 function AuditRow({ entry: e }: { entry: AuditEntry }) {
+  // Only proxied requests are timed and sized; elsewhere the reason, often a sentence, takes those columns.
+  const measured = e.latency_ms !== null || e.bytes_in !== null || e.bytes_out !== null;
   return (
     <tr data-entry={e.id} data-decision={e.decision}>
       <td className="nowrap" title={fullDate(e.at)}>
@@ -333,17 +335,21 @@ function AuditRow({ entry: e }: { entry: AuditEntry }) {
       <td>
         <Badge status={`decision-${e.decision}`}>{DECISION_LABEL[e.decision]}</Badge>
       </td>
-      <td className="ellipsis reason" title={e.reason ?? undefined}>
+      <td className="reason" colSpan={measured ? undefined : 3}>
         {e.reason ?? <span className="muted">—</span>}
       </td>
-      <td className="num nowrap">{e.latency_ms !== null ? `${Math.round(e.latency_ms)} ms` : <span className="muted">—</span>}</td>
-      <td className="num nowrap">
-        {e.bytes_in !== null || e.bytes_out !== null ? (
-          `${byteSize(e.bytes_in ?? 0)} / ${byteSize(e.bytes_out ?? 0)}`
-        ) : (
-          <span className="muted">—</span>
-        )}
-      </td>
+      {measured ? (
+        <>
+          <td className="num nowrap">{e.latency_ms !== null ? `${Math.round(e.latency_ms)} ms` : <span className="muted">—</span>}</td>
+          <td className="num nowrap">
+            {e.bytes_in !== null || e.bytes_out !== null ? (
+              `${byteSize(e.bytes_in ?? 0)} / ${byteSize(e.bytes_out ?? 0)}`
+            ) : (
+              <span className="muted">—</span>
+            )}
+          </td>
+        </>
+      ) : null}
     </tr>
   );
 }

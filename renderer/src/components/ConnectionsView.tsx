@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { describeError, type Connection, type LatchkeyApi, type ProviderSummary } from '../api';
-import { fromNow, fullDate, isPast } from '../format';
+import { describeError, type Connection, type LatchkeyApi, type ProviderSummary, type SecretStore } from '../api';
+import { fromNow, fullDate, isPast, secretPlace } from '../format';
 import { useConnectFlow } from '../useConnectFlow';
 import { Chip, ErrorMessage, ProviderMark, Spinner, StatusBadge } from './common';
 import { FlowPanel } from './FlowPanel';
@@ -17,6 +17,7 @@ export function ConnectionsView({
   api,
   connections,
   providers,
+  secretStore,
   loadError,
   onChanged,
   onOpenProvider,
@@ -25,11 +26,14 @@ export function ConnectionsView({
   api: LatchkeyApi;
   connections: Connection[] | null;
   providers: ProviderSummary[];
+  /** Where secrets go, for the wording; null while the broker's status is not known. */
+  secretStore: SecretStore | null;
   loadError: { code: string; description: string } | null;
   onChanged: () => void;
   onOpenProvider: (providerId?: string) => void;
   notify: Notify;
 }) {
+  const place = secretPlace(secretStore);
   return (
     <section aria-labelledby="connections-title">
       <div className="page-head">
@@ -58,7 +62,7 @@ export function ConnectionsView({
           <h2>No connections yet</h2>
           <p className="muted">
             Connect an account from <strong>Providers</strong>: sign in with OAuth, use a device code, or paste an API
-            key. The secrets go to your keychain.
+            key.{place ? ` The secrets are kept in ${place}.` : null}
           </p>
           <button type="button" className="button button-primary" onClick={() => onOpenProvider()}>
             Browse providers

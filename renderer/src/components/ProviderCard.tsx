@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { describeError, type Connection, type ConnectMethod, type LatchkeyApi, type ProviderSummary } from '../api';
+import { describeError, type Connection, type ConnectMethod, type LatchkeyApi, type ProviderSummary, type SecretStore } from '../api';
+import { secretPlace } from '../format';
 import { useConnectFlow } from '../useConnectFlow';
 import { Chip, CopyButton, ErrorMessage, ExternalLink, ProviderMark, Spinner } from './common';
 import { FlowPanel } from './FlowPanel';
@@ -11,6 +12,7 @@ export function ProviderCard({
   api,
   provider: p,
   connections,
+  secretStore,
   expanded,
   focused,
   onToggle,
@@ -21,6 +23,8 @@ export function ProviderCard({
   api: LatchkeyApi;
   provider: ProviderSummary;
   connections: Connection[];
+  /** Where secrets go, for the wording; null while the broker's status is not known. */
+  secretStore: SecretStore | null;
   expanded: boolean;
   focused: boolean;
   onToggle: () => void;
@@ -83,9 +87,9 @@ export function ProviderCard({
       {expanded ? (
         <div className="provider-body">
           {isOAuth ? (
-            <OAuthSetup api={api} provider={p} onProviderChanged={onProviderChanged} notify={notify} />
+            <OAuthSetup api={api} provider={p} secretStore={secretStore} onProviderChanged={onProviderChanged} notify={notify} />
           ) : null}
-          <ConnectForm api={api} provider={p} onConnected={onConnected} notify={notify} />
+          <ConnectForm api={api} provider={p} secretStore={secretStore} onConnected={onConnected} notify={notify} />
           {p.docs_url ? (
             <p className="small">
               <ExternalLink href={p.docs_url}>{p.name} documentation ↗</ExternalLink>
@@ -101,11 +105,13 @@ export function ProviderCard({
 function OAuthSetup({
   api,
   provider: p,
+  secretStore,
   onProviderChanged,
   notify,
 }: {
   api: LatchkeyApi;
   provider: ProviderSummary;
+  secretStore: SecretStore | null;
   onProviderChanged: (updated: ProviderSummary) => void;
   notify: Notify;
 }) {
@@ -117,6 +123,8 @@ function OAuthSetup({
   const [error, setError] = useState<Err>(null);
   const usesSecret = p.client_secret !== 'none';
   const secretMissing = p.client_secret === 'required' && !secret && !p.client?.has_secret;
+  const place = secretPlace(secretStore);
+  const secretStored = place ? `Secret stored in ${place}` : 'Secret stored';
 
   async function save(e: FormEvent) {
     e.preventDefault();
@@ -166,7 +174,7 @@ function OAuthSetup({
           {usesSecret ? (
             <div className="small">
               {p.client.has_secret ? (
-                <span className="tag tag-ok">Secret stored in keychain</span>
+                <span className="tag tag-ok">{secretStored}</span>
               ) : (
                 <span className="tag">No client secret</span>
               )}
@@ -202,10 +210,10 @@ function OAuthSetup({
                 autoComplete="new-password"
                 spellCheck={false}
                 required={secretMissing}
-                placeholder={p.client?.has_secret ? 'Stored in keychain — leave empty to keep it' : ''}
+                placeholder={p.client?.has_secret ? 'Leave empty to keep the stored secret' : ''}
                 name={`${p.id}-client-secret`}
               />
-              {p.client?.has_secret ? <span className="hint">Secret stored in keychain.</span> : null}
+              {p.client?.has_secret ? <span className="hint">{secretStored}.</span> : null}
             </label>
           ) : null}
           {error ? <ErrorMessage code={error.code} description={error.description} /> : null}
@@ -238,11 +246,13 @@ function OAuthSetup({
 function ConnectForm({
   api,
   provider: p,
+  secretStore,
   onConnected,
   notify,
 }: {
   api: LatchkeyApi;
   provider: ProviderSummary;
+  secretStore: SecretStore | null;
   onConnected: () => void;
   notify: Notify;
 }) {
@@ -266,6 +276,7 @@ function ConnectForm({
       : null;
   const busy = flow.state.phase === 'starting' || flow.state.phase === 'browser' || flow.state.phase === 'device';
   const pickScopes = isOAuth && p.scopes.length > 0;
+  const place = secretPlace(secretStore);
 
   function request(method: ConnectMethod, extra: { secret?: string } = {}) {
     return {
@@ -405,7 +416,7 @@ function ConnectForm({
               autoComplete="off"
               spellCheck={false}
               name={`${p.id}-${staticMethod}`}
-              placeholder="Stored in your keychain, never shown again"
+              placeholder={place ? `Stored in ${place}, never shown again` : 'Never shown again'}
             />
           </label>
           <div className="actions">

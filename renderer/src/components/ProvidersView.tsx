@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import { ApiError, describeError, type Connection, type LatchkeyApi, type ProviderProblem, type ProviderSummary } from '../api';
+import { ApiError, describeError, type Connection, type LatchkeyApi, type ProviderProblem, type ProviderSummary, type SecretStore } from '../api';
 import { ErrorMessage, Spinner } from './common';
 import type { Notify } from './Notices';
 import { ProviderCard } from './ProviderCard';
@@ -8,6 +8,7 @@ export function ProvidersView({
   api,
   providers,
   connections,
+  secretStore,
   loadError,
   focusProvider,
   onProviderChanged,
@@ -18,6 +19,7 @@ export function ProvidersView({
   api: LatchkeyApi;
   providers: ProviderSummary[] | null;
   connections: Connection[];
+  secretStore: SecretStore | null;
   loadError: { code: string; description: string } | null;
   /** Open and scroll to this provider (from the tray or a Reconnect). */
   focusProvider: { id: string; seq: number } | null;
@@ -65,6 +67,7 @@ export function ProvidersView({
               api={api}
               provider={p}
               connections={connections.filter((c) => c.provider === p.id)}
+              secretStore={secretStore}
               expanded={open.has(p.id)}
               focused={focusProvider?.id === p.id}
               onToggle={() => toggle(p.id)}
