@@ -155,6 +155,7 @@ describe('connect flow against a real oidc-provider', () => {
     const flow = await broker.admin(`/connections/flows/${started.body.flow_id}`);
     assert.equal(flow.body.status, 'failed');
     assert.equal(flow.body.error, 'authorization_failed');
+    assert.equal(flow.body.provider_error, 'access_denied');
     assert.match(flow.body.error_description, /The person said no/);
   });
 

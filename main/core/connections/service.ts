@@ -48,6 +48,7 @@ const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export class ConnectionService {
   readonly #deps: ConnectionServiceDeps;
   readonly #devicePolls = new Set<NodeJS.Timeout>();
+  #closed = false;
 
   constructor(deps: ConnectionServiceDeps) {
     this.#deps = deps;
@@ -189,6 +190,7 @@ export class ConnectionService {
   }
 
   close(): void {
+    this.#closed = true;
     for (const timer of this.#devicePolls) clearTimeout(timer);
     this.#devicePolls.clear();
   }
@@ -213,6 +215,8 @@ export class ConnectionService {
     const flow = this.#deps.flows.createDevice({ provider: provider.id, name, scopes }, device.expires_in * 1000);
     let interval = device.interval * 1000;
     const poll = (): void => {
+      // A poll answered after close() must not schedule another: the store and vault are gone.
+      if (this.#closed) return;
       const timer = setTimeout(() => {
         this.#devicePolls.delete(timer);
         if (!this.#deps.flows.isPending(flow)) return;

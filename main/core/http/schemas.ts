@@ -68,6 +68,7 @@ export const flowSchema = {
     connection: { $ref: 'Connection#' },
     error: { type: 'string' },
     error_description: { type: 'string' },
+    provider_error: { type: 'string' },
   },
 } as const;
 

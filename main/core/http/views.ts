@@ -51,5 +51,6 @@ export function flowView(flow: Flow, service: ConnectionService) {
     ...(connection ? { connection: connectionView(connection) } : {}),
     ...(flow.error ? { error: flow.error } : {}),
     ...(flow.error_description ? { error_description: flow.error_description } : {}),
+    ...(flow.provider_error ? { provider_error: flow.provider_error } : {}),
   };
 }

@@ -15,6 +15,8 @@ interface FlowCommon {
   connection_name?: string;
   error?: string;
   error_description?: string;
+  /** The provider's own error code (access_denied, expired_token…), when it gave one. */
+  provider_error?: string;
 }
 
 export interface BrowserFlow extends FlowCommon {
@@ -111,6 +113,7 @@ export class FlowRegistry {
     flow.status = 'failed';
     flow.error = error.code;
     flow.error_description = error.message;
+    if (typeof error.details.provider_error === 'string') flow.provider_error = error.details.provider_error;
     this.#forgetSecrets(flow);
   }
 
