@@ -45,6 +45,8 @@ describe('connect with a device code (RFC 8628) against a real oidc-provider', (
   const polls: Poll[] = [];
   /** Answer the next pending poll with slow_down instead (a provider asking the client to back off). */
   let slowDownNext = false;
+  /** While set, token requests wait at the provider until released (a poll in flight). */
+  let holdPolls: { promise: Promise<void>; held: boolean } | undefined;
 
   /** The device-code polls since `from`, all for one device code. */
   const pollsSince = (from: number): Poll[] => {
@@ -66,6 +68,10 @@ describe('connect with a device code (RFC 8628) against a real oidc-provider', (
     provider = await startTestProvider({
       deviceFlow: { interval: INTERVAL, ttl: DEVICE_CODE_TTL },
       middleware: async (ctx, next) => {
+        if (holdPolls && ctx.method === 'POST' && ctx.path === '/token') {
+          holdPolls.held = true;
+          await holdPolls.promise;
+        }
         const at = Date.now();
         await next();
         const params = ctx.oidc?.params as Record<string, unknown> | undefined;
@@ -204,6 +210,25 @@ describe('connect with a device code (RFC 8628) against a real oidc-provider', (
     assert.equal(flow.connection.provider, 'acme-secret');
     assert.equal(flow.connection.account, 'bob@example.test');
     assert.equal(flow.connection.auth_method, 'device');
+  });
+
+  test('a broker closed while a poll is out does not poll again', async () => {
+    const closing = await startTestBroker({ secretStore: 'file', passphrase: 'device-flow-test-passphrase' });
+    await setUp(provider, closing, { auth: deviceAuth });
+    let release = (): void => {};
+    holdPolls = { promise: new Promise<void>((resolve) => (release = resolve)), held: false };
+    try {
+      const { from } = await start(closing);
+      await until('a poll held at the provider', 5_000, () => (holdPolls?.held ? true : undefined));
+      await closing.dispose();
+      holdPolls = undefined;
+      release();
+      await sleep(3.5 * INTERVAL * 1000);
+      assert.equal(pollsSince(from).length, 1, 'only the poll that was already out');
+    } finally {
+      holdPolls = undefined;
+      release();
+    }
   });
 
   test('nobody enters the code: the flow expires with the broker\'s flow TTL and polling stops', async () => {
