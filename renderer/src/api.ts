@@ -3,6 +3,9 @@
  * Every failure becomes an {@link ApiError} carrying the API's `error` code and `error_description`.
  */
 
+import type { AgentStatus, AgentView, ApprovalStatus, ApprovalView, AuditDecision, AuditEntry, AuditKind, AuditVerification, Grant } from '../../main/common/admin-api';
+
+export type { AgentStatus, AgentView, ApprovalStatus, ApprovalView, AuditDecision, AuditEntry, AuditKind, AuditVerification, Grant };
 export type AuthType = 'oauth2' | 'api_key';
 export type ConnectMethod = 'browser' | 'device' | 'personal_token' | 'api_key';
 export type ClientSecretPolicy = 'none' | 'optional' | 'required';
@@ -106,27 +109,6 @@ export interface DeleteResult {
   revoked_at_provider: boolean;
 }
 
-export type AgentStatus = 'pending' | 'active' | 'revoked';
-
-/** What an agent may use on one connection; `["*"]` is everything the connection holds. */
-export interface Grant {
-  connection: string;
-  scopes: string[];
-}
-
-export interface AgentView {
-  id: string;
-  name: string;
-  client_id: string;
-  status: AgentStatus;
-  grants: Grant[];
-  rate_limit_per_minute: number | null;
-  created_at: string;
-  updated_at: string;
-  registered_via: 'admin' | 'dcr';
-  redirect_uris: string[];
-}
-
 /** The answer to creating an agent: the only time its client secret is ever sent. */
 export interface CreatedAgent extends AgentView {
   client_secret: string;
@@ -145,48 +127,7 @@ export interface AgentChanges {
   rate_limit_per_minute?: number | null;
 }
 
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
-
-/** An authorization request of an interactive agent. */
-export interface ApprovalView {
-  id: string;
-  agent_id: string;
-  agent_name: string;
-  client_id: string;
-  redirect_uri: string;
-  /** What the agent asked for; empty when it named no scope (then the person must choose). */
-  requested_grants: Grant[];
-  /** What was granted; null until approved. */
-  granted: Grant[] | null;
-  status: ApprovalStatus;
-  created_at: string;
-  expires_at: string;
-  decided_at: string | null;
-}
-
 export type ApprovalDecision = { decision: 'approve'; grants?: Grant[] } | { decision: 'deny' };
-
-export type AuditKind = 'proxy' | 'token' | 'approval' | 'revocation' | 'connection' | 'agent' | 'control';
-export type AuditDecision = 'allow' | 'deny' | 'info';
-
-export interface AuditEntry {
-  id: number;
-  at: string;
-  kind: AuditKind;
-  decision: AuditDecision;
-  reason: string | null;
-  agent_id: string | null;
-  agent_name: string | null;
-  connection: string | null;
-  method: string | null;
-  path: string | null;
-  status: number | null;
-  latency_ms: number | null;
-  bytes_in: number | null;
-  bytes_out: number | null;
-  prev_hash: string;
-  hash: string;
-}
 
 /** Filters of GET /audit and its export; absent fields do not filter. */
 export interface AuditFilters {
@@ -202,12 +143,6 @@ export interface AuditFilters {
 export interface AuditPage {
   entries: AuditEntry[];
   next_cursor: string | null;
-}
-
-export interface AuditVerification {
-  ok: boolean;
-  checked: number;
-  first_bad?: number;
 }
 
 export type AuditExportFormat = 'jsonl' | 'csv';

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { AuditDecision, AuditEntry, AuditKind, AuditVerification } from '../../common/admin-api.js';
 import { LatchkeyError } from '../errors.js';
 import { GENESIS_HASH, entryHash, type ChainedFields } from './chain.js';
 import { csvHeader, csvLine, jsonLine, type AuditExportFormat } from './export-format.js';
@@ -7,10 +8,9 @@ import { MAX_AUDIT_PATH, redactPath } from './redact.js';
 export { redactPath } from './redact.js';
 export type { AuditExportFormat } from './export-format.js';
 
-export const AUDIT_KINDS = ['proxy', 'token', 'approval', 'revocation', 'connection', 'agent', 'control'] as const;
-export const AUDIT_DECISIONS = ['allow', 'deny', 'info'] as const;
-export type AuditKind = (typeof AUDIT_KINDS)[number];
-export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
+export type { AuditDecision, AuditEntry, AuditKind, AuditVerification };
+export const AUDIT_KINDS = ['proxy', 'token', 'approval', 'revocation', 'connection', 'agent', 'control'] as const satisfies readonly AuditKind[];
+export const AUDIT_DECISIONS = ['allow', 'deny', 'info'] as const satisfies readonly AuditDecision[];
 
 /** What a caller records. Metadata only: never a body, a header or a secret. */
 export interface AuditInput {
@@ -27,15 +27,6 @@ export interface AuditInput {
   latency_ms?: number | null;
   bytes_in?: number | null;
   bytes_out?: number | null;
-}
-
-/** A stored entry: the chained fields with the time as ISO 8601, and its links. */
-export interface AuditEntry extends Omit<ChainedFields, 'at' | 'kind' | 'decision'> {
-  at: string;
-  kind: AuditKind;
-  decision: AuditDecision;
-  prev_hash: string;
-  hash: string;
 }
 
 /** Filters combine with AND. `agent` is an agent id; since/until are epoch ms, both inclusive. */
@@ -58,14 +49,6 @@ export type AuditExportFilter = Omit<AuditFilter, 'limit' | 'cursor'>;
 export interface AuditPage {
   entries: AuditEntry[];
   next_cursor: string | null;
-}
-
-export interface AuditVerification {
-  ok: boolean;
-  /** Entries whose hash and link to the previous entry are intact. */
-  checked: number;
-  /** The first entry (id) that is wrong, missing or unexpected. */
-  first_bad?: number;
 }
 
 export interface AuditStats {

@@ -1,25 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { AuditEntry } from '../../common/admin-api.js';
 
 /** The prev_hash of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The hashed fields of an entry, as stored (times in epoch ms). */
-export interface ChainedFields {
-  id: number;
-  at: number;
-  kind: string;
-  decision: string;
-  reason: string | null;
-  agent_id: string | null;
-  agent_name: string | null;
-  connection: string | null;
-  method: string | null;
-  path: string | null;
-  status: number | null;
-  latency_ms: number | null;
-  bytes_in: number | null;
-  bytes_out: number | null;
-}
+/** The hashed fields of an entry, as stored: time in epoch ms, kind and decision as read back. */
+export type ChainedFields = Omit<AuditEntry, 'at' | 'kind' | 'decision' | 'prev_hash' | 'hash'> & { at: number; kind: string; decision: string };
 
 /**
  * sha256(prev_hash + "\n" + canonical fields). The canonical form is a JSON array in a

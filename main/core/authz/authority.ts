@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
+import type { AgentView, ApprovalView } from '../../common/admin-api.js';
 import type { AuditInput } from '../audit/audit-log.js';
 import { LatchkeyError } from '../errors.js';
 import type { Vault } from '../vault/vault.js';
@@ -19,6 +20,8 @@ import {
   AgentStore, type AgentRecord, type AgentStatus, type ApprovalRecord, type ApprovalStatus, type ClientAuthMethod, type RegisteredVia,
 } from './store.js';
 
+
+export type { AgentView, ApprovalView };
 export type { Grant } from './grants.js';
 
 /** RFC 9068 recommends short-lived access tokens; ours live at most 15 minutes. */
@@ -58,36 +61,6 @@ export interface AgentAuthorityDeps {
   now?: () => number;
   /** ≤ 900, default 900. */
   accessTokenTtlSeconds?: number;
-}
-
-/** An agent as the admin API shows it: never its secret or the secret's hash. */
-export interface AgentView {
-  id: string;
-  name: string;
-  client_id: string;
-  status: AgentStatus;
-  grants: Grant[];
-  rate_limit_per_minute: number | null;
-  created_at: string;
-  updated_at: string;
-  registered_via: RegisteredVia;
-  redirect_uris: string[];
-}
-
-export interface ApprovalView {
-  id: string;
-  agent_id: string;
-  agent_name: string;
-  client_id: string;
-  status: ApprovalStatus;
-  /** The scope the agent asked for, as it asked (`connection:scope` items). */
-  requested_scope: string;
-  requested_grants: Grant[];
-  redirect_uri: string;
-  created_at: string;
-  expires_at: string;
-  decided_at: string | null;
-  granted: Grant[] | null;
 }
 
 /** Who is calling the proxy, and what it may use right now. */

@@ -1,10 +1,9 @@
 import { LatchkeyError } from '../errors.js';
 
 /** What an agent may use: a connection (by name) and scopes it holds, or `["*"]` for all of them. */
-export interface Grant {
-  connection: string;
-  scopes: string[];
-}
+import type { Grant } from '../../common/admin-api.js';
+
+export type { Grant };
 
 /** Grants by connection: a set of scopes, or '*' (everything the connection holds). */
 export type ScopeMap = ReadonlyMap<string, ReadonlySet<string> | '*'>;

@@ -2,10 +2,10 @@ import type Database from 'better-sqlite3';
 import { LatchkeyError } from '../errors.js';
 import type { Grant } from './grants.js';
 
-export type AgentStatus = 'pending' | 'active' | 'revoked';
+import type { AgentStatus, ApprovalStatus, RegisteredVia } from '../../common/admin-api.js';
+
+export type { AgentStatus, ApprovalStatus, RegisteredVia };
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
-export type RegisteredVia = 'admin' | 'dcr';
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
 /** An agent as stored. Times are epoch ms; `client_secret_hash` is null for public clients. */
 export interface AgentRecord {
