@@ -1,93 +1,248 @@
 /**
- * What the proxy costs: requests/s and latency of GETs straight to an upstream vs the same
- * GETs through `latchkey serve` (agent JWT check, scope rule, credential injection, audit
- * entry committed before the response ends), and the broker's memory after the load.
- * Upstream: nginx when installed (apt-get install nginx), else a node:http server.
- * Loopback only, bounded: DURATION seconds per run. Prints, never asserts.
- * Run: node --import tsx test/bench/proxy.bench.ts
+ * What Latchkey costs on an agent's API call, measured side by side in one run with one load
+ * generator: the upstream alone (nginx `return 200`), nginx as a reverse proxy to it, a bare
+ * fastify + undici pass-through (the Node floor: no auth, no audit), and Latchkey's `/proxy`
+ * (agent JWT, scope rule, credential injection, audit committed before the response ends);
+ * then streaming, a refresh storm, scale (agents, connections, audit rows), cold start and
+ * idle memory. Loopback only, every phase bounded. Prints a table and writes
+ * test/bench/results/latest.json and latest.md; asserts nothing.
+ * Run: npm run bench (BENCH_SECONDS=N per load point, default 5; BENCH_AUDIT_ROWS, default 1,000,000).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-import { startServeProcess } from '../fixtures/serve-process.js';
+import { fileURLToPath } from 'node:url';
+import { AuditLog } from '../../main/core/audit/audit-log.js';
+import { openDatabase } from '../../main/core/store/database.js';
+import { clientCredentialsToken, spawnServe, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
+import { loadGenerator, type LoadResult } from './lib/load.js';
+import { BIG_FILE_BYTES, nginxInstalled, startReverseProxy, startUpstream } from './lib/nginx.js';
+import { startNodeFloor } from './lib/node-floor.js';
+import { medianMs, memoryMiB } from './lib/process.js';
+import { refreshStorm } from './lib/refresh-storm.js';
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
-const CONNECTIONS = 32;
-const root = mkdtempSync(join(tmpdir(), 'latchkey-proxy-bench-'));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const AUDIT_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
+const CONNECTION_COUNTS = [1, 32] as const;
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+if (!nginxInstalled()) {
+  console.error('npm run bench needs nginx as the upstream and the reference proxy: sudo apt-get install nginx wrk');
+  process.exit(1);
 }
 
-async function startUpstream(): Promise<{ url: string; kind: string; stop: () => void }> {
-  const port = await freePort();
-  if (spawnSync('nginx', ['-v']).status === 0) {
-    const conf = join(root, 'nginx.conf');
-    writeFileSync(conf, `daemon off; worker_processes 1; pid ${root}/nginx.pid; error_log ${root}/nginx-error.log;
-events { worker_connections 1024; }
-http { access_log off; client_body_temp_path ${root}; proxy_temp_path ${root}; fastcgi_temp_path ${root}; uwsgi_temp_path ${root}; scgi_temp_path ${root};
-  server { listen 127.0.0.1:${port}; location / { default_type application/json; return 200 '{"items":[1,2,3]}'; } } }`);
-    const nginx = spawn('nginx', ['-c', conf, '-p', root], { stdio: 'ignore' });
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.ok === true);
-    return { url: `http://127.0.0.1:${port}`, kind: 'nginx', stop: () => nginx.kill('SIGTERM') };
-  }
-  const server: Server = createHttpServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"items":[1,2,3]}');
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${port}`, kind: 'node:http (nginx not installed)', stop: () => server.close() };
+const root = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
+const generator = loadGenerator(root);
+const runs: ({ target: string; connections: number } & LoadResult)[] = [];
+const MIB = 1024 * 1024;
+
+async function measure(target: string, url: string, connections: number, headers?: Record<string, string>): Promise<LoadResult> {
+  const result = await generator.run(url, { connections, seconds: SECONDS, ...(headers ? { headers } : {}) });
+  console.log(`${target.padEnd(26)} c=${String(connections).padEnd(3)} ${String(result.rps).padStart(7)} req/s  p50 ${result.p50_ms.toFixed(2).padStart(6)} ms  p99 ${result.p99_ms.toFixed(2).padStart(6)} ms  max ${result.max_ms.toFixed(1).padStart(6)} ms${result.errors ? `  ERRORS ${result.errors}` : ''}`);
+  return result;
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('timed out waiting');
+interface Agent {
+  client_id: string;
+  client_secret: string;
 }
 
-function load(url: string, headers: Record<string, string> = {}): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers }, (error, result) => (error ? reject(error) : resolve(result)));
-  });
-}
-
-const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const line = (label: string, r: autocannon.Result): string =>
-  `${label.padEnd(22)} ${String(Math.round(r.requests.average)).padStart(7)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   errors ${r.errors + r.non2xx}`;
-
-const upstream = await startUpstream();
-const broker = await startServeProcess(join(root, 'data'));
-try {
+/** The broker as the benchmark sets it up: a provider pointing at the upstream, a key connection, one agent. */
+async function setUpBroker(broker: ServeProcess, upstream: string): Promise<Agent> {
   await broker.admin('/providers', {
     id: 'bench', name: 'Bench upstream',
-    auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { read: 'Read' } },
-    api: { base_url: upstream.url, rules: [{ method: 'GET', path: '/**', scopes: ['read'] }] },
+    auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { read: 'Read', write: 'Write' } },
+    api: { base_url: upstream, rules: [{ method: 'GET', path: '/**', scopes: ['read'] }, { method: 'POST', path: '/upload', scopes: ['write'] }] },
   });
   await broker.admin('/connections', { provider: 'bench', secret: 'upstream-key-for-bench' });
   // The highest per-agent limit the API takes, so the run measures the proxy, not the limiter.
-  const access_token = await broker.agentToken('bench', [{ connection: 'bench', scopes: ['*'] }], 1_000_000);
-  const pid = broker.child.pid as number;
-  const idleRss = rssMiB(pid);
+  return broker.admin('/agents', { name: 'bench', grants: [{ connection: 'bench', scopes: ['read', 'write'] }], rate_limit_per_minute: 1_000_000 });
+}
 
-  console.log(`upstream: ${upstream.kind}; ${CONNECTIONS} connections, ${DURATION} s per run, 2 cores shared by load generator, broker and upstream`);
-  console.log(line('direct to upstream', await load(`${upstream.url}/items`)));
-  const proxied = await load(`${broker.url}/proxy/bench/items`, { authorization: `Bearer ${access_token}` });
-  console.log(line('through the proxy', proxied));
-  const audited = await broker.admin('/audit?kind=proxy&limit=1');
-  console.log(`broker RSS: ${idleRss.toFixed(0)} MiB idle, ${rssMiB(pid).toFixed(0)} MiB after load; last audit id ${audited.entries[0]?.id ?? 0} (one entry per proxied request)`);
+async function streaming(brokerUrl: string, token: string, pid: number): Promise<{ download_mib_s: number; upload_mib_s: number; peak_rss_mib: number; rss_before_mib: number }> {
+  const rssBefore = memoryMiB(pid).rss;
+  const rounds = 5;
+  let started = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    const response = await fetch(`${brokerUrl}/proxy/bench/big`, { headers: { authorization: `Bearer ${token}` } });
+    const body = Buffer.from(await response.arrayBuffer());
+    if (body.byteLength !== BIG_FILE_BYTES) throw new Error(`download: ${response.status} ${body.subarray(0, 300).toString()}`);
+  }
+  const download = (rounds * BIG_FILE_BYTES) / MIB / ((performance.now() - started) / 1000);
+  const body = Buffer.alloc(BIG_FILE_BYTES, 3);
+  started = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    const response = await fetch(`${brokerUrl}/proxy/bench/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body });
+    if (response.status !== 200) throw new Error(`upload: ${response.status} ${await response.text()}`);
+  }
+  const upload = (rounds * BIG_FILE_BYTES) / MIB / ((performance.now() - started) / 1000);
+  return { download_mib_s: Math.round(download), upload_mib_s: Math.round(upload), peak_rss_mib: memoryMiB(pid).peak, rss_before_mib: rssBefore };
+}
+
+/**
+ * From spawning `latchkey serve` to the first proxied 200, on an existing data dir. The agent
+ * gets its token after the start (the issuer names the port, and this start picks a new one).
+ */
+async function coldStart(dataDir: string, agent: Agent): Promise<number> {
+  const started = performance.now();
+  const child = spawnServe(dataDir);
+  try {
+    let out = '';
+    while (!/listening on (\S+)/.test(out)) {
+      const [chunk] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [undefined])])) as [Buffer | undefined];
+      if (chunk === undefined) throw new Error(`latchkey serve exited: ${out}`);
+      out += chunk;
+    }
+    const url = /listening on (\S+)/.exec(out)?.[1] as string;
+    const token = await clientCredentialsToken(url, agent.client_id, agent.client_secret);
+    const response = await fetch(`${url}/proxy/bench/items`, { headers: { authorization: `Bearer ${token}` } });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`first proxied call after start: ${response.status}`);
+    return Math.round(performance.now() - started);
+  } finally {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await once(child, 'exit');
+  }
+}
+
+/** Appends `rows` audit entries offline, through the real AuditLog (hash chain, group commit). */
+async function fillAudit(dataDir: string, rows: number): Promise<void> {
+  const db = openDatabase(join(dataDir, 'latchkey.db'));
+  const audit = new AuditLog(db);
+  let issued = 0;
+  const worker = async (): Promise<void> => {
+    while (issued < rows) {
+      issued++;
+      await audit.append({ kind: 'proxy', decision: 'allow', agent_id: issued % 2 ? 'ag_filler_a' : 'ag_filler_b', agent_name: 'filler', connection: 'bench', method: 'GET', path: `/items?page=${issued}`, status: 200, latency_ms: 1, bytes_in: 0, bytes_out: 17 });
+    }
+  };
+  await Promise.all(Array.from({ length: 256 }, worker));
+  await audit.close();
+  db.close();
+}
+
+const upstream = await startUpstream(join(root, 'upstream'));
+const nginxProxy = await startReverseProxy(join(root, 'nginx-proxy'), upstream.url);
+const floor = await startNodeFloor(upstream.url);
+const dataDir = join(root, 'data');
+let broker = await startServeProcess(dataDir);
+try {
+  const agent = await setUpBroker(broker, upstream.url);
+  let token = await clientCredentialsToken(broker.url, agent.client_id, agent.client_secret);
+  const auth = (): Record<string, string> => ({ authorization: `Bearer ${token}` });
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const idleRss = memoryMiB(broker.child.pid as number).rss;
+  console.log(`${generator.name}, 1 thread; ${SECONDS} s per point; ${cpus().length} cores shared by the generator, nginx and the proxy under test`);
+
+  const stream = await streaming(broker.url, token, broker.child.pid as number);
+  console.log(`streaming 10 MiB: download ${stream.download_mib_s} MiB/s, upload ${stream.upload_mib_s} MiB/s, broker RSS ${stream.rss_before_mib} → peak ${stream.peak_rss_mib} MiB`);
+
+  const targets: [string, string, Record<string, string> | undefined][] = [
+    ['upstream', `${upstream.url}/items`, undefined],
+    ['nginx', `${nginxProxy.url}/items`, undefined],
+    ['node-floor', `${floor.url}/items`, undefined],
+    ['latchkey', `${broker.url}/proxy/bench/items`, auth()],
+  ];
+  for (const connections of CONNECTION_COUNTS) {
+    for (const [target, url, headers] of targets) runs.push({ target, connections, ...(await measure(target, url, connections, headers)) });
+  }
+  const at = (target: string, connections: number): LoadResult => runs.find((r) => r.target === target && r.connections === connections) as LoadResult;
+  const latchkey32 = at('latchkey', 32).rps;
+
+  const storm = await refreshStorm(broker, 200);
+  console.log(`refresh storm: ${storm.callers} callers, ${storm.ok} answered 200, ${storm.provider_refreshes} refresh(es) at the provider, p99 ${storm.p99_ms} ms`);
+
+  // Scale: many agents, many connections — the same agent's calls should not slow down.
+  for (let i = 1; i < 1000; i++) await broker.admin('/agents', { name: `idle-agent-${i}`, grants: [{ connection: 'bench', scopes: ['read'] }] });
+  const agents1000 = await measure('latchkey, 1,000 agents', `${broker.url}/proxy/bench/items`, 32, auth());
+  for (let i = 1; i < 100; i++) await broker.admin('/connections', { provider: 'bench', name: `bench-${i}`, secret: `upstream-key-${i}` });
+  const connections100 = await measure('latchkey, 100 connections', `${broker.url}/proxy/bench/items`, 32, auth());
+
+  // Cold start on this data dir, then the audit log grown to AUDIT_ROWS offline.
+  await broker.stop();
+  const coldMs = await coldStart(dataDir, agent);
+  console.log(`cold start to first proxied response (token request included): ${coldMs} ms; idle RSS ${idleRss} MiB`);
+  const filling = performance.now();
+  await fillAudit(dataDir, AUDIT_ROWS);
+  console.log(`audit filled with ${AUDIT_ROWS} rows in ${Math.round((performance.now() - filling) / 1000)} s`);
+  broker = await startServeProcess(dataDir);
+  token = await clientCredentialsToken(broker.url, agent.client_id, agent.client_secret);
+  const audit1m = await measure(`latchkey, ${AUDIT_ROWS} audit rows`, `${broker.url}/proxy/bench/items`, 32, auth());
+  const firstPage = await medianMs(20, () => broker.admin('/audit?limit=50'));
+  const byAgent = await medianMs(20, () => broker.admin('/audit?limit=50&agent=ag_filler_b'));
+  let verifyOk = false;
+  const verifyMs = await medianMs(1, async () => (verifyOk = (await broker.admin('/audit/verify')).ok === true));
+  console.log(`audit at ${AUDIT_ROWS} rows: first page ${firstPage} ms, by agent ${byAgent} ms, verify ${verifyMs} ms (${verifyOk ? 'chain ok' : 'CHAIN BROKEN'})`);
+
+  const ratio = (a: number, b: number): number => Number((a / b).toFixed(2));
+  const results = {
+    date: new Date().toISOString(),
+    cores: cpus().length,
+    load_generator: generator.name,
+    seconds_per_point: SECONDS,
+    runs,
+    ratios: {
+      latchkey_vs_nginx_rps_32: ratio(latchkey32, at('nginx', 32).rps),
+      latchkey_vs_node_floor_rps_32: ratio(latchkey32, at('node-floor', 32).rps),
+      added_p50_ms_1: Number((at('latchkey', 1).p50_ms - at('upstream', 1).p50_ms).toFixed(3)),
+      added_p99_ms_1: Number((at('latchkey', 1).p99_ms - at('upstream', 1).p99_ms).toFixed(3)),
+    },
+    refresh_storm: { callers: storm.callers, provider_refreshes: storm.provider_refreshes, ok: storm.ok, p99_ms: storm.p99_ms },
+    scale: {
+      agents_1000_vs_1: ratio(agents1000.rps, latchkey32),
+      connections_100_vs_1: ratio(connections100.rps, latchkey32),
+      audit_rows: AUDIT_ROWS,
+      audit_1m_vs_0: ratio(audit1m.rps, latchkey32),
+      audit_first_page_ms_1m: firstPage,
+      audit_by_agent_ms_1m: byAgent,
+      verify_ms_1m: verifyMs,
+      verify_ok: verifyOk,
+    },
+    streaming: { download_mib_s: stream.download_mib_s, upload_mib_s: stream.upload_mib_s, peak_rss_mib: stream.peak_rss_mib, rss_growth_mib: stream.peak_rss_mib - stream.rss_before_mib },
+    cold_start_ms: coldMs,
+    idle_rss_mib: idleRss,
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(RESULTS, 'latest.md'), markdown(results));
+  console.log(`\nwritten: ${join(RESULTS, 'latest.json')} and latest.md`);
 } finally {
   await broker.stop();
-  upstream.stop();
+  await floor.stop();
+  await nginxProxy.stop();
+  await upstream.stop();
   rmSync(root, { recursive: true, force: true });
+}
+
+function markdown(r: {
+  date: string; cores: number; load_generator: string; runs: typeof runs;
+  ratios: Record<string, number>; refresh_storm: { callers: number; provider_refreshes: number; p99_ms: number };
+  scale: Record<string, number | boolean>; streaming: Record<string, number>; cold_start_ms: number; idle_rss_mib: number;
+}): string {
+  const rows = r.runs.map((x) => `| ${x.target} | ${x.connections} | ${x.rps.toLocaleString('en')} | ${x.p50_ms} | ${x.p99_ms} | ${x.max_ms} |`).join('\n');
+  return `# Benchmark — ${r.date.slice(0, 10)}
+
+${r.load_generator}, one thread, loopback, ${r.cores} cores shared by the generator, nginx and the proxy under test.
+
+| target | connections | req/s | p50 ms | p99 ms | max ms |
+|---|---|---|---|---|---|
+${rows}
+
+| measure | figure |
+|---|---|
+| Latchkey vs nginx, req/s at 32 connections | ${r.ratios.latchkey_vs_nginx_rps_32}× |
+| Latchkey vs the Node floor, req/s at 32 connections | ${r.ratios.latchkey_vs_node_floor_rps_32}× |
+| added latency at 1 connection, p50 / p99 | ${r.ratios.added_p50_ms_1} ms / ${r.ratios.added_p99_ms_1} ms |
+| refresh storm: ${r.refresh_storm.callers} callers on a dropped token | ${r.refresh_storm.provider_refreshes} refresh at the provider, p99 ${r.refresh_storm.p99_ms} ms |
+| 1,000 agents vs 1, req/s | ${r.scale.agents_1000_vs_1}× |
+| 100 connections vs 1, req/s | ${r.scale.connections_100_vs_1}× |
+| ${Number(r.scale.audit_rows).toLocaleString('en')} audit rows vs 0, req/s | ${r.scale.audit_1m_vs_0}× |
+| audit first page / filtered by agent at that size | ${r.scale.audit_first_page_ms_1m} ms / ${r.scale.audit_by_agent_ms_1m} ms |
+| audit verify at that size | ${r.scale.verify_ms_1m} ms |
+| streaming 10 MiB: download / upload | ${r.streaming.download_mib_s} / ${r.streaming.upload_mib_s} MiB/s |
+| broker RSS growth while streaming | ${r.streaming.rss_growth_mib} MiB |
+| cold start to first proxied response | ${r.cold_start_ms} ms |
+| idle RSS | ${r.idle_rss_mib} MiB |
+`;
 }
