@@ -28,8 +28,8 @@ const ADMIN_TOKEN = 'admin-token-for-the-authz-http-test-0123456789';
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
 const CONNECTIONS = new Map([
-  ['github', { name: 'github', scopes: ['gist', 'read:user', 'repo'] }],
-  ['slack', { name: 'slack', scopes: ['channels:read', 'chat:write'] }],
+  ['github', { id: 'id-github', name: 'github', scopes: ['gist', 'read:user', 'repo'] }],
+  ['slack', { id: 'id-slack', name: 'slack', scopes: ['channels:read', 'chat:write'] }],
 ]);
 
 let dir: string;
@@ -101,7 +101,7 @@ before(async () => {
     return reply.code(error.statusCode ?? 500).send({ error: error.validation ? 'invalid_request' : 'internal_error', error_description: error.message });
   });
   authority = await AgentAuthority.open({
-    db, vault: new Vault(new MemoryBackend()), issuer: () => issuer, connections: { getByName: (name) => CONNECTIONS.get(name) },
+    db, vault: new Vault(new MemoryBackend()), issuer: () => issuer, connections: { getByName: (name) => CONNECTIONS.get(name), getById: (id) => [...CONNECTIONS.values()].find((c) => c.id === id) },
     audit: { append: async (input) => void audit.push(input) }, events: new EventEmitter(),
   });
   await app.register((scope) => authzRoutes(scope, { authority }));

@@ -20,11 +20,11 @@ const REDIRECT = 'http://127.0.0.1/callback';
 const START = Date.UTC(2030, 0, 1);
 
 const CONNECTIONS = new Map([
-  ['github', { name: 'github', scopes: ['gist', 'read:user', 'repo'] }],
-  ['slack', { name: 'slack', scopes: ['channels:read', 'chat:write'] }],
-  ['google', { name: 'google', scopes: ['https://www.googleapis.com/auth/drive.readonly'] }],
+  ['github', { id: 'id-github', name: 'github', scopes: ['gist', 'read:user', 'repo'] }],
+  ['slack', { id: 'id-slack', name: 'slack', scopes: ['channels:read', 'chat:write'] }],
+  ['google', { id: 'id-google', name: 'google', scopes: ['https://www.googleapis.com/auth/drive.readonly'] }],
 ]);
-const connections = { getByName: (name: string) => CONNECTIONS.get(name) };
+const connections = { getByName: (name: string) => CONNECTIONS.get(name), getById: (id: string) => [...CONNECTIONS.values()].find((c) => c.id === id) };
 
 const hasCode = (code: string, status?: number) => (error: unknown): boolean => {
   assert.ok(error instanceof LatchkeyError, `expected a LatchkeyError, got ${String(error)}`);

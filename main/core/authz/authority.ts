@@ -10,8 +10,8 @@ import { invalidClient, readClientCredentials, type ClientCredentials } from './
 import { AuthorizationCodes, type CodeRedemption } from './codes.js';
 import type { ConsentDetails } from './consent-page.js';
 import {
-  formatScope, grantsToScopeMap, intersectScopes, parseScope, scopeMapToGrants, uncoveredScopes, validateGrants,
-  type ConnectionLookup, type Grant, type ScopeMap,
+  bindGrants, formatScope, grantsToScopeMap, intersectScopes, nameGrants, parseScope, scopeMapToGrants, uncoveredScopes, validateGrants,
+  type ConnectionLookup, type Grant, type ScopeMap, type StoredGrant,
 } from './grants.js';
 import { SigningKeys, type PublicJwk } from './keys.js';
 import { redirectUriMatches, validateRedirectUri } from './redirect-uris.js';
@@ -71,8 +71,10 @@ export interface AgentPrincipal {
   jti: string;
   /** epoch ms */
   expires_at: number;
-  /** The token's scopes intersected with the agent's current grants. */
+  /** The token's scopes intersected with the agent's current grants, by connection name. */
   grants: ReadonlyMap<string, ReadonlySet<string> | '*'>;
+  /** The id of each granted connection: the proxy uses a grant only on the connection of that id. */
+  connection_ids: ReadonlyMap<string, string>;
   rate_limit_per_minute: number | null;
 }
 
@@ -121,6 +123,7 @@ interface CachedAgent {
   name: string;
   client_id: string;
   status: AgentStatus;
+  /** By connection id. */
   grants: ScopeMap;
   tokens_valid_after: number;
   rate_limit_per_minute: number | null;
@@ -128,13 +131,16 @@ interface CachedAgent {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function agentView(agent: AgentRecord): AgentView {
+/** Stored grants keyed by connection id. */
+const scopeMapById = (grants: readonly StoredGrant[]): ScopeMap => grantsToScopeMap(grants.map((g) => ({ connection: g.connection_id, scopes: g.scopes })));
+
+function agentView(agent: AgentRecord, connections: ConnectionLookup): AgentView {
   return {
     id: agent.id,
     name: agent.name,
     client_id: agent.client_id,
     status: agent.status,
-    grants: agent.grants,
+    grants: nameGrants(agent.grants, connections),
     rate_limit_per_minute: agent.rate_limit_per_minute,
     created_at: iso(agent.created_at),
     updated_at: iso(agent.updated_at),
@@ -213,7 +219,8 @@ export class AgentAuthority {
 
   async createAgent(input: { name: string; grants: Grant[]; rate_limit_per_minute?: number | null }): Promise<{ agent: AgentView; client_secret: string }> {
     const name = checkName(input.name);
-    const grants = validateGrants(input.grants, this.#deps.connections);
+    const named = validateGrants(input.grants, this.#deps.connections);
+    const grants = bindGrants(named, this.#deps.connections);
     const rateLimit = checkRateLimit(input.rate_limit_per_minute ?? null);
     const secret = randomToken();
     const now = this.#now();
@@ -222,17 +229,17 @@ export class AgentAuthority {
       redirect_uris: [], status: 'active', grants, rate_limit_per_minute: rateLimit, tokens_valid_after: 0, registered_via: 'admin', created_at: now, updated_at: now,
     });
     this.#remember(agent);
-    await this.#audit('agent', 'info', `created with ${this.#describeGrants(grants)}`, agent);
+    await this.#audit('agent', 'info', `created with ${this.#describeGrants(named)}`, agent);
     this.#emitAgent(agent);
-    return { agent: agentView(agent), client_secret: secret };
+    return { agent: agentView(agent, this.#deps.connections), client_secret: secret };
   }
 
   listAgents(): AgentView[] {
-    return this.#store.listAgents().map(agentView);
+    return this.#store.listAgents().map((agent) => agentView(agent, this.#deps.connections));
   }
 
   getAgent(id: string): AgentView {
-    return agentView(this.#requireAgent(id));
+    return agentView(this.#requireAgent(id), this.#deps.connections);
   }
 
   /** Narrowed grants apply at once: verifyAccessToken intersects every token with the current grants. */
@@ -245,8 +252,9 @@ export class AgentAuthority {
       changes.push(`name "${next.name}"`);
     }
     if (patch.grants !== undefined) {
-      next.grants = validateGrants(patch.grants, this.#deps.connections);
-      changes.push(this.#describeGrants(next.grants));
+      const named = validateGrants(patch.grants, this.#deps.connections);
+      next.grants = bindGrants(named, this.#deps.connections);
+      changes.push(this.#describeGrants(named));
     }
     if (patch.rate_limit_per_minute !== undefined) {
       next.rate_limit_per_minute = checkRateLimit(patch.rate_limit_per_minute);
@@ -255,13 +263,13 @@ export class AgentAuthority {
     const saved = this.#save(next);
     await this.#audit('agent', 'info', `updated: ${changes.join(', ') || 'nothing'}`, saved);
     this.#emitAgent(saved);
-    return agentView(saved);
+    return agentView(saved, this.#deps.connections);
   }
 
   /** Immediate: every token of the agent fails verification from now on, refresh tokens included. */
   async revokeAgent(id: string): Promise<AgentView> {
     const agent = this.#requireAgent(id);
-    if (agent.status === 'revoked') return agentView(agent);
+    if (agent.status === 'revoked') return agentView(agent, this.#deps.connections);
     const now = this.#now();
     const saved = this.#store.transaction(() => {
       this.#store.revokeAgentRefreshTokens(id, now);
@@ -270,7 +278,7 @@ export class AgentAuthority {
     });
     await this.#audit('revocation', 'info', 'agent revoked: every token it holds stops working', saved);
     this.#emitAgent(saved);
-    return agentView(saved);
+    return agentView(saved, this.#deps.connections);
   }
 
   async deleteAgent(id: string): Promise<void> {
@@ -309,7 +317,7 @@ export class AgentAuthority {
     const decided = this.#store.transaction(() => {
       const row = this.#store.decideApproval(id, decision === 'approve' ? 'approved' : 'denied', now, granted);
       if (!row) throw new LatchkeyError('approval_decided', 'This request was decided meanwhile', 409);
-      if (granted) this.#save({ ...agent, grants: granted, status: 'active', updated_at: now });
+      if (granted) this.#save({ ...agent, grants: bindGrants(granted, this.#deps.connections), status: 'active', updated_at: now });
       return row;
     });
     await this.#audit('approval', decision === 'approve' ? 'allow' : 'deny', decision === 'approve' ? `approved: ${this.#describeGrants(granted ?? [])}` : 'denied by the person', agent);
@@ -336,9 +344,24 @@ export class AgentAuthority {
     const agent = this.#requireAgent(agentId);
     if (agent.status !== 'active') throw new LatchkeyError('agent_not_active', `Agent "${agent.name}" is ${agent.status}`, 409, { status: agent.status });
     if (this.#paused) throw new LatchkeyError('paused', PAUSED, 403);
-    const issued = await this.#issueAccess(agent, grantsToScopeMap(agent.grants));
+    const issued = await this.#issueAccess(agent, this.#grantedScope(agent));
     await this.#audit('token', 'allow', `issued through the admin API (${issued.scope})`, agent);
     return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expires_in, scope: issued.scope };
+  }
+
+  /**
+   * A connection was disconnected: every grant bound to it goes, the agents' other grants
+   * stay. Its tokens stop reaching it at once (verifyAccessToken binds grants to ids).
+   */
+  async forgetConnection(connection: { id: string; name: string }): Promise<void> {
+    const now = this.#now();
+    const changed = this.#store.transaction(() => this.#store.listAgents()
+      .filter((agent) => agent.grants.some((g) => g.connection_id === connection.id))
+      .map((agent) => this.#save({ ...agent, grants: agent.grants.filter((g) => g.connection_id !== connection.id), updated_at: now })));
+    for (const agent of changed) {
+      await this.#audit('agent', 'info', `grant on "${connection.name}" dropped: the connection was disconnected`, agent);
+      this.#emitAgent(agent);
+    }
   }
 
   /** A new key signs from now on; the previous one verifies its tokens until they expire. */
@@ -360,13 +383,24 @@ export class AgentAuthority {
     if (!agent || agent.status !== 'active') throw revoked('The agent of this token was revoked or deleted.');
     if (agent.client_id !== claims.client_id) throw this.#tokens.error('invalid_token', 'The access token does not belong to its agent.');
     if (claims.iat * 1000 < agent.tokens_valid_after) throw revoked('This access token was issued before the agent\'s tokens were revoked.');
+    // By connection id: what the token was issued for ∩ what the agent holds now; then under today's names.
+    const tokenScope = new Map([...claims.scope].map(([name, scopes]) => [claims.connection_ids.get(name) as string, scopes]));
+    const grants = new Map<string, ReadonlySet<string> | '*'>();
+    const connectionIds = new Map<string, string>();
+    for (const [id, scopes] of intersectScopes(tokenScope, agent.grants)) {
+      const connection = this.#deps.connections.getById(id);
+      if (!connection) continue;
+      grants.set(connection.name, scopes);
+      connectionIds.set(connection.name, id);
+    }
     return {
       agent_id: agent.id,
       agent_name: agent.name,
       client_id: agent.client_id,
       jti: claims.jti,
       expires_at: claims.exp * 1000,
-      grants: intersectScopes(claims.scope, agent.grants),
+      grants,
+      connection_ids: connectionIds,
       rate_limit_per_minute: agent.rate_limit_per_minute,
     };
   }
@@ -597,7 +631,7 @@ export class AgentAuthority {
     if (agent.registered_via !== 'admin') {
       throw oauthError('unauthorized_client', 'client_credentials is for agents created in Latchkey; this agent uses authorization_code');
     }
-    const granted = grantsToScopeMap(agent.grants);
+    const granted = this.#grantedScope(agent);
     const issued = await this.#issueAccess(agent, params.scope === undefined ? granted : this.#within(granted, params.scope));
     return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expires_in, scope: issued.scope };
   }
@@ -671,9 +705,15 @@ export class AgentAuthority {
 
   /** Signs an access token for the current grants ∩ `scope`; refuses an empty one. */
   async #issueAccess(agent: AgentRecord, scope: ScopeMap) {
-    const effective = intersectScopes(scope, grantsToScopeMap(agent.grants));
+    const effective = intersectScopes(scope, this.#grantedScope(agent));
     if (effective.size === 0) throw oauthError('invalid_scope', `Agent "${agent.name}" has no grants covering this request; grant it connections in Latchkey`);
-    return this.#tokens.issue(agent, effective);
+    const ids = new Map([...effective.keys()].map((name) => [name, this.#deps.connections.getByName(name)?.id as string]));
+    return this.#tokens.issue(agent, effective, ids);
+  }
+
+  /** The agent's grants under the current names of their connections (scope strings speak names). */
+  #grantedScope(agent: AgentRecord): ScopeMap {
+    return grantsToScopeMap(nameGrants(agent.grants, this.#deps.connections));
   }
 
   /** `text` parsed, if `granted` covers all of it; 400 invalid_scope otherwise. */
@@ -763,7 +803,7 @@ export class AgentAuthority {
       name: agent.name,
       client_id: agent.client_id,
       status: agent.status,
-      grants: grantsToScopeMap(agent.grants),
+      grants: scopeMapById(agent.grants),
       tokens_valid_after: agent.tokens_valid_after,
       rate_limit_per_minute: agent.rate_limit_per_minute,
     });
