@@ -132,10 +132,14 @@ export class AccessTokens {
     } catch {
       throw this.error('invalid_token', 'The access token has a malformed scope.');
     }
-    const connectionIds = new Map(typeof ids === 'object' && ids !== null && !Array.isArray(ids) ? Object.entries(ids) : []);
-    if ([...scopes.keys()].some((name) => typeof connectionIds.get(name) !== 'string')) throw this.error('invalid_token', 'The access token has malformed claims.');
+    const connectionIds = new Map<string, string>();
+    for (const name of scopes.keys()) {
+      const id: unknown = typeof ids === 'object' && ids !== null && Object.hasOwn(ids, name) ? (ids as Record<string, unknown>)[name] : undefined;
+      if (typeof id !== 'string') throw this.error('invalid_token', 'The access token has malformed claims.');
+      connectionIds.set(name, id);
+    }
     if (this.isRevoked(jti)) throw this.error('token_revoked', 'This access token was revoked.');
-    const claims: AccessClaims = { sub, client_id, jti, iat, exp, scope: scopes, connection_ids: connectionIds as Map<string, string> };
+    const claims: AccessClaims = { sub, client_id, jti, iat, exp, scope: scopes, connection_ids: connectionIds };
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value as string);
     this.#verified.set(token, claims);
     return claims;
