@@ -33,6 +33,10 @@ export interface ApprovalView {
   agent_id: string;
   agent_name: string;
   client_id: string;
+  /** How the agent came to be: 'dcr' is a self-registered client (RFC 7591) that anyone on this machine could have made. */
+  registered_via: RegisteredVia;
+  /** Where the agent's registered redirect URIs send answers (host and port), each once. */
+  redirect_hosts: string[];
   status: ApprovalStatus;
   /** The scope the agent asked for, as it asked (`connection:scope` items). */
   requested_scope: string;

@@ -47,7 +47,7 @@ export interface RunningBroker {
   adminToken: string;
   port: number;
   dataDir: string;
-  /** 'connection-changed' ({name, provider, status}), 'flow-finished' ({flow_id, status, provider, error?}). */
+  /** 'connection-changed' ({name, provider, status; id when removed}), 'flow-finished' ({flow_id, status, provider, error?}). */
   events: EventEmitter;
   catalog: Catalog;
   providers(): { id: string; name: string; auth_type: 'oauth2' | 'api_key' }[];
@@ -107,6 +107,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     cleanup.push(() => tokens.close(), () => service?.close());
 
     const authority = await AgentAuthority.open({ db, vault, events, audit, connections, issuer: () => `http://127.0.0.1:${port}` });
+    // A disconnected connection takes the grants bound to it along (the event is emitted right after the row is deleted).
+    events.on('connection-changed', (change: { id?: string; name: string; status: string }) => {
+      if (change.status !== 'removed' || change.id === undefined) return;
+      authority.forgetConnection({ id: change.id, name: change.name }).catch((error: unknown) => {
+        log(`grants on the disconnected connection ${change.name} not dropped: ${(error as Error).message}`);
+      });
+    });
 
     const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
     const startedAt = new Date().toISOString();

@@ -271,6 +271,10 @@ test('approvals: pending on top with a nav badge, approve with edited grants, pl
     assert.match(await card.locator('h2').innerText(), /claude-desktop asks for access/);
     assert.match(await card.innerText(), new RegExp((await agentNamed('claude-desktop'))!.client_id));
     assert.equal(await card.getByTestId('redirect-host').innerText(), new URL(AGENT_REDIRECT_URI).host);
+    // Anyone on the machine could have registered it under that name: the card says so, and where its answers go.
+    const registered = await card.getByTestId('registered-via').innerText();
+    assert.match(registered, /Self-registered via dynamic client registration/);
+    assert.ok(registered.includes(new URL(AGENT_REDIRECT_URI).host), registered);
     assert.deepEqual(await card.locator('.grant-list li').allInnerTexts(), ['acme-work:\nemail\nitems:read', 'stripe:\nread']);
 
     // Decided requests are below, collapsed.

@@ -28,8 +28,8 @@ const ADMIN_TOKEN = 'admin-token-for-the-authz-http-test-0123456789';
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
 const CONNECTIONS = new Map([
-  ['github', { name: 'github', scopes: ['gist', 'read:user', 'repo'] }],
-  ['slack', { name: 'slack', scopes: ['channels:read', 'chat:write'] }],
+  ['github', { id: 'id-github', name: 'github', scopes: ['gist', 'read:user', 'repo'] }],
+  ['slack', { id: 'id-slack', name: 'slack', scopes: ['channels:read', 'chat:write'] }],
 ]);
 
 let dir: string;
@@ -60,12 +60,15 @@ async function createAgent(name: string, grants = [{ connection: 'github', scope
   return body as { id: string; client_id: string; client_secret: string; name: string; status: string };
 }
 
+/** Self-registered agents so far: each registers under a name of its own. */
+let registrations = 0;
+
 /** Registers an interactive agent through DCR and starts an authorization request (PKCE S256). */
 async function startInteractive(options: { registered?: string; redirectUri?: string; auth?: 'none' | 'client_secret_basic'; scope?: string } = {}) {
   const registered = options.registered ?? 'http://127.0.0.1/callback';
   const redirectUri = options.redirectUri ?? 'http://127.0.0.1:49152/callback';
   const metadata = await oauth.processDynamicClientRegistrationResponse(await oauth.dynamicClientRegistrationRequest(as, {
-    redirect_uris: [registered], token_endpoint_auth_method: options.auth ?? 'none', client_name: 'Desk agent', grant_types: ['authorization_code', 'refresh_token'],
+    redirect_uris: [registered], token_endpoint_auth_method: options.auth ?? 'none', client_name: `Desk agent ${++registrations}`, grant_types: ['authorization_code', 'refresh_token'],
   }, insecure));
   const client: oauth.Client = { client_id: metadata.client_id, token_endpoint_auth_method: metadata.token_endpoint_auth_method as string };
   const clientAuth = metadata.client_secret ? oauth.ClientSecretBasic(metadata.client_secret as string) : oauth.None();
@@ -101,7 +104,7 @@ before(async () => {
     return reply.code(error.statusCode ?? 500).send({ error: error.validation ? 'invalid_request' : 'internal_error', error_description: error.message });
   });
   authority = await AgentAuthority.open({
-    db, vault: new Vault(new MemoryBackend()), issuer: () => issuer, connections: { getByName: (name) => CONNECTIONS.get(name) },
+    db, vault: new Vault(new MemoryBackend()), issuer: () => issuer, connections: { getByName: (name) => CONNECTIONS.get(name), getById: (id) => [...CONNECTIONS.values()].find((c) => c.id === id) },
     audit: { append: async (input) => void audit.push(input) }, events: new EventEmitter(),
   });
   await app.register((scope) => authzRoutes(scope, { authority }));
@@ -329,9 +332,10 @@ describe('interactive agents (authorization_code + PKCE)', () => {
     assert.equal(repeated.headers.get('location'), null);
   });
 
-  test('PKCE S256 is required: plain or no challenge is redirected back as invalid_request', async () => {
+  test('PKCE S256 is required: plain or no challenge is redirected back to an approved client as invalid_request', async () => {
     const flow = await startInteractive();
-    consentId(flow.response);
+    // Only a client the person approved is sent its errors (RFC 9700 §4.11.2).
+    assert.equal((await admin(`/approvals/${consentId(flow.response)}`, { body: { decision: 'approve' } })).status, 200);
     for (const change of [{ code_challenge_method: 'plain' }, { code_challenge_method: null }, { code_challenge: null }] as Record<string, string | null>[]) {
       const url = new URL(flow.authorizeUrl);
       for (const [key, value] of Object.entries(change)) {

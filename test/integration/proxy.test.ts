@@ -48,13 +48,15 @@ class TableVerifier implements AgentVerifier {
   }
 }
 
-const principal = (id: string, grants: [string, string[] | '*'][], rate: number | null = null): AgentPrincipal => ({
+/** `idOf` gives the id of the connection each grant is bound to (as the authority's tokens carry it). */
+const principal = (id: string, grants: [string, string[] | '*'][], idOf: (name: string) => string, rate: number | null = null): AgentPrincipal => ({
   agent_id: `agent-${id}`,
   agent_name: id,
   client_id: `client-${id}`,
   jti: `jti-${id}`,
   expires_at: Date.now() + 900_000,
   grants: new Map(grants.map(([name, scopes]) => [name, scopes === '*' ? '*' : new Set(scopes)])),
+  connection_ids: new Map(grants.map(([name]) => [name, idOf(name)])),
   rate_limit_per_minute: rate,
 });
 
@@ -266,9 +268,10 @@ describe('the proxy', () => {
     await connectOAuth('oauth', 'oauth-stale-0');
 
     verifier = new TableVerifier();
-    verifier.principals.set('tok-reader', principal('reader', [['items', ['items:read']], ['custom', '*'], ['oauth', ['items:read', 'items:write']], ['down', '*'], ['deleted', '*']]));
-    verifier.principals.set('tok-all', principal('all', [['items', '*']]));
-    verifier.principals.set('tok-limited', principal('limited', [['items', '*']], 3));
+    const idOf = (name: string): string => store.getByName(name)?.id ?? `gone-${name}`;
+    verifier.principals.set('tok-reader', principal('reader', [['items', ['items:read']], ['custom', '*'], ['oauth', ['items:read', 'items:write']], ['down', '*'], ['deleted', '*']], idOf));
+    verifier.principals.set('tok-all', principal('all', [['items', '*']], idOf));
+    verifier.principals.set('tok-limited', principal('limited', [['items', '*']], idOf, 3));
     audit = [];
     deps = {
       verifier,

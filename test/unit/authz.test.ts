@@ -20,11 +20,11 @@ const REDIRECT = 'http://127.0.0.1/callback';
 const START = Date.UTC(2030, 0, 1);
 
 const CONNECTIONS = new Map([
-  ['github', { name: 'github', scopes: ['gist', 'read:user', 'repo'] }],
-  ['slack', { name: 'slack', scopes: ['channels:read', 'chat:write'] }],
-  ['google', { name: 'google', scopes: ['https://www.googleapis.com/auth/drive.readonly'] }],
+  ['github', { id: 'id-github', name: 'github', scopes: ['gist', 'read:user', 'repo'] }],
+  ['slack', { id: 'id-slack', name: 'slack', scopes: ['channels:read', 'chat:write'] }],
+  ['google', { id: 'id-google', name: 'google', scopes: ['https://www.googleapis.com/auth/drive.readonly'] }],
 ]);
-const connections = { getByName: (name: string) => CONNECTIONS.get(name) };
+const connections = { getByName: (name: string) => CONNECTIONS.get(name), getById: (id: string) => [...CONNECTIONS.values()].find((c) => c.id === id) };
 
 const hasCode = (code: string, status?: number) => (error: unknown): boolean => {
   assert.ok(error instanceof LatchkeyError, `expected a LatchkeyError, got ${String(error)}`);
@@ -84,8 +84,13 @@ async function headlessAgent(h: Harness, grants = [{ connection: 'github', scope
 }
 
 /** DCR → authorize (PKCE) → approve → code → tokens, straight through the authority. */
+/** Interactive agents registered per harness: each needs a name of its own. */
+const registered = new WeakMap<Harness, number>();
+
 async function interactiveAgent(h: Harness, scope = 'github:repo') {
-  const client = await h.authority.register({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: 'Desk agent' });
+  const count = (registered.get(h) ?? 0) + 1;
+  registered.set(h, count);
+  const client = await h.authority.register({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: count === 1 ? 'Desk agent' : `Desk agent ${count}` });
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const redirectUri = 'http://127.0.0.1:49152/callback';
@@ -412,8 +417,7 @@ describe('interactive agents', () => {
     await assert.rejects(h.authority.token({ params: { grant_type: 'client_credentials' }, authorization: basic(client.client_id, client.client_secret as string) }), hasCode('unauthorized_client', 400));
     await assert.rejects(h.authority.mintAccessToken(agent?.id as string), hasCode('agent_not_active', 409));
     // A second registration under the same name does not take it.
-    const twin = await h.authority.register({ redirect_uris: [REDIRECT], client_name: 'Desk agent' });
-    assert.match(h.authority.listAgents().find((a) => a.client_id === twin.client_id)?.name ?? '', /^Desk agent \(.{6}\)$/);
+    await assert.rejects(h.authority.register({ redirect_uris: [REDIRECT], client_name: 'Desk agent' }), hasCode('invalid_client_metadata', 400));
   });
 
   test('registration validates redirect URIs and metadata', async () => {
@@ -611,9 +615,10 @@ describe('interactive agents', () => {
     assert.equal(tokens.scope, 'slack:*');
   });
 
-  test('authorize: errors before the redirect URI is trusted throw; after, they redirect with state and iss', async () => {
+  test('authorize: errors before the redirect URI is trusted throw; for an approved client, they redirect with state and iss', async () => {
     const h = await harness();
     const flow = await interactiveAgent(h);
+    await approveAndExchange(h, flow);
     const base = { response_type: 'code', client_id: flow.client.client_id, redirect_uri: flow.redirectUri, state: 's', code_challenge: flow.challenge, code_challenge_method: 'S256' };
     await assert.rejects(h.authority.authorize({ ...base, client_id: 'unknown' }), hasCode('invalid_client'));
     await assert.rejects(h.authority.authorize({ ...base, client_id: undefined }), hasCode('invalid_request'));
@@ -654,7 +659,8 @@ describe('pause', () => {
     await assert.rejects(token(), hasCode('paused', 403));
     await assert.rejects(h.authority.mintAccessToken(agent.id), hasCode('paused', 403));
     await assert.rejects(h.authority.register({ redirect_uris: [REDIRECT] }), hasCode('paused', 403));
-    assert.equal(new URL((await flow.authorize()).location).searchParams.get('error'), 'temporarily_unavailable');
+    // The client is not approved yet: an error page, not a redirect to its URI.
+    await assert.rejects(flow.authorize(), hasCode('temporarily_unavailable'));
     assert.equal((await h.reopen()).paused, true, 'a restart does not lift the kill switch');
     await h.authority.resume();
     assert.equal(h.authority.paused, false);

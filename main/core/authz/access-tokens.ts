@@ -7,7 +7,7 @@ import type { AgentStore, RevokedJti } from './store.js';
 
 /** RFC 9068 JWT access tokens carry this `typ`, so no other JWT can pass for one. */
 const TOKEN_TYPE = 'at+jwt';
-const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'client_id', 'scope'];
+const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'client_id', 'scope', 'connection_ids'];
 /** Far above any token we sign (ES256 tokens with long scopes stay under 2 KiB). */
 const MAX_TOKEN_LENGTH = 8192;
 /** Verified tokens remembered, so an agent's repeated calls skip the ECDSA check (~0.2 ms each). */
@@ -31,6 +31,8 @@ export interface AccessClaims {
   iat: number;
   exp: number;
   scope: ScopeMap;
+  /** The id of each connection the scope names, as it was when the token was issued. */
+  connection_ids: ReadonlyMap<string, string>;
 }
 
 export interface AccessTokensDeps {
@@ -68,13 +70,15 @@ export class AccessTokens {
     return `${this.#deps.issuer()}/oauth/token`;
   }
 
-  async issue(subject: { id: string; client_id: string }, scope: ScopeMap): Promise<IssuedAccessToken> {
+  /** `connectionIds` binds each connection of `scope` to its id: a later connection of the same name is another one. */
+  async issue(subject: { id: string; client_id: string }, scope: ScopeMap, connectionIds: ReadonlyMap<string, string>): Promise<IssuedAccessToken> {
     const iat = Math.floor(this.#deps.now() / 1000);
     const exp = iat + this.#deps.ttlSeconds;
     const jti = randomId();
     const scopeText = formatScope(scope);
     const { kid, privateKey } = this.#deps.keys.current;
-    const token = await new SignJWT({ client_id: subject.client_id, scope: scopeText })
+    const boundIds = Object.fromEntries([...scope.keys()].map((name) => [name, connectionIds.get(name)]));
+    const token = await new SignJWT({ client_id: subject.client_id, scope: scopeText, connection_ids: boundIds })
       .setProtectedHeader({ alg: SIGNING_ALG, typ: TOKEN_TYPE, kid })
       .setIssuer(this.#deps.issuer())
       .setAudience(this.audience())
@@ -118,7 +122,7 @@ export class AccessTokens {
       const reason = error instanceof joseErrors.JOSEError ? `: ${error.message}` : '';
       throw this.error('invalid_token', `The access token is not valid${reason}.`);
     }
-    const { sub, client_id, jti, iat, exp, scope } = payload;
+    const { sub, client_id, jti, iat, exp, scope, connection_ids: ids } = payload;
     if (typeof sub !== 'string' || typeof client_id !== 'string' || typeof jti !== 'string' || typeof scope !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
       throw this.error('invalid_token', 'The access token has malformed claims.');
     }
@@ -128,8 +132,14 @@ export class AccessTokens {
     } catch {
       throw this.error('invalid_token', 'The access token has a malformed scope.');
     }
+    const connectionIds = new Map<string, string>();
+    for (const name of scopes.keys()) {
+      const id: unknown = typeof ids === 'object' && ids !== null && Object.hasOwn(ids, name) ? (ids as Record<string, unknown>)[name] : undefined;
+      if (typeof id !== 'string') throw this.error('invalid_token', 'The access token has malformed claims.');
+      connectionIds.set(name, id);
+    }
     if (this.isRevoked(jti)) throw this.error('token_revoked', 'This access token was revoked.');
-    const claims: AccessClaims = { sub, client_id, jti, iat, exp, scope: scopes };
+    const claims: AccessClaims = { sub, client_id, jti, iat, exp, scope: scopes, connection_ids: connectionIds };
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value as string);
     this.#verified.set(token, claims);
     return claims;

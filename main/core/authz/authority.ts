@@ -6,12 +6,13 @@ import type { AuditInput } from '../audit/audit-log.js';
 import { LatchkeyError } from '../errors.js';
 import type { Vault } from '../vault/vault.js';
 import { AccessTokens } from './access-tokens.js';
+import { agentNameProblem, lookAlikeOf } from './agent-name.js';
 import { invalidClient, readClientCredentials, type ClientCredentials } from './client-auth.js';
 import { AuthorizationCodes, type CodeRedemption } from './codes.js';
 import type { ConsentDetails } from './consent-page.js';
 import {
-  formatScope, grantsToScopeMap, intersectScopes, parseScope, scopeMapToGrants, uncoveredScopes, validateGrants,
-  type ConnectionLookup, type Grant, type ScopeMap,
+  bindGrants, formatScope, grantsToScopeMap, intersectScopes, nameGrants, parseScope, scopeMapToGrants, uncoveredScopes, validateGrants,
+  type ConnectionLookup, type Grant, type ScopeMap, type StoredGrant,
 } from './grants.js';
 import { SigningKeys, type PublicJwk } from './keys.js';
 import { redirectUriMatches, validateRedirectUri } from './redirect-uris.js';
@@ -33,8 +34,6 @@ const CODE_TTL_MS = 60_000;
 const PENDING_REGISTRATION_TTL_MS = 24 * 3600_000;
 const MAX_PENDING_REGISTRATIONS = 100;
 const RATE_LIMIT_MAX = 1_000_000;
-/** 1–64 characters, no control characters, no leading or trailing white space. */
-const AGENT_NAME = /^[^\s\p{Cc}](?:[^\p{Cc}]{0,62}[^\s\p{Cc}])?$/u;
 /** RFC 7636 §4.1 code_verifier; an S256 code_challenge is 43 base64url characters. */
 const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -71,8 +70,10 @@ export interface AgentPrincipal {
   jti: string;
   /** epoch ms */
   expires_at: number;
-  /** The token's scopes intersected with the agent's current grants. */
+  /** The token's scopes intersected with the agent's current grants, by connection name. */
   grants: ReadonlyMap<string, ReadonlySet<string> | '*'>;
+  /** The id of each granted connection: the proxy uses a grant only on the connection of that id. */
+  connection_ids: ReadonlyMap<string, string>;
   rate_limit_per_minute: number | null;
 }
 
@@ -121,6 +122,7 @@ interface CachedAgent {
   name: string;
   client_id: string;
   status: AgentStatus;
+  /** By connection id. */
   grants: ScopeMap;
   tokens_valid_after: number;
   rate_limit_per_minute: number | null;
@@ -128,13 +130,19 @@ interface CachedAgent {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function agentView(agent: AgentRecord): AgentView {
+/** The hosts (with port) a client's answers go to, each once: what a person can judge a redirect URI by. */
+const redirectHosts = (uris: readonly string[]): string[] => [...new Set(uris.map((uri) => new URL(uri).host))];
+
+/** Stored grants keyed by connection id. */
+const scopeMapById = (grants: readonly StoredGrant[]): ScopeMap => grantsToScopeMap(grants.map((g) => ({ connection: g.connection_id, scopes: g.scopes })));
+
+function agentView(agent: AgentRecord, connections: ConnectionLookup): AgentView {
   return {
     id: agent.id,
     name: agent.name,
     client_id: agent.client_id,
     status: agent.status,
-    grants: agent.grants,
+    grants: nameGrants(agent.grants, connections),
     rate_limit_per_minute: agent.rate_limit_per_minute,
     created_at: iso(agent.created_at),
     updated_at: iso(agent.updated_at),
@@ -144,7 +152,8 @@ function agentView(agent: AgentRecord): AgentView {
 }
 
 function checkName(name: string, code = 'invalid_name'): string {
-  if (!AGENT_NAME.test(name)) throw new LatchkeyError(code, 'An agent name is 1–64 characters, without control characters or leading/trailing spaces', 400);
+  const problem = agentNameProblem(name);
+  if (problem) throw new LatchkeyError(code, problem, 400);
   return name;
 }
 
@@ -212,8 +221,9 @@ export class AgentAuthority {
   // ── Admin side ────────────────────────────────────────────────────────────
 
   async createAgent(input: { name: string; grants: Grant[]; rate_limit_per_minute?: number | null }): Promise<{ agent: AgentView; client_secret: string }> {
-    const name = checkName(input.name);
-    const grants = validateGrants(input.grants, this.#deps.connections);
+    const name = this.#checkNameFree(checkName(input.name));
+    const named = validateGrants(input.grants, this.#deps.connections);
+    const grants = bindGrants(named, this.#deps.connections);
     const rateLimit = checkRateLimit(input.rate_limit_per_minute ?? null);
     const secret = randomToken();
     const now = this.#now();
@@ -222,17 +232,17 @@ export class AgentAuthority {
       redirect_uris: [], status: 'active', grants, rate_limit_per_minute: rateLimit, tokens_valid_after: 0, registered_via: 'admin', created_at: now, updated_at: now,
     });
     this.#remember(agent);
-    await this.#audit('agent', 'info', `created with ${this.#describeGrants(grants)}`, agent);
+    await this.#audit('agent', 'info', `created with ${this.#describeGrants(named)}`, agent);
     this.#emitAgent(agent);
-    return { agent: agentView(agent), client_secret: secret };
+    return { agent: agentView(agent, this.#deps.connections), client_secret: secret };
   }
 
   listAgents(): AgentView[] {
-    return this.#store.listAgents().map(agentView);
+    return this.#store.listAgents().map((agent) => agentView(agent, this.#deps.connections));
   }
 
   getAgent(id: string): AgentView {
-    return agentView(this.#requireAgent(id));
+    return agentView(this.#requireAgent(id), this.#deps.connections);
   }
 
   /** Narrowed grants apply at once: verifyAccessToken intersects every token with the current grants. */
@@ -241,12 +251,13 @@ export class AgentAuthority {
     const next: AgentRecord = { ...agent, updated_at: this.#now() };
     const changes: string[] = [];
     if (patch.name !== undefined) {
-      next.name = checkName(patch.name);
+      next.name = this.#checkNameFree(checkName(patch.name), agent.id);
       changes.push(`name "${next.name}"`);
     }
     if (patch.grants !== undefined) {
-      next.grants = validateGrants(patch.grants, this.#deps.connections);
-      changes.push(this.#describeGrants(next.grants));
+      const named = validateGrants(patch.grants, this.#deps.connections);
+      next.grants = bindGrants(named, this.#deps.connections);
+      changes.push(this.#describeGrants(named));
     }
     if (patch.rate_limit_per_minute !== undefined) {
       next.rate_limit_per_minute = checkRateLimit(patch.rate_limit_per_minute);
@@ -255,13 +266,13 @@ export class AgentAuthority {
     const saved = this.#save(next);
     await this.#audit('agent', 'info', `updated: ${changes.join(', ') || 'nothing'}`, saved);
     this.#emitAgent(saved);
-    return agentView(saved);
+    return agentView(saved, this.#deps.connections);
   }
 
   /** Immediate: every token of the agent fails verification from now on, refresh tokens included. */
   async revokeAgent(id: string): Promise<AgentView> {
     const agent = this.#requireAgent(id);
-    if (agent.status === 'revoked') return agentView(agent);
+    if (agent.status === 'revoked') return agentView(agent, this.#deps.connections);
     const now = this.#now();
     const saved = this.#store.transaction(() => {
       this.#store.revokeAgentRefreshTokens(id, now);
@@ -270,7 +281,7 @@ export class AgentAuthority {
     });
     await this.#audit('revocation', 'info', 'agent revoked: every token it holds stops working', saved);
     this.#emitAgent(saved);
-    return agentView(saved);
+    return agentView(saved, this.#deps.connections);
   }
 
   async deleteAgent(id: string): Promise<void> {
@@ -309,7 +320,7 @@ export class AgentAuthority {
     const decided = this.#store.transaction(() => {
       const row = this.#store.decideApproval(id, decision === 'approve' ? 'approved' : 'denied', now, granted);
       if (!row) throw new LatchkeyError('approval_decided', 'This request was decided meanwhile', 409);
-      if (granted) this.#save({ ...agent, grants: granted, status: 'active', updated_at: now });
+      if (granted) this.#save({ ...agent, grants: bindGrants(granted, this.#deps.connections), status: 'active', updated_at: now });
       return row;
     });
     await this.#audit('approval', decision === 'approve' ? 'allow' : 'deny', decision === 'approve' ? `approved: ${this.#describeGrants(granted ?? [])}` : 'denied by the person', agent);
@@ -336,9 +347,24 @@ export class AgentAuthority {
     const agent = this.#requireAgent(agentId);
     if (agent.status !== 'active') throw new LatchkeyError('agent_not_active', `Agent "${agent.name}" is ${agent.status}`, 409, { status: agent.status });
     if (this.#paused) throw new LatchkeyError('paused', PAUSED, 403);
-    const issued = await this.#issueAccess(agent, grantsToScopeMap(agent.grants));
+    const issued = await this.#issueAccess(agent, this.#grantedScope(agent));
     await this.#audit('token', 'allow', `issued through the admin API (${issued.scope})`, agent);
     return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expires_in, scope: issued.scope };
+  }
+
+  /**
+   * A connection was disconnected: every grant bound to it goes, the agents' other grants
+   * stay. Its tokens stop reaching it at once (verifyAccessToken binds grants to ids).
+   */
+  async forgetConnection(connection: { id: string; name: string }): Promise<void> {
+    const now = this.#now();
+    const changed = this.#store.transaction(() => this.#store.listAgents()
+      .filter((agent) => agent.grants.some((g) => g.connection_id === connection.id))
+      .map((agent) => this.#save({ ...agent, grants: agent.grants.filter((g) => g.connection_id !== connection.id), updated_at: now })));
+    for (const agent of changed) {
+      await this.#audit('agent', 'info', `grant on "${connection.name}" dropped: the connection was disconnected`, agent);
+      this.#emitAgent(agent);
+    }
   }
 
   /** A new key signs from now on; the previous one verifies its tokens until they expire. */
@@ -360,13 +386,24 @@ export class AgentAuthority {
     if (!agent || agent.status !== 'active') throw revoked('The agent of this token was revoked or deleted.');
     if (agent.client_id !== claims.client_id) throw this.#tokens.error('invalid_token', 'The access token does not belong to its agent.');
     if (claims.iat * 1000 < agent.tokens_valid_after) throw revoked('This access token was issued before the agent\'s tokens were revoked.');
+    // By connection id: what the token was issued for ∩ what the agent holds now; then under today's names.
+    const tokenScope = new Map([...claims.scope].map(([name, scopes]) => [claims.connection_ids.get(name) as string, scopes]));
+    const grants = new Map<string, ReadonlySet<string> | '*'>();
+    const connectionIds = new Map<string, string>();
+    for (const [id, scopes] of intersectScopes(tokenScope, agent.grants)) {
+      const connection = this.#deps.connections.getById(id);
+      if (!connection) continue;
+      grants.set(connection.name, scopes);
+      connectionIds.set(connection.name, id);
+    }
     return {
       agent_id: agent.id,
       agent_name: agent.name,
       client_id: agent.client_id,
       jti: claims.jti,
       expires_at: claims.exp * 1000,
-      grants: intersectScopes(claims.scope, agent.grants),
+      grants,
+      connection_ids: connectionIds,
       rate_limit_per_minute: agent.rate_limit_per_minute,
     };
   }
@@ -456,27 +493,25 @@ export class AgentAuthority {
         throw oauthError('invalid_client_metadata', 'grant_types may only be authorization_code and refresh_token (client_credentials is for agents created in Latchkey)');
       }
       if ((metadata.response_types ?? ['code']).some((r) => r !== 'code')) throw oauthError('invalid_client_metadata', 'response_types must be ["code"]');
-      const name = checkName(metadata.client_name ?? 'Unnamed agent', 'invalid_client_metadata');
+      const clientId = randomId();
+      // A nameless client gets a name of its own, so that it never looks like another.
+      const name = checkName(metadata.client_name ?? `Unnamed agent ${clientId.slice(0, 6)}`, 'invalid_client_metadata');
 
       const now = this.#now();
       for (const id of this.#store.deleteStaleRegistrations(now - PENDING_REGISTRATION_TTL_MS)) this.#agents.delete(id);
+      // Refused without saying which agent it resembles: a registering client learns no more than that the name is taken.
+      if (lookAlikeOf(name, this.#store.listAgents().map((a) => a.name)) !== undefined) {
+        throw oauthError('invalid_client_metadata', 'client_name is, or looks like, the name of another agent; register under a name of your own');
+      }
       if (this.#store.countPendingRegistrations() >= MAX_PENDING_REGISTRATIONS) {
         throw oauthError('temporarily_unavailable', 'Too many registered agents are waiting for approval; try again later', 503);
       }
       const secret = method === 'none' ? undefined : randomToken();
-      const clientId = randomId();
       const record: AgentRecord = {
         id: randomUUID(), name, client_id: clientId, client_secret_hash: secret === undefined ? null : hashSecret(secret), token_endpoint_auth_method: method,
         redirect_uris: redirectUris, status: 'pending', grants: [], rate_limit_per_minute: null, tokens_valid_after: 0, registered_via: 'dcr', created_at: now, updated_at: now,
       };
-      let agent: AgentRecord;
-      try {
-        agent = this.#store.insertAgent(record);
-      } catch (error) {
-        // Names are unique; a client cannot take (or learn about) another agent's name.
-        if (!(error instanceof LatchkeyError && error.code === 'agent_exists')) throw error;
-        agent = this.#store.insertAgent({ ...record, name: `${name.slice(0, 54)} (${clientId.slice(0, 6)})` });
-      }
+      const agent = this.#store.insertAgent(record);
       this.#remember(agent);
       await this.#audit('agent', 'info', 'registered itself (RFC 7591); pending approval', agent);
       this.#emitAgent(agent);
@@ -497,9 +532,10 @@ export class AgentAuthority {
   }
 
   /**
-   * The authorization endpoint. The client and its redirect URI are checked first; until
-   * then errors are thrown (the route shows an error page, never redirects). After that,
-   * the answer is always a redirect: an error for the client, or the consent page.
+   * The authorization endpoint. The client and its redirect URI are checked first; errors
+   * are thrown (the route shows an error page, never redirects) until then, and always for
+   * a client the person has not approved. Otherwise the answer is a redirect: an error for
+   * the client, or the consent page.
    */
   async authorize(params: Readonly<Record<string, string | undefined>>): Promise<{ location: string }> {
     const clientId = params.client_id;
@@ -511,21 +547,30 @@ export class AgentAuthority {
     if (!redirectUri) throw oauthError('invalid_request', 'redirect_uri is required');
     if (!redirectUriMatches(agent.redirect_uris, redirectUri)) throw oauthError('invalid_request', 'redirect_uri is not registered for this client');
 
-    // From here on the redirect URI is trusted.
-    const fail = (error: string, description: string): { location: string } =>
-      ({ location: withParams(redirectUri, { error, error_description: description, state: params.state, iss: this.#deps.issuer() }) });
+    // The redirect URI is registered; it is trusted only once the person approved the client (RFC 9700 §4.11.2):
+    // anyone on this machine can register a client, so until then errors are thrown (an error page), never redirected.
+    const approved = agent.status === 'active';
+    const fail = (error: string, description: string): { location: string } => {
+      if (!approved) throw oauthError(error, description);
+      return { location: withParams(redirectUri, { error, error_description: description, state: params.state, iss: this.#deps.issuer() }) };
+    };
     if (params.response_type !== 'code') return fail('unsupported_response_type', 'response_type must be code');
     if (this.#paused) return fail('temporarily_unavailable', PAUSED);
     if (params.code_challenge_method !== 'S256') return fail('invalid_request', 'PKCE is required: code_challenge_method must be S256');
     if (!params.code_challenge || !CODE_CHALLENGE.test(params.code_challenge)) return fail('invalid_request', 'code_challenge must be the base64url SHA-256 of the code_verifier (43 characters)');
-    let scope: string;
+    let requested: ScopeMap;
     try {
-      const requested = parseScope(params.scope ?? '');
-      validateGrants(scopeMapToGrants(requested), this.#deps.connections);
-      scope = formatScope(requested);
+      requested = parseScope(params.scope ?? '');
     } catch (error) {
       return fail('invalid_scope', error instanceof LatchkeyError ? error.message : 'invalid scope');
     }
+    try {
+      validateGrants(scopeMapToGrants(requested), this.#deps.connections);
+    } catch (error) {
+      // Which connections exist and which scopes they hold is for approved clients (and the person) to learn.
+      return fail('invalid_scope', approved && error instanceof LatchkeyError ? error.message : 'The requested scope cannot be granted');
+    }
+    const scope = formatScope(requested);
 
     const approval: ApprovalRecord = {
       id: randomId(), agent_id: agent.id, scope, redirect_uri: redirectUri, state: params.state ?? null, code_challenge: params.code_challenge,
@@ -548,6 +593,7 @@ export class AgentAuthority {
       id,
       agent_name: agent.name,
       client_id: agent.client_id,
+      registered_via: agent.registered_via,
       redirect_host: new URL(approval.redirect_uri).host,
       scopes: formatScope(parseScope(approval.scope)).split(' ').filter(Boolean),
       status: this.#effectiveStatus(approval),
@@ -597,7 +643,7 @@ export class AgentAuthority {
     if (agent.registered_via !== 'admin') {
       throw oauthError('unauthorized_client', 'client_credentials is for agents created in Latchkey; this agent uses authorization_code');
     }
-    const granted = grantsToScopeMap(agent.grants);
+    const granted = this.#grantedScope(agent);
     const issued = await this.#issueAccess(agent, params.scope === undefined ? granted : this.#within(granted, params.scope));
     return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expires_in, scope: issued.scope };
   }
@@ -671,9 +717,15 @@ export class AgentAuthority {
 
   /** Signs an access token for the current grants ∩ `scope`; refuses an empty one. */
   async #issueAccess(agent: AgentRecord, scope: ScopeMap) {
-    const effective = intersectScopes(scope, grantsToScopeMap(agent.grants));
+    const effective = intersectScopes(scope, this.#grantedScope(agent));
     if (effective.size === 0) throw oauthError('invalid_scope', `Agent "${agent.name}" has no grants covering this request; grant it connections in Latchkey`);
-    return this.#tokens.issue(agent, effective);
+    const ids = new Map([...effective.keys()].map((name) => [name, this.#deps.connections.getByName(name)?.id as string]));
+    return this.#tokens.issue(agent, effective, ids);
+  }
+
+  /** The agent's grants under the current names of their connections (scope strings speak names). */
+  #grantedScope(agent: AgentRecord): ScopeMap {
+    return grantsToScopeMap(nameGrants(agent.grants, this.#deps.connections));
   }
 
   /** `text` parsed, if `granted` covers all of it; 400 invalid_scope otherwise. */
@@ -721,12 +773,14 @@ export class AgentAuthority {
   }
 
   #approvalView(approval: ApprovalRecord): ApprovalView {
-    const agent = this.#agents.get(approval.agent_id);
+    const agent = this.#store.agentById(approval.agent_id);
     return {
       id: approval.id,
       agent_id: approval.agent_id,
       agent_name: agent?.name ?? '',
       client_id: agent?.client_id ?? '',
+      registered_via: agent?.registered_via ?? 'dcr',
+      redirect_hosts: redirectHosts(agent?.redirect_uris ?? []),
       status: this.#effectiveStatus(approval),
       requested_scope: approval.scope,
       requested_grants: scopeMapToGrants(parseScope(approval.scope)),
@@ -736,6 +790,14 @@ export class AgentAuthority {
       decided_at: approval.decided_at === null ? null : iso(approval.decided_at),
       granted: approval.granted,
     };
+  }
+
+  /** `name`, unless another agent's name is it or looks like it (same NFKC + confusables skeleton): 409 agent_exists. */
+  #checkNameFree(name: string, self?: string): string {
+    const other = lookAlikeOf(name, this.#store.listAgents().filter((a) => a.id !== self).map((a) => a.name));
+    if (other === name) throw new LatchkeyError('agent_exists', `An agent named "${name}" already exists`, 409, { name });
+    if (other !== undefined) throw new LatchkeyError('agent_exists', `"${name}" looks like the name of the agent "${other}"; choose a name that reads differently`, 409, { name, looks_like: other });
+    return name;
   }
 
   #requireAgent(id: string): AgentRecord {
@@ -763,7 +825,7 @@ export class AgentAuthority {
       name: agent.name,
       client_id: agent.client_id,
       status: agent.status,
-      grants: grantsToScopeMap(agent.grants),
+      grants: scopeMapById(agent.grants),
       tokens_valid_after: agent.tokens_valid_after,
       rate_limit_per_minute: agent.rate_limit_per_minute,
     });

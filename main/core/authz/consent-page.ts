@@ -3,6 +3,7 @@
  * what and waits: the decision is taken in Latchkey (the admin API), never here, so the
  * page has nothing to click and an agent fetching it gains nothing.
  */
+import type { RegisteredVia } from '../../common/admin-api.js';
 import { escapeHtml } from '../http/pages.js';
 
 /** Scripts only from our origin (consent.js), no framing, no forms. */
@@ -12,6 +13,7 @@ export interface ConsentDetails {
   id: string;
   agent_name: string;
   client_id: string;
+  registered_via: RegisteredVia;
   redirect_host: string;
   scopes: string[];
   status: 'pending' | 'approved' | 'denied' | 'expired';
@@ -40,6 +42,7 @@ export function consentPage(details: ConsentDetails): string {
 <h1>An agent asks for access</h1>
 <p><strong>${escapeHtml(details.agent_name)}</strong> <span class="muted">(client <code>${escapeHtml(details.client_id)}</code>)</span> asks to use:</p>
 ${scopes}
+${details.registered_via === 'dcr' ? '<p id="origin"><strong>Self-registered</strong> via dynamic client registration: any program on this computer can register under any name, so judge it by where the answer goes.</p>' : ''}
 <p class="muted">The answer goes back to <code>${escapeHtml(details.redirect_host)}</code>.</p>
 <p id="status" role="status">${STATUS_TEXT[details.status]}</p>
 <p class="muted">Approve or deny this request in the Latchkey app or dashboard. Nothing on this page can approve it.</p>

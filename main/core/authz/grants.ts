@@ -8,8 +8,25 @@ export type { Grant };
 /** Grants by connection: a set of scopes, or '*' (everything the connection holds). */
 export type ScopeMap = ReadonlyMap<string, ReadonlySet<string> | '*'>;
 
+/** A connection as grants see it: its id is what a grant binds to, its name what people and agents use. */
+export interface GrantableConnection {
+  id: string;
+  name: string;
+  scopes: string[];
+}
+
 export interface ConnectionLookup {
-  getByName(name: string): { name: string; scopes: string[] } | undefined;
+  getByName(name: string): GrantableConnection | undefined;
+  getById(id: string): GrantableConnection | undefined;
+}
+
+/**
+ * A grant as stored: bound to the connection's id, so that disconnecting a connection and
+ * connecting another under the same name never hands the new one to the old grant.
+ */
+export interface StoredGrant {
+  connection_id: string;
+  scopes: string[];
 }
 
 /** RFC 6749 §3.3 scope-token characters: printable ASCII except space, `"` and `\`. */
@@ -51,6 +68,25 @@ export function validateGrants(grants: readonly Grant[], connections: Connection
     normalised.push({ connection: grant.connection, scopes });
   }
   return normalised.sort((a, b) => (a.connection < b.connection ? -1 : a.connection > b.connection ? 1 : 0));
+}
+
+/** Grants by name (already validated) bound to the ids of the connections they name now. */
+export function bindGrants(grants: readonly Grant[], connections: ConnectionLookup): StoredGrant[] {
+  return grants.map((grant) => {
+    const connection = connections.getByName(grant.connection);
+    if (!connection) throw new LatchkeyError('unknown_connection', `No connection named "${grant.connection}"`, 404, { connection: grant.connection });
+    return { connection_id: connection.id, scopes: grant.scopes };
+  });
+}
+
+/** Stored grants under the current names of their connections; grants of connections that are gone are left out. */
+export function nameGrants(grants: readonly StoredGrant[], connections: ConnectionLookup): Grant[] {
+  const named: Grant[] = [];
+  for (const grant of grants) {
+    const connection = connections.getById(grant.connection_id);
+    if (connection) named.push({ connection: connection.name, scopes: grant.scopes });
+  }
+  return named.sort((a, b) => (a.connection < b.connection ? -1 : a.connection > b.connection ? 1 : 0));
 }
 
 export function grantsToScopeMap(grants: readonly Grant[]): ScopeMap {

@@ -69,3 +69,27 @@ export const agentsMigration: Migration = {
     );
   `,
 };
+
+/**
+ * Grants bind to a connection's id, not its name (a name can be reused by another account
+ * after a disconnect). Each agent's `[{connection, scopes}]` becomes `[{connection_id,
+ * scopes}]`; a grant naming a connection that no longer exists is dropped.
+ */
+export const grantsByConnectionIdMigration: Migration = {
+  version: 4,
+  name: 'grants bound to connection ids',
+  up: '',
+  seed: (db) => {
+    const idOf = db.prepare<[string], string>('SELECT id FROM connections WHERE name = ?').pluck();
+    const update = db.prepare<[string, string]>('UPDATE agents SET grants = ? WHERE id = ?');
+    const agents = db.prepare<[], { id: string; grants: string }>('SELECT id, grants FROM agents').all();
+    for (const agent of agents) {
+      const named = JSON.parse(agent.grants) as { connection: string; scopes: string[] }[];
+      const bound = named.flatMap((grant) => {
+        const id = idOf.get(grant.connection);
+        return id === undefined ? [] : [{ connection_id: id, scopes: grant.scopes }];
+      });
+      update.run(JSON.stringify(bound), agent.id);
+    }
+  },
+};

@@ -151,12 +151,14 @@ const createdAgentSchema = {
 
 const approvalSchema = {
   type: 'object',
-  required: ['id', 'agent_id', 'agent_name', 'client_id', 'status', 'requested_scope', 'requested_grants', 'redirect_uri', 'created_at', 'expires_at', 'decided_at', 'granted'],
+  required: ['id', 'agent_id', 'agent_name', 'client_id', 'registered_via', 'redirect_hosts', 'status', 'requested_scope', 'requested_grants', 'redirect_uri', 'created_at', 'expires_at', 'decided_at', 'granted'],
   properties: {
     id: { type: 'string' },
     agent_id: { type: 'string' },
     agent_name: { type: 'string' },
     client_id: { type: 'string' },
+    registered_via: { type: 'string', enum: ['admin', 'dcr'] },
+    redirect_hosts: { type: 'array', items: { type: 'string' } },
     status: { type: 'string', enum: ['pending', 'approved', 'denied', 'expired'] },
     requested_scope: { type: 'string' },
     requested_grants: grantListSchema,

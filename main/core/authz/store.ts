@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { LatchkeyError } from '../errors.js';
-import type { Grant } from './grants.js';
+import type { Grant, StoredGrant } from './grants.js';
 
 import type { AgentStatus, ApprovalStatus, RegisteredVia } from '../../common/admin-api.js';
 
@@ -16,7 +16,7 @@ export interface AgentRecord {
   token_endpoint_auth_method: ClientAuthMethod;
   redirect_uris: string[];
   status: AgentStatus;
-  grants: Grant[];
+  grants: StoredGrant[];
   rate_limit_per_minute: number | null;
   tokens_valid_after: number;
   registered_via: RegisteredVia;
@@ -67,7 +67,7 @@ const APPROVAL_COLUMNS = 'id, agent_id, scope, redirect_uri, state, code_challen
 /** The kill switch lives in the shared meta table, so a restart does not lift it. */
 const PAUSED_KEY = 'agents_paused';
 
-const toAgent = (row: AgentRow): AgentRecord => ({ ...row, redirect_uris: JSON.parse(row.redirect_uris) as string[], grants: JSON.parse(row.grants) as Grant[] });
+const toAgent = (row: AgentRow): AgentRecord => ({ ...row, redirect_uris: JSON.parse(row.redirect_uris) as string[], grants: JSON.parse(row.grants) as StoredGrant[] });
 const toApproval = (row: ApprovalRow): ApprovalRecord => ({ ...row, granted: row.granted === null ? null : (JSON.parse(row.granted) as Grant[]) });
 
 const isUniqueName = (error: unknown): boolean =>

@@ -185,7 +185,7 @@ export class ConnectionService {
     }
     await this.#deps.tokens.forget(record.id);
     this.#deps.connections.delete(record.id);
-    this.#deps.events.emit('connection-changed', { name: record.name, provider: record.provider, status: 'removed' });
+    this.#deps.events.emit('connection-changed', { id: record.id, name: record.name, provider: record.provider, status: 'removed' });
     return revocationError ? { revoked_at_provider: revoked, revocation_error: revocationError } : { revoked_at_provider: revoked };
   }
 

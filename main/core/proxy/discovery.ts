@@ -20,7 +20,7 @@ export interface AgentConnectionView {
 export function agentConnections(agent: AgentPrincipal, records: readonly ConnectionRecord[], catalog: Catalog, broker: string): AgentConnectionView[] {
   const views: AgentConnectionView[] = [];
   for (const record of records) {
-    const grant = agent.grants.get(record.name);
+    const grant = agent.connection_ids.get(record.name) === record.id ? agent.grants.get(record.name) : undefined;
     const provider = catalog.get(record.provider);
     if (grant === undefined || !provider) continue;
     views.push({

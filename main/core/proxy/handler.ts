@@ -93,7 +93,9 @@ export async function handleProxyRequest(req: IncomingMessage, res: ServerRespon
 function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: string, deps: ProxyDeps): AdmittedCall {
   const path = checkProxyPath(target.path);
   const grant = agent.grants.get(target.connection);
-  const record = grant === undefined ? undefined : findConnection(deps, target.connection);
+  const found = grant === undefined ? undefined : findConnection(deps, target.connection);
+  // The grant is for the connection of that id: another one connected since under the same name is not it.
+  const record = found?.id === agent.connection_ids.get(target.connection) ? found : undefined;
   if (grant === undefined || record === undefined) {
     const mine = new Set(agent.grants.keys());
     throw unknownConnection(target.connection, deps.connections.list().filter((c) => mine.has(c.name)).map((c) => c.name));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { LatchkeyError } from '../errors.js';
 import { auditMigration } from '../audit/migration.js';
-import { agentsMigration } from '../authz/migration.js';
+import { agentsMigration, grantsByConnectionIdMigration } from '../authz/migration.js';
 
 /**
  * Schema migrations, applied in order. Each runs in its own transaction together
@@ -61,6 +61,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   auditMigration,
   agentsMigration,
+  grantsByConnectionIdMigration,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

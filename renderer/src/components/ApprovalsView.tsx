@@ -180,6 +180,19 @@ function PendingApproval({
             {hostOf(a.redirect_uri)}
           </dd>
         </div>
+        <div>
+          <dt>Registered</dt>
+          <dd data-testid="registered-via">
+            {a.registered_via === 'dcr' ? (
+              <>
+                <strong>Self-registered</strong> via dynamic client registration (any program on this computer can pick any
+                name); answers go to {a.redirect_hosts.join(', ')}
+              </>
+            ) : (
+              'Created in Latchkey'
+            )}
+          </dd>
+        </div>
       </dl>
       <div className="field">
         <span className="label">Requested</span>
