@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 
 /** 127.0.0.0/8, ::1 and `localhost`: the only hosts that may be reached over plain http. */
@@ -12,5 +13,24 @@ export function isLoopbackUrl(url: string): boolean {
     return isLoopbackHost(new URL(url).hostname);
   } catch {
     return false;
+  }
+}
+
+/**
+ * Whether a browser sent this request from a page that is not the broker's own: an Origin
+ * other than plain http on a loopback host at the port the request was addressed to, or a
+ * Sec-Fetch-Site naming another site. Agents and command-line clients send neither header.
+ * The Host header is the broker's own by the time this runs (checked first, on every request).
+ */
+export function isFromForeignPage(headers: IncomingHttpHeaders): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
+  const origin = headers.origin;
+  if (origin === undefined) return false;
+  try {
+    const page = new URL(origin);
+    return !(page.protocol === 'http:' && isLoopbackHost(page.hostname) && page.port === new URL(`http://${headers.host ?? ''}`).port);
+  } catch {
+    return true; // "null" (sandboxed frames, file: pages) and anything unparsable
   }
 }

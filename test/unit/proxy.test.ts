@@ -94,7 +94,7 @@ describe('headers', () => {
     assert.equal(upstreamRequestHeaders({}, apiKey, ['X-Api-Key', 'k'])['api-version'], '2', 'fixed headers fill in');
   });
 
-  test('the agent gets the response minus hop-by-hop fields and cookies, repeated fields kept', () => {
+  test('the agent gets the response minus hop-by-hop fields and cookies, repeated fields kept, sandboxed', () => {
     const out = agentResponseHeaders([
       'Content-Type', 'application/json', 'Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked',
       'Set-Cookie', 'a=b', 'Set-Cookie', 'c=d', 'Link', '<a>; rel="next"', 'Link', '<b>; rel="last"', 'Location', 'https://elsewhere.example/x',
@@ -102,7 +102,7 @@ describe('headers', () => {
     ]);
     assert.deepEqual(out, [
       'Content-Type', 'application/json', 'Link', '<a>; rel="next"', 'Link', '<b>; rel="last"', 'Location', 'https://elsewhere.example/x',
-      'x-upstream-ratelimit-remaining', '4999',
+      'x-upstream-ratelimit-remaining', '4999', 'content-security-policy', "sandbox; default-src 'none'", 'x-content-type-options', 'nosniff',
     ]);
   });
 });

@@ -8,6 +8,7 @@ import { ProviderClient, type OAuthProvider, type TokenSet } from '../oauth/prov
 import type { AuthMethod, ConnectionRecord, ConnectionStore } from '../store/connections.js';
 import type { ProviderClientStore } from '../store/provider-clients.js';
 import type { Vault } from '../vault/vault.js';
+import { pastedSecret } from './pasted-secret.js';
 import { TokenManager, type StoredCredential } from './tokens.js';
 
 export type ConnectMethod = 'browser' | 'device' | 'personal_token' | 'api_key';
@@ -70,7 +71,7 @@ export class ConnectionService {
   async setClient(providerId: string, clientId: string, clientSecret: string | undefined): Promise<void> {
     const provider = this.#oauthProvider(providerId);
     if (clientSecret !== undefined && clientSecret !== '') {
-      await this.#deps.vault.set(clientSecretKey(provider.id), clientSecret);
+      await this.#deps.vault.set(clientSecretKey(provider.id), pastedSecret(clientSecret, `${provider.name} client secret`, 'client_secret'));
     } else if (clientSecret === '') {
       await this.#deps.vault.delete(clientSecretKey(provider.id));
     }
@@ -260,10 +261,11 @@ export class ConnectionService {
   }
 
   async #connectWithSecret(provider: ProviderDefinition, method: 'personal_token' | 'api_key', name: string, scopes: string[], secret: string | undefined): Promise<ConnectionRecord> {
+    const label = `${provider.name} ${method === 'api_key' ? 'API key' : 'personal access token'}`;
     if (typeof secret !== 'string' || secret.trim() === '') {
-      throw new LatchkeyError('secret_required', `Paste the ${provider.name} ${method === 'api_key' ? 'API key' : 'personal access token'} as "secret"`, 400);
+      throw new LatchkeyError('secret_required', `Paste the ${label} as "secret"`, 400);
     }
-    const credential: StoredCredential = { access_token: secret.trim(), expires_at: null, obtained_at: Date.now() };
+    const credential: StoredCredential = { access_token: pastedSecret(secret, label, 'secret'), expires_at: null, obtained_at: Date.now() };
     const record = this.#upsert(name, provider.id, method, { account: null, scopes, expires_at: null, refreshable: false });
     await this.#deps.tokens.save(record, credential);
     this.#deps.events.emit('connection-changed', { name: record.name, provider: record.provider, status: record.status });

@@ -2,11 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import { LatchkeyError } from '../errors.js';
-import { isLoopbackHost } from '../net.js';
+import { isFromForeignPage, isLoopbackHost } from '../net.js';
 import { adminAuthHook } from './admin-auth.js';
 import { connectionSchema, errorSchema, flowSchema, providerSummarySchema } from './schemas.js';
 import { PAGE_CSP, resultPage } from './pages.js';
@@ -29,8 +29,8 @@ export interface HttpServerOptions {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Surfaces a browser page must never reach cross-origin, even with a valid credential. */
-const ORIGIN_CHECKED = /^\/(admin|proxy|v1)\//;
+/** Header fields a request may carry; the parser keeps one more, so going over it is seen (and refused), not silently cut. */
+const MAX_HEADER_FIELDS = 100;
 
 /**
  * The broker's HTTP surface on loopback: the admin API, the OAuth callback, the OpenAPI
@@ -44,7 +44,8 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
   const controlSockets = new WeakSet<Socket>();
   const isControl = (request: { raw: IncomingMessage }): boolean => controlSockets.has(request.raw.socket as Socket);
   const app = Fastify({
-    logger: false,
+    // Only what went wrong, as JSON lines, to the broker's log (request ids included; never headers or bodies).
+    logger: options.log ? { level: 'warn', base: null, stream: { write: (line: string) => options.log?.(line.trimEnd()) } } : false,
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 256 },
     serverFactory: (h) => {
@@ -64,18 +65,25 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
   let boundPort = 0;
   const allowedPort = (): number => boundPort;
   app.addHook('onRequest', async (request) => {
+    // A field past the limit would be dropped by the parser: an Origin hidden behind 100 others would go unseen.
+    if (request.raw.rawHeaders.length / 2 > MAX_HEADER_FIELDS) {
+      throw new LatchkeyError('too_many_headers', `A request may carry at most ${MAX_HEADER_FIELDS} header fields.`, 431);
+    }
     if (isControl(request)) return;
     const host = request.headers.host ?? '';
     const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
     if (!match || !isLoopbackHost(match[1] as string) || Number(match[2] ?? 80) !== allowedPort()) {
       throw new LatchkeyError('invalid_host', 'Latchkey answers only requests addressed to its loopback host and port.', 421);
     }
-    // Any web page can make the browser call 127.0.0.1: only the dashboard's own origin may use these surfaces.
-    const origin = request.headers.origin;
-    if (origin !== undefined && ORIGIN_CHECKED.test(request.url) && !isOwnOrigin(origin, allowedPort())) {
+  });
+  // Any web page can make the browser call 127.0.0.1: only the dashboard's own origin may use the admin
+  // surface. Checked after routing (a scope's hook), so every spelling of its URLs is covered: %61dmin,
+  // absolute-form targets. The proxy checks its own (and audits the refusal).
+  const ownPagesOnly = async (request: FastifyRequest): Promise<void> => {
+    if (!isControl(request) && isFromForeignPage(request.headers)) {
       throw new LatchkeyError('forbidden_origin', 'Requests from web pages of other origins are refused.', 403);
     }
-  });
+  };
 
   app.setErrorHandler((error: FastifyError | LatchkeyError, request, reply) => {
     if (error instanceof LatchkeyError) return reply.code(error.status).send(error.toJSON());
@@ -98,9 +106,10 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
       security: [{ adminToken: [] }],
     },
   });
-  app.get('/admin/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/admin/openapi.json', { schema: { hide: true }, onRequest: ownPagesOnly }, async () => app.swagger());
 
   await app.register(async (scope) => {
+    scope.addHook('onRequest', ownPagesOnly);
     scope.addHook('onRequest', adminAuthHook(options.adminToken, isControl));
     for (const plugin of options.admin) await scope.register(plugin);
   }, { prefix: '/admin/api' });
@@ -154,17 +163,8 @@ export interface LoopbackServer {
 /** Header size and count bounded: a local process or page cannot make the parser hoard memory. */
 function boundedServer(handler: Handler): Server {
   const server = createServer({ maxHeaderSize: 16 * 1024 }, handler);
-  server.maxHeadersCount = 100;
+  server.maxHeadersCount = MAX_HEADER_FIELDS + 1;
   return server;
-}
-
-function isOwnOrigin(origin: string, port: number): boolean {
-  try {
-    const url = new URL(origin);
-    return url.protocol === 'http:' && isLoopbackHost(url.hostname) && Number(url.port) === port;
-  } catch {
-    return false;
-  }
 }
 
 function registerCallback(app: FastifyInstance, service: Pick<ConnectionService, 'completeBrowser'>): void {

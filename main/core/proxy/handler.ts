@@ -1,7 +1,8 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { ProviderDefinition } from '../catalog/types.js';
 import { isLatchkeyError } from '../errors.js';
+import { isFromForeignPage } from '../net.js';
 import type { ConnectionRecord } from '../store/connections.js';
 import { authorizeCall, grantedScopes } from './access.js';
 import { authenticateAgent, failedAgent } from './agent-auth.js';
@@ -33,22 +34,12 @@ interface AdmittedCall {
 }
 
 /**
- * Browsers attach Origin (and Sec-Fetch-Site) to the requests a web page makes; only the
- * broker's own origin may call. Agents are not browsers and send neither.
- */
-export function checkOrigin(headers: IncomingHttpHeaders): void {
-  const origin = headers.origin;
-  if (origin !== undefined && origin !== `http://${headers.host ?? ''}`) throw forbiddenOrigin();
-  const site = headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') throw forbiddenOrigin();
-}
-
-/**
  * Origin, token, rate limit (where one is given) and kill switch: what every agent-facing
  * route checks first. Records who the agent is on the exchange as soon as that is known.
  */
 export async function admitAgent(req: IncomingMessage, exchange: Exchange, deps: ProxyDeps, rateLimit?: Pick<ProxyRuntime, 'limiter' | 'defaultRateLimit'>): Promise<AgentPrincipal> {
-  checkOrigin(req.headers);
+  // Browsers attach Origin (and Sec-Fetch-Site) to what a web page sends; agents send neither.
+  if (isFromForeignPage(req.headers)) throw forbiddenOrigin();
   let agent: AgentPrincipal;
   try {
     agent = await authenticateAgent(req.headers, deps.verifier);
@@ -73,9 +64,9 @@ export async function admitAgent(req: IncomingMessage, exchange: Exchange, deps:
  * credential, one refresh-and-retry on a 401, and the response streamed back. The audit
  * entry is committed before the agent sees the end of any answer.
  */
-export async function handleProxyRequest(req: IncomingMessage, res: ServerResponse, runtime: ProxyRuntime): Promise<void> {
+export async function handleProxyRequest(req: IncomingMessage, res: ServerResponse, runtime: ProxyRuntime, log: Exchange['log']): Promise<void> {
   const target = splitProxyUrl(req.url ?? '/proxy/');
-  const exchange = openExchange({ kind: 'proxy', connection: target.connection, method: req.method ?? 'GET', path: target.audited });
+  const exchange = openExchange({ kind: 'proxy', connection: target.connection, method: req.method ?? 'GET', path: target.audited }, log);
   let call: AdmittedCall;
   try {
     const agent = await admitAgent(req, exchange, runtime.deps, runtime);

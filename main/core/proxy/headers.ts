@@ -12,6 +12,21 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
  */
 const LOCAL_ONLY = new Set(['authorization', 'cookie', 'host', 'origin', 'referer', 'forwarded', 'expect']);
 
+/**
+ * Fields that make a server treat a request as another method (a GET carrying
+ * `X-HTTP-Method-Override: DELETE`): scopes are decided on the method, so the upstream
+ * must see only the method that was decided.
+ */
+const METHOD_OVERRIDE = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
+
+/**
+ * Proxied responses are served on the dashboard's origin: a provider's HTML or SVG must
+ * neither run there nor be sniffed into something that runs. Ours replace the provider's.
+ */
+export const SANDBOX_HEADERS: Readonly<Record<string, string>> = { 'content-security-policy': "sandbox; default-src 'none'", 'x-content-type-options': 'nosniff' };
+const SANDBOX_NAMES = new Set(Object.keys(SANDBOX_HEADERS));
+const SANDBOX_RAW: readonly string[] = Object.entries(SANDBOX_HEADERS).flat();
+
 /** Our X-RateLimit-* describe the agent's Latchkey limit; the provider's own move aside under this prefix. */
 const UPSTREAM_RATE_LIMIT = /^x-ratelimit-(limit|remaining|reset)$/i;
 
@@ -32,8 +47,8 @@ export function credentialHeader(provider: ProviderDefinition, record: Pick<Conn
 }
 
 /**
- * The headers of the upstream request: the agent's, minus hop-by-hop and local-only fields
- * (and any value of the credential header the agent sent), plus the provider's fixed
+ * The headers of the upstream request: the agent's, minus hop-by-hop, local-only and
+ * method-override fields (and any value of the credential header the agent sent), plus the provider's fixed
  * headers where the agent did not set them, plus the injected credential. `Host` is set by
  * the HTTP client from the upstream URL; a chunked upload is re-framed as chunked.
  */
@@ -42,7 +57,7 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: 
   const credentialName = credential[0].toLowerCase();
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || LOCAL_ONLY.has(name) || named.has(name) || name === credentialName) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || LOCAL_ONLY.has(name) || METHOD_OVERRIDE.has(name) || named.has(name) || name === credentialName) continue;
     if (name.startsWith('proxy-') || name.startsWith('x-forwarded-')) continue;
     headers[name] = value;
   }
@@ -57,7 +72,8 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: 
 /**
  * The upstream response's headers for the agent, as a raw [name, value, …] list so repeated
  * fields (Link, WWW-Authenticate) survive: hop-by-hop fields and cookies dropped (the
- * session is the connection's, not the agent's), Location and everything else untouched.
+ * session is the connection's, not the agent's), the provider's CSP and nosniff replaced
+ * by SANDBOX_HEADERS, Location and everything else untouched.
  */
 export function agentResponseHeaders(raw: readonly string[]): string[] {
   const values: string[] = [];
@@ -67,8 +83,9 @@ export function agentResponseHeaders(raw: readonly string[]): string[] {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named.has(lower) || lower.startsWith('proxy-') || lower === 'set-cookie' || lower === 'set-cookie2') continue;
+    if (HOP_BY_HOP.has(lower) || named.has(lower) || lower.startsWith('proxy-') || lower === 'set-cookie' || lower === 'set-cookie2' || SANDBOX_NAMES.has(lower)) continue;
     out.push(UPSTREAM_RATE_LIMIT.test(name) ? `x-upstream-${lower.slice(2)}` : name, raw[i + 1]!);
   }
+  out.push(...SANDBOX_RAW);
   return out;
 }

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
 import { LatchkeyError } from '../errors.js';
 import { bearerChallenge } from './errors.js';
+import { SANDBOX_HEADERS } from './headers.js';
 import type { AgentVerifier, AuditRecord, AuditSink } from './types.js';
 
 /** One request's audit entry as it is being learned, and when the request arrived. */
@@ -9,10 +11,22 @@ export interface Exchange {
   started: number;
   /** Headers every answer to this agent carries (X-RateLimit-*), once it is known. */
   headers: Record<string, string>;
+  /** The request's logger (its id bound): where a failure of Latchkey's own is told. */
+  log: Pick<FastifyBaseLogger, 'error'>;
 }
 
-export function openExchange(entry: Omit<AuditRecord, 'decision'>): Exchange {
-  return { entry: { ...entry, decision: 'deny' }, started: performance.now(), headers: {} };
+export function openExchange(entry: Omit<AuditRecord, 'decision'>, log: Exchange['log']): Exchange {
+  return { entry: { ...entry, decision: 'deny' }, started: performance.now(), headers: {}, log };
+}
+
+/**
+ * Tells the log that handling a request failed inside Latchkey: the request id (bound to
+ * the logger), the connection and what failed. Never a header or a body: an error's own
+ * name, code and message only.
+ */
+export function logInternalError(log: Exchange['log'], connection: string | null, error: unknown): void {
+  const { name, code, message } = (error instanceof Error ? error : new Error(String(error))) as NodeJS.ErrnoException;
+  log.error({ connection, error: { name, code, message } }, 'proxy: request failed inside Latchkey');
 }
 
 /**
@@ -37,7 +51,8 @@ export function asLatchkeyError(error: unknown): LatchkeyError {
 /**
  * Answers with a JSON error `{error, error_description, …}`, its RFC 6750 challenge where
  * one applies, and `token_endpoint` on every 401 — after the audit entry committed; if it
- * cannot be, the connection is dropped instead of answered.
+ * cannot be, the connection is dropped instead of answered. A 500 (a failure of
+ * Latchkey's own, not the provider's) is logged as well.
  */
 export async function refuse(
   context: { audit: AuditSink; verifier: AgentVerifier },
@@ -47,6 +62,7 @@ export async function refuse(
   bytesIn = 0,
 ): Promise<void> {
   const error = asLatchkeyError(thrown);
+  if (error.status === 500) logInternalError(exchange.log, exchange.entry.connection ?? null, thrown);
   const json = error.toJSON();
   if (error.status === 401 && json.token_endpoint === undefined) json.token_endpoint = context.verifier.tokenEndpoint();
   const body = JSON.stringify(json);
@@ -64,6 +80,7 @@ export async function refuse(
   const connection = typeof json.connection === 'string' ? json.connection : '';
   const challenge = bearerChallenge(error, (scope) => `${connection}:${scope}`);
   res.writeHead(error.status, {
+    ...SANDBOX_HEADERS,
     ...exchange.headers,
     ...(challenge ? { 'www-authenticate': challenge } : {}),
     'content-type': 'application/json; charset=utf-8',

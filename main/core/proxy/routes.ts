@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { agentConnections, llmsText } from './discovery.js';
 import { admitAgent, handleProxyRequest, type ProxyRuntime } from './handler.js';
 import { RateLimiter } from './rate-limit.js';
-import { openExchange, refuse } from './respond.js';
+import { logInternalError, openExchange, refuse } from './respond.js';
 import type { ProxyDeps } from './types.js';
 import { UpstreamAgents } from './upstream.js';
 
@@ -70,7 +70,10 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
   const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     reply.hijack();
     // handleProxyRequest answers every failure it knows; anything else must not leave the agent waiting.
-    await handleProxyRequest(request.raw, reply.raw, runtime).catch(() => void reply.raw.destroy());
+    await handleProxyRequest(request.raw, reply.raw, runtime, request.log).catch((error: unknown) => {
+      logInternalError(request.log, (request.params as { connection?: string }).connection ?? null, error);
+      reply.raw.destroy();
+    });
   };
   app.all('/proxy/:connection/*', proxy, handle);
   // `/proxy/name` alone is not a proxy URL (and what clients make of `/proxy/name/../x`): refused as such.
@@ -85,7 +88,7 @@ export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promis
       response: { 200: connectionsResponse, 401: errorBody, 403: errorBody },
     },
   }, async (request, reply) => {
-    const exchange = openExchange({ kind: 'proxy', connection: null, method: request.method, path: request.url });
+    const exchange = openExchange({ kind: 'proxy', connection: null, method: request.method, path: request.url }, request.log);
     try {
       const agent = await admitAgent(request.raw, exchange, deps);
       return { connections: agentConnections(agent, deps.connections.list(), deps.catalog, deps.baseUrl()) };
