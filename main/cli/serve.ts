@@ -42,6 +42,16 @@ export async function run(argv: string[]): Promise<number> {
     throw new LatchkeyError('passphrase_required', '--secret-store file needs the passphrase in LATCHKEY_PASSPHRASE; Latchkey never stores secrets in plaintext');
   }
 
+  // Signals are taken from here on: one arriving while the broker starts stops it once it is up, cleanly.
+  const stopRequested = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   const broker = await startBroker({
     dataDir: values['data-dir'] ?? defaultDataDir(),
     port,
@@ -53,15 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   process.stdout.write(`Latchkey listening on ${broker.url}\nDashboard: ${broker.dashboardUrl}\n`);
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopRequested;
   // Stop accepting, let in-flight requests finish, close the database, release the data dir.
   await broker.close();
   return 0;
