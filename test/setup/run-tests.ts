@@ -1,0 +1,92 @@
+/**
+ * Runs the given test files (folders are expanded to their *.test.ts files) with node:test.
+ *
+ * The keychain tests need a working Secret Service. On Linux, when none is reachable, this
+ * re-runs itself inside a throwaway one: a private D-Bus session (dbus-run-session) with
+ * gnome-keyring unlocked in a temporary keyring folder, gone when the tests end. When those
+ * programs are missing it says in one line which packages to install, and runs nothing.
+ *
+ *   node --import tsx test/setup/run-tests.ts test/unit test/integration/keychain.test.ts
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NO_KEYRING_ADVICE, onPath, probeSecretService, THROWAWAY_KEYRING_PROGRAMS } from './secret-service.js';
+
+/** Set in the re-run under dbus-run-session: start the keyring, then test. */
+const INSIDE_THROWAWAY = 'LATCHKEY_TEST_THROWAWAY_KEYRING';
+const SELF = fileURLToPath(import.meta.url);
+
+function testFiles(paths: string[]): string[] {
+  return paths.flatMap((path) =>
+    statSync(path).isDirectory()
+      ? readdirSync(path).filter((name) => name.endsWith('.test.ts')).sort().map((name) => join(path, name))
+      : [path],
+  );
+}
+
+function exitCodeOf(child: ReturnType<typeof spawn>): Promise<number> {
+  return new Promise((resolve) => {
+    child.on('error', (error) => {
+      process.stderr.write(`${error.message}\n`);
+      resolve(1);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+function runTests(files: string[]): Promise<number> {
+  const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files];
+  return exitCodeOf(spawn(process.execPath, args, { stdio: 'inherit' }));
+}
+
+/** Inside the private D-Bus session: an unlocked login keyring in the (temporary) XDG_DATA_HOME. */
+function unlockThrowawayKeyring(): boolean {
+  // gnome-keyring-daemon forks its daemon and returns; the password only has to unlock this one folder.
+  const started = spawnSync('gnome-keyring-daemon', ['--unlock', '--components=secrets'], {
+    input: randomBytes(16).toString('hex'),
+    stdio: ['pipe', 'ignore', 'pipe'],
+    timeout: 15_000,
+  });
+  if (started.status === 0) return true;
+  process.stderr.write(`gnome-keyring-daemon --unlock failed: ${started.stderr?.toString().trim().split('\n')[0] || started.error?.message || `exit ${started.status}`}\n`);
+  return false;
+}
+
+async function inThrowawayKeyring(paths: string[], reason: string): Promise<number> {
+  process.stdout.write(`No Secret Service reachable (${reason}): running the tests in a throwaway gnome-keyring on a private D-Bus session.\n`);
+  const dataHome = mkdtempSync(join(tmpdir(), 'latchkey-test-keyring-'));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: dataHome, [INSIDE_THROWAWAY]: '1' };
+    delete env['DBUS_SESSION_BUS_ADDRESS'];
+    delete env['GNOME_KEYRING_CONTROL'];
+    const child = spawn('dbus-run-session', ['--', process.execPath, '--import', 'tsx', SELF, ...paths], { env, stdio: 'inherit' });
+    return await exitCodeOf(child);
+  } finally {
+    rmSync(dataHome, { recursive: true, force: true, maxRetries: 5 });
+  }
+}
+
+async function main(paths: string[]): Promise<number> {
+  if (paths.length === 0) {
+    process.stderr.write('Usage: node --import tsx test/setup/run-tests.ts TEST_FILE_OR_FOLDER...\n');
+    return 2;
+  }
+  const files = testFiles(paths);
+  if (process.env[INSIDE_THROWAWAY] === '1') return unlockThrowawayKeyring() ? runTests(files) : 1;
+  // macOS and Windows always have their keychain; the doctor (pretest) reports when it does not answer.
+  if (process.platform !== 'linux') return runTests(files);
+  const probe = await probeSecretService();
+  // A keytar that does not load is no keyring problem: the doctor (pretest) names its fix.
+  if (probe.reachable || probe.keytarMissing) return runTests(files);
+  if (!THROWAWAY_KEYRING_PROGRAMS.every(onPath)) {
+    process.stderr.write(`${NO_KEYRING_ADVICE}\n`);
+    return 1;
+  }
+  return inThrowawayKeyring(paths, probe.reason ?? 'unknown reason');
+}
+
+process.exitCode = await main(process.argv.slice(2));
