@@ -40,7 +40,10 @@ function exitCodeOf(child: ReturnType<typeof spawn>): Promise<number> {
 
 function runTests(files: string[]): Promise<number> {
   const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files];
-  return exitCodeOf(spawn(process.execPath, args, { stdio: 'inherit' }));
+  // The marker is this runner's own: a runner started by a test must decide for itself.
+  const env = { ...process.env };
+  delete env[INSIDE_THROWAWAY];
+  return exitCodeOf(spawn(process.execPath, args, { env, stdio: 'inherit' }));
 }
 
 /** Inside the private D-Bus session: an unlocked login keyring in the (temporary) XDG_DATA_HOME. */
