@@ -63,7 +63,8 @@ export function checkNpm(version: string | undefined): CheckResult {
   if (version === undefined) return { name: 'npm', status: 'missing', found: 'not found', fix: 'npm comes with Node: reinstall Node from https://nodejs.org.' };
   return versionAtLeast(version, String(MIN_NPM_MAJOR))
     ? { name: 'npm', status: 'ok', found: `${version} (needs >=${MIN_NPM_MAJOR})` }
-    : { name: 'npm', status: 'missing', found: `${version} (needs >=${MIN_NPM_MAJOR}: package.json's allowScripts)`, fix: `npm install -g npm@${MIN_NPM_MAJOR}, then npm ci again.` };
+    : // The tests run with an older npm; what differs is `npm ci`, which then ignores package.json's allowScripts.
+      { name: 'npm', status: 'warn', found: `${version} (wants >=${MIN_NPM_MAJOR} for package.json's allowScripts)`, fix: `npm install -g npm@${MIN_NPM_MAJOR}, then npm ci again.` };
 }
 
 const STALE_ABI = /NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header/;
