@@ -8,7 +8,7 @@
  *
  *   node --import tsx test/setup/run-tests.ts test/unit test/integration/keychain.test.ts
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { NO_KEYRING_ADVICE, onPath, probeSecretService, THROWAWAY_KEYRING_PROGRA
 /** Set in the re-run under dbus-run-session: start the keyring, then test. */
 const INSIDE_THROWAWAY = 'LATCHKEY_TEST_THROWAWAY_KEYRING';
 const SELF = fileURLToPath(import.meta.url);
+const KEYRING_START_LIMIT_MS = 15_000;
 
 function testFiles(paths: string[]): string[] {
   return paths.flatMap((path) =>
@@ -46,17 +47,50 @@ function runTests(files: string[]): Promise<number> {
   return exitCodeOf(spawn(process.execPath, args, { env, stdio: 'inherit' }));
 }
 
-/** Inside the private D-Bus session: an unlocked login keyring in the (temporary) XDG_DATA_HOME. */
-function unlockThrowawayKeyring(): boolean {
-  // gnome-keyring-daemon forks its daemon and returns; the password only has to unlock this one folder.
-  const started = spawnSync('gnome-keyring-daemon', ['--unlock', '--components=secrets'], {
-    input: randomBytes(16).toString('hex'),
-    stdio: ['pipe', 'ignore', 'pipe'],
-    timeout: 15_000,
+/**
+ * Inside the private D-Bus session: gnome-keyring with a login keyring unlocked in the
+ * (temporary) XDG_DATA_HOME. In the foreground, as our child, and stopped by us: a daemonized
+ * one can outlive its D-Bus session.
+ */
+function startThrowawayKeyring(): Promise<ChildProcess | undefined> {
+  const daemon = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // The password only has to unlock this one throwaway folder.
+  daemon.stdin.end(randomBytes(16).toString('hex'));
+  let stderr = '';
+  daemon.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  return new Promise((resolve) => {
+    const settle = (outcome: ChildProcess | undefined): void => {
+      clearTimeout(timer);
+      daemon.off('error', onError);
+      daemon.off('exit', onExit);
+      resolve(outcome);
+    };
+    const fail = (why: string): void => {
+      daemon.kill('SIGTERM');
+      process.stderr.write(`gnome-keyring-daemon did not start: ${why}\n`);
+      settle(undefined);
+    };
+    const onError = (error: Error): void => fail(error.message);
+    const onExit = (code: number | null): void => fail(stderr.trim().split('\n')[0] || `exit ${code}`);
+    const timer = setTimeout(() => fail(`no answer within ${KEYRING_START_LIMIT_MS / 1000} s`), KEYRING_START_LIMIT_MS);
+    daemon.once('error', onError);
+    daemon.once('exit', onExit);
+    // It prints its environment (GNOME_KEYRING_CONTROL=…) once it serves the bus.
+    daemon.stdout.once('data', () => {
+      daemon.stdout.resume();
+      settle(daemon);
+    });
   });
-  if (started.status === 0) return true;
-  process.stderr.write(`gnome-keyring-daemon --unlock failed: ${started.stderr?.toString().trim().split('\n')[0] || started.error?.message || `exit ${started.status}`}\n`);
-  return false;
+}
+
+async function testInThrowawayKeyring(files: string[]): Promise<number> {
+  const daemon = await startThrowawayKeyring();
+  if (!daemon) return 1;
+  try {
+    return await runTests(files);
+  } finally {
+    daemon.kill('SIGTERM');
+  }
 }
 
 async function inThrowawayKeyring(paths: string[], reason: string): Promise<number> {
@@ -66,8 +100,20 @@ async function inThrowawayKeyring(paths: string[], reason: string): Promise<numb
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: dataHome, [INSIDE_THROWAWAY]: '1' };
     delete env['DBUS_SESSION_BUS_ADDRESS'];
     delete env['GNOME_KEYRING_CONTROL'];
-    const child = spawn('dbus-run-session', ['--', process.execPath, '--import', 'tsx', SELF, ...paths], { env, stdio: 'inherit' });
-    return await exitCodeOf(child);
+    // Its own process group, so a signal to us ends the whole session (dbus-run-session alone
+    // would leave its bus and the tests running); we stay until it has ended, to clean up.
+    const child = spawn('dbus-run-session', ['--', process.execPath, '--import', 'tsx', SELF, ...paths], { env, stdio: 'inherit', detached: true });
+    const forward = (signal: NodeJS.Signals): void => {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    };
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    try {
+      return await exitCodeOf(child);
+    } finally {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+    }
   } finally {
     rmSync(dataHome, { recursive: true, force: true, maxRetries: 5 });
   }
@@ -79,7 +125,7 @@ async function main(paths: string[]): Promise<number> {
     return 2;
   }
   const files = testFiles(paths);
-  if (process.env[INSIDE_THROWAWAY] === '1') return unlockThrowawayKeyring() ? runTests(files) : 1;
+  if (process.env[INSIDE_THROWAWAY] === '1') return testInThrowawayKeyring(files);
   // macOS and Windows always have their keychain; the doctor (pretest) reports when it does not answer.
   if (process.platform !== 'linux') return runTests(files);
   const probe = await probeSecretService();
