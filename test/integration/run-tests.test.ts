@@ -8,7 +8,7 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,25 @@ function runRunner(env: NodeJS.ProcessEnv, limitMs: number): Promise<{ code: num
   });
 }
 
+/** Pids of live processes whose XDG_DATA_HOME starts with `prefix`, after up to 5 s for them to exit. */
+async function processesUsing(prefix: string): Promise<number[]> {
+  const find = (): number[] =>
+    readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          // A zombie has ended; it only waits for its parent to collect it.
+          return !/^\d+ \(.*\) Z /.test(stat) && readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`XDG_DATA_HOME=${prefix}`);
+        } catch {
+          return false; // ended meanwhile, or another user's
+        }
+      })
+      .map(Number);
+  for (let i = 0; i < 50 && find().length > 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  return find();
+}
+
 describe('npm test without a D-Bus session', () => {
   const privateTmp = mkdtempSync(join(tmpdir(), 'latchkey-runner-'));
   after(() => rmSync(privateTmp, { recursive: true, force: true }));
@@ -55,6 +74,7 @@ describe('npm test without a D-Bus session', () => {
     if (process.platform === 'linux') {
       assert.match(run.stdout, /^No Secret Service reachable \(.+\): running the tests in a throwaway gnome-keyring on a private D-Bus session\.$/m);
       assert.deepEqual(readdirSync(privateTmp).filter((name) => name.startsWith('latchkey-test-keyring-')), [], 'the temporary keyring folder is removed');
+      assert.deepEqual(await processesUsing(join(privateTmp, 'latchkey-test-keyring-')), [], 'no keyring daemon or bus outlives the run');
     }
   });
 

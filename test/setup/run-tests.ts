@@ -8,9 +8,9 @@
  *
  *   node --import tsx test/setup/run-tests.ts test/unit test/integration/keychain.test.ts
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,49 +47,32 @@ function runTests(files: string[]): Promise<number> {
   return exitCodeOf(spawn(process.execPath, args, { env, stdio: 'inherit' }));
 }
 
-/**
- * Inside the private D-Bus session: gnome-keyring with a login keyring unlocked in the
- * (temporary) XDG_DATA_HOME. In the foreground, as our child, and stopped by us: a daemonized
- * one can outlive its D-Bus session.
- */
-function startThrowawayKeyring(): Promise<ChildProcess | undefined> {
-  const daemon = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  // The password only has to unlock this one throwaway folder.
-  daemon.stdin.end(randomBytes(16).toString('hex'));
-  let stderr = '';
-  daemon.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  return new Promise((resolve) => {
-    const settle = (outcome: ChildProcess | undefined): void => {
-      clearTimeout(timer);
-      daemon.off('error', onError);
-      daemon.off('exit', onExit);
-      resolve(outcome);
-    };
-    const fail = (why: string): void => {
-      daemon.kill('SIGTERM');
-      process.stderr.write(`gnome-keyring-daemon did not start: ${why}\n`);
-      settle(undefined);
-    };
-    const onError = (error: Error): void => fail(error.message);
-    const onExit = (code: number | null): void => fail(stderr.trim().split('\n')[0] || `exit ${code}`);
-    const timer = setTimeout(() => fail(`no answer within ${KEYRING_START_LIMIT_MS / 1000} s`), KEYRING_START_LIMIT_MS);
-    daemon.once('error', onError);
-    daemon.once('exit', onExit);
-    // It prints its environment (GNOME_KEYRING_CONTROL=…) once it serves the bus.
-    daemon.stdout.once('data', () => {
-      daemon.stdout.resume();
-      settle(daemon);
-    });
+/** Inside the private D-Bus session: an unlocked login keyring in the (temporary) XDG_DATA_HOME. */
+function unlockThrowawayKeyring(): boolean {
+  // gnome-keyring-daemon returns once its daemon serves the bus; the password only has to unlock this one folder.
+  const started = spawnSync('gnome-keyring-daemon', ['--unlock', '--components=secrets'], {
+    input: randomBytes(16).toString('hex'),
+    stdio: ['pipe', 'ignore', 'pipe'],
+    timeout: KEYRING_START_LIMIT_MS,
   });
+  if (started.status === 0) return true;
+  process.stderr.write(`gnome-keyring-daemon --unlock failed: ${started.stderr?.toString().trim().split('\n')[0] || started.error?.message || `exit ${started.status}`}\n`);
+  return false;
 }
 
-async function testInThrowawayKeyring(files: string[]): Promise<number> {
-  const daemon = await startThrowawayKeyring();
-  if (!daemon) return 1;
-  try {
-    return await runTests(files);
-  } finally {
-    daemon.kill('SIGTERM');
+/**
+ * Stops the gnome-keyring daemons serving `dataHome`: a daemonized one can outlive its D-Bus
+ * session. Found by the (unique) keyring folder in their environment, so no other is touched.
+ */
+function stopKeyringDaemons(dataHome: string): void {
+  const marker = `\0XDG_DATA_HOME=${dataHome}\0`;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('gnome-keyring')) continue;
+      if (`\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(marker)) process.kill(Number(pid), 'SIGTERM');
+    } catch {
+      // The process ended meanwhile, or belongs to another user: not ours either way.
+    }
   }
 }
 
@@ -115,6 +98,7 @@ async function inThrowawayKeyring(paths: string[], reason: string): Promise<numb
       process.off('SIGTERM', forward);
     }
   } finally {
+    stopKeyringDaemons(dataHome);
     rmSync(dataHome, { recursive: true, force: true, maxRetries: 5 });
   }
 }
@@ -125,7 +109,7 @@ async function main(paths: string[]): Promise<number> {
     return 2;
   }
   const files = testFiles(paths);
-  if (process.env[INSIDE_THROWAWAY] === '1') return testInThrowawayKeyring(files);
+  if (process.env[INSIDE_THROWAWAY] === '1') return unlockThrowawayKeyring() ? runTests(files) : 1;
   // macOS and Windows always have their keychain; the doctor (pretest) reports when it does not answer.
   if (process.platform !== 'linux') return runTests(files);
   const probe = await probeSecretService();
