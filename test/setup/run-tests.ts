@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +106,11 @@ async function inThrowawayKeyring(paths: string[], reason: string): Promise<numb
 async function main(paths: string[]): Promise<number> {
   if (paths.length === 0) {
     process.stderr.write('Usage: node --import tsx test/setup/run-tests.ts TEST_FILE_OR_FOLDER...\n');
+    return 2;
+  }
+  const absent = paths.find((path) => !existsSync(path));
+  if (absent) {
+    process.stderr.write(`No such test file or folder: ${absent}\n`);
     return 2;
   }
   const files = testFiles(paths);
