@@ -1,6 +1,6 @@
 /**
- * Headless Chromium for the dashboard e2e tests: one browser per test file, a fresh context per test,
- * window.open and CSP violations recorded, console errors collected, admin API calls recorded.
+ * A headless Chromium-based browser (test/setup/find-browser.ts) for the dashboard e2e tests: one browser per
+ * test file, a fresh context per test, window.open and CSP violations recorded, console errors collected, admin API calls recorded.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { browserLaunchOptions } from '../setup/find-browser.js';
 
 export const DIST = fileURLToPath(new URL('../../dist/renderer/', import.meta.url));
 
@@ -16,7 +17,6 @@ export const SCREENSHOTS =
   process.env['UPDATE_SCREENSHOTS'] === '1'
     ? fileURLToPath(new URL('./__screenshots__/', import.meta.url))
     : fileURLToPath(new URL('../../dist/e2e-screenshots/', import.meta.url));
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
@@ -63,7 +63,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 export function launchBrowser(): Promise<Browser> {
   assert.ok(existsSync(join(DIST, 'index.html')), 'dist/renderer is missing: run `npx vite build --config renderer/vite.config.ts` first');
-  return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  return chromium.launch({ ...browserLaunchOptions(), args: LAUNCH_ARGS });
 }
 
 export async function openPage(

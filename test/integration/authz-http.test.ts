@@ -13,6 +13,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import * as jose from 'jose';
 import * as oauth from 'oauth4webapi';
 import { chromium } from 'playwright-core';
+import { browserLaunchOptions } from '../setup/find-browser.js';
 import type Database from 'better-sqlite3';
 import type { AuditInput } from '../../main/core/audit/audit-log.js';
 import { AgentAuthority } from '../../main/core/authz/authority.js';
@@ -492,7 +493,7 @@ describe('the consent page in a browser', () => {
   after(() => new Promise<void>((resolve) => callback.close(() => resolve())));
 
   test('waits under its CSP, follows the approval to the client, and refuses to be framed', async () => {
-    const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({ ...browserLaunchOptions(), args: ['--headless', '--no-sandbox', '--disable-gpu'] });
     try {
       const page = await browser.newPage();
       const problems: string[] = [];

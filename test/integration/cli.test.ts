@@ -130,6 +130,9 @@ describe('latchkey serve', () => {
     assert.equal(await exitOf(run, 30_000), 1);
     assert.match(run.stderr(), /keychain_unavailable/);
     assert.match(run.stderr(), /--secret-store file/);
+    // One line that names what to install, not a stack trace.
+    assert.equal(run.stderr().trim().split('\n').length, 1, run.stderr());
+    if (process.platform === 'linux') assert.match(run.stderr(), /sudo apt-get install libsecret-1-0 gnome-keyring dbus/);
   });
 
   test('a bad provider file is reported with file, JSON path and reason; good ones still load', async () => {

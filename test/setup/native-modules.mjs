@@ -10,8 +10,8 @@ for (const name of ['better-sqlite3', 'keytar']) {
     const mod = require(name);
     if (name === 'better-sqlite3') new mod(':memory:').close();
   } catch (error) {
-    if (!/NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header/.test(String(error?.message))) throw error;
-    stale.push(name);
+    // Any other failure (not built, libsecret missing) is the doctor's to explain, with its fix, right after this.
+    if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header/.test(String(error?.message))) stale.push(name);
   }
 }
 if (stale.length > 0) {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LatchkeyError } from '../errors.js';
+import { keychainAdvice, type KeychainProblem } from './keychain-advice.js';
 import type { SecretBackend } from './vault.js';
 
 type Keytar = typeof import('keytar');
@@ -36,10 +37,10 @@ function reasonOf(error: unknown): string {
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
-function unavailable(reason: string, cause?: unknown, details: Record<string, unknown> = {}): LatchkeyError {
+function unavailable(reason: string, cause?: unknown, details: Record<string, unknown> = {}, problem: KeychainProblem = 'unreachable'): LatchkeyError {
   return new LatchkeyError(
     'keychain_unavailable',
-    `The OS keychain is not available (${reason}). Start a Secret Service (e.g. gnome-keyring) or run with --secret-store file and LATCHKEY_PASSPHRASE set.`,
+    `The OS keychain is not available (${reason}). ${keychainAdvice(problem, process.platform)}`,
     500,
     details,
     cause === undefined ? undefined : { cause },
@@ -51,7 +52,7 @@ async function loadKeytar(): Promise<Keytar> {
     const mod = (await import('keytar')) as Keytar & { default?: Keytar };
     return mod.default ?? mod;
   } catch (error) {
-    throw unavailable(`keytar failed to load: ${reasonOf(error)}`, error);
+    throw unavailable(`keytar failed to load: ${reasonOf(error)}`, error, {}, 'native_module');
   }
 }
 
