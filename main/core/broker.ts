@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catalog.js';
+import { ungrantableScopes } from './catalog/grantable.js';
 import { ConnectionService } from './connections/service.js';
 import { TokenManager } from './connections/tokens.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -106,7 +107,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     service = new ConnectionService({ catalog, dataDir, vault, connections, clients, flows, tokens, events, port: () => port });
     cleanup.push(() => tokens.close(), () => service?.close());
 
-    const authority = await AgentAuthority.open({ db, vault, events, audit, connections, issuer: () => `http://127.0.0.1:${port}` });
+    // Grants are checked against what each connection may grant (catalog `unenforced_subsets`), not only what it holds.
+    const grantable = {
+      getByName: (name: string) => {
+        const record = connections.getByName(name);
+        return record && { name: record.name, scopes: record.scopes, ungrantable: ungrantableScopes(catalog.get(record.provider), record.scopes) };
+      },
+    };
+    const authority = await AgentAuthority.open({ db, vault, events, audit, connections: grantable, issuer: () => `http://127.0.0.1:${port}` });
 
     const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
     const startedAt = new Date().toISOString();

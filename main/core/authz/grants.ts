@@ -9,7 +9,8 @@ export type { Grant };
 export type ScopeMap = ReadonlyMap<string, ReadonlySet<string> | '*'>;
 
 export interface ConnectionLookup {
-  getByName(name: string): { name: string; scopes: string[] } | undefined;
+  /** `ungrantable`: held scopes that may not be granted on it (scope → why), see catalog/grantable.ts. */
+  getByName(name: string): { name: string; scopes: string[]; ungrantable?: ReadonlyMap<string, string> } | undefined;
 }
 
 /** RFC 6749 §3.3 scope-token characters: printable ASCII except space, `"` and `\`. */
@@ -46,6 +47,16 @@ export function validateGrants(grants: readonly Grant[], connections: Connection
         connection: grant.connection,
         unknown_scopes: unknown,
         available_scopes: connection.scopes,
+      });
+    }
+    const refused = scopes.filter((scope) => connection.ungrantable?.has(scope));
+    if (refused.length > 0) {
+      const reasons = refused.map((scope) => `"${scope}" is not enforced by the provider on a connection that holds "${connection.ungrantable!.get(scope)}"`);
+      throw new LatchkeyError('invalid_grant_scope', `${reasons.join('; ')}: on "${grant.connection}" grant "${connection.ungrantable!.get(refused[0]!)}" or "*" instead`, 400, {
+        connection: grant.connection,
+        unknown_scopes: [],
+        ungrantable_scopes: refused,
+        available_scopes: connection.scopes.filter((scope) => !connection.ungrantable?.has(scope)),
       });
     }
     normalised.push({ connection: grant.connection, scopes });

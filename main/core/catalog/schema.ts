@@ -12,6 +12,15 @@ export interface DefinitionProblem {
 export const PROVIDER_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 const PROVIDER_ID = new RegExp(PROVIDER_ID_PATTERN);
 
+/** A rule's `requires`: only a grant covering every scope the connection holds allows the call. */
+export const ALL_CONNECTION_SCOPES = 'all_connection_scopes';
+
+/**
+ * A path segment naming a GraphQL or batch endpoint ("graphql", "$batch", "batches",
+ * "delete_batch"…): one call there can do what many endpoints do, whatever scope a rule names.
+ */
+export const FULL_ACCESS_SEGMENT = /graphql|batch/i;
+
 /** Methods a rule may name (besides "*", any method). */
 export const HTTP_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
@@ -56,6 +65,7 @@ const oauth2Auth = {
     client_secret: { enum: ['none', 'optional', 'required'] },
     scopes: scopeMap,
     default_scopes: scopeList,
+    unenforced_subsets: { type: 'object', maxProperties: 50, propertyNames: scopeName, additionalProperties: scopeName },
     scope_separator: { type: 'string', minLength: 1, maxLength: 8 },
     scope_param: { ...text(64), pattern: '^[A-Za-z0-9_.-]+$' },
     scopes_in_request: { type: 'boolean' },
@@ -127,6 +137,7 @@ const endpointRule = {
     method: text(16),
     path: text(1024),
     scopes: scopeList,
+    requires: { enum: [ALL_CONNECTION_SCOPES] },
   },
 } as const;
 
@@ -333,6 +344,14 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
           if (isString(scope) && !declared!.has(scope)) add(`/auth/default_scopes/${i}`, unknownScope(scope, declared!, declaredWhere));
         });
       }
+      if (isObject(auth.unenforced_subsets) && declared) {
+        for (const [narrow, broad] of Object.entries(auth.unenforced_subsets)) {
+          const at = `/auth/unenforced_subsets/${pointerToken(narrow)}`;
+          if (!declared.has(narrow)) add(at, unknownScope(narrow, declared, declaredWhere));
+          if (isString(broad) && !declared.has(broad)) add(at, unknownScope(broad, declared, declaredWhere));
+          if (narrow === broad) add(at, `"${narrow}" cannot be a subset of itself`);
+        }
+      }
       if (auth.client_auth === 'none' && auth.client_secret === 'required') {
         add('/auth/client_auth', 'is "none", which sends no client secret, but /auth/client_secret is "required"; use "client_secret_post" or "client_secret_basic"');
       }
@@ -386,6 +405,8 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
             if (isString(scope) && !declared!.has(scope)) add(`${at}/scopes/${j}`, unknownScope(scope, declared!, declaredWhere));
           });
         }
+        const fullAccess = fullAccessProblem(rule);
+        if (fullAccess) add(`${at}/${fullAccess.path}`, fullAccess.message);
       });
     }
   }
@@ -449,6 +470,27 @@ export function rulePathProblem(path: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A rule that needs every connection scope names no narrower ones, and a GraphQL or batch
+ * path needs such a rule: any scope listed there would open the whole API to a narrow grant.
+ */
+function fullAccessProblem(rule: Json): DefinitionProblem | undefined {
+  const scopes = Array.isArray(rule.scopes) ? rule.scopes : [];
+  if (rule.requires === ALL_CONNECTION_SCOPES) {
+    if (scopes.length > 0) {
+      return { path: 'scopes', message: `must be [] when "requires" is "${ALL_CONNECTION_SCOPES}": the grant must cover every scope the connection holds, so naming narrower scopes here would mislead` };
+    }
+    return undefined;
+  }
+  if (!isString(rule.path)) return undefined;
+  const segment = rule.path.split('/').find((part) => part !== '*' && part !== '**' && FULL_ACCESS_SEGMENT.test(part));
+  if (segment === undefined) return undefined;
+  return {
+    path: 'requires',
+    message: `"${rule.path}" is a GraphQL or batch endpoint (segment "${segment}"): one call there can do more than any scope says, so the rule must say "requires": "${ALL_CONNECTION_SCOPES}" with "scopes": []`,
+  };
 }
 
 function unknownScope(scope: string, declared: Set<string>, where: string): string {

@@ -26,6 +26,13 @@ export interface OAuth2Auth {
   /** Scope name → human description. */
   scopes: Record<string, string>;
   default_scopes: string[];
+  /**
+   * Narrower scope → the broader scope under which the provider stops enforcing it (GitHub:
+   * `public_repo` → `repo`: the token reaches private repositories whatever the agent was
+   * told). On a connection that holds the broader scope the narrower one is not grantable,
+   * and a grant of it is not honoured.
+   */
+  unenforced_subsets?: Record<string, string>;
   /** How scopes are joined in the authorization request (Slack uses ","). Default " ". */
   scope_separator?: string;
   /** Whether the scopes go to the provider at all (Notion has none: its scopes are the broker's own). Default true. */
@@ -98,4 +105,10 @@ export interface EndpointRule {
   path: string;
   /** Any one of these scopes allows the call; an empty list means no scope is needed. */
   scopes: string[];
+  /**
+   * `all_connection_scopes`: the endpoint can do more than any one scope says (GraphQL, batch
+   * endpoints), so only a grant covering every scope the connection holds (or `*`) allows it.
+   * `scopes` is then empty.
+   */
+  requires?: 'all_connection_scopes';
 }

@@ -99,7 +99,7 @@ function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: string, d
     throw unknownConnection(target.connection, deps.connections.list().filter((c) => mine.has(c.name)).map((c) => c.name));
   }
   const provider = deps.catalog.require(record.provider);
-  authorizeCall({ matcher: deps.catalog.matcher(provider.id), method, path, connection: record.name, granted: grantedScopes(grant, record) });
+  authorizeCall({ matcher: deps.catalog.matcher(provider.id), method, path, connection: record.name, connectionScopes: record.scopes, granted: grantedScopes(grant, record, provider) });
   return { record, provider, ...upstreamTarget(provider.api.base_url, target.path as string, target.query) };
 }
 
