@@ -8,7 +8,7 @@ import type { ProviderDefinition } from './types.js';
  */
 export function ungrantableScopes(definition: Pick<ProviderDefinition, 'auth'> | undefined, connectionScopes: readonly string[]): Map<string, string> {
   const ungrantable = new Map<string, string>();
-  const subsets = definition?.auth.type === 'oauth2' ? definition.auth.unenforced_subsets : undefined;
+  const subsets = definition?.auth.unenforced_subsets;
   if (!subsets) return ungrantable;
   const held = new Set(connectionScopes);
   for (const [narrow, broad] of Object.entries(subsets)) {

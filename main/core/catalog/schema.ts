@@ -43,6 +43,7 @@ const scopeMap = {
   propertyNames: scopeName,
   additionalProperties: text(500),
 } as const;
+const unenforcedSubsets = { type: 'object', maxProperties: 50, propertyNames: scopeName, additionalProperties: scopeName } as const;
 const scopeList = { type: 'array', maxItems: 500, uniqueItems: true, items: scopeName } as const;
 const staticFormat = {
   header: headerName,
@@ -65,7 +66,7 @@ const oauth2Auth = {
     client_secret: { enum: ['none', 'optional', 'required'] },
     scopes: scopeMap,
     default_scopes: scopeList,
-    unenforced_subsets: { type: 'object', maxProperties: 50, propertyNames: scopeName, additionalProperties: scopeName },
+    unenforced_subsets: unenforcedSubsets,
     scope_separator: { type: 'string', minLength: 1, maxLength: 8 },
     scope_param: { ...text(64), pattern: '^[A-Za-z0-9_.-]+$' },
     scopes_in_request: { type: 'boolean' },
@@ -126,6 +127,7 @@ const apiKeyAuth = {
     ...staticFormat,
     help_url: url,
     scopes: scopeMap,
+    unenforced_subsets: unenforcedSubsets,
   },
 } as const;
 
@@ -344,14 +346,6 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
           if (isString(scope) && !declared!.has(scope)) add(`/auth/default_scopes/${i}`, unknownScope(scope, declared!, declaredWhere));
         });
       }
-      if (isObject(auth.unenforced_subsets) && declared) {
-        for (const [narrow, broad] of Object.entries(auth.unenforced_subsets)) {
-          const at = `/auth/unenforced_subsets/${pointerToken(narrow)}`;
-          if (!declared.has(narrow)) add(at, unknownScope(narrow, declared, declaredWhere));
-          if (isString(broad) && !declared.has(broad)) add(at, unknownScope(broad, declared, declaredWhere));
-          if (narrow === broad) add(at, `"${narrow}" cannot be a subset of itself`);
-        }
-      }
       if (auth.client_auth === 'none' && auth.client_secret === 'required') {
         add('/auth/client_auth', 'is "none", which sends no client secret, but /auth/client_secret is "required"; use "client_secret_post" or "client_secret_basic"');
       }
@@ -373,6 +367,14 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
       checkUrl('/auth/help_url', auth.help_url, false);
       if (isString(auth.header)) credentialHeaders.push(auth.header);
       declared = isObject(auth.scopes) ? new Set(Object.keys(auth.scopes)) : new Set();
+    }
+    if (isObject(auth.unenforced_subsets) && declared) {
+      for (const [narrow, broad] of Object.entries(auth.unenforced_subsets)) {
+        const at = `/auth/unenforced_subsets/${pointerToken(narrow)}`;
+        if (!declared.has(narrow)) add(at, unknownScope(narrow, declared, declaredWhere));
+        if (isString(broad) && !declared.has(broad)) add(at, unknownScope(broad, declared, declaredWhere));
+        if (narrow === broad) add(at, `"${narrow}" cannot be a subset of itself`);
+      }
     }
   }
 

@@ -26,13 +26,7 @@ export interface OAuth2Auth {
   /** Scope name → human description. */
   scopes: Record<string, string>;
   default_scopes: string[];
-  /**
-   * Narrower scope → the broader scope under which the provider stops enforcing it (GitHub:
-   * `public_repo` → `repo`: the token reaches private repositories whatever the agent was
-   * told). On a connection that holds the broader scope the narrower one is not grantable,
-   * and a grant of it is not honoured.
-   */
-  unenforced_subsets?: Record<string, string>;
+  unenforced_subsets?: UnenforcedSubsets;
   /** How scopes are joined in the authorization request (Slack uses ","). Default " ". */
   scope_separator?: string;
   /** Whether the scopes go to the provider at all (Notion has none: its scopes are the broker's own). Default true. */
@@ -87,7 +81,16 @@ export interface ApiKeyAuth extends StaticCredentialFormat {
   help_url?: string;
   /** Broker-enforced scopes for key-based providers (scope → description); a connection holds all of them. */
   scopes?: Record<string, string>;
+  unenforced_subsets?: UnenforcedSubsets;
 }
+
+/**
+ * Narrower scope → the broader scope under which the provider stops enforcing it (GitHub:
+ * `public_repo` → `repo`: the token reaches private repositories whatever the agent was
+ * told). On a connection that holds the broader scope the narrower one is not grantable,
+ * and a grant of it is not honoured.
+ */
+export type UnenforcedSubsets = Record<string, string>;
 
 export interface ApiDefinition {
   base_url: string;

@@ -18,6 +18,12 @@ export function grantedScopes(grant: Grant, record: Pick<ConnectionRecord, 'scop
   return [...grant].filter((scope) => !ungrantable.has(scope));
 }
 
+/** The scopes an agent can be granted on the connection: what a full-access rule asks a grant to cover. */
+export function grantableConnectionScopes(record: Pick<ConnectionRecord, 'scopes'>, provider: Pick<ProviderDefinition, 'auth'> | undefined): string[] {
+  const ungrantable = ungrantableScopes(provider, record.scopes);
+  return record.scopes.filter((scope) => !ungrantable.has(scope));
+}
+
 /**
  * The rules' decision contract (catalog/rules.ts) applied to an agent: the call must match
  * some rule of the provider (its API is closed by default, for '*' too), and some matching
