@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catalog.js';
-import { ungrantableScopes } from './catalog/grantable.js';
+import { ungrantableScopes } from '../common/grantable-scopes.js';
 import { ConnectionService } from './connections/service.js';
 import { TokenManager } from './connections/tokens.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -111,7 +111,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const grantable = {
       getByName: (name: string) => {
         const record = connections.getByName(name);
-        return record && { name: record.name, scopes: record.scopes, ungrantable: ungrantableScopes(catalog.get(record.provider), record.scopes) };
+        return record && { name: record.name, scopes: record.scopes, ungrantable: ungrantableScopes(catalog.get(record.provider)?.auth.unenforced_subsets, record.scopes) };
       },
     };
     const authority = await AgentAuthority.open({ db, vault, events, audit, connections: grantable, issuer: () => `http://127.0.0.1:${port}` });

@@ -3,7 +3,8 @@
  * says, through /proxy, with the real built-in GitHub and Linear rules (their base URLs moved
  * to a loopback server that plays the provider and counts what reaches it). The real
  * connection store, token manager and connection service; the agent authority is a table of
- * tokens, as in proxy.test.ts.
+ * tokens, as in proxy.test.ts. Then the real broker's admin API refusing to grant a scope the
+ * provider does not enforce on the connection.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +27,7 @@ import { ConnectionStore } from '../../main/core/store/connections.js';
 import { openDatabase } from '../../main/core/store/database.js';
 import { ProviderClientStore } from '../../main/core/store/provider-clients.js';
 import { Vault } from '../../main/core/vault/vault.js';
+import { startTestBroker, type TestBroker } from '../fixtures/broker.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
 
 class TableVerifier implements AgentVerifier {
@@ -120,6 +122,7 @@ describe('narrow grants against full-access endpoints', () => {
   let db: Database.Database;
   let upstream: Upstream;
   let tokens: TokenManager;
+  let store: ConnectionStore;
   let app: FastifyInstance;
   let base = '';
 
@@ -136,7 +139,7 @@ describe('narrow grants against full-access endpoints', () => {
     const catalog = new Catalog([rebased('github'), rebased('linear')]);
     const vault = new Vault(new MemoryBackend());
     const events = new EventEmitter();
-    const store = new ConnectionStore(db);
+    store = new ConnectionStore(db);
     let service: ConnectionService | undefined;
     tokens = new TokenManager({ vault, connections: store, events, clientFor: (provider, method) => (service as ConnectionService).clientFor(provider, method) });
     service = new ConnectionService({ catalog, dataDir: dir, vault, connections: store, clients: new ProviderClientStore(db), flows: new FlowRegistry(), tokens, events, port: () => 0 });
@@ -168,6 +171,7 @@ describe('narrow grants against full-access endpoints', () => {
     await app.close();
     tokens.close();
     await upstream.close();
+    store.flush(); // last_used_at is written in batches: before the database closes
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -238,5 +242,53 @@ describe('narrow grants against full-access endpoints', () => {
     const res = await call(base, '/v1/connections', 'tok-public-repo');
     assert.equal(res.status, 200);
     assert.deepEqual(res.json.connections.map((c: { name: string; scopes: string[] }) => [c.name, c.scopes]), [['gh', ['read:user']]]);
+  });
+});
+
+describe('the admin API does not grant a scope the provider does not enforce on the connection', () => {
+  let broker: TestBroker;
+  before(async () => {
+    broker = await startTestBroker({ secretStore: 'file', passphrase: 'a long test passphrase' });
+    // GitHub's public_repo/repo pair on a key-based provider, so connecting needs no provider at all.
+    const added = await broker.admin('/providers', {
+      body: {
+        id: 'forge', name: 'Forge',
+        auth: {
+          type: 'api_key', header: 'Authorization', format: 'Bearer {key}',
+          scopes: { repo: 'All repositories', public_repo: 'Public repositories' }, unenforced_subsets: { public_repo: 'repo' },
+        },
+        api: { base_url: 'http://127.0.0.1:1', rules: [{ method: 'GET', path: '/repos/**', scopes: ['repo', 'public_repo'] }] },
+      },
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    for (const [name, scopes] of [['forge-all', ['repo', 'public_repo']], ['forge-public', ['public_repo']]] as const) {
+      const connected = await broker.admin('/connections', { body: { provider: 'forge', name, secret: `key-${name}`, scopes } });
+      assert.equal(connected.status, 201, JSON.stringify(connected.body));
+    }
+  });
+  after(async () => broker.dispose());
+
+  test('the provider listing says which scope stops being enforced next to which', async () => {
+    const { body } = await broker.admin('/providers');
+    const forge = body.providers.find((p: { id: string }) => p.id === 'forge');
+    assert.deepEqual(forge.unenforced_subsets, { public_repo: 'repo' });
+    const github = body.providers.find((p: { id: string }) => p.id === 'github');
+    assert.deepEqual(github.unenforced_subsets, { public_repo: 'repo' });
+  });
+
+  test('public_repo is refused with 400 invalid_grant_scope where the connection holds repo, and allowed where it does not', async () => {
+    const refused = await broker.admin('/agents', { body: { name: 'narrow', grants: [{ connection: 'forge-all', scopes: ['public_repo'] }] } });
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.error, 'invalid_grant_scope');
+    assert.match(refused.body.error_description, /"public_repo" is not enforced by the provider on a connection that holds "repo".*grant "repo" or "\*" instead/);
+    assert.deepEqual(refused.body.ungrantable_scopes, ['public_repo']);
+    assert.deepEqual(refused.body.available_scopes, ['repo']);
+    assert.deepEqual((await broker.admin('/agents')).body.agents, [], 'no agent was created');
+
+    const allowed = await broker.admin('/agents', { body: { name: 'public-only', grants: [{ connection: 'forge-public', scopes: ['public_repo'] }, { connection: 'forge-all', scopes: ['repo'] }] } });
+    assert.equal(allowed.status, 201, JSON.stringify(allowed.body));
+    const edited = await broker.admin(`/agents/${allowed.body.id}`, { method: 'PATCH', body: { grants: [{ connection: 'forge-all', scopes: ['public_repo', 'repo'] }] } });
+    assert.equal(edited.status, 400, 'an edit is checked the same way');
+    assert.equal(edited.body.error, 'invalid_grant_scope');
   });
 });

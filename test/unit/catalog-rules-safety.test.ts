@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinProvidersDir, loadCatalog } from '../../main/core/catalog/catalog.js';
-import { ungrantableScopes } from '../../main/core/catalog/grantable.js';
+import { ungrantableScopes } from '../../main/common/grantable-scopes.js';
 import { publicRules } from '../../main/core/catalog/public-rules.js';
 import { compileRules, isCallAllowed, requiredScopes } from '../../main/core/catalog/rules.js';
 import { FULL_ACCESS_SEGMENT, providerDefinitionProblems } from '../../main/core/catalog/schema.js';
@@ -201,13 +201,13 @@ describe('scopes the provider does not enforce (GitHub public_repo under repo)',
   const publicConnection = { name: 'gh-public', scopes: ['public_repo', 'read:user'] };
   const lookup = {
     getByName: (name: string) => [repoConnection, publicConnection]
-      .map((c) => ({ ...c, ungrantable: ungrantableScopes(github, c.scopes) }))
+      .map((c) => ({ ...c, ungrantable: ungrantableScopes(github.auth.unenforced_subsets, c.scopes) }))
       .find((c) => c.name === name),
   };
 
   test('public_repo is not grantable on a connection that holds repo, with an error saying what to grant instead', () => {
-    assert.deepEqual([...ungrantableScopes(github, repoConnection.scopes)], [['public_repo', 'repo']]);
-    assert.deepEqual([...ungrantableScopes(github, publicConnection.scopes)], []);
+    assert.deepEqual([...ungrantableScopes(github.auth.unenforced_subsets, repoConnection.scopes)], [['public_repo', 'repo']]);
+    assert.deepEqual([...ungrantableScopes(github.auth.unenforced_subsets, publicConnection.scopes)], []);
     assert.throws(() => validateGrants([{ connection: 'gh', scopes: ['public_repo', 'read:user'] }], lookup), (error: unknown) => {
       assert.ok(isLatchkeyError(error));
       assert.equal(error.code, 'invalid_grant_scope');

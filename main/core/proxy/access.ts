@@ -1,4 +1,4 @@
-import { ungrantableScopes } from '../catalog/grantable.js';
+import { ungrantableScopes } from '../../common/grantable-scopes.js';
 import { isCallAllowed, needsAllConnectionScopes, requiredScopes, type RuleMatcher } from '../catalog/rules.js';
 import type { ProviderDefinition } from '../catalog/types.js';
 import type { ConnectionRecord } from '../store/connections.js';
@@ -14,13 +14,13 @@ export type Grant = ReadonlySet<string> | '*';
  */
 export function grantedScopes(grant: Grant, record: Pick<ConnectionRecord, 'scopes'>, provider: Pick<ProviderDefinition, 'auth'> | undefined): string[] {
   if (grant === '*') return [...record.scopes];
-  const ungrantable = ungrantableScopes(provider, record.scopes);
+  const ungrantable = ungrantableScopes(provider?.auth.unenforced_subsets, record.scopes);
   return [...grant].filter((scope) => !ungrantable.has(scope));
 }
 
 /** The scopes an agent can be granted on the connection: what a full-access rule asks a grant to cover. */
 export function grantableConnectionScopes(record: Pick<ConnectionRecord, 'scopes'>, provider: Pick<ProviderDefinition, 'auth'> | undefined): string[] {
-  const ungrantable = ungrantableScopes(provider, record.scopes);
+  const ungrantable = ungrantableScopes(provider?.auth.unenforced_subsets, record.scopes);
   return record.scopes.filter((scope) => !ungrantable.has(scope));
 }
 
