@@ -9,7 +9,7 @@ export type { Grant };
 export type ScopeMap = ReadonlyMap<string, ReadonlySet<string> | '*'>;
 
 export interface ConnectionLookup {
-  /** `ungrantable`: held scopes that may not be granted on it (scope → why), see catalog/grantable.ts. */
+  /** `ungrantable`: held scopes that may not be granted on it (scope → why), see main/common/grantable-scopes.ts. */
   getByName(name: string): { name: string; scopes: string[]; ungrantable?: ReadonlyMap<string, string> } | undefined;
 }
 
