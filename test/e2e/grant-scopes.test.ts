@@ -21,7 +21,7 @@ before(async () => {
       id: 'forge', name: 'Forge',
       auth: {
         type: 'api_key', header: 'Authorization', format: 'Bearer {key}',
-        scopes: { repo: 'All repositories', public_repo: 'Public repositories' }, unenforced_subsets: { public_repo: 'repo' },
+        scopes: { repo: 'All repositories', public_repo: 'Public repositories' }, unenforced_subsets: { public_repo: ['repo'] },
       },
       api: { base_url: 'http://127.0.0.1:1', rules: [{ method: 'GET', path: '/repos/**', scopes: ['repo', 'public_repo'] }] },
     },

@@ -255,7 +255,7 @@ describe('the admin API does not grant a scope the provider does not enforce on 
         id: 'forge', name: 'Forge',
         auth: {
           type: 'api_key', header: 'Authorization', format: 'Bearer {key}',
-          scopes: { repo: 'All repositories', public_repo: 'Public repositories' }, unenforced_subsets: { public_repo: 'repo' },
+          scopes: { repo: 'All repositories', public_repo: 'Public repositories' }, unenforced_subsets: { public_repo: ['repo'] },
         },
         api: { base_url: 'http://127.0.0.1:1', rules: [{ method: 'GET', path: '/repos/**', scopes: ['repo', 'public_repo'] }] },
       },
@@ -271,9 +271,9 @@ describe('the admin API does not grant a scope the provider does not enforce on 
   test('the provider listing says which scope stops being enforced next to which', async () => {
     const { body } = await broker.admin('/providers');
     const forge = body.providers.find((p: { id: string }) => p.id === 'forge');
-    assert.deepEqual(forge.unenforced_subsets, { public_repo: 'repo' });
+    assert.deepEqual(forge.unenforced_subsets, { public_repo: ['repo'] });
     const github = body.providers.find((p: { id: string }) => p.id === 'github');
-    assert.deepEqual(github.unenforced_subsets, { public_repo: 'repo' });
+    assert.deepEqual(github.unenforced_subsets, { public_repo: ['repo'] });
   });
 
   test('public_repo is refused with 400 invalid_grant_scope where the connection holds repo, and allowed where it does not', async () => {

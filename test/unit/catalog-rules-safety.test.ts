@@ -227,9 +227,22 @@ describe('scopes the provider does not enforce (GitHub public_repo under repo)',
     assert.deepEqual(grantedScopes('*', repoConnection, github), repoConnection.scopes);
   });
 
+  test('the built-in scopes whose limit the provider drops next to a broader scope are exactly these', () => {
+    const google = 'https://www.googleapis.com/auth/';
+    const declared = Object.fromEntries(builtins.flatMap((provider) => (provider.auth.unenforced_subsets ? [[provider.id, provider.auth.unenforced_subsets]] : [])));
+    assert.deepEqual(declared, {
+      // public_repo limits the token to public repositories only when it does not also hold repo.
+      github: { public_repo: ['repo'] },
+      // drive.file limits the token to the files the app opened or created, unless it also holds a whole-Drive scope.
+      google: { [`${google}drive.file`]: [`${google}drive`, `${google}drive.readonly`] },
+      // Files.Read is the person's own files; next to Files.Read.All the same /me/drive calls reach files shared with them.
+      microsoft: { 'Files.Read': ['Files.Read.All'] },
+    });
+  });
+
   test('the validator checks both scopes are declared', () => {
-    const found = providerDefinitionProblems(sample([], { unenforced_subsets: { read: 'admin', write: 'write' } }));
-    assert.deepEqual(found.map((p) => p.path), ['/auth/unenforced_subsets/read', '/auth/unenforced_subsets/write']);
+    const found = providerDefinitionProblems(sample([], { unenforced_subsets: { read: ['admin'], write: ['write'] } }));
+    assert.deepEqual(found.map((p) => p.path), ['/auth/unenforced_subsets/read/0', '/auth/unenforced_subsets/write/0']);
     assert.match(found[0]!.message, /unknown scope "admin"/);
     assert.match(found[1]!.message, /cannot be a subset of itself/);
   });

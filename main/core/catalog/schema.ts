@@ -43,8 +43,8 @@ const scopeMap = {
   propertyNames: scopeName,
   additionalProperties: text(500),
 } as const;
-const unenforcedSubsets = { type: 'object', maxProperties: 50, propertyNames: scopeName, additionalProperties: scopeName } as const;
 const scopeList = { type: 'array', maxItems: 500, uniqueItems: true, items: scopeName } as const;
+const unenforcedSubsets = { type: 'object', maxProperties: 50, propertyNames: scopeName, additionalProperties: { ...scopeList, minItems: 1 } } as const;
 const staticFormat = {
   header: headerName,
   format: { ...headerValue, minLength: 1 },
@@ -369,11 +369,15 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
       declared = isObject(auth.scopes) ? new Set(Object.keys(auth.scopes)) : new Set();
     }
     if (isObject(auth.unenforced_subsets) && declared) {
-      for (const [narrow, broad] of Object.entries(auth.unenforced_subsets)) {
+      for (const [narrow, broader] of Object.entries(auth.unenforced_subsets)) {
         const at = `/auth/unenforced_subsets/${pointerToken(narrow)}`;
         if (!declared.has(narrow)) add(at, unknownScope(narrow, declared, declaredWhere));
-        if (isString(broad) && !declared.has(broad)) add(at, unknownScope(broad, declared, declaredWhere));
-        if (narrow === broad) add(at, `"${narrow}" cannot be a subset of itself`);
+        if (!Array.isArray(broader)) continue;
+        broader.forEach((broad, i) => {
+          if (!isString(broad)) return;
+          if (!declared!.has(broad)) add(`${at}/${i}`, unknownScope(broad, declared!, declaredWhere));
+          if (broad === narrow) add(`${at}/${i}`, `"${narrow}" cannot be a subset of itself`);
+        });
       }
     }
   }

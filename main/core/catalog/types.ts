@@ -85,12 +85,12 @@ export interface ApiKeyAuth extends StaticCredentialFormat {
 }
 
 /**
- * Narrower scope → the broader scope under which the provider stops enforcing it (GitHub:
- * `public_repo` → `repo`: the token reaches private repositories whatever the agent was
- * told). On a connection that holds the broader scope the narrower one is not grantable,
- * and a grant of it is not honoured.
+ * Narrower scope → the broader scopes under which the provider stops enforcing it (GitHub:
+ * `public_repo` → [`repo`]: the token reaches private repositories whatever the agent was
+ * told). On a connection that holds one of the broader scopes the narrower one is not
+ * grantable, and a grant of it is not honoured.
  */
-export type UnenforcedSubsets = Record<string, string>;
+export type UnenforcedSubsets = Record<string, string[]>;
 
 export interface ApiDefinition {
   base_url: string;
