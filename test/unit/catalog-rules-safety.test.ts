@@ -64,6 +64,18 @@ describe('full-access endpoints (GraphQL, batch)', () => {
     assert.match(found[0]!.message, /must be one of "all_connection_scopes"/);
   });
 
+  test('the validator refuses a broader rule that also matches a full-access endpoint (rules only add permission)', () => {
+    const found = providerDefinitionProblems(sample([
+      { method: 'POST', path: '/graphql', scopes: [], requires: 'all_connection_scopes' },
+      { method: '*', path: '/**', scopes: ['read'] },
+      { method: 'GET', path: '/items/**', scopes: ['read'] },
+      { method: 'POST', path: '/*', scopes: [] },
+    ]));
+    assert.deepEqual(found.map((p) => p.path), ['/api/rules/1', '/api/rules/3']);
+    assert.match(found[0]!.message, /also matches POST \/graphql, which rule \/api\/rules\/0 opens only to a grant of every connection scope.*"read"/);
+    assert.match(found[1]!.message, /would let any grant through/);
+  });
+
   test('every built-in GraphQL or batch rule requires every connection scope, and names none', () => {
     const fullAccess: string[] = [];
     for (const provider of builtins) {

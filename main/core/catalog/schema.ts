@@ -1,7 +1,8 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { LatchkeyError } from '../errors.js';
 import { isLoopbackHost } from '../net.js';
-import type { ProviderDefinition } from './types.js';
+import { compileRules } from './rules.js';
+import type { EndpointRule, ProviderDefinition } from './types.js';
 
 /** One thing wrong with a provider definition: a JSON pointer into it and what is wrong there. */
 export interface DefinitionProblem {
@@ -414,6 +415,7 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
         const fullAccess = fullAccessProblem(rule);
         if (fullAccess) add(`${at}/${fullAccess.path}`, fullAccess.message);
       });
+      for (const problem of fullAccessOverlaps(api.rules)) add(problem.path, problem.message);
     }
   }
   return problems;
@@ -497,6 +499,33 @@ function fullAccessProblem(rule: Json): DefinitionProblem | undefined {
     path: 'requires',
     message: `"${rule.path}" is a GraphQL or batch endpoint (segment "${segment}"): one call there can do more than any scope says, so the rule must say "requires": "${ALL_CONNECTION_SCOPES}" with "scopes": []`,
   };
+}
+
+/**
+ * Rules only add permission, so a broader rule that also matches a full-access endpoint
+ * (`POST /**` next to `POST /graphql`) would let its narrower scopes through: refused.
+ * Only well-formed rules are compared; the others have their own problems.
+ */
+function fullAccessOverlaps(rules: unknown[]): DefinitionProblem[] {
+  const wellFormed = rules.filter((rule): rule is EndpointRule => isObject(rule) && isString(rule.method) && methodProblem(rule.method) === undefined
+    && isString(rule.path) && rulePathProblem(rule.path) === undefined && Array.isArray(rule.scopes));
+  const fullAccess = wellFormed.filter((rule) => rule.requires === ALL_CONNECTION_SCOPES);
+  if (fullAccess.length === 0) return [];
+  const match = compileRules(wellFormed.filter((rule) => rule.requires !== ALL_CONNECTION_SCOPES));
+  const problems: DefinitionProblem[] = [];
+  for (const target of fullAccess) {
+    // The endpoint as an agent would call it: each wildcard filled with one segment.
+    const example = target.path.split('/').map((segment) => (segment === '*' || segment === '**' ? 'x' : segment)).join('/');
+    for (const method of target.method === '*' ? ['GET', 'POST'] : [target.method]) {
+      for (const rule of match(method, example)) {
+        problems.push({
+          path: `/api/rules/${rules.indexOf(rule)}`,
+          message: `also matches ${method} ${example}, which rule /api/rules/${rules.indexOf(target)} opens only to a grant of every connection scope; rules only add permission, so this one would let ${rule.scopes.length > 0 ? `"${rule.scopes.join('", "')}"` : 'any grant'} through: narrow its path or method`,
+        });
+      }
+    }
+  }
+  return problems;
 }
 
 function unknownScope(scope: string, declared: Set<string>, where: string): string {
