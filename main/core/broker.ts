@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catalog.js';
+import { ungrantableScopes } from '../common/grantable-scopes.js';
 import { ConnectionService } from './connections/service.js';
 import { TokenManager } from './connections/tokens.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -14,7 +15,7 @@ import { adminRoutes } from './http/admin-routes.js';
 import { buildHttpServer } from './http/server.js';
 import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
-import { ConnectionStore } from './store/connections.js';
+import { ConnectionStore, type ConnectionRecord } from './store/connections.js';
 import { openDatabase } from './store/database.js';
 import { acquireDataDirLock } from './store/lock.js';
 import { installId } from './store/meta.js';
@@ -106,7 +107,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     service = new ConnectionService({ catalog, dataDir, vault, connections, clients, flows, tokens, events, port: () => port });
     cleanup.push(() => tokens.close(), () => service?.close());
 
-    const authority = await AgentAuthority.open({ db, vault, events, audit, connections, issuer: () => `http://127.0.0.1:${port}` });
+    // Grants are checked against what each connection may grant (catalog `unenforced_subsets`), not only what it holds.
+    const grantableOf = (record: ConnectionRecord | undefined) =>
+      record && { id: record.id, name: record.name, scopes: record.scopes, ungrantable: ungrantableScopes(catalog.get(record.provider)?.auth.unenforced_subsets, record.scopes) };
+    const grantable = { getByName: (name: string) => grantableOf(connections.getByName(name)), getById: (id: string) => grantableOf(connections.getById(id)) };
+    const authority = await AgentAuthority.open({ db, vault, events, audit, connections: grantable, issuer: () => `http://127.0.0.1:${port}` });
     // A disconnected connection takes the grants bound to it along (the event is emitted right after the row is deleted).
     events.on('connection-changed', (change: { id?: string; name: string; status: string }) => {
       if (change.status !== 'removed' || change.id === undefined) return;

@@ -42,6 +42,8 @@ export interface ProviderSummary {
   client: { client_id: string; has_secret: boolean } | null;
   redirect_uri: string | null;
   redirect_any_port: boolean;
+  /** Narrow scope → broader scopes: on a connection holding the narrow one and a broader one, the narrow one is not offered as a grant. */
+  unenforced_subsets?: Record<string, string[]>;
 }
 
 export interface Connection {

@@ -113,7 +113,7 @@ describe('scope checks', () => {
     { method: 'POST', path: '/items', scopes: ['write', 'admin'] },
     { method: 'GET', path: '/health', scopes: [] },
   ]);
-  const check = (method: string, path: string, granted: string[]) => () => authorizeCall({ matcher, method, path, connection: 'c', granted });
+  const check = (method: string, path: string, granted: string[]) => () => authorizeCall({ matcher, method, path, connection: 'c', connectionScopes: ['read', 'write', 'admin'], granted });
 
   test('a matching rule with a held scope, or with no scope, allows the call', () => {
     assert.doesNotThrow(check('GET', '/items/1', ['read']));
@@ -136,15 +136,15 @@ describe('scope checks', () => {
   });
 
   test('"*" is everything the connection holds', () => {
-    assert.deepEqual(grantedScopes('*', { scopes: ['read', 'write'] }), ['read', 'write']);
-    assert.deepEqual(grantedScopes(new Set(['read']), { scopes: ['read', 'write'] }), ['read']);
+    assert.deepEqual(grantedScopes('*', { scopes: ['read', 'write'] }, undefined), ['read', 'write']);
+    assert.deepEqual(grantedScopes(new Set(['read']), { scopes: ['read', 'write'] }, undefined), ['read']);
   });
 
   test('challenges follow RFC 6750', () => {
     const scope = (s: string) => `c:${s}`;
     assert.equal(bearerChallenge(new LatchkeyError('missing_token', 'x', 401), scope), 'Bearer realm="latchkey"');
     assert.equal(bearerChallenge(new LatchkeyError('token_revoked', 'Said "no" \\ ü', 401), scope), 'Bearer realm="latchkey", error="invalid_token", error_description="Said \'no\' \' ?"');
-    const forbidden = insufficientScope({ connection: 'c', method: 'POST', path: '/x', required: ['a', 'b'], granted: [], noRule: false });
+    const forbidden = insufficientScope({ connection: 'c', method: 'POST', path: '/x', required: ['a', 'b'], granted: [], noRule: false, allConnectionScopes: false });
     assert.match(bearerChallenge(forbidden, scope) ?? '', /^Bearer realm="latchkey", error="insufficient_scope", error_description="[^"]+", scope="c:a c:b"$/);
     assert.equal(bearerChallenge(new LatchkeyError('paused', 'x', 403), scope), undefined);
   });

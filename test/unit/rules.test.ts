@@ -89,17 +89,17 @@ describe('requiredScopes and isCallAllowed', () => {
   const match = compileRules(rules);
 
   test('requiredScopes is the ordered union of the matching rules\' scopes', () => {
-    assert.deepEqual(requiredScopes(match('GET', '/a/b')), ['read', 'admin', 'write']);
-    assert.deepEqual(requiredScopes(match('GET', '/open')), []);
-    assert.deepEqual(requiredScopes([]), []);
+    assert.deepEqual(requiredScopes(match('GET', '/a/b'), []), ['read', 'admin', 'write']);
+    assert.deepEqual(requiredScopes(match('GET', '/open'), []), []);
+    assert.deepEqual(requiredScopes([], []), []);
   });
 
   test('allowed when some matching rule needs no scope or names a held one; refused when nothing matches', () => {
-    assert.equal(isCallAllowed(match('GET', '/a/b'), ['write']), true);
-    assert.equal(isCallAllowed(match('GET', '/a/c'), ['write']), false);
-    assert.equal(isCallAllowed(match('GET', '/a/c'), new Set(['admin'])), true);
-    assert.equal(isCallAllowed(match('GET', '/open'), []), true);
-    assert.equal(isCallAllowed(match('GET', '/closed'), ['read', 'write', 'admin']), false);
+    assert.equal(isCallAllowed(match('GET', '/a/b'), ['write'], []), true);
+    assert.equal(isCallAllowed(match('GET', '/a/c'), ['write'], []), false);
+    assert.equal(isCallAllowed(match('GET', '/a/c'), new Set(['admin']), []), true);
+    assert.equal(isCallAllowed(match('GET', '/open'), [], []), true);
+    assert.equal(isCallAllowed(match('GET', '/closed'), ['read', 'write', 'admin'], []), false);
   });
 });
 
@@ -111,10 +111,10 @@ describe('the GitHub built-in rules', () => {
     for (const method of ['GET', 'HEAD']) {
       const matches = match(method, '/repos/octo/hello/contents/README.md');
       assert.deepEqual(paths(matches), ['GET /repos/**']);
-      assert.deepEqual(requiredScopes(matches), ['repo', 'public_repo']);
+      assert.deepEqual(requiredScopes(matches, []), ['repo', 'public_repo']);
     }
-    assert.equal(isCallAllowed(match('GET', '/repos/octo/hello'), ['public_repo']), true);
-    assert.equal(isCallAllowed(match('GET', '/repos/octo/hello'), ['read:user']), false);
+    assert.equal(isCallAllowed(match('GET', '/repos/octo/hello'), ['public_repo'], []), true);
+    assert.equal(isCallAllowed(match('GET', '/repos/octo/hello'), ['read:user'], []), false);
   });
 
   test('creating an issue matches POST /repos/*/*/issues, but not with an extra or a missing segment', () => {
@@ -125,9 +125,9 @@ describe('the GitHub built-in rules', () => {
   });
 
   test('deleting a repository needs delete_repo; GET /user needs no scope; unknown endpoints are closed', () => {
-    assert.deepEqual(requiredScopes(match('DELETE', '/repos/octo/hello')), ['delete_repo']);
-    assert.equal(isCallAllowed(match('DELETE', '/repos/octo/hello'), ['repo']), false);
-    assert.equal(isCallAllowed(match('GET', '/user'), []), true);
+    assert.deepEqual(requiredScopes(match('DELETE', '/repos/octo/hello'), []), ['delete_repo']);
+    assert.equal(isCallAllowed(match('DELETE', '/repos/octo/hello'), ['repo'], []), false);
+    assert.equal(isCallAllowed(match('GET', '/user'), [], []), true);
     assert.deepEqual(match('DELETE', '/user'), []);
     assert.deepEqual(match('GET', '/admin/users'), []);
   });

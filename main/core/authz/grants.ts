@@ -13,6 +13,8 @@ export interface GrantableConnection {
   id: string;
   name: string;
   scopes: string[];
+  /** Held scopes that may not be granted on it (scope → why), see main/common/grantable-scopes.ts. */
+  ungrantable?: ReadonlyMap<string, string>;
 }
 
 export interface ConnectionLookup {
@@ -63,6 +65,16 @@ export function validateGrants(grants: readonly Grant[], connections: Connection
         connection: grant.connection,
         unknown_scopes: unknown,
         available_scopes: connection.scopes,
+      });
+    }
+    const refused = scopes.filter((scope) => connection.ungrantable?.has(scope));
+    if (refused.length > 0) {
+      const reasons = refused.map((scope) => `"${scope}" is not enforced by the provider on a connection that holds "${connection.ungrantable!.get(scope)}"`);
+      throw new LatchkeyError('invalid_grant_scope', `${reasons.join('; ')}: on "${grant.connection}" grant "${connection.ungrantable!.get(refused[0]!)}" or "*" instead`, 400, {
+        connection: grant.connection,
+        unknown_scopes: [],
+        ungrantable_scopes: refused,
+        available_scopes: connection.scopes.filter((scope) => !connection.ungrantable?.has(scope)),
       });
     }
     normalised.push({ connection: grant.connection, scopes });

@@ -6,10 +6,12 @@ import type { EndpointRule } from './types.js';
  * Decision contract (applied by the proxy to every call):
  * - find ALL rules whose method and path pattern match the call;
  * - no matching rule: the call is refused (a provider's API is closed by default);
- * - the call is allowed when SOME matching rule has an empty scope list (no scope
- *   needed) or lists a scope the connection/token holds (see `isCallAllowed`);
- * - otherwise it is refused, and `requiredScopes(matches)` tells the caller which
- *   scopes would have allowed it.
+ * - the call is allowed when SOME matching rule allows it (see `isCallAllowed`): a rule
+ *   with `requires: "all_connection_scopes"` when the caller holds every scope the
+ *   connection holds; any other rule when its scope list is empty (no scope needed) or
+ *   names a scope the caller holds;
+ * - otherwise it is refused, and `requiredScopes(matches, connectionScopes)` tells the
+ *   caller which scopes would have allowed it.
  * Rules therefore only ever add permission: a more specific rule cannot narrow a
  * broader one that also matches.
  *
@@ -47,17 +49,30 @@ export function compileRules(rules: readonly EndpointRule[]): RuleMatcher {
   };
 }
 
-/** The union of the matching rules' scopes, in order, without duplicates (empty when no scope is named). */
-export function requiredScopes(matches: readonly EndpointRule[]): string[] {
+/** Whether the rule allows a call only to a grant covering every scope the connection holds. */
+export function needsAllConnectionScopes(rule: EndpointRule): boolean {
+  return rule.requires === 'all_connection_scopes';
+}
+
+/**
+ * The union of the matching rules' scopes, in order, without duplicates (empty when no scope
+ * is named); a rule that needs every connection scope adds all of `connectionScopes`.
+ */
+export function requiredScopes(matches: readonly EndpointRule[], connectionScopes: readonly string[]): string[] {
   const scopes = new Set<string>();
-  for (const rule of matches) for (const scope of rule.scopes) scopes.add(scope);
+  for (const rule of matches) for (const scope of needsAllConnectionScopes(rule) ? connectionScopes : rule.scopes) scopes.add(scope);
   return [...scopes];
 }
 
-/** The decision contract above: some matching rule needs no scope or names one the caller holds. */
-export function isCallAllowed(matches: readonly EndpointRule[], held: Iterable<string>): boolean {
+/**
+ * The decision contract above: some matching rule needs no scope, names one the caller
+ * holds, or needs every scope of the connection (`connectionScopes`) and the caller holds them all.
+ */
+export function isCallAllowed(matches: readonly EndpointRule[], held: Iterable<string>, connectionScopes: readonly string[]): boolean {
   const granted = held instanceof Set ? (held as Set<string>) : new Set(held);
-  return matches.some((rule) => rule.scopes.length === 0 || rule.scopes.some((scope) => granted.has(scope)));
+  return matches.some((rule) => needsAllConnectionScopes(rule)
+    ? connectionScopes.every((scope) => granted.has(scope))
+    : rule.scopes.length === 0 || rule.scopes.some((scope) => granted.has(scope)));
 }
 
 function compileRule(rule: EndpointRule): CompiledRule {

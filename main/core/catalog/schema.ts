@@ -1,7 +1,8 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { LatchkeyError } from '../errors.js';
 import { isLoopbackHost } from '../net.js';
-import type { ProviderDefinition } from './types.js';
+import { compileRules } from './rules.js';
+import type { EndpointRule, ProviderDefinition } from './types.js';
 
 /** One thing wrong with a provider definition: a JSON pointer into it and what is wrong there. */
 export interface DefinitionProblem {
@@ -11,6 +12,15 @@ export interface DefinitionProblem {
 
 export const PROVIDER_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 const PROVIDER_ID = new RegExp(PROVIDER_ID_PATTERN);
+
+/** A rule's `requires`: only a grant covering every scope the connection holds allows the call. */
+export const ALL_CONNECTION_SCOPES = 'all_connection_scopes';
+
+/**
+ * A path segment naming a GraphQL or batch endpoint ("graphql", "$batch", "batches",
+ * "delete_batch"…): one call there can do what many endpoints do, whatever scope a rule names.
+ */
+export const FULL_ACCESS_SEGMENT = /graphql|batch/i;
 
 /** Methods a rule may name (besides "*", any method). */
 export const HTTP_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -35,6 +45,7 @@ const scopeMap = {
   additionalProperties: text(500),
 } as const;
 const scopeList = { type: 'array', maxItems: 500, uniqueItems: true, items: scopeName } as const;
+const unenforcedSubsets = { type: 'object', maxProperties: 50, propertyNames: scopeName, additionalProperties: { ...scopeList, minItems: 1 } } as const;
 const staticFormat = {
   header: headerName,
   format: { ...headerValue, minLength: 1 },
@@ -56,6 +67,7 @@ const oauth2Auth = {
     client_secret: { enum: ['none', 'optional', 'required'] },
     scopes: scopeMap,
     default_scopes: scopeList,
+    unenforced_subsets: unenforcedSubsets,
     scope_separator: { type: 'string', minLength: 1, maxLength: 8 },
     scope_param: { ...text(64), pattern: '^[A-Za-z0-9_.-]+$' },
     scopes_in_request: { type: 'boolean' },
@@ -116,6 +128,7 @@ const apiKeyAuth = {
     ...staticFormat,
     help_url: url,
     scopes: scopeMap,
+    unenforced_subsets: unenforcedSubsets,
   },
 } as const;
 
@@ -127,6 +140,7 @@ const endpointRule = {
     method: text(16),
     path: text(1024),
     scopes: scopeList,
+    requires: { enum: [ALL_CONNECTION_SCOPES] },
   },
 } as const;
 
@@ -355,6 +369,18 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
       if (isString(auth.header)) credentialHeaders.push(auth.header);
       declared = isObject(auth.scopes) ? new Set(Object.keys(auth.scopes)) : new Set();
     }
+    if (isObject(auth.unenforced_subsets) && declared) {
+      for (const [narrow, broader] of Object.entries(auth.unenforced_subsets)) {
+        const at = `/auth/unenforced_subsets/${pointerToken(narrow)}`;
+        if (!declared.has(narrow)) add(at, unknownScope(narrow, declared, declaredWhere));
+        if (!Array.isArray(broader)) continue;
+        broader.forEach((broad, i) => {
+          if (!isString(broad)) return;
+          if (!declared!.has(broad)) add(`${at}/${i}`, unknownScope(broad, declared!, declaredWhere));
+          if (broad === narrow) add(`${at}/${i}`, `"${narrow}" cannot be a subset of itself`);
+        });
+      }
+    }
   }
 
   const api = value.api;
@@ -386,7 +412,10 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
             if (isString(scope) && !declared!.has(scope)) add(`${at}/scopes/${j}`, unknownScope(scope, declared!, declaredWhere));
           });
         }
+        const fullAccess = fullAccessProblem(rule);
+        if (fullAccess) add(`${at}/${fullAccess.path}`, fullAccess.message);
       });
+      for (const problem of fullAccessOverlaps(api.rules)) add(problem.path, problem.message);
     }
   }
   return problems;
@@ -449,6 +478,54 @@ export function rulePathProblem(path: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A rule that needs every connection scope names no narrower ones, and a GraphQL or batch
+ * path needs such a rule: any scope listed there would open the whole API to a narrow grant.
+ */
+function fullAccessProblem(rule: Json): DefinitionProblem | undefined {
+  const scopes = Array.isArray(rule.scopes) ? rule.scopes : [];
+  if (rule.requires === ALL_CONNECTION_SCOPES) {
+    if (scopes.length > 0) {
+      return { path: 'scopes', message: `must be [] when "requires" is "${ALL_CONNECTION_SCOPES}": the grant must cover every scope the connection holds, so naming narrower scopes here would mislead` };
+    }
+    return undefined;
+  }
+  if (!isString(rule.path)) return undefined;
+  const segment = rule.path.split('/').find((part) => part !== '*' && part !== '**' && FULL_ACCESS_SEGMENT.test(part));
+  if (segment === undefined) return undefined;
+  return {
+    path: 'requires',
+    message: `"${rule.path}" is a GraphQL or batch endpoint (segment "${segment}"): one call there can do more than any scope says, so the rule must say "requires": "${ALL_CONNECTION_SCOPES}" with "scopes": []`,
+  };
+}
+
+/**
+ * Rules only add permission, so a broader rule that also matches a full-access endpoint
+ * (`POST /**` next to `POST /graphql`) would let its narrower scopes through: refused.
+ * Only well-formed rules are compared; the others have their own problems.
+ */
+function fullAccessOverlaps(rules: unknown[]): DefinitionProblem[] {
+  const wellFormed = rules.filter((rule): rule is EndpointRule => isObject(rule) && isString(rule.method) && methodProblem(rule.method) === undefined
+    && isString(rule.path) && rulePathProblem(rule.path) === undefined && Array.isArray(rule.scopes));
+  const fullAccess = wellFormed.filter((rule) => rule.requires === ALL_CONNECTION_SCOPES);
+  if (fullAccess.length === 0) return [];
+  const match = compileRules(wellFormed.filter((rule) => rule.requires !== ALL_CONNECTION_SCOPES));
+  const problems: DefinitionProblem[] = [];
+  for (const target of fullAccess) {
+    // The endpoint as an agent would call it: each wildcard filled with one segment.
+    const example = target.path.split('/').map((segment) => (segment === '*' || segment === '**' ? 'x' : segment)).join('/');
+    for (const method of target.method === '*' ? ['GET', 'POST'] : [target.method]) {
+      for (const rule of match(method, example)) {
+        problems.push({
+          path: `/api/rules/${rules.indexOf(rule)}`,
+          message: `also matches ${method} ${example}, which rule /api/rules/${rules.indexOf(target)} opens only to a grant of every connection scope; rules only add permission, so this one would let ${rule.scopes.length > 0 ? `"${rule.scopes.join('", "')}"` : 'any grant'} through: narrow its path or method`,
+        });
+      }
+    }
+  }
+  return problems;
 }
 
 function unknownScope(scope: string, declared: Set<string>, where: string): string {

@@ -26,6 +26,7 @@ export interface OAuth2Auth {
   /** Scope name → human description. */
   scopes: Record<string, string>;
   default_scopes: string[];
+  unenforced_subsets?: UnenforcedSubsets;
   /** How scopes are joined in the authorization request (Slack uses ","). Default " ". */
   scope_separator?: string;
   /** Whether the scopes go to the provider at all (Notion has none: its scopes are the broker's own). Default true. */
@@ -80,7 +81,16 @@ export interface ApiKeyAuth extends StaticCredentialFormat {
   help_url?: string;
   /** Broker-enforced scopes for key-based providers (scope → description); a connection holds all of them. */
   scopes?: Record<string, string>;
+  unenforced_subsets?: UnenforcedSubsets;
 }
+
+/**
+ * Narrower scope → the broader scopes under which the provider stops enforcing it (GitHub:
+ * `public_repo` → [`repo`]: the token reaches private repositories whatever the agent was
+ * told). On a connection that holds one of the broader scopes the narrower one is not
+ * grantable, and a grant of it is not honoured.
+ */
+export type UnenforcedSubsets = Record<string, string[]>;
 
 export interface ApiDefinition {
   base_url: string;
@@ -98,4 +108,10 @@ export interface EndpointRule {
   path: string;
   /** Any one of these scopes allows the call; an empty list means no scope is needed. */
   scopes: string[];
+  /**
+   * `all_connection_scopes`: the endpoint can do more than any one scope says (GraphQL, batch
+   * endpoints), so only a grant covering every scope the connection holds (or `*`) allows it.
+   * `scopes` is then empty.
+   */
+  requires?: 'all_connection_scopes';
 }

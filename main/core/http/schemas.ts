@@ -55,6 +55,11 @@ export const providerSummarySchema = {
     },
     redirect_uri: { type: ['string', 'null'] },
     redirect_any_port: { type: 'boolean' },
+    unenforced_subsets: {
+      type: 'object',
+      description: 'Narrow scope → broader scopes: on a connection holding the narrow one and a broader one, the narrow one is not grantable (the provider does not enforce it)',
+      additionalProperties: { type: 'array', items: { type: 'string' } },
+    },
   },
 } as const;
 

@@ -40,6 +40,7 @@ export function providerView(provider: ProviderDefinition, builtin: boolean, ser
     client: app ? { client_id: app.client_id, has_secret: app.has_secret } : null,
     redirect_uri: service.redirectUri(provider),
     redirect_any_port: auth.type === 'oauth2' ? auth.redirect.any_port : false,
+    unenforced_subsets: auth.unenforced_subsets ?? {},
   };
 }
 

@@ -28,7 +28,7 @@ export function agentConnections(agent: AgentPrincipal, records: readonly Connec
       provider: provider.id,
       provider_name: provider.name,
       status: record.status,
-      scopes: grantedScopes(grant, record),
+      scopes: grantedScopes(grant, record, provider),
       base_url: `${broker}/proxy/${record.name}`,
       upstream_base_url: provider.api.base_url,
       ...(provider.api.base_url_env ? { base_url_env: provider.api.base_url_env } : {}),
@@ -95,6 +95,7 @@ Latchkey's own errors are JSON: {"error": "<code>", "error_description": "…", 
 - 401 token_expired: get a new token and retry.
 - 401 token_revoked: the person revoked you; stop and tell them.
 - 403 insufficient_scope: this call needs one of required_scopes, you hold granted_scopes; ask the person to extend your grant. Do not retry.
+  With "requires": "all_connection_scopes" (GraphQL and batch endpoints) it needs ALL of required_scopes: every scope the connection holds.
 - 403 paused: the person paused all agents; stop and tell them.
 - 403 forbidden_origin: Latchkey is not callable from web pages.
 - 400 invalid_path: the path has dot segments, encoded slashes, backslashes, "@" or control characters; send a plain path.

@@ -21,14 +21,22 @@ export const unknownConnection = (name: string, available: string[]): LatchkeyEr
     available,
   });
 
-export const insufficientScope = (input: { connection: string; method: string; path: string; required: string[]; granted: string[]; noRule: boolean }): LatchkeyError =>
+/** `allConnectionScopes`: a matching rule (GraphQL, batch) needs a grant covering every scope the connection holds. */
+export const insufficientScope = (input: { connection: string; method: string; path: string; required: string[]; granted: string[]; noRule: boolean; allConnectionScopes: boolean }): LatchkeyError =>
   new LatchkeyError(
     'insufficient_scope',
     input.noRule
       ? `${input.method} ${input.path} is not an endpoint Latchkey allows on "${input.connection}" (no rule for this endpoint)`
-      : `${input.method} ${input.path} on "${input.connection}" needs one of the scopes ${input.required.join(', ')}; ask the person to grant one`,
+      : input.allConnectionScopes
+        ? `${input.method} ${input.path} on "${input.connection}" can do anything the connection can, so it needs a grant covering every scope the connection holds (${input.required.join(', ') || 'none'}) or "*"; ask the person for that grant`
+        : `${input.method} ${input.path} on "${input.connection}" needs one of the scopes ${input.required.join(', ')}; ask the person to grant one`,
     403,
-    { required_scopes: input.required, granted_scopes: input.granted, connection: input.connection },
+    {
+      required_scopes: input.required,
+      granted_scopes: input.granted,
+      connection: input.connection,
+      ...(input.allConnectionScopes ? { requires: 'all_connection_scopes' } : {}),
+    },
   );
 
 export const rateLimitExceeded = (limit: number, retryAfter: number): LatchkeyError =>

@@ -4,7 +4,7 @@ import type { ProviderDefinition } from '../catalog/types.js';
 import { isLatchkeyError } from '../errors.js';
 import { isFromForeignPage } from '../net.js';
 import type { ConnectionRecord } from '../store/connections.js';
-import { authorizeCall, grantedScopes } from './access.js';
+import { authorizeCall, grantableConnectionScopes, grantedScopes } from './access.js';
 import { authenticateAgent, failedAgent } from './agent-auth.js';
 import { clientClosed, forbiddenOrigin, paused, rateLimitExceeded, unknownConnection } from './errors.js';
 import { agentResponseHeaders, credentialHeader, upstreamRequestHeaders } from './headers.js';
@@ -92,7 +92,7 @@ function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: string, d
     throw unknownConnection(target.connection, deps.connections.list().filter((c) => mine.has(c.name)).map((c) => c.name));
   }
   const provider = deps.catalog.require(record.provider);
-  authorizeCall({ matcher: deps.catalog.matcher(provider.id), method, path, connection: record.name, granted: grantedScopes(grant, record) });
+  authorizeCall({ matcher: deps.catalog.matcher(provider.id), method, path, connection: record.name, connectionScopes: grantableConnectionScopes(record, provider), granted: grantedScopes(grant, record, provider) });
   return { record, provider, ...upstreamTarget(provider.api.base_url, target.path as string, target.query) };
 }
 

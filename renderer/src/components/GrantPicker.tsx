@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import type { Connection, Grant, ProviderSummary } from '../api';
+import { ungrantableScopes } from '../../../main/common/grantable-scopes';
 import { ALL_SCOPES, type GrantChoice, type GrantChoices } from '../grants';
 import { Chip, ProviderMark } from './common';
 
@@ -62,9 +63,12 @@ function ConnectionGrant({
 }) {
   const id = useId();
   const held = connection?.scopes ?? [];
+  // A scope the provider does not enforce next to a broader one it holds (GitHub public_repo next to repo) is not offered.
+  const ungrantable = ungrantableScopes(provider?.unenforced_subsets, held);
+  const grantable = held.filter((s) => !ungrantable.has(s));
   const chosen = choice.mode === 'some' ? choice.scopes : [];
-  // Scopes the grant names but the connection no longer holds stay visible, so they can be unticked.
-  const scopes = [...held, ...chosen.filter((s) => !held.includes(s))];
+  // Scopes the grant names but the connection cannot grant stay visible, so they can be unticked.
+  const scopes = [...grantable, ...chosen.filter((s) => !grantable.includes(s))];
   const offerSome = scopes.length > 0;
 
   function toggle(scope: string, on: boolean) {
@@ -114,7 +118,11 @@ function ConnectionGrant({
               <span>
                 <code>{s}</code>
                 <span className="scope-description">
-                  {held.includes(s) ? (provider?.scopes.find((x) => x.name === s)?.description ?? '') : 'not held by this connection'}
+                  {grantable.includes(s)
+                    ? (provider?.scopes.find((x) => x.name === s)?.description ?? '')
+                    : ungrantable.has(s)
+                      ? `not enforced next to ${ungrantable.get(s)}: grant ${ungrantable.get(s)} instead`
+                      : 'not held by this connection'}
                 </span>
               </span>
             </label>
