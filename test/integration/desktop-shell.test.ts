@@ -6,10 +6,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clearTestKeychain, TEST_KEYCHAIN_SERVICE } from '../fixtures/broker.js';
+import { clearTestKeychain, TEST_KEYCHAIN_SERVICE, testKeychainEntries } from '../fixtures/broker.js';
+import { authorize, ScriptedBrowser } from '../fixtures/browser.js';
+import { PUBLIC_CLIENT_ID, startTestProvider, type TestProvider } from '../fixtures/oidc-provider.js';
 import { labels, REPO, ShellProcess, submenuOf, type ShellRecord } from '../desktop/shell-process.js';
 
 const QUIT_DEADLINE_MS = 5000;
@@ -26,6 +28,7 @@ describe('desktop shell on the Electron stand-in', () => {
   let origin: string;
   let adminToken: string;
   let normalIcon: TrayImage;
+  let provider: TestProvider;
 
   const admin = async (path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> => {
     const response = await fetch(`${origin}/admin/api${path}`, {
@@ -40,6 +43,10 @@ describe('desktop shell on the Electron stand-in', () => {
   before(async () => {
     configHome = mkdtempSync(join(tmpdir(), 'latchkey-shell-'));
     dataDir = join(configHome, 'Latchkey');
+    // A real OAuth provider (oidc-provider) for Connect ▸, defined where the broker reads custom providers.
+    provider = await startTestProvider();
+    mkdirSync(join(dataDir, 'providers'), { recursive: true });
+    writeFileSync(join(dataDir, 'providers', 'acme.json'), JSON.stringify(provider.definition()));
     env = { ...process.env, XDG_CONFIG_HOME: configHome, LATCHKEY_PORT: '0', LATCHKEY_KEYCHAIN_SERVICE: TEST_KEYCHAIN_SERVICE };
     shell = ShellProcess.start(env);
     const load = await shell.waitFor('the dashboard load', (r) => r.api === 'BrowserWindow.loadURL');
@@ -51,6 +58,7 @@ describe('desktop shell on the Electron stand-in', () => {
   after(async () => {
     shell.kill();
     await shell.exited;
+    await provider.close();
     await clearTestKeychain();
     rmSync(configHome, { recursive: true, force: true });
   });
@@ -203,6 +211,44 @@ describe('desktop shell on the Electron stand-in', () => {
     assert.deepEqual((await admin('/pause')).body, { paused: false });
     const normal = (await shell.waitFor('the normal icon', (r) => r.api === 'Tray.setImage', { from })).image as TrayImage;
     assert.deepEqual(normal.representations, normalIcon.representations);
+  });
+
+  test('Connect ▸ opens the sign-in in the system browser; "connected" and "needs re-auth" notify and open Connections', async () => {
+    assert.equal((await admin('/providers/acme/client', { method: 'PUT', body: { client_id: PUBLIC_CLIENT_ID } })).status, 200);
+    let from = shell.records.length;
+    await shell.command('click-tray-item', { path: ['Connect', 'Connect Acme (test provider)'] });
+    const opened = await shell.waitFor('the sign-in page in the system browser', (r) => r.api === 'shell.openExternal', { from });
+    assert.ok((opened.url as string).startsWith(`${provider.issuer}/`), opened.url as string);
+
+    const browser = new ScriptedBrowser();
+    const callback = await authorize(browser, opened.url as string, `${origin}/oauth/callback`);
+    assert.equal((await browser.get(callback)).status, 200);
+    await shell.waitForMenu('acme is connected with its account', (m) => labels(m).includes('acme (alice@example.test) — connected'), from);
+    await shell.waitFor('the connected notification', (r) => r.api === 'Notification.show' && r.title === 'Connected to Acme (test provider)', { from });
+    let clicked = shell.records.length;
+    await shell.command('click-notification', { title: 'Connected to Acme (test provider)' });
+    let load = await shell.waitFor('the Connections view', (r) => r.api === 'BrowserWindow.loadURL', { from: clicked });
+    assert.equal(new URLSearchParams(new URL(load.url as string).hash.slice(1)).get('view'), 'connections');
+
+    // The person revokes Latchkey's access at the provider; the next refresh finds out.
+    const entry = (await testKeychainEntries()).map((e) => JSON.parse(e.password) as { refresh_token?: string }).find((c) => c.refresh_token);
+    assert.ok(entry?.refresh_token, 'the connection holds a refresh token');
+    const revoked = await fetch(`${provider.issuer}/token/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: entry.refresh_token, client_id: PUBLIC_CLIENT_ID }),
+    });
+    assert.equal(revoked.status, 200);
+    from = shell.records.length;
+    assert.equal((await admin('/connections/acme/refresh', { method: 'POST' })).status, 412);
+    await shell.waitForMenu('acme needs re-auth', (m) => labels(m).includes('acme (alice@example.test) — needs re-auth'), from);
+    const notification = await shell.waitFor('the re-auth notification', (r) => r.api === 'Notification.show' && r.title === 'Reconnect acme', { from });
+    assert.match(notification.body as string, /Acme \(test provider\) no longer accepts/);
+    assert.equal(((await shell.waitFor('the attention icon', (r) => r.api === 'Tray.setImage', { from })).image as TrayImage).representations[0]?.source, 'bitmap');
+    clicked = shell.records.length;
+    await shell.command('click-notification', { title: 'Reconnect acme' });
+    load = await shell.waitFor('the Connections view', (r) => r.api === 'BrowserWindow.loadURL', { from: clicked });
+    assert.equal(new URLSearchParams(new URL(load.url as string).hash.slice(1)).get('view'), 'connections');
   });
 
   test('a second instance hands over to the first, which shows its window, and exits', async () => {
