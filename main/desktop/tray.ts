@@ -3,6 +3,7 @@
  * broker's state; here it becomes an Electron Menu, and its actions are carried out.
  */
 import { app, Menu, Notification, Tray, type MenuItemConstructorOptions } from 'electron';
+import type { ApprovalView } from '../common/admin-api.js';
 import type { RunningBroker } from '../core/broker.js';
 import { trayIcon } from './icons.js';
 import { openExternalSafely } from './security.js';
@@ -41,7 +42,10 @@ export function openedAtLogin(): boolean {
 
 export class LatchkeyTray {
   private readonly tray: Tray;
-  private icon: TrayIconState | null = null;
+  /** The constructor's icon is the normal one. */
+  private icon: TrayIconState = 'normal';
+  /** A pending request lapses without an event: the menu is rebuilt when the first one expires. */
+  private expiry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly broker: RunningBroker,
@@ -49,7 +53,6 @@ export class LatchkeyTray {
     private readonly quit: () => void,
   ) {
     this.tray = new Tray(trayIcon());
-    this.icon = 'normal';
     // Windows and most Linux trays: a click opens the dashboard, the menu is on right-click.
     if (process.platform !== 'darwin') this.tray.on('click', () => this.window.show());
     this.rebuild();
@@ -58,17 +61,30 @@ export class LatchkeyTray {
   /** Re-reads the broker's state and rebuilds the menu, the icon and its tooltip. */
   rebuild(): void {
     if (this.tray.isDestroyed()) return;
-    const menu = buildTrayMenu(this.state());
+    const state = this.state();
+    const menu = buildTrayMenu(state);
     this.tray.setContextMenu(Menu.buildFromTemplate(menu.items.map((item) => this.toElectron(item))));
     this.tray.setToolTip(menu.toolTip);
     if (menu.icon !== this.icon) {
       this.tray.setImage(trayIcon(menu.icon));
       this.icon = menu.icon;
     }
+    this.rebuildAtExpiry(state.pendingApprovals);
   }
 
   destroy(): void {
+    if (this.expiry) clearTimeout(this.expiry);
     if (!this.tray.isDestroyed()) this.tray.destroy();
+  }
+
+  private rebuildAtExpiry(pending: readonly ApprovalView[]): void {
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = null;
+    if (pending.length === 0) return;
+    const first = Math.min(...pending.map((approval) => Date.parse(approval.expires_at)));
+    // A second after, so that the broker counts it as expired.
+    this.expiry = setTimeout(() => this.rebuild(), Math.max(0, first - Date.now()) + 1000);
+    this.expiry.unref();
   }
 
   providerName(id: string): string {
@@ -85,7 +101,8 @@ export class LatchkeyTray {
     }
   }
 
-  private state(): TrayState {
+  /** The tray's state, with the pending requests as the broker has them (their expiry included). */
+  private state(): TrayState & { pendingApprovals: readonly ApprovalView[] } {
     const { authority } = this.broker.core;
     const providers = this.safe(() => this.broker.providers(), []);
     const names = new Map(providers.map((p) => [p.id, p.name]));
