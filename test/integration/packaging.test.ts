@@ -137,9 +137,9 @@ describe('packaging (electron-builder --linux dir, stand-in Electron, no network
     const output = join(work, 'out');
     try {
       await run(join(project, 'node_modules', '.bin', 'electron-builder'), [
-        '--linux', 'dir', '--projectDir', project,
+        '--linux', 'dir', '--projectDir', project, '--publish', 'never',
         `-c.electronDist=${electronDist}`, '-c.npmRebuild=false', `-c.directories.output=${output}`,
-      ], { cwd: project, env: { ...process.env, ...NO_NETWORK, CI: 'true' }, maxBuffer: 16 * 1024 * 1024 });
+      ], { cwd: project, env: { ...process.env, ...NO_NETWORK }, maxBuffer: 16 * 1024 * 1024 });
     } catch (error) {
       const { stdout, stderr } = error as { stdout?: string; stderr?: string };
       throw new Error(`electron-builder failed:\n${stdout ?? ''}\n${stderr ?? ''}`);
