@@ -213,9 +213,24 @@ describe('desktop shell on the Electron stand-in', () => {
     assert.deepEqual(normal.representations, normalIcon.representations);
   });
 
-  test('Connect ▸ opens the sign-in in the system browser; "connected" and "needs re-auth" notify and open Connections', async () => {
+  test('Connect ▸ opens the sign-in in the system browser; failed, connected and needs-re-auth notify and open the right view', async () => {
     assert.equal((await admin('/providers/acme/client', { method: 'PUT', body: { client_id: PUBLIC_CLIENT_ID } })).status, 200);
+
+    // The person says no at the provider: the flow fails, and the notification leads to the provider's card.
     let from = shell.records.length;
+    await shell.command('click-tray-item', { path: ['Connect', 'Connect Acme (test provider)'] });
+    const refused = await shell.waitFor('the sign-in page in the system browser', (r) => r.api === 'shell.openExternal', { from });
+    const state = new URL(refused.url as string).searchParams.get('state') ?? '';
+    const answer = await fetch(`${origin}/oauth/callback?${new URLSearchParams({ error: 'access_denied', error_description: 'The person said no', state, iss: provider.issuer })}`);
+    assert.equal(answer.status, 400);
+    const failed = await shell.waitFor('the failure notification', (r) => r.api === 'Notification.show' && r.title === "Couldn't connect to Acme (test provider)", { from });
+    assert.equal(failed.body, 'The person said no', "the provider's own description");
+    let clicked = shell.records.length;
+    await shell.command('click-notification', { title: "Couldn't connect to Acme (test provider)" });
+    let load = await shell.waitFor('the provider card', (r) => r.api === 'BrowserWindow.loadURL', { from: clicked });
+    assert.equal(new URLSearchParams(new URL(load.url as string).hash.slice(1)).get('provider'), 'acme');
+
+    from = shell.records.length;
     await shell.command('click-tray-item', { path: ['Connect', 'Connect Acme (test provider)'] });
     const opened = await shell.waitFor('the sign-in page in the system browser', (r) => r.api === 'shell.openExternal', { from });
     assert.ok((opened.url as string).startsWith(`${provider.issuer}/`), opened.url as string);
@@ -225,9 +240,9 @@ describe('desktop shell on the Electron stand-in', () => {
     assert.equal((await browser.get(callback)).status, 200);
     await shell.waitForMenu('acme is connected with its account', (m) => labels(m).includes('acme (alice@example.test) — connected'), from);
     await shell.waitFor('the connected notification', (r) => r.api === 'Notification.show' && r.title === 'Connected to Acme (test provider)', { from });
-    let clicked = shell.records.length;
+    clicked = shell.records.length;
     await shell.command('click-notification', { title: 'Connected to Acme (test provider)' });
-    let load = await shell.waitFor('the Connections view', (r) => r.api === 'BrowserWindow.loadURL', { from: clicked });
+    load = await shell.waitFor('the Connections view', (r) => r.api === 'BrowserWindow.loadURL', { from: clicked });
     assert.equal(new URLSearchParams(new URL(load.url as string).hash.slice(1)).get('view'), 'connections');
 
     // The person revokes Latchkey's access at the provider; the next refresh finds out.
