@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,10 +11,11 @@ import { AgentAuthority } from './authz/authority.js';
 import { agentAdminRoutes, authzRoutes } from './authz/routes.js';
 import { proxyRoutes } from './proxy/routes.js';
 import { adminRoutes } from './http/admin-routes.js';
+import { createBrokerEvents, type BrokerEvents } from './events.js';
 import { buildHttpServer } from './http/server.js';
 import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
-import { ConnectionStore, type ConnectionRecord } from './store/connections.js';
+import { ConnectionStore, type ConnectionRecord, type ConnectionStatus } from './store/connections.js';
 import { openDatabase } from './store/database.js';
 import { acquireDataDirLock } from './store/lock.js';
 import { installId } from './store/meta.js';
@@ -48,11 +48,11 @@ export interface RunningBroker {
   adminToken: string;
   port: number;
   dataDir: string;
-  /** 'connection-changed' ({name, provider, status; id when removed}), 'flow-finished' ({flow_id, status, provider, error?}). */
-  events: EventEmitter;
+  /** What changed in the broker (connections, flows, agents, approvals, the kill switch). */
+  events: BrokerEvents;
   catalog: Catalog;
   providers(): { id: string; name: string; auth_type: 'oauth2' | 'api_key' }[];
-  connections(): { name: string; provider: string; status: string }[];
+  connections(): { name: string; provider: string; status: ConnectionStatus; account: string | null }[];
   startBrowserConnection(provider: string): Promise<{ authorize_url: string; flow_id: string }>;
   /** In-process services for the shell and the proxy: never exposed over HTTP as such. */
   core: { service: ConnectionService; tokens: TokenManager; audit: AuditLog; authority: AgentAuthority };
@@ -90,8 +90,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       : await openKeychainBackend({ namespace: installId(db), ...(options.keychainService ? { service: options.keychainService } : {}) });
     const vault = new Vault(backend);
 
-    const events = new EventEmitter();
-    events.on('connection-changed', (change: { name: string; provider: string; status: string }) => {
+    const events = createBrokerEvents();
+    events.on('connection-changed', (change) => {
       audit.append({ kind: 'connection', decision: 'info', connection: change.name, reason: `${change.provider}: ${change.status}` }).catch((error: unknown) => {
         log(`audit entry for connection ${change.name} not written: ${(error as Error).message}`);
       });
@@ -158,7 +158,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       events,
       catalog,
       providers: () => catalog.list().map((p) => ({ id: p.id, name: p.name, auth_type: p.auth.type })),
-      connections: () => connections.list().map((c) => ({ name: c.name, provider: c.provider, status: c.status })),
+      connections: () => connections.list().map((c) => ({ name: c.name, provider: c.provider, status: c.status, account: c.account })),
       startBrowserConnection: async (provider) => {
         const started = await service.connect({ provider, method: 'browser' });
         if (started.kind !== 'browser') throw new Error('unreachable: a browser connect starts a browser flow');

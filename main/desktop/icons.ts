@@ -3,6 +3,8 @@
  * (generated once from a vector key shape; the 1024 px app icon for installers is assets/icon.png).
  */
 import { nativeImage, type NativeImage } from 'electron';
+import { markIconBitmap } from './icon-marks.js';
+import type { TrayIconState } from './tray-menu.js';
 
 /** macOS menu-bar template (black + alpha; macOS tints it), 16 pt at 1x and 2x. */
 const TEMPLATE_16 = 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAmElEQVR42mNgGGpAFIinMjAwsJOr+SoDA8N/qCFkawbhGHI1X4XiHwwMDO64NMgAFYUyMDBoY7F5DlTsLDYDQAGzGEkxCH9EsrkCarM2Lpv7kDTeQTNEFMl1OMEPqIZkKN8SyRBtQgGljKSYD0kc5pJQYkL7FVIc80FdAjNUhhgDCtECEIYXkxLnhUgu+QENWLKSrTLdchcAzcs3W6xZVlQAAAAASUVORK5CYII=';
@@ -15,20 +17,28 @@ const COLOR_256 = 'iVBORw0KGgoAAAANSUhEUgAAAQAAAAEACAYAAABccqhmAAAMcElEQVR42u3dv
 
 const png = (base64: string): string => `data:image/png;base64,${base64}`;
 
-export function trayIcon(): NativeImage {
-  if (process.platform === 'darwin') {
-    const image = nativeImage.createFromDataURL(png(TEMPLATE_16));
-    image.addRepresentation({ scaleFactor: 2, dataURL: png(TEMPLATE_32) });
-    image.setTemplateImage(true);
-    return image;
-  }
-  if (process.platform === 'win32') {
-    const image = nativeImage.createFromDataURL(png(COLOR_16));
-    image.addRepresentation({ scaleFactor: 2, dataURL: png(COLOR_32) });
-    return image;
-  }
+/** The tray icon's representations for this platform: 1x and 2x where the platform uses both. */
+function trayRepresentations(): { scaleFactor: number; dataURL: string }[] {
+  if (process.platform === 'darwin') return [{ scaleFactor: 1, dataURL: png(TEMPLATE_16) }, { scaleFactor: 2, dataURL: png(TEMPLATE_32) }];
+  if (process.platform === 'win32') return [{ scaleFactor: 1, dataURL: png(COLOR_16) }, { scaleFactor: 2, dataURL: png(COLOR_32) }];
   // Linux (StatusNotifierItem / AppIndicator) scales the image to the panel size itself.
-  return nativeImage.createFromDataURL(png(COLOR_32));
+  return [{ scaleFactor: 1, dataURL: png(COLOR_32) }];
+}
+
+/** The tray icon, marked for its state (see icon-marks.ts). */
+export function trayIcon(state: TrayIconState = 'normal'): NativeImage {
+  const image = nativeImage.createEmpty();
+  for (const { scaleFactor, dataURL } of trayRepresentations()) {
+    const source = nativeImage.createFromDataURL(dataURL);
+    if (state === 'normal') {
+      image.addRepresentation({ scaleFactor, dataURL });
+      continue;
+    }
+    const { width, height } = source.getSize();
+    image.addRepresentation({ scaleFactor, width, height, buffer: markIconBitmap(source.toBitmap(), width, height, state) });
+  }
+  if (process.platform === 'darwin') image.setTemplateImage(true);
+  return image;
 }
 
 export function windowIcon(): NativeImage {

@@ -6,20 +6,26 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog, Menu, session } from 'electron';
 import { startBroker, type RunningBroker } from '../core/broker.js';
+import { LatchkeyError } from '../core/errors.js';
 import { defaultDataDir } from '../core/paths.js';
 import { hardenApp, hardenSession, setBrokerOrigin } from './security.js';
 import { LatchkeyTray, notify, openedAtLogin } from './tray.js';
 import { DashboardWindow } from './window.js';
 
-const PORT = 7317;
+const DEFAULT_PORT = 7317;
 const CLOSE_TIMEOUT_MS = 5000;
 const PRELOAD = fileURLToPath(new URL('../../preload/index.cjs', import.meta.url));
 
-interface FlowFinished {
-  flow_id: string;
-  status: string;
-  provider: string;
-  error?: string;
+/**
+ * LATCHKEY_PORT moves the broker off 7317 (redirect URIs registered with providers name the port);
+ * LATCHKEY_KEYCHAIN_SERVICE keeps secrets under another keychain service (tests use their own).
+ */
+function brokerSettings(env: NodeJS.ProcessEnv): { port: number; keychainService: string | undefined } {
+  const port = env.LATCHKEY_PORT === undefined || env.LATCHKEY_PORT === '' ? DEFAULT_PORT : Number(env.LATCHKEY_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new LatchkeyError('invalid_option', `LATCHKEY_PORT must be a port number 0–65535, not "${env.LATCHKEY_PORT}"`);
+  }
+  return { port, keychainService: env.LATCHKEY_KEYCHAIN_SERVICE || undefined };
 }
 
 function describeStartupError(error: unknown): string {
@@ -31,7 +37,7 @@ function describeStartupError(error: unknown): string {
       'Another Latchkey is already using its data directory — probably `latchkey serve` in a terminal. Stop it, then open Latchkey again.',
     keychain_unavailable:
       'Latchkey keeps secrets in the system keychain, and it could not be reached. On Linux, make sure a Secret Service keyring (GNOME Keyring, KWallet) is running and unlocked.',
-    port_in_use: `Another program is using port ${PORT} on the loopback interface — perhaps \`latchkey serve\` in a terminal. Stop it, then open Latchkey again.`,
+    port_in_use: `Another program is using Latchkey's port on the loopback interface — perhaps \`latchkey serve\` in a terminal. Stop it, then open Latchkey again.`,
   };
   const hint = hints[code];
   const details = code ? `${message} (${code})` : message;
@@ -103,10 +109,12 @@ async function run(): Promise<void> {
   }
 
   try {
+    const settings = brokerSettings(process.env);
     broker = await startBroker({
       dataDir: app.getPath('userData'),
-      port: PORT,
+      port: settings.port,
       secretStore: 'keychain',
+      keychainService: settings.keychainService,
       log: (line) => console.log(line),
     });
   } catch (error) {
@@ -122,8 +130,23 @@ async function run(): Promise<void> {
   const menu = new LatchkeyTray(running, dashboard, () => app.quit());
   tray = menu;
 
-  running.events.on('connection-changed', () => menu.rebuild());
-  running.events.on('flow-finished', (event: FlowFinished) => {
+  const { events } = running;
+  for (const name of ['agent-changed', 'approval-decided', 'paused-changed'] as const) events.on(name, () => menu.rebuild());
+  events.on('connection-changed', (change) => {
+    menu.rebuild();
+    if (change.status === 'needs_reauth') {
+      notify(`Reconnect ${change.name}`, `${menu.providerName(change.provider)} no longer accepts Latchkey's token: agents cannot use it until you connect it again.`, () =>
+        dashboard.show({ view: 'connections' }),
+      );
+    }
+  });
+  events.on('approval-requested', (request) => {
+    menu.rebuild();
+    notify(`${request.agent_name} asks for access`, 'Review the request in Latchkey: nothing is granted until you approve it.', () =>
+      dashboard.show({ view: 'approvals' }),
+    );
+  });
+  events.on('flow-finished', (event) => {
     menu.rebuild();
     const name = menu.providerName(event.provider);
     if (event.status === 'connected') {

@@ -1,21 +1,17 @@
 /**
- * The tray (menu bar) icon and its menu: open the dashboard, connect an OAuth provider in the
- * system browser, see connections at a glance, start at login, quit.
+ * The tray (menu bar) icon and its menu. What the menu holds is decided in tray-menu.ts from the
+ * broker's state; here it becomes an Electron Menu, and its actions are carried out.
  */
 import { app, Menu, Notification, Tray, type MenuItemConstructorOptions } from 'electron';
+import type { ApprovalView } from '../common/admin-api.js';
 import type { RunningBroker } from '../core/broker.js';
 import { trayIcon } from './icons.js';
 import { openExternalSafely } from './security.js';
+import { buildTrayMenu, type TrayAction, type TrayIconState, type TrayMenuItem, type TrayState } from './tray-menu.js';
 import type { DashboardWindow } from './window.js';
 
 /** Windows starts login items with these arguments; the same ones must be passed to read the setting back. */
 export const LOGIN_ITEM_ARGS = ['--hidden'];
-
-const STATUS_LABEL: Record<string, string> = {
-  connected: 'connected',
-  expired: 'expired',
-  needs_reauth: 'needs re-auth',
-};
 
 export function notify(title: string, body: string, onClick?: () => void): void {
   if (!Notification.isSupported()) return;
@@ -46,6 +42,10 @@ export function openedAtLogin(): boolean {
 
 export class LatchkeyTray {
   private readonly tray: Tray;
+  /** The constructor's icon is the normal one. */
+  private icon: TrayIconState = 'normal';
+  /** A pending request lapses without an event: the menu is rebuilt when the first one expires. */
+  private expiry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly broker: RunningBroker,
@@ -53,26 +53,45 @@ export class LatchkeyTray {
     private readonly quit: () => void,
   ) {
     this.tray = new Tray(trayIcon());
-    this.tray.setToolTip('Latchkey');
     // Windows and most Linux trays: a click opens the dashboard, the menu is on right-click.
     if (process.platform !== 'darwin') this.tray.on('click', () => this.window.show());
     this.rebuild();
   }
 
-  /** Re-reads providers and connections from the broker. */
+  /** Re-reads the broker's state and rebuilds the menu, the icon and its tooltip. */
   rebuild(): void {
     if (this.tray.isDestroyed()) return;
-    this.tray.setContextMenu(Menu.buildFromTemplate(this.template()));
+    const state = this.state();
+    const menu = buildTrayMenu(state);
+    this.tray.setContextMenu(Menu.buildFromTemplate(menu.items.map((item) => this.toElectron(item))));
+    this.tray.setToolTip(menu.toolTip);
+    if (menu.icon !== this.icon) {
+      this.tray.setImage(trayIcon(menu.icon));
+      this.icon = menu.icon;
+    }
+    this.rebuildAtExpiry(state.pendingApprovals);
   }
 
   destroy(): void {
+    if (this.expiry) clearTimeout(this.expiry);
     if (!this.tray.isDestroyed()) this.tray.destroy();
+  }
+
+  private rebuildAtExpiry(pending: readonly ApprovalView[]): void {
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = null;
+    if (pending.length === 0) return;
+    const first = Math.min(...pending.map((approval) => Date.parse(approval.expires_at)));
+    // A second after, so that the broker counts it as expired.
+    this.expiry = setTimeout(() => this.rebuild(), Math.max(0, first - Date.now()) + 1000);
+    this.expiry.unref();
   }
 
   providerName(id: string): string {
     return this.safe(() => this.broker.providers(), []).find((p) => p.id === id)?.name ?? id;
   }
 
+  /** The menu must open even when a read fails (a locked keychain, a closing database): that part stays empty. */
   private safe<T>(read: () => T, fallback: T): T {
     try {
       return read();
@@ -82,48 +101,71 @@ export class LatchkeyTray {
     }
   }
 
-  private template(): MenuItemConstructorOptions[] {
-    const oauthProviders = this.safe(() => this.broker.providers(), []).filter((p) => p.auth_type === 'oauth2');
-    const connections = this.safe(() => this.broker.connections(), []);
+  /** The tray's state, with the pending requests as the broker has them (their expiry included). */
+  private state(): TrayState & { pendingApprovals: readonly ApprovalView[] } {
+    const { authority } = this.broker.core;
+    const providers = this.safe(() => this.broker.providers(), []);
+    const names = new Map(providers.map((p) => [p.id, p.name]));
+    return {
+      oauthProviders: providers.filter((p) => p.auth_type === 'oauth2'),
+      connections: this.safe(() => this.broker.connections(), []).map((c) => ({ ...c, providerName: names.get(c.provider) ?? c.provider })),
+      // listApprovals() is newest first: the tray lists the oldest request first.
+      pendingApprovals: this.safe(() => authority.listApprovals(), []).filter((a) => a.status === 'pending').reverse(),
+      agents: this.safe(() => authority.listAgents(), []),
+      paused: authority.paused,
+      startAtLogin: loginItemsSupported ? app.getLoginItemSettings({ args: LOGIN_ITEM_ARGS }).openAtLogin : null,
+    };
+  }
 
-    const connectMenu: MenuItemConstructorOptions[] =
-      oauthProviders.length > 0
-        ? oauthProviders.map((p) => ({ label: `Connect ${p.name}`, click: () => void this.connect(p.id, p.name) }))
-        : [{ label: 'No OAuth providers', enabled: false }];
-    connectMenu.push(
-      { type: 'separator' },
-      { label: 'All providers…', click: () => this.window.show({ view: 'providers' }) },
-    );
-
-    const connectionItems: MenuItemConstructorOptions[] =
-      connections.length > 0
-        ? connections.map((c) => ({
-            label: `${c.name} — ${STATUS_LABEL[c.status] ?? c.status}`,
-            toolTip: `${this.providerName(c.provider)}: ${STATUS_LABEL[c.status] ?? c.status}`,
-            click: () => this.window.show({ view: 'connections' }),
-          }))
-        : [{ label: 'No connections yet', enabled: false }];
-
-    const template: MenuItemConstructorOptions[] = [
-      { label: 'Open Latchkey', click: () => this.window.show() },
-      { type: 'separator' },
-      { label: 'Connect', submenu: connectMenu },
-      { type: 'separator' },
-      { label: 'Connections', enabled: false },
-      ...connectionItems,
-      { type: 'separator' },
-    ];
-    if (loginItemsSupported) {
-      template.push({
-        label: 'Start at login',
-        type: 'checkbox',
-        checked: app.getLoginItemSettings({ args: LOGIN_ITEM_ARGS }).openAtLogin,
-        click: (item) => app.setLoginItemSettings({ openAtLogin: item.checked, args: LOGIN_ITEM_ARGS }),
-      });
-      template.push({ type: 'separator' });
+  private toElectron(item: TrayMenuItem): MenuItemConstructorOptions {
+    switch (item.type) {
+      case 'separator':
+        return { type: 'separator' };
+      case 'submenu':
+        return { label: item.label, submenu: item.items.map((child) => this.toElectron(child)) };
+      case 'checkbox':
+        return { label: item.label, type: 'checkbox', checked: item.checked, click: () => this.perform(item.action) };
+      case 'item': {
+        const action = item.action;
+        return {
+          label: item.label,
+          enabled: item.enabled,
+          ...(item.toolTip ? { toolTip: item.toolTip } : {}),
+          ...(action?.kind === 'quit' ? { accelerator: 'CommandOrControl+Q' } : {}),
+          ...(action ? { click: () => this.perform(action) } : {}),
+        };
+      }
     }
-    template.push({ label: 'Quit Latchkey', accelerator: 'CommandOrControl+Q', click: () => this.quit() });
-    return template;
+  }
+
+  private perform(action: TrayAction): void {
+    switch (action.kind) {
+      case 'open':
+        return this.window.show(action.target);
+      case 'connect':
+        return void this.connect(action.provider, action.providerName);
+      case 'pause':
+      case 'resume':
+        return void this.run(action.kind === 'pause' ? 'pause the agents' : 'resume the agents', () =>
+          action.kind === 'pause' ? this.broker.core.authority.pause() : this.broker.core.authority.resume(),
+        );
+      case 'revoke-agent':
+        return void this.run(`revoke ${action.agentName}`, () => this.broker.core.authority.revokeAgent(action.agentId));
+      case 'set-start-at-login':
+        app.setLoginItemSettings({ openAtLogin: action.enabled, args: LOGIN_ITEM_ARGS });
+        return this.rebuild();
+      case 'quit':
+        return this.quit();
+    }
+  }
+
+  /** The broker emits the change and the menu follows; a failure is told to the person. */
+  private async run(what: string, change: () => Promise<unknown>): Promise<void> {
+    try {
+      await change();
+    } catch (error) {
+      notify(`Couldn't ${what}`, errorMessage(error), () => this.window.show());
+    }
   }
 
   /** Starts a browser connection in the broker and hands the authorize URL to the system browser. */

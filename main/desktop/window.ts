@@ -5,7 +5,8 @@
 import { app, BrowserWindow, Menu, nativeTheme, type MenuItemConstructorOptions } from 'electron';
 import { windowIcon } from './icons.js';
 
-export type DashboardView = 'connections' | 'providers';
+/** The dashboard's views (renderer/src/session.ts reads them from the fragment). */
+export type DashboardView = 'connections' | 'providers' | 'agents' | 'approvals' | 'audit';
 
 export interface DashboardTarget {
   view?: DashboardView;

@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
+import { createBrokerEvents } from '../../main/core/events.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -140,7 +140,7 @@ describe('narrow grants against full-access endpoints', () => {
     };
     const catalog = new Catalog([rebased('github'), rebased('linear')]);
     const vault = new Vault(new MemoryBackend());
-    const events = new EventEmitter();
+    const events = createBrokerEvents();
     store = new ConnectionStore(db);
     let service: ConnectionService | undefined;
     tokens = new TokenManager({ vault, connections: store, events, clientFor: (provider, method) => (service as ConnectionService).clientFor(provider, method) });

@@ -7,7 +7,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { connect as connectSocket } from 'node:net';
@@ -18,6 +17,7 @@ import type Database from 'better-sqlite3';
 import { Catalog } from '../../main/core/catalog/catalog.js';
 import { validateProviderDefinition } from '../../main/core/catalog/schema.js';
 import { ConnectionService } from '../../main/core/connections/service.js';
+import { createBrokerEvents } from '../../main/core/events.js';
 import { TokenManager } from '../../main/core/connections/tokens.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 import { FlowRegistry } from '../../main/core/oauth/flows.js';
@@ -254,7 +254,7 @@ describe('the proxy', () => {
     ]);
     backend = new MemoryBackend();
     const vault = new Vault(backend);
-    const events = new EventEmitter();
+    const events = createBrokerEvents();
     store = new ConnectionStore(db);
     let connectionService: ConnectionService | undefined;
     tokens = new TokenManager({ vault, connections: store, events, clientFor: (provider, method) => (connectionService as ConnectionService).clientFor(provider, method) });

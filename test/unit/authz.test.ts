@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import type { AuditInput } from '../../main/core/audit/audit-log.js';
 import { AgentAuthority, type AgentAuthorityDeps, type TokenResponse } from '../../main/core/authz/authority.js';
 import { SIGNING_KEYS_VAULT_KEY } from '../../main/core/authz/keys.js';
 import { LatchkeyError } from '../../main/core/errors.js';
+import { createBrokerEvents, type BrokerEvents } from '../../main/core/events.js';
 import { openDatabase } from '../../main/core/store/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
@@ -40,7 +40,7 @@ interface Harness {
   db: Database.Database;
   backend: MemoryBackend;
   audit: AuditInput[];
-  events: EventEmitter;
+  events: BrokerEvents;
   clock: { now: number };
   dir: string;
   reopen(): Promise<AgentAuthority>;
@@ -62,7 +62,7 @@ async function harness(options: Partial<AgentAuthorityDeps> = {}): Promise<Harne
   const db = openDatabase(join(dir, 'latchkey.db'));
   const backend = new MemoryBackend();
   const audit: AuditInput[] = [];
-  const events = new EventEmitter();
+  const events = createBrokerEvents();
   const clock = { now: START };
   const deps = (): AgentAuthorityDeps => ({
     db, vault: new Vault(backend), issuer: () => ISSUER, connections, events, now: () => clock.now,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
+import type { BrokerEvents } from '../events.js';
 import type Database from 'better-sqlite3';
 import type { AgentView, ApprovalView } from '../../common/admin-api.js';
 import type { AuditInput } from '../audit/audit-log.js';
@@ -56,7 +56,7 @@ export interface AgentAuthorityDeps {
   connections: ConnectionLookup;
   audit: { append(input: AuditInput): Promise<unknown> };
   /** Emits 'agent-changed' {id, name, status}, 'approval-requested' {id, agent_id, agent_name}, 'approval-decided' {id, agent_id, status}, 'paused-changed' {paused}. */
-  events: EventEmitter;
+  events: BrokerEvents;
   now?: () => number;
   /** ≤ 900, default 900. */
   accessTokenTtlSeconds?: number;

@@ -1,4 +1,4 @@
-import type { EventEmitter } from 'node:events';
+import type { BrokerEvents } from '../events.js';
 import * as oauth from 'oauth4webapi';
 import type { Catalog } from '../catalog/catalog.js';
 import type { OAuth2Auth, ProviderDefinition } from '../catalog/types.js';
@@ -34,7 +34,7 @@ export interface ConnectionServiceDeps {
   clients: ProviderClientStore;
   flows: FlowRegistry;
   tokens: TokenManager;
-  events: EventEmitter;
+  events: BrokerEvents;
   /** The port the broker listens on, known once it is bound. */
   port: () => number;
 }

@@ -1,7 +1,7 @@
-import type { EventEmitter } from 'node:events';
+import type { BrokerEvents } from '../events.js';
 import { LatchkeyError } from '../errors.js';
 import type { ProviderClient, TokenSet } from '../oauth/provider-client.js';
-import type { ConnectionRecord, ConnectionStore } from '../store/connections.js';
+import type { ConnectionRecord, ConnectionStatus, ConnectionStore } from '../store/connections.js';
 import type { Vault } from '../vault/vault.js';
 
 /** What the vault holds for one connection: an OAuth token pair, or a static key as `access_token`. */
@@ -29,7 +29,7 @@ export interface TokenManagerDeps {
   vault: Vault;
   connections: ConnectionStore;
   clientFor: (provider: string, method: ConnectionRecord['auth_method']) => Promise<ProviderClient>;
-  events: EventEmitter;
+  events: BrokerEvents;
   now?: () => number;
 }
 
@@ -175,7 +175,7 @@ export class TokenManager {
     this.#timers.delete(connectionId);
   }
 
-  #emit(record: ConnectionRecord, status: string): void {
+  #emit(record: ConnectionRecord, status: ConnectionStatus): void {
     this.#deps.events.emit('connection-changed', { name: record.name, provider: record.provider, status });
   }
 }
