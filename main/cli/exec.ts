@@ -31,12 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.agent || command.length === 0) throw new LatchkeyError('invalid_option', 'Usage: latchkey exec --agent NAME -- COMMAND [ARGS...]');
 
   const control = new ControlClient(values['data-dir'] ?? defaultDataDir());
-  const { agents } = await control.call<{ agents: { id: string; name: string }[] }>('GET', '/agents');
-  const agent = agents.find((a) => a.name === values.agent);
-  if (!agent) {
-    throw new LatchkeyError('unknown_agent', `No agent named "${values.agent}". Agents: ${agents.map((a) => a.name).join(', ') || 'none yet (create one in the dashboard)'}`, 404);
-  }
-  const { access_token } = await control.call<{ access_token: string }>('POST', `/agents/${encodeURIComponent(agent.id)}/token`);
+  const { access_token } = await control.call<{ access_token: string }>('POST', '/agent-tokens', { agent: values.agent });
   const { url } = await control.call<{ url: string }>('GET', '/status');
   const discovery = await fetch(`${url}/v1/connections`, { headers: { authorization: `Bearer ${access_token}` } });
   if (!discovery.ok) throw new LatchkeyError('discovery_failed', `The broker refused the agent's discovery request (HTTP ${discovery.status})`, discovery.status);

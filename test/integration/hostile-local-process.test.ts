@@ -1,8 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { ADMIN_TOKEN, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
 
 /**
  * What another process of the same user can get out of Latchkey: the issue's attacks,
@@ -13,6 +16,30 @@ const PRINT_ENV = 'process.stdout.write(JSON.stringify(process.env))';
 
 function exec(args: string[], env: NodeJS.ProcessEnv = process.env) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/latchkey.ts', 'exec', ...args], { encoding: 'utf8', timeout: 30_000, env });
+}
+
+/** A request over DATA_DIR/control.sock, as any process of the person's user can send one. */
+function overSocket(dataDir: string, method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<{ status: number; body: any }> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      socketPath: join(dataDir, 'control.sock'),
+      method,
+      path: `/admin/api${path}`,
+      headers: {
+        host: 'latchkey',
+        ...(payload ? { 'content-type': 'application/json' } : {}),
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 describe('latchkey exec hands the command no Latchkey secret', () => {
@@ -48,5 +75,100 @@ describe('latchkey exec hands the command no Latchkey secret', () => {
     assert.equal(env.OPENAI_BASE_URL, `${broker.url}/proxy/openai`);
     assert.match(env.LATCHKEY_TOKEN ?? '', /^eyJ/);
     assert.equal(env.UNRELATED_SETTING, 'kept');
+  });
+});
+
+describe('the control socket without the admin token', () => {
+  let broker: ServeProcess;
+  let scripted: { id: string; grants: unknown };
+  before(async () => {
+    broker = await startServeProcess();
+    await broker.admin('/connections', { provider: 'openai', secret: 'sk-test-openai-key' });
+    scripted = await broker.admin('/agents', { name: 'scripted', grants: [{ connection: 'openai', scopes: ['read'] }] });
+  });
+  after(async () => {
+    await broker.stop();
+    rmSync(broker.dataDir, { recursive: true, force: true });
+  });
+
+  /** What an interactive agent does first: register itself (RFC 7591) and ask for access; the person has to approve. */
+  async function pendingRegistration(): Promise<{ id: string; agent_name: string }> {
+    const registered = await fetch(`${broker.url}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none', client_name: 'Self-approving agent', grant_types: ['authorization_code'] }),
+    });
+    assert.equal(registered.status, 201, await registered.clone().text());
+    const { client_id } = (await registered.json()) as { client_id: string };
+    const authorize = new URL(`${broker.url}/oauth/authorize`);
+    authorize.search = new URLSearchParams({
+      response_type: 'code', client_id, redirect_uri: 'http://127.0.0.1:49152/callback', scope: 'openai:read openai:write', state: 'state',
+      code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'), code_challenge_method: 'S256',
+    }).toString();
+    const consent = await fetch(authorize, { redirect: 'manual' });
+    assert.equal(consent.status, 302);
+    const { approvals } = await broker.admin('/approvals');
+    const pending = (approvals as { id: string; agent_name: string; status: string }[]).find((a) => a.status === 'pending' && a.agent_name === 'Self-approving agent');
+    assert.ok(pending, 'the registration waits for the person');
+    return pending;
+  }
+
+  test('answers the status and mints a token for an active agent, as latchkey exec needs', async () => {
+    const status = await overSocket(broker.dataDir, 'GET', '/status');
+    assert.equal(status.status, 200);
+    assert.equal(status.body.url, broker.url);
+    const minted = await overSocket(broker.dataDir, 'POST', '/agent-tokens', { body: { agent: 'scripted' } });
+    assert.equal(minted.status, 200, JSON.stringify(minted.body));
+    assert.equal(minted.body.token_type, 'Bearer');
+    assert.equal(minted.body.scope, 'openai:read', 'the agent\'s grants, nothing more');
+  });
+
+  test('a registered agent cannot approve itself, nor get a token before the person approves it', async () => {
+    const pending = await pendingRegistration();
+    const approve = await overSocket(broker.dataDir, 'POST', `/approvals/${pending.id}`, { body: { decision: 'approve' } });
+    assert.equal(approve.status, 401);
+    assert.equal(approve.body.error, 'missing_token');
+    assert.match(approve.body.error_description, /Authorization: Bearer <admin token>/);
+    const { approvals } = await broker.admin('/approvals');
+    assert.equal((approvals as { id: string; status: string }[]).find((a) => a.id === pending.id)?.status, 'pending');
+    const token = await overSocket(broker.dataDir, 'POST', '/agent-tokens', { body: { agent: pending.agent_name } });
+    assert.equal(token.status, 409);
+    assert.equal(token.body.error, 'agent_not_active');
+  });
+
+  test('agents, grants, resume, connections, OAuth apps and key rotation need the admin token', async () => {
+    const refused: [string, string, unknown?][] = [
+      ['GET', '/agents'],
+      ['POST', '/agents', { name: 'planted', grants: [{ connection: 'openai', scopes: ['*'] }] }],
+      ['PATCH', `/agents/${scripted.id}`, { grants: [{ connection: 'openai', scopes: ['*'] }] }],
+      ['POST', `/agents/${scripted.id}/token`],
+      ['POST', '/resume'],
+      ['POST', '/connections', { provider: 'stripe', secret: 'rk_test_planted' }],
+      ['DELETE', '/connections/openai'],
+      ['PUT', '/providers/linear/client', { client_id: 'planted' }],
+      ['POST', '/keys/rotate'],
+      ['GET', '/audit'],
+    ];
+    await broker.admin('/pause', {});
+    for (const [method, path, body] of refused) {
+      const response = await overSocket(broker.dataDir, method, path, body === undefined ? {} : { body });
+      assert.equal(response.status, 401, `${method} ${path}: ${JSON.stringify(response.body)}`);
+      assert.equal(response.body.error, 'missing_token');
+    }
+    assert.equal((await broker.admin('/pause')).paused, true, 'still paused');
+    const { agents } = await broker.admin('/agents');
+    assert.deepEqual((agents as { name: string }[]).map((a) => a.name).filter((name) => name !== 'Self-approving agent'), ['scripted']);
+    assert.deepEqual((agents as { name: string; grants: unknown }[]).find((a) => a.name === 'scripted')?.grants, scripted.grants);
+    const { connections } = await broker.admin('/connections');
+    assert.deepEqual((connections as { name: string }[]).map((c) => c.name), ['openai']);
+    await broker.admin('/resume', {});
+  });
+
+  test('with the admin token the socket is the whole admin API, as TCP', async () => {
+    const wrong = await overSocket(broker.dataDir, 'POST', '/agents', { body: { name: 'by-token', grants: [] }, token: 'guessed-token' });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.body.error, 'invalid_token');
+    const created = await overSocket(broker.dataDir, 'POST', '/agents', { body: { name: 'by-token', grants: [] }, token: ADMIN_TOKEN });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
   });
 });
