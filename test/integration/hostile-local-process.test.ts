@@ -2,8 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
 
@@ -170,5 +171,80 @@ describe('the control socket without the admin token', () => {
     assert.equal(wrong.body.error, 'invalid_token');
     const created = await overSocket(broker.dataDir, 'POST', '/agents', { body: { name: 'by-token', grants: [] }, token: ADMIN_TOKEN });
     assert.equal(created.status, 201, JSON.stringify(created.body));
+  });
+});
+
+/** Every entry under `dir` with its permission bits, in octal. */
+function modes(dir: string, prefix = ''): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const stats = lstatSync(path);
+    found[`${prefix}${name}`] = (stats.mode & 0o7777).toString(8);
+    if (stats.isDirectory()) Object.assign(found, modes(path, `${prefix}${name}/`));
+  }
+  return found;
+}
+
+/** What `modes` must find: folders 700, everything else (files, the socket) 600. */
+function ownerOnly(dir: string): Record<string, string> {
+  return Object.fromEntries(Object.keys(modes(dir)).map((name) => [name, lstatSync(join(dir, name)).isDirectory() ? '700' : '600']));
+}
+
+const ACME = {
+  id: 'acme', name: 'Acme',
+  auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { read: 'Read items' } },
+  api: { base_url: 'https://api.acme.example', rules: [{ method: 'GET', path: '/items/**', scopes: ['read'] }] },
+};
+
+describe('the data dir, with umask 000', () => {
+  let umask: number;
+  before(() => {
+    umask = process.umask(0); // inherited by the broker: the widest modes a person's shell could give
+  });
+  after(() => process.umask(umask));
+
+  test('the database, its -wal and -shm, the lock, the socket, the secret store and provider files are owner-only', async () => {
+    let broker = await startServeProcess();
+    const { dataDir } = broker;
+    try {
+      await broker.admin('/connections', { provider: 'openai', secret: 'sk-test-openai-key' });
+      await broker.admin('/agents', { name: 'scripted', grants: [{ connection: 'openai', scopes: ['*'] }] });
+      await broker.admin('/providers', ACME);
+      const exported = await fetch(`${broker.url}/admin/api/audit/export`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      assert.equal(exported.status, 200);
+      await exported.arrayBuffer();
+      const running = modes(dataDir);
+      for (const name of ['latchkey.db', 'latchkey.db-wal', 'latchkey.db-shm', 'latchkey.lock', 'control.sock', 'secrets.enc', 'providers/acme.json']) {
+        assert.ok(name in running, `${name} exists`);
+      }
+      assert.deepEqual(running, ownerOnly(dataDir));
+
+      // A broker killed mid-run leaves -wal and -shm; those of an older version were 644 and are tightened at the next start.
+      assert.equal(await broker.stop('SIGKILL'), null);
+      for (const name of ['latchkey.db', 'latchkey.db-wal', 'latchkey.db-shm']) chmodSync(join(dataDir, name), 0o644);
+      broker = await startServeProcess(dataDir);
+      assert.deepEqual(modes(dataDir), ownerOnly(dataDir));
+    } finally {
+      await broker.stop();
+    }
+    assert.deepEqual(modes(dataDir), ownerOnly(dataDir), 'after a clean stop too');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('a data dir other users may write is refused before anything is written, naming the chmod that fixes it', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-open-'));
+    try {
+      chmodSync(dataDir, 0o777);
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/latchkey.ts', 'serve', '--port', '0', '--data-dir', dataDir, '--secret-store', 'file'], {
+        encoding: 'utf8', timeout: 30_000, env: { ...process.env, LATCHKEY_PASSPHRASE: 'serve process passphrase' },
+      });
+      assert.equal(run.status, 1, run.stdout);
+      assert.equal(run.stdout, '');
+      assert.equal(run.stderr, `latchkey: ${dataDir} can be written by other users (mode 777); fix it with: chmod 700 ${dataDir} [data_dir_insecure]\n`);
+      assert.deepEqual(readdirSync(dataDir), []);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
