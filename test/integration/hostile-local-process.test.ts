@@ -129,7 +129,7 @@ describe('the control socket without the admin token', () => {
     const approve = await overSocket(broker.dataDir, 'POST', `/approvals/${pending.id}`, { body: { decision: 'approve' } });
     assert.equal(approve.status, 401);
     assert.equal(approve.body.error, 'missing_token');
-    assert.match(approve.body.error_description, /Authorization: Bearer <admin token>/);
+    assert.match(approve.body.error_description, /Authorization: Bearer <admin token>.*the control socket answers only GET \/admin\/api\/status and POST \/admin\/api\/agent-tokens\.$/);
     const { approvals } = await broker.admin('/approvals');
     assert.equal((approvals as { id: string; status: string }[]).find((a) => a.id === pending.id)?.status, 'pending');
     const token = await overSocket(broker.dataDir, 'POST', '/agent-tokens', { body: { agent: pending.agent_name } });

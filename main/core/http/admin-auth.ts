@@ -25,7 +25,7 @@ export function adminAuthHook(adminToken: string, isControl: (request: FastifyRe
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match?.[1]) {
-      const onSocket = control ? ' Without it the control socket answers only GET /admin/api/status and POST /admin/api/agent-tokens.' : '';
+      const onSocket = control ? ` Without it the control socket answers only ${[...CONTROL_SOCKET_ROUTES].join(' and ')}.` : '';
       throw new LatchkeyError('missing_token', `The admin API needs "Authorization: Bearer <admin token>" (printed by \`latchkey serve\` in the dashboard link).${onSocket}`, 401);
     }
     if (!timingSafeEqual(digest(match[1]), expected)) {
