@@ -6,6 +6,7 @@ import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runExec } from '../fixtures/exec-process.js';
 import { ADMIN_TOKEN, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
 
 /**
@@ -14,10 +15,6 @@ import { ADMIN_TOKEN, startServeProcess, type ServeProcess } from '../fixtures/s
  */
 
 const PRINT_ENV = 'process.stdout.write(JSON.stringify(process.env))';
-
-function exec(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/latchkey.ts', 'exec', ...args], { encoding: 'utf8', timeout: 30_000, env });
-}
 
 /** A request over DATA_DIR/control.sock, as any process of the person's user can send one. */
 function overSocket(dataDir: string, method: string, path: string, options: { body?: unknown; token?: string } = {}): Promise<{ status: number; body: any }> {
@@ -55,7 +52,7 @@ describe('latchkey exec hands the command no Latchkey secret', () => {
     rmSync(broker.dataDir, { recursive: true, force: true });
   });
 
-  test('the admin token and the vault passphrase of the parent do not reach the command; what exec issues does', () => {
+  test('the admin token and the vault passphrase of the parent do not reach the command; what exec issues does', async () => {
     const parent = {
       ...process.env,
       LATCHKEY_ADMIN_TOKEN: 'parent-admin-token',
@@ -63,7 +60,7 @@ describe('latchkey exec hands the command no Latchkey secret', () => {
       LATCHKEY_SOMETHING_ELSE: 'parent value',
       UNRELATED_SETTING: 'kept',
     };
-    const run = exec(['--agent', 'scripted', '--data-dir', broker.dataDir, '--', process.execPath, '-e', PRINT_ENV], parent);
+    const run = await runExec(['--agent', 'scripted', '--data-dir', broker.dataDir, '--', process.execPath, '-e', PRINT_ENV], parent);
     assert.equal(run.status, 0, run.stderr);
     const env = JSON.parse(run.stdout) as Record<string, string>;
     assert.equal(env.LATCHKEY_ADMIN_TOKEN, undefined);
