@@ -4,7 +4,8 @@ import { LatchkeyError } from '../core/errors.js';
 
 /**
  * The CLI's way into a running broker: its admin API over the control socket in the data
- * dir, which only this user can open (no admin token needed, none written to disk).
+ * dir, which only this user can open. Without the admin token (none is written to disk)
+ * the socket answers only what `latchkey exec` needs; see admin-auth.ts.
  */
 export class ControlClient {
   readonly #socketPath: string;

@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LatchkeyError } from '../core/errors.js';
 import { defaultDataDir } from '../core/paths.js';
+import { childEnvironment, type IssuedEnvironment } from './child-environment.js';
 import { ControlClient } from './control-client.js';
 
 const HELP = `Usage: latchkey exec --agent NAME [--data-dir DIR] -- COMMAND [ARGS...]
@@ -12,10 +13,8 @@ Runs COMMAND with a fresh short-lived token of agent NAME, like aws-vault exec:
   LATCHKEY_TOKEN          an access token of the agent (valid up to 15 minutes)
   LATCHKEY_<NAME>_URL     the proxy base URL of each connection the agent may use
   <SDK variable>          e.g. GITHUB_API_URL, OPENAI_BASE_URL: the same proxy URL, for official SDKs
+Every other LATCHKEY_* variable (the admin token, the vault passphrase) is removed from its environment.
 The broker must be running (the app or \`latchkey serve\`) on the same data dir.`;
-
-interface AgentView { id: string; name: string; status: string }
-interface AgentConnection { name: string; base_url: string; base_url_env?: string }
 
 export async function run(argv: string[]): Promise<number> {
   const split = argv.indexOf('--');
@@ -32,27 +31,13 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.agent || command.length === 0) throw new LatchkeyError('invalid_option', 'Usage: latchkey exec --agent NAME -- COMMAND [ARGS...]');
 
   const control = new ControlClient(values['data-dir'] ?? defaultDataDir());
-  const { agents } = await control.call<{ agents: AgentView[] }>('GET', '/agents');
-  const agent = agents.find((a) => a.name === values.agent);
-  if (!agent) {
-    throw new LatchkeyError('unknown_agent', `No agent named "${values.agent}". Agents: ${agents.map((a) => a.name).join(', ') || 'none yet (create one in the dashboard)'}`, 404);
-  }
-  const { access_token } = await control.call<{ access_token: string }>('POST', `/agents/${encodeURIComponent(agent.id)}/token`);
+  const { access_token } = await control.call<{ access_token: string }>('POST', '/agent-tokens', { agent: values.agent });
   const { url } = await control.call<{ url: string }>('GET', '/status');
   const discovery = await fetch(`${url}/v1/connections`, { headers: { authorization: `Bearer ${access_token}` } });
   if (!discovery.ok) throw new LatchkeyError('discovery_failed', `The broker refused the agent's discovery request (HTTP ${discovery.status})`, discovery.status);
-  const { connections } = (await discovery.json()) as { connections: AgentConnection[] };
+  const { connections } = (await discovery.json()) as Pick<IssuedEnvironment, 'connections'>;
 
-  const env: NodeJS.ProcessEnv = { ...process.env, LATCHKEY_URL: url, LATCHKEY_TOKEN: access_token };
-  const sdkVariables = new Set<string>();
-  for (const connection of connections) {
-    env[`LATCHKEY_${connection.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`] = connection.base_url;
-    // The SDK variable points at the first connection of its provider; name the others explicitly.
-    if (connection.base_url_env && !sdkVariables.has(connection.base_url_env)) {
-      sdkVariables.add(connection.base_url_env);
-      env[connection.base_url_env] = connection.base_url;
-    }
-  }
+  const env = childEnvironment(process.env, { url, token: access_token, connections });
 
   const [file, ...args] = command as [string, ...string[]];
   const child = spawn(file, args, { stdio: 'inherit', env });

@@ -70,7 +70,7 @@ describe('admin API', () => {
     assert.equal(res.status, 431);
   });
 
-  test('the control socket in the data dir is the admin API without a token, for this user only', async () => {
+  test('the control socket in the data dir answers the status without a token, for this user only', async () => {
     const socketPath = join(broker.dataDir, 'control.sock');
     assert.equal(statSync(socketPath).mode & 0o077, 0, 'no access for group or others');
     const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {

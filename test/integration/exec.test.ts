@@ -1,13 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runExec } from '../fixtures/exec-process.js';
 import { startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
-
-const exec = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'main/cli/latchkey.ts', 'exec', ...args], { encoding: 'utf8', timeout: 30_000 });
 
 const PRINT_ENV = "process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(LATCHKEY_|OPENAI_BASE_URL)/.test(k)))))";
 
@@ -24,7 +21,7 @@ describe('latchkey exec', () => {
   });
 
   test('runs the command with the broker URL, a fresh agent token and the proxy base URLs', async () => {
-    const run = exec(['--agent', 'scripted', '--data-dir', broker.dataDir, '--', process.execPath, '-e', PRINT_ENV]);
+    const run = await runExec(['--agent', 'scripted', '--data-dir', broker.dataDir, '--', process.execPath, '-e', PRINT_ENV]);
     assert.equal(run.status, 0, run.stderr);
     const env = JSON.parse(run.stdout) as Record<string, string>;
     assert.equal(env.LATCHKEY_URL, broker.url);
@@ -38,21 +35,21 @@ describe('latchkey exec', () => {
     assert.ok(!run.stdout.includes('sk-test-openai-key'), 'the provider key never reaches the command');
   });
 
-  test('passes the command\'s exit code through', () => {
-    const run = exec(['--agent', 'scripted', '--data-dir', broker.dataDir, '--', process.execPath, '-e', 'process.exit(7)']);
+  test('passes the command\'s exit code through', async () => {
+    const run = await runExec(['--agent', 'scripted', '--data-dir', broker.dataDir, '--', process.execPath, '-e', 'process.exit(7)']);
     assert.equal(run.status, 7);
   });
 
-  test('an unknown agent is named in a one-line error listing the agents', () => {
-    const run = exec(['--agent', 'nobody', '--data-dir', broker.dataDir, '--', 'true']);
+  test('an unknown agent is named in a one-line error listing the agents', async () => {
+    const run = await runExec(['--agent', 'nobody', '--data-dir', broker.dataDir, '--', 'true']);
     assert.equal(run.status, 1);
     assert.match(run.stderr, /No agent named "nobody"\. Agents: scripted/);
   });
 
-  test('without a running broker it says how to start one', () => {
+  test('without a running broker it says how to start one', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'latchkey-exec-'));
     try {
-      const run = exec(['--agent', 'scripted', '--data-dir', empty, '--', 'true']);
+      const run = await runExec(['--agent', 'scripted', '--data-dir', empty, '--', 'true']);
       assert.equal(run.status, 1);
       assert.match(run.stderr, /broker_not_running/);
       assert.match(run.stderr, /latchkey serve/);

@@ -245,6 +245,14 @@ export class AgentAuthority {
     return agentView(this.#requireAgent(id), this.#deps.connections);
   }
 
+  /** 404 unknown_agent names the agents there are, so a mistyped name is easy to fix. */
+  agentNamed(name: string): AgentView {
+    const agents = this.listAgents();
+    const agent = agents.find((candidate) => candidate.name === name);
+    if (!agent) throw new LatchkeyError('unknown_agent', `No agent named "${name}". Agents: ${agents.map((a) => a.name).join(', ') || 'none yet (create one in the dashboard)'}`, 404);
+    return agent;
+  }
+
   /** Narrowed grants apply at once: verifyAccessToken intersects every token with the current grants. */
   async updateAgent(id: string, patch: { name?: string; grants?: Grant[]; rate_limit_per_minute?: number | null }): Promise<AgentView> {
     const agent = this.#requireAgent(id);

@@ -361,6 +361,15 @@ export async function agentAdminRoutes(app: FastifyInstance, { authority }: Auth
     },
   }, async (request, reply) => reply.header('cache-control', 'no-store').send(await authority.mintAccessToken(request.params.id)));
 
+  app.post<{ Body: { agent: string } }>('/agent-tokens', {
+    schema: {
+      tags: ['agents'],
+      summary: 'Mint an access token for an active agent, by name (what `latchkey exec` asks over the control socket)',
+      body: { type: 'object', required: ['agent'], additionalProperties: false, properties: { agent: { type: 'string', minLength: 1, maxLength: 64 } } },
+      response: { 200: tokenResponseSchema, ...adminErrors },
+    },
+  }, async (request, reply) => reply.header('cache-control', 'no-store').send(await authority.mintAccessToken(authority.agentNamed(request.body.agent).id)));
+
   app.get('/approvals', {
     schema: { tags: ['approvals'], summary: 'Authorization requests of interactive agents, pending first', response: { 200: { type: 'object', required: ['approvals'], properties: { approvals: { type: 'array', items: approvalSchema } } }, ...adminErrors } },
   }, async () => ({ approvals: authority.listApprovals() }));

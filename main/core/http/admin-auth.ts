@@ -5,6 +5,14 @@ import { LatchkeyError } from '../errors.js';
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /**
+ * What the control socket answers without the admin token: exactly what `latchkey exec`
+ * needs (the broker's status, a token of an agent that is already active). Any process of
+ * the person's user can open the socket, so nothing here may change who may do what:
+ * approvals, agents, grants, resume, connections and secrets need the admin token there too.
+ */
+const CONTROL_SOCKET_ROUTES: ReadonlySet<string> = new Set(['GET /admin/api/status', 'POST /admin/api/agent-tokens']);
+
+/**
  * The admin token is accepted only from the Authorization header (never a query string
  * or cookie, which other origins can plant) and compared in constant time: hashing both
  * sides first makes the comparison independent of the presented token's length.
@@ -12,11 +20,13 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 export function adminAuthHook(adminToken: string, isControl: (request: FastifyRequest) => boolean) {
   const expected = digest(adminToken);
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    if (isControl(request)) return; // the control socket's file permissions already admitted the caller
+    const control = isControl(request);
+    if (control && CONTROL_SOCKET_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ''}`)) return;
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match?.[1]) {
-      throw new LatchkeyError('missing_token', 'The admin API needs "Authorization: Bearer <admin token>" (printed by `latchkey serve` in the dashboard link).', 401);
+      const onSocket = control ? ` Without it the control socket answers only ${[...CONTROL_SOCKET_ROUTES].join(' and ')}.` : '';
+      throw new LatchkeyError('missing_token', `The admin API needs "Authorization: Bearer <admin token>" (printed by \`latchkey serve\` in the dashboard link).${onSocket}`, 401);
     }
     if (!timingSafeEqual(digest(match[1]), expected)) {
       throw new LatchkeyError('invalid_token', 'The admin token is not valid for this Latchkey (it changes at every start unless LATCHKEY_ADMIN_TOKEN is set).', 401);

@@ -40,7 +40,7 @@ const MAX_HEADER_FIELDS = 100;
 export async function buildHttpServer(options: HttpServerOptions): Promise<LoopbackServer> {
   let handler: Handler | undefined;
   const secondary: Server[] = [];
-  // Sockets of the local control socket (DATA_DIR/control.sock): the file's permissions authenticate them.
+  // Sockets of the local control socket (DATA_DIR/control.sock): the file's permissions admit only this user (admin-auth.ts says to what).
   const controlSockets = new WeakSet<Socket>();
   const isControl = (request: { raw: IncomingMessage }): boolean => controlSockets.has(request.raw.socket as Socket);
   const app = Fastify({
@@ -156,7 +156,7 @@ export interface LoopbackServer {
   app: FastifyInstance;
   /** Binds and returns the port (useful with 0). */
   listen(port: number): Promise<number>;
-  /** Serves the same app on a Unix socket / named pipe that only this user can open (admin without a token). */
+  /** Serves the same app on a Unix socket / named pipe that only this user can open (a few admin routes without a token, see admin-auth.ts). */
   listenControl(path: string): Promise<void>;
 }
 

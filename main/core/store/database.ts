@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LatchkeyError, isLatchkeyError } from '../errors.js';
@@ -30,6 +30,29 @@ function codeOf(error: unknown): string {
   return typeof code === 'string' ? code : '';
 }
 
+/**
+ * SQLite creates the database 0644 minus the umask (world-readable under umask 0), and its
+ * -wal and -shm files with the database's mode: creating the database 0600 first makes all
+ * three owner-only. Tightens a database an older version left wider.
+ */
+function createOwnerOnly(file: string): void {
+  const fd = openSync(file, 'a', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** -wal and -shm left by an older version (after a crash) keep their mode when SQLite reopens them. */
+function tightenIfPresent(file: string): void {
+  try {
+    chmodSync(file, 0o600);
+  } catch (error) {
+    if (codeOf(error) !== 'ENOENT') throw error;
+  }
+}
+
 /** Opens (creating if needed) the broker's SQLite database and brings its schema up to date. */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database.Database {
   const dir = dirname(file);
@@ -41,8 +64,10 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // SQLite needs to create the -wal and -shm files next to the database.
     accessSync(dir, constants.W_OK);
+    createOwnerOnly(file);
     db = new Database(file);
     db.pragma('journal_mode = WAL');
+    for (const companion of [`${file}-wal`, `${file}-shm`]) tightenIfPresent(companion);
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');

@@ -3,6 +3,7 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rena
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LatchkeyError } from '../errors.js';
+import { assertPrivateDir } from './private-dir.js';
 
 /**
  * One broker per data dir: `DATA_DIR/latchkey.lock`, created exclusively, holds
@@ -164,6 +165,8 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
   } catch (error) {
     throw unwritable(dataDir, error);
   }
+  // The lock is the first thing a broker takes: no file is written in a folder others could tamper with.
+  assertPrivateDir(dataDir);
   const file = join(dataDir, LOCK_NAME);
   const command = process.argv.slice(1).join(' ');
   const mine: LockInfo = {

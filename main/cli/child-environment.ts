@@ -1,0 +1,30 @@
+/** What `latchkey exec` hands its command: the broker, a token of the agent, the agent's connections. */
+export interface IssuedEnvironment {
+  url: string;
+  token: string;
+  connections: { name: string; base_url: string; base_url_env?: string | undefined }[];
+}
+
+/**
+ * The command's environment: the parent's without any `LATCHKEY_*` variable, then what exec
+ * issues. Every variable Latchkey reads a secret from is a `LATCHKEY_*` one
+ * (LATCHKEY_ADMIN_TOKEN opens the admin API, LATCHKEY_PASSPHRASE decrypts secrets.enc to
+ * every provider key), so none reaches the agent unless exec set it itself, like
+ * `aws-vault exec` clearing the AWS_* credentials it did not issue. The match ignores case
+ * because Windows environment names do.
+ */
+export function childEnvironment(parent: NodeJS.ProcessEnv, issued: IssuedEnvironment): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(parent).filter(([name]) => !/^LATCHKEY_/i.test(name)));
+  env.LATCHKEY_URL = issued.url;
+  env.LATCHKEY_TOKEN = issued.token;
+  const sdkVariables = new Set<string>();
+  for (const connection of issued.connections) {
+    env[`LATCHKEY_${connection.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`] = connection.base_url;
+    // The SDK variable points at the first connection of its provider; name the others explicitly.
+    if (connection.base_url_env && !sdkVariables.has(connection.base_url_env)) {
+      sdkVariables.add(connection.base_url_env);
+      env[connection.base_url_env] = connection.base_url;
+    }
+  }
+  return env;
+}
