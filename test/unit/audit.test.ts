@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../../main/core/store/database.js';
-import { AuditLog, redactPath, type AuditEntry, type AuditInput } from '../../main/core/audit/audit-log.js';
+import { AuditLog, redactPath, type AuditEntry, type AuditInput, type AuditVerification } from '../../main/core/audit/audit-log.js';
 import { GENESIS_HASH, entryHash, type ChainedFields } from '../../main/core/audit/chain.js';
 import { csvCell } from '../../main/core/audit/export-format.js';
 import { MAX_AUDIT_PATH } from '../../main/core/audit/redact.js';
@@ -35,6 +35,13 @@ function fresh(): { db: Database.Database; audit: AuditLog; t0: number } {
   const t0 = Date.parse('2030-01-01T00:00:00Z');
   let tick = 0;
   return { db, audit: new AuditLog(db, { now: () => t0 + 1000 * tick++ }), t0 };
+}
+
+/** verify()'s verdict without its sentence, which every failure must carry (and only failures). */
+async function verdict(audit: AuditLog): Promise<Omit<AuditVerification, 'reason'>> {
+  const { reason, ...rest } = await audit.verify();
+  assert.equal(typeof reason === 'string' && reason.length > 0, !rest.ok, `reason: ${String(reason)}`);
+  return rest;
 }
 
 const proxy = (over: Partial<AuditInput> = {}): AuditInput => ({
@@ -132,30 +139,30 @@ describe('audit log: append and query', () => {
     assert.equal(entry.path?.length, MAX_AUDIT_PATH);
     assert.equal(entry.agent_name, 'lone \ufffd surrogate \u0000 nul');
     assert.deepEqual(audit.query({}).entries[0], entry, 'read back exactly as hashed');
-    assert.deepEqual(audit.verify(), { ok: true, checked: 1 });
+    assert.deepEqual(await audit.verify(), { ok: true, checked: 1 });
   });
 });
 
 describe('audit log: hash chain', () => {
   test('an untouched chain verifies, empty or not', async () => {
     const { audit } = fresh();
-    assert.deepEqual(audit.verify(), { ok: true, checked: 0 });
+    assert.deepEqual(await audit.verify(), { ok: true, checked: 0 });
     await fill(audit, 20);
-    assert.deepEqual(audit.verify(), { ok: true, checked: 20 });
+    assert.deepEqual(await audit.verify(), { ok: true, checked: 20 });
   });
 
   test('editing a row is reported at that row', async () => {
     const { db, audit } = fresh();
     await fill(audit, 10);
     db.prepare('UPDATE audit SET status = 500 WHERE id = 6').run();
-    assert.deepEqual(audit.verify(), { ok: false, checked: 5, first_bad: 6 });
+    assert.deepEqual(await verdict(audit), { ok: false, checked: 5, first_bad: 6 });
   });
 
   test('overwriting a stored hash is reported at that row', async () => {
     const { db, audit } = fresh();
     await fill(audit, 10);
     db.prepare('UPDATE audit SET hash = ? WHERE id = 4').run('f'.repeat(64));
-    assert.deepEqual(audit.verify(), { ok: false, checked: 3, first_bad: 4 });
+    assert.deepEqual(await verdict(audit), { ok: false, checked: 3, first_bad: 4 });
   });
 
   test('editing a row and recomputing its own hash still breaks the link from the next row', async () => {
@@ -164,38 +171,38 @@ describe('audit log: hash chain', () => {
     const row = db.prepare('SELECT * FROM audit WHERE id = 4').get() as ChainedFields & { prev_hash: string };
     const edited = { ...row, status: 404 };
     db.prepare('UPDATE audit SET status = 404, hash = ? WHERE id = 4').run(entryHash(row.prev_hash, edited));
-    assert.deepEqual(audit.verify(), { ok: false, checked: 4, first_bad: 5 });
+    assert.deepEqual(await verdict(audit), { ok: false, checked: 4, first_bad: 5 });
   });
 
   test('deleting a row in the middle is reported at the row after the gap', async () => {
     const { db, audit } = fresh();
     await fill(audit, 10);
     db.prepare('DELETE FROM audit WHERE id = 3').run();
-    assert.deepEqual(audit.verify(), { ok: false, checked: 2, first_bad: 4 });
+    assert.deepEqual(await verdict(audit), { ok: false, checked: 2, first_bad: 4 });
   });
 
   test('moving a row to another position is detected', async () => {
     const { db, audit } = fresh();
     await fill(audit, 10);
     db.prepare('UPDATE audit SET id = 100 WHERE id = 5').run();
-    assert.deepEqual(audit.verify(), { ok: false, checked: 4, first_bad: 6 });
+    assert.deepEqual(await verdict(audit), { ok: false, checked: 4, first_bad: 6 });
   });
 
   test('swapping the contents of two rows is detected', async () => {
     const { db, audit } = fresh();
     await fill(audit, 6, (i) => ({ status: 200 + i }));
     db.exec('UPDATE audit SET id = -2 WHERE id = 2; UPDATE audit SET id = 2 WHERE id = 3; UPDATE audit SET id = 3 WHERE id = -2;');
-    assert.deepEqual(audit.verify(), { ok: false, checked: 1, first_bad: 2 });
+    assert.deepEqual(await verdict(audit), { ok: false, checked: 1, first_bad: 2 });
   });
 
   test('cutting off the tail is detected through the head kept in meta, and stays detected after new appends', async () => {
     const { db, audit } = fresh();
     await fill(audit, 10);
     db.prepare('DELETE FROM audit WHERE id > 7').run();
-    assert.deepEqual(audit.verify(), { ok: false, checked: 7, first_bad: 8 });
+    assert.deepEqual(await verdict(audit), { ok: false, checked: 7, first_bad: 8 });
     const next = await audit.append(proxy());
     assert.equal(next.id, 11, 'the chain continues from the recorded head, not from the truncated table');
-    assert.equal(audit.verify().first_bad, 11);
+    assert.equal((await audit.verify()).first_bad, 11);
   });
 
   test('a correctly chained row forged past the head is detected', async () => {
@@ -204,7 +211,7 @@ describe('audit log: hash chain', () => {
     const forged = { ...last, id: 4, at: Date.parse(last.at), prev_hash: last.hash };
     db.prepare('INSERT INTO audit (id, at, kind, decision, reason, agent_id, agent_name, connection, method, path, status, latency_ms, bytes_in, bytes_out, prev_hash, hash) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)')
       .run({ ...forged, hash: entryHash(last.hash, forged) });
-    assert.deepEqual(audit.verify(), { ok: false, checked: 4, first_bad: 4 }, 'only the head kept in meta gives it away');
+    assert.deepEqual(await verdict(audit), { ok: false, checked: 4, first_bad: 4 }, 'only the head kept in meta gives it away');
   });
 });
 
@@ -225,7 +232,7 @@ describe('audit log: group commit and durability contract', () => {
     assert.equal(stats.pending, 0);
     assert.ok(stats.commits < 200, `expected batching, got ${stats.commits} commits`);
     assert.equal(audit.query({ limit: 500 }).entries.length, 200);
-    assert.deepEqual(audit.verify(), { ok: true, checked: 200 });
+    assert.deepEqual(await audit.verify(), { ok: true, checked: 200 });
   });
 
   test('appends made during a commit wave land in the next batch and keep the chain', async () => {
@@ -236,7 +243,7 @@ describe('audit log: group commit and durability contract', () => {
     }));
     assert.equal(waves.flat().length, 90);
     assert.ok(audit.stats().commits >= 2 && audit.stats().commits < 90);
-    assert.deepEqual(audit.verify(), { ok: true, checked: 90 });
+    assert.deepEqual(await audit.verify(), { ok: true, checked: 90 });
   });
 
   test('a failed write rejects every append of its batch and leaves the chain as it was', async () => {
@@ -252,7 +259,7 @@ describe('audit log: group commit and durability contract', () => {
     db.exec('DROP TRIGGER audit_fail');
     const next = await audit.append(proxy());
     assert.equal(next.id, 4);
-    assert.deepEqual(audit.verify(), { ok: true, checked: 4 });
+    assert.deepEqual(await audit.verify(), { ok: true, checked: 4 });
   });
 
   test('close commits what is pending, then refuses appends', async () => {
@@ -263,7 +270,7 @@ describe('audit log: group commit and durability contract', () => {
     assert.equal(audit.stats().pending, 0);
     assert.equal((await Promise.all(pending)).length, 5);
     await assert.rejects(audit.append(proxy()), hasCode('audit_closed'));
-    assert.deepEqual(audit.verify(), { ok: true, checked: 5 });
+    assert.deepEqual(await audit.verify(), { ok: true, checked: 5 });
   });
 
   test('a second AuditLog on the same database continues the same chain (restart)', async () => {
@@ -273,7 +280,7 @@ describe('audit log: group commit and durability contract', () => {
     const again = new AuditLog(db);
     const entry = await again.append(proxy());
     assert.equal(entry.id, 4);
-    assert.deepEqual(again.verify(), { ok: true, checked: 4 });
+    assert.deepEqual(await again.verify(), { ok: true, checked: 4 });
   });
 });
 
