@@ -276,7 +276,7 @@ describe('audit log: verify over a large log', () => {
     assert.deepEqual(intact.result, { ok: true, checked: 50_000 });
     assert.ok(intact.turns >= 25, `other work ran ${intact.turns} times during verify; a walk that never yields lets it run 0 times`);
 
-    // Row 1000 ends the first chunk: its loss shows in the link of row 1001, read in the next chunk.
+    // Row 1000 ends a chunk: its loss shows in the link of row 1001, read in the next one.
     db.prepare('DELETE FROM audit WHERE id = 1000').run();
     assert.deepEqual(await verdict(audit), { ok: false, checked: 999, first_bad: 1001 });
     db.prepare('DELETE FROM audit WHERE id > 49_990').run();

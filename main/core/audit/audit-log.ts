@@ -66,7 +66,7 @@ export const DEFAULT_PAGE = 100;
 /** Rows per export chunk: bounded memory, and no statement is left open between chunks. */
 const EXPORT_CHUNK = 500;
 /** Rows verify() hashes between two yields to the event loop: a few ms of work, so requests are never held up long. */
-const VERIFY_CHUNK = 1000;
+const VERIFY_CHUNK = 250;
 /** Upper bound of one group commit; a larger backlog is committed in several. */
 const MAX_BATCH = 1000;
 /** Caps on text fields: an oversized name is truncated, never a reason to fail an append. */
