@@ -370,6 +370,23 @@ describe('audit log: the copy of the head outside the database', () => {
     assert.match(malformed.reason ?? '', /copy of the head kept in the secret store is malformed/);
   });
 
+  test('a database rewritten while the log is open freezes the copy at the next commit', async () => {
+    const { db } = fresh();
+    const store = new Store();
+    const audit = new AuditLog(db, { headCopy: await load(store) });
+    const original = await fill(audit, 5);
+    const row3 = original[2] as AuditEntry;
+    db.prepare('DELETE FROM audit WHERE id > 3').run();
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'audit_head'").run(`3:${row3.hash}`);
+    assert.equal((await audit.verify()).first_bad, 4);
+    await audit.append(proxy()); // chained onto the rewritten head #3, not onto #5
+    const after = await audit.verify();
+    assert.deepEqual([after.ok, after.first_bad], [false, 5], 'the next commit does not launder the rewrite');
+    await audit.close();
+    assert.equal(store.values.get('audit/head'), `5:${(original[4] as AuditEntry).hash}`);
+    assert.equal((await new AuditLog(db, { headCopy: await load(store) }).verify()).ok, false);
+  });
+
   test('a log without a copy yet adopts its current head; a failed store write is reported and retried', async () => {
     const { db, audit } = fresh();
     await fill(audit, 2);

@@ -378,7 +378,8 @@ export class AuditLog {
       }
       this.commits++;
       this.appends += rows.length;
-      this.headCopy?.record(rows.at(-1) as Row);
+      const first = rows[0] as Row;
+      this.headCopy?.committed({ id: first.id - 1, hash: first.prev_hash }, rows.at(-1) as Row);
       batch.forEach((pending, i) => pending.resolve(toEntry(rows[i] as Row)));
     }
   }

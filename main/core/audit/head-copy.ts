@@ -31,8 +31,9 @@ const DEFAULT_DELAY_MS = 2000;
  * accepts a copy that is an ancestor of the database's head (found in the chain with its
  * hash) and reports tampering only when the copy's entry is missing or different.
  *
- * A copy the database contradicts when the log opens is frozen: it is not overwritten by
- * the heads that follow, so the evidence survives for every later verify and restart.
+ * A copy the database contradicts is frozen: when the log opens, or when a commit finds
+ * the database's head moved behind the log's back. It is then never overwritten by the
+ * heads that follow, so the evidence survives for every later verify and restart.
  * A missing copy (first start with this version, or another secret store) adopts the
  * database's head: trust on first use.
  */
@@ -73,12 +74,22 @@ export class AuditHeadCopy {
     const state = this.state();
     if (state.head) this.#frozen = hashAt(state.head.id) !== state.head.hash;
     else if (state.malformed) this.#frozen = true;
-    else if (databaseHead) this.record(databaseHead);
+    // A copy left behind by a crash catches up: from now on it equals the database's head.
+    if (!this.#frozen && databaseHead) this.#follow(databaseHead);
   }
 
-  /** A commit moved the head: the copy follows in memory now, in the store soon. */
-  record(head: AuditHead): void {
+  /** A commit chained entries onto `chainedOnto`, up to `head`: the copy follows in memory now, in the store soon. */
+  committed(chainedOnto: AuditHead, head: AuditHead): void {
     if (this.#frozen) return;
+    const current = this.state().head;
+    if (current && (current.id !== chainedOnto.id || current.hash !== chainedOnto.hash)) {
+      this.#frozen = true;
+      return;
+    }
+    this.#follow(head);
+  }
+
+  #follow(head: AuditHead): void {
     this.#value = formatHead(head);
     if (this.#timer) return;
     this.#timer = setTimeout(() => void this.flush(), this.#delayMs);
