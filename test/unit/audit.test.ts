@@ -442,6 +442,16 @@ describe('unauthenticated refusals', () => {
     assert.equal(written[8]?.connection, null);
   });
 
+  test('refusals before the token is checked (a foreign Origin) count as unauthenticated; an authenticated agent\'s never do', async () => {
+    const written: AuditInput[] = [];
+    const denials = new UnauthenticatedDenials({ append: async (input) => void written.push(input) }, { onError: (error) => assert.fail(String(error)) });
+    for (let i = 0; i < 50; i++) await denials.append(refused({ status: 403, reason: 'forbidden_origin' }));
+    for (let i = 0; i < 5; i++) await denials.append(refused({ status: 403, reason: 'insufficient_scope', agent_id: 'ag_1' }));
+    assert.deepEqual(written.map((e) => e.reason), ['forbidden_origin', ...Array(5).fill('insufficient_scope')]);
+    await denials.close();
+    assert.match(written.at(-1)?.reason ?? '', /^50 refused requests without a valid token in the last minute \(forbidden_origin: 50\)/);
+  });
+
   test('an aggregate that cannot be written is reported', async () => {
     const failures: unknown[] = [];
     let fail = false;

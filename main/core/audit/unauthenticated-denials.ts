@@ -31,8 +31,12 @@ interface Window {
   connection: string | null | undefined;
 }
 
-/** An entry refused for want of a valid agent token: no token, or one that is invalid, expired or revoked. */
-const isUnauthenticated = (input: AuditInput): boolean => input.decision === 'deny' && input.status === 401;
+/**
+ * A refusal before any agent was authenticated: no token, or one that is invalid, expired
+ * or revoked (401, attributed to its agent when known), or a check that runs before the
+ * token's (a foreign Origin): nothing there costs the sender a valid token.
+ */
+const isUnauthenticated = (input: AuditInput): boolean => input.decision === 'deny' && (input.status === 401 || !input.agent_id);
 
 const sourceOf = (input: AuditInput): string => (input.connection ?? (input.path ?? '').split('?', 1)[0] ?? '').slice(0, MAX_SOURCE);
 
@@ -53,7 +57,7 @@ function describeWindow(ms: number): string {
  * Tradeoff: a counted refusal is answered before it is on record (the count is in
  * memory until the window closes, or the broker closes: close() writes it), so a kill -9
  * loses up to a minute of counts; the first refusal of each source is always committed
- * before its answer. Entries with a valid token pass straight through.
+ * before its answer. Everything else (any entry of an authenticated agent) passes straight through.
  */
 export class UnauthenticatedDenials implements AuditAppender {
   readonly #audit: AuditAppender;
