@@ -2,6 +2,8 @@ import type { EventEmitter } from 'node:events';
 import type { AuditInput } from '../audit/audit-log.js';
 
 export interface ConnectionChange {
+  /** The connection's id (a removed one's too, so listeners can drop what was bound to it). */
+  id: string;
   name: string;
   provider: string;
   /** The connection's new status, or `removed`. */

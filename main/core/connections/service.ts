@@ -188,7 +188,7 @@ export class ConnectionService {
     }
     await this.#deps.tokens.forget(record.id);
     this.#deps.connections.delete(record.id);
-    await recordConnectionChange(this.#deps, { name: record.name, provider: record.provider, status: 'removed' });
+    await recordConnectionChange(this.#deps, { id: record.id, name: record.name, provider: record.provider, status: 'removed' });
     return revocationError ? { revoked_at_provider: revoked, revocation_error: revocationError } : { revoked_at_provider: revoked };
   }
 
@@ -257,7 +257,7 @@ export class ConnectionService {
     });
     await this.#deps.tokens.save(record, credential);
     // On record before the flow reports success: a browser or poller waiting on it may act at once.
-    await recordConnectionChange(this.#deps, { name: record.name, provider: record.provider, status: record.status });
+    await recordConnectionChange(this.#deps, { id: record.id, name: record.name, provider: record.provider, status: record.status });
     this.#deps.flows.succeed(flow, record.name);
     this.#deps.events.emit('flow-finished', { flow_id: flow.id, status: 'connected', provider: flow.provider, connection: record.name });
     return record;
@@ -270,7 +270,7 @@ export class ConnectionService {
     const credential: StoredCredential = { access_token: secret.trim(), expires_at: null, obtained_at: Date.now() };
     const record = this.#upsert(name, provider.id, method, { account: null, scopes, expires_at: null, refreshable: false });
     await this.#deps.tokens.save(record, credential);
-    await recordConnectionChange(this.#deps, { name: record.name, provider: record.provider, status: record.status });
+    await recordConnectionChange(this.#deps, { id: record.id, name: record.name, provider: record.provider, status: record.status });
     return record;
   }
 

@@ -179,7 +179,7 @@ export class TokenManager {
   }
 
   #changed(record: ConnectionRecord, status: string): Promise<void> {
-    return recordConnectionChange(this.#deps, { name: record.name, provider: record.provider, status });
+    return recordConnectionChange(this.#deps, { id: record.id, name: record.name, provider: record.provider, status });
   }
 }
 
