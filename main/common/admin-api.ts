@@ -79,4 +79,6 @@ export interface AuditVerification {
   checked: number;
   /** The first entry (id) that is wrong, missing or unexpected. */
   first_bad?: number;
+  /** When not ok: what is wrong, in a sentence. */
+  reason?: string;
 }

@@ -6,6 +6,8 @@ import { ungrantableScopes } from '../common/grantable-scopes.js';
 import { ConnectionService } from './connections/service.js';
 import { TokenManager } from './connections/tokens.js';
 import { AuditLog } from './audit/audit-log.js';
+import { AuditHeadCopy } from './audit/head-copy.js';
+import { UnauthenticatedDenials } from './audit/unauthenticated-denials.js';
 import { auditAdminRoutes } from './audit/routes.js';
 import { AgentAuthority } from './authz/authority.js';
 import { agentAdminRoutes, authzRoutes } from './authz/routes.js';
@@ -79,8 +81,6 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   try {
     const db = openDatabase(join(dataDir, 'latchkey.db'));
     cleanup.push(() => void db.close());
-    const audit = new AuditLog(db);
-    cleanup.push(() => audit.close()); // runs before db.close(): flushes pending entries
 
     const { catalog, problems } = loadCatalog({ extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])] });
     for (const problem of problems) log(`provider definition skipped: ${formatCatalogProblem(problem)}`);
@@ -90,12 +90,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       : await openKeychainBackend({ namespace: installId(db), ...(options.keychainService ? { service: options.keychainService } : {}) });
     const vault = new Vault(backend);
 
+    const headCopy = await AuditHeadCopy.load(vault, { onError: (error) => log(`audit head not copied to the secret store: ${(error as Error).message}`) });
+    const audit = new AuditLog(db, { headCopy });
+    cleanup.push(() => audit.close()); // runs before db.close(): flushes pending entries and the head copy
+    const proxyAudit = new UnauthenticatedDenials(audit, { onError: (error) => log(`audit entry for refused requests not written: ${(error as Error).message}`) });
+    cleanup.push(() => proxyAudit.close()); // runs after the server closed, before the audit log closes
+
     const events = createBrokerEvents();
-    events.on('connection-changed', (change) => {
-      audit.append({ kind: 'connection', decision: 'info', connection: change.name, reason: `${change.provider}: ${change.status}` }).catch((error: unknown) => {
-        log(`audit entry for connection ${change.name} not written: ${(error as Error).message}`);
-      });
-    });
     const connections = new ConnectionStore(db);
     cleanup.push(() => connections.flush());
     const clients = new ProviderClientStore(db);
@@ -103,8 +104,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     let port = 0;
     // The token manager and the service need each other's halves: refresh needs the client factory.
     let service: ConnectionService | undefined;
-    const tokens = new TokenManager({ vault, connections, events, clientFor: (provider, method) => (service as ConnectionService).clientFor(provider, method) });
-    service = new ConnectionService({ catalog, dataDir, vault, connections, clients, flows, tokens, events, port: () => port });
+    const tokens = new TokenManager({ vault, connections, events, audit, clientFor: (provider, method) => (service as ConnectionService).clientFor(provider, method) });
+    service = new ConnectionService({ catalog, dataDir, vault, connections, clients, flows, tokens, events, audit, port: () => port });
     cleanup.push(() => tokens.close(), () => service?.close());
 
     // Grants are checked against what each connection may grant (catalog `unenforced_subsets`), not only what it holds.
@@ -133,7 +134,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       ],
       root: [
         (app) => authzRoutes(app, { authority }),
-        (app) => proxyRoutes(app, { verifier: authority, audit, catalog, connections: service, tokens, store: connections, baseUrl: () => url }),
+        (app) => proxyRoutes(app, { verifier: authority, audit: proxyAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url }),
       ],
     });
     cleanup.push(() => server.app.close());

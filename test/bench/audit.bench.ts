@@ -37,7 +37,7 @@ async function run(synchronous: 'NORMAL' | 'FULL', concurrency: number): Promise
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
   const { commits } = audit.stats();
-  const ok = audit.verify().ok;
+  const { ok } = await audit.verify();
   await audit.close();
   db.close();
   latencies.sort((a, b) => a - b);

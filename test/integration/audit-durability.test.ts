@@ -72,7 +72,7 @@ test('nothing acknowledged is lost when the process is killed with SIGKILL in th
       const missing = acknowledged.filter((id) => !present.has(id));
       assert.deepEqual(missing, [], 'every acknowledged entry survived the kill');
       assert.ok(present.size >= acknowledged.length);
-      assert.deepEqual(audit.verify(), { ok: true, checked: present.size });
+      assert.deepEqual(await audit.verify(), { ok: true, checked: present.size });
       const sample = audit.query({ limit: 1 }).entries[0];
       assert.match(sample?.path ?? '', /^\/v1\/thing\?n=REDACTED&secret=REDACTED$/);
       await audit.close();

@@ -141,10 +141,12 @@ describe('narrow grants against full-access endpoints', () => {
     const catalog = new Catalog([rebased('github'), rebased('linear')]);
     const vault = new Vault(new MemoryBackend());
     const events = createBrokerEvents();
+    // Connection changes have their own log here: the proxy's decisions are the subject of these tests.
+    const connectionAudit = { append: async () => undefined };
     store = new ConnectionStore(db);
     let service: ConnectionService | undefined;
-    tokens = new TokenManager({ vault, connections: store, events, clientFor: (provider, method) => (service as ConnectionService).clientFor(provider, method) });
-    service = new ConnectionService({ catalog, dataDir: dir, vault, connections: store, clients: new ProviderClientStore(db), flows: new FlowRegistry(), tokens, events, port: () => 0 });
+    tokens = new TokenManager({ vault, connections: store, events, audit: connectionAudit, clientFor: (provider, method) => (service as ConnectionService).clientFor(provider, method) });
+    service = new ConnectionService({ catalog, dataDir: dir, vault, connections: store, clients: new ProviderClientStore(db), flows: new FlowRegistry(), tokens, events, audit: connectionAudit, port: () => 0 });
     for (const [name, provider, scopes] of [['gh', 'github', GITHUB_SCOPES], ['lin', 'linear', LINEAR_SCOPES]] as const) {
       const record = store.insert({
         id: crypto.randomUUID(), name, provider, auth_method: 'oauth', account: 'alice', scopes: [...scopes],

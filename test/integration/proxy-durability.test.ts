@@ -48,7 +48,7 @@ test('every proxied response the agent received is in the audit log after kill -
     const paths = new Set(db.prepare("SELECT path FROM audit WHERE kind = 'proxy' AND decision = 'allow'").pluck().all() as string[]);
     const missing = acknowledged.filter((n) => !paths.has(`/items/${n}`));
     assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged responses have no audit entry`);
-    assert.equal(new AuditLog(db).verify().ok, true);
+    assert.equal((await new AuditLog(db).verify()).ok, true);
     db.close();
   } finally {
     await broker.stop('SIGKILL');

@@ -255,10 +255,12 @@ describe('the proxy', () => {
     backend = new MemoryBackend();
     const vault = new Vault(backend);
     const events = createBrokerEvents();
+    // Connection changes have their own log here: the proxy's entries are the subject of these tests.
+    const connectionAudit = { append: async () => undefined };
     store = new ConnectionStore(db);
     let connectionService: ConnectionService | undefined;
-    tokens = new TokenManager({ vault, connections: store, events, clientFor: (provider, method) => (connectionService as ConnectionService).clientFor(provider, method) });
-    service = new ConnectionService({ catalog, dataDir: dir, vault, connections: store, clients: new ProviderClientStore(db), flows: new FlowRegistry(), tokens, events, port: () => 0 });
+    tokens = new TokenManager({ vault, connections: store, events, audit: connectionAudit, clientFor: (provider, method) => (connectionService as ConnectionService).clientFor(provider, method) });
+    service = new ConnectionService({ catalog, dataDir: dir, vault, connections: store, clients: new ProviderClientStore(db), flows: new FlowRegistry(), tokens, events, audit: connectionAudit, port: () => 0 });
     connectionService = service;
     await service.setClient('items-oauth', 'proxy-test-client', undefined);
     await service.connect({ provider: 'items-key', name: 'items', secret: 'key-items' });

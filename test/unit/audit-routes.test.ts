@@ -135,7 +135,9 @@ describe('GET /admin/api/audit/verify', () => {
     assert.deepEqual((await get('/admin/api/audit/verify')).json(), { ok: true, checked: 30 });
     db.prepare('UPDATE audit SET decision = ? WHERE id = 16').run('allow');
     db.prepare('UPDATE audit SET status = 201 WHERE id = 12').run();
-    assert.deepEqual((await get('/admin/api/audit/verify')).json(), { ok: false, checked: 11, first_bad: 12 });
+    const { reason, ...verdict } = (await get('/admin/api/audit/verify')).json() as { reason: string };
+    assert.deepEqual(verdict, { ok: false, checked: 11, first_bad: 12 });
+    assert.match(reason, /^Entry #12 /, 'the answer says what is wrong');
   });
 
   test('the routes are described in the OpenAPI document', () => {

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { AuditDecision, AuditEntry, AuditKind, AuditVerification } from '../../common/admin-api.js';
 import { LatchkeyError } from '../errors.js';
-import { GENESIS_HASH, entryHash, type ChainedFields } from './chain.js';
+import { GENESIS_HASH, entryHash, formatHead, parseHead, type AuditHead, type ChainedFields } from './chain.js';
 import { csvHeader, csvLine, jsonLine, type AuditExportFormat } from './export-format.js';
+import type { AuditHeadCopy } from './head-copy.js';
 import { MAX_AUDIT_PATH, redactPath } from './redact.js';
 
 export { redactPath } from './redact.js';
@@ -64,6 +65,8 @@ export const MAX_PAGE = 500;
 export const DEFAULT_PAGE = 100;
 /** Rows per export chunk: bounded memory, and no statement is left open between chunks. */
 const EXPORT_CHUNK = 500;
+/** Rows verify() hashes between two yields to the event loop: a few ms of work, so requests are never held up long. */
+const VERIFY_CHUNK = 250;
 /** Upper bound of one group commit; a larger backlog is committed in several. */
 const MAX_BATCH = 1000;
 /** Caps on text fields: an oversized name is truncated, never a reason to fail an append. */
@@ -83,6 +86,11 @@ const COLUMNS = 'id, at, kind, decision, reason, agent_id, agent_name, connectio
 const invalid = (message: string): LatchkeyError => new LatchkeyError('invalid_request', message, 400);
 
 const toEntry = (row: Row): AuditEntry => ({ ...row, at: new Date(row.at).toISOString() }) as AuditEntry;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const broken = (checked: number, firstBad: number | undefined, reason: string): AuditVerification =>
+  ({ ok: false, checked, ...(firstBad === undefined ? {} : { first_bad: firstBad }), reason });
 
 /**
  * SQLite stores UTF-8, so a lone UTF-16 surrogate would be read back differently and the
@@ -166,11 +174,14 @@ function conditions(filter: AuditExportFilter): { clauses: string[]; params: Rec
  * Chain: every entry stores the hash of the previous one (see chain.ts), so editing a
  * row, deleting one in the middle or moving one breaks a link that verify() reports. A
  * chain alone cannot notice its *tail* being cut off, so the newest id and hash are also
- * kept in `meta` (updated in the same transaction as the rows) and verify() compares.
- * Limits, honestly: this detects tampering by someone who edits rows without redoing the
- * hashes. Anyone with write access to the database can rewrite the whole chain and the
- * head consistently; catching that needs the head anchored outside the database (e.g. a
- * verify result or an export kept elsewhere).
+ * kept in `meta` (updated in the same transaction as the rows) and verify() compares;
+ * with rows present, a missing or malformed head is itself a failure. Someone with write
+ * access to the database can still rewrite the whole chain and that head consistently:
+ * the copy of the head kept in the vault (head-copy.ts) catches that, except for the
+ * last seconds of entries not yet copied there.
+ *
+ * verify() walks the chain in chunks and yields to the event loop between them, so a
+ * large log never holds up the requests being served meanwhile.
  *
  * Durability: append() resolves only after the transaction holding the entry committed.
  * The database runs WAL with synchronous=NORMAL: a commit is written to the WAL file
@@ -188,6 +199,7 @@ function conditions(filter: AuditExportFilter): { clauses: string[]; params: Rec
 export class AuditLog {
   private readonly db: Database.Database;
   private readonly now: () => number;
+  private readonly headCopy: AuditHeadCopy | undefined;
   private readonly queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
@@ -197,15 +209,19 @@ export class AuditLog {
   private readonly insert: Database.Statement;
   private readonly readHead: Database.Statement<[string], { value: string }>;
   private readonly lastRow: Database.Statement<[], { id: number; hash: string }>;
+  private readonly chunk: Database.Statement<{ after: number; upto: number; limit: number }, Row>;
   private readonly writeHead: Database.Statement<[string, string]>;
   private readonly commitBatch: Database.Transaction<(batch: Pending[]) => Row[]>;
 
-  constructor(db: Database.Database, options: { now?: () => number } = {}) {
+  /** `headCopy`: the copy of the head outside the database, checked and kept up to date here. */
+  constructor(db: Database.Database, options: { now?: () => number; headCopy?: AuditHeadCopy } = {}) {
     this.db = db;
     this.now = options.now ?? Date.now;
+    this.headCopy = options.headCopy;
     this.insert = db.prepare(`INSERT INTO audit (${COLUMNS}) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)`);
     this.readHead = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.lastRow = db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');
+    this.chunk = db.prepare(`SELECT ${COLUMNS} FROM audit WHERE id > @after AND id <= @upto ORDER BY id LIMIT @limit`);
     this.writeHead = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.commitBatch = db.transaction((batch: Pending[]) => {
       let { id, hash } = this.head() ?? { id: 0, hash: GENESIS_HASH };
@@ -216,9 +232,13 @@ export class AuditLog {
         ({ id, hash } = row);
         return row;
       });
-      this.writeHead.run(HEAD_KEY, `${id}:${hash}`);
+      this.writeHead.run(HEAD_KEY, formatHead({ id, hash }));
       return rows;
     });
+    if (this.headCopy) {
+      const hashAt = db.prepare<[number], { hash: string }>('SELECT hash FROM audit WHERE id = ?');
+      this.headCopy.adopt(this.head(), (id) => hashAt.get(id)?.hash);
+    }
   }
 
   /** Resolves once the entry is committed: after that it survives kill -9 of the process. */
@@ -239,22 +259,52 @@ export class AuditLog {
     });
   }
 
-  /** Walks the whole chain in id order (one row in memory at a time). */
-  verify(): AuditVerification {
+  /**
+   * Walks the chain in id order, up to the newest entry when it started, in chunks with a
+   * turn of the event loop between them; then compares the end of the chain with the head
+   * recorded in the database and with the copy kept outside it.
+   */
+  async verify(): Promise<AuditVerification> {
+    // One snapshot: entries committed during the walk come after `upto` and are left for the next verify.
+    const upto = this.lastRow.get()?.id ?? 0;
+    const stored = this.readHead.get(HEAD_KEY)?.value;
+    const copy = this.headCopy?.state();
     let prev = GENESIS_HASH;
     let lastId = 0;
     let checked = 0;
-    for (const row of this.statement(`SELECT ${COLUMNS} FROM audit ORDER BY id`).iterate() as IterableIterator<Row>) {
-      if (row.prev_hash !== prev || entryHash(prev, row) !== row.hash) return { ok: false, checked, first_bad: row.id };
-      prev = row.hash;
-      lastId = row.id;
-      checked++;
+    for (;;) {
+      const rows = this.chunk.all({ after: lastId, upto, limit: VERIFY_CHUNK });
+      for (const row of rows) {
+        if (row.prev_hash !== prev || entryHash(prev, row) !== row.hash) {
+          return broken(checked, row.id, `Entry #${row.id} or the one before it was edited, deleted or moved: its hash or its link to the previous entry does not match.`);
+        }
+        if (copy?.head?.id === row.id && copy.head.hash !== row.hash) {
+          return broken(checked, row.id, `Entry #${row.id} differs from the copy of the head kept in the secret store: the database was rewritten from this entry on.`);
+        }
+        prev = row.hash;
+        lastId = row.id;
+        checked++;
+      }
+      if (rows.length < VERIFY_CHUNK) break;
+      await yieldToEventLoop();
     }
-    const head = this.storedHead();
+    const head = stored === undefined ? undefined : parseHead(stored);
+    if (stored === undefined && checked > 0) {
+      return broken(checked, undefined, 'The record of the newest entry (the head) is missing from the database, so a cut-off tail would go unnoticed: the database was edited.');
+    }
+    if (stored !== undefined && !head) {
+      return broken(checked, undefined, 'The record of the newest entry (the head) in the database is malformed: the database was edited.');
+    }
     if (head && (head.id !== lastId || head.hash !== prev)) {
-      // Missing tail: the first missing id. Rows past the head: the first of them. Same id, other hash: that row.
-      const firstBad = head.id > lastId ? lastId + 1 : head.id < lastId ? head.id + 1 : lastId;
-      return { ok: false, checked, first_bad: firstBad };
+      if (head.id > lastId) return broken(checked, lastId + 1, `The chain ends at entry #${lastId} but the head says #${head.id}: the newest entries were deleted.`);
+      if (head.id < lastId) return broken(checked, head.id + 1, `Entries after #${head.id}, the recorded head, were added outside Latchkey.`);
+      return broken(checked, lastId, `Entry #${lastId} is not the one recorded as the head: it was replaced.`);
+    }
+    if (copy && !copy.head && copy.malformed) {
+      return broken(checked, undefined, 'The copy of the head kept in the secret store is malformed, so a rewritten database would go unnoticed.');
+    }
+    if (copy?.head && copy.head.id > lastId) {
+      return broken(checked, lastId + 1, `The chain ends at entry #${lastId} but the copy of the head kept in the secret store is at #${copy.head.id}: entries were deleted and the chain rewritten.`);
     }
     return { ok: true, checked };
   }
@@ -311,6 +361,7 @@ export class AuditLog {
   async close(): Promise<void> {
     this.closed = true;
     this.flush();
+    await this.headCopy?.flush();
   }
 
   private flush(): void {
@@ -327,19 +378,16 @@ export class AuditLog {
       }
       this.commits++;
       this.appends += rows.length;
+      const first = rows[0] as Row;
+      this.headCopy?.committed({ id: first.id - 1, hash: first.prev_hash }, rows.at(-1) as Row);
       batch.forEach((pending, i) => pending.resolve(toEntry(rows[i] as Row)));
     }
   }
 
   /** The newest entry as recorded in meta, else (head row missing) as found in the table. */
-  private head(): { id: number; hash: string } | undefined {
-    return this.storedHead() ?? this.lastRow.get();
-  }
-
-  private storedHead(): { id: number; hash: string } | undefined {
+  private head(): AuditHead | undefined {
     const value = this.readHead.get(HEAD_KEY)?.value;
-    const match = value === undefined ? null : /^(\d+):([0-9a-f]{64})$/.exec(value);
-    return match ? { id: Number(match[1]), hash: match[2] as string } : undefined;
+    return (value === undefined ? undefined : parseHead(value)) ?? this.lastRow.get();
   }
 
   private statement(sql: string): Database.Statement {

@@ -19,3 +19,18 @@ export function entryHash(prevHash: string, e: ChainedFields): string {
   ]);
   return createHash('sha256').update(`${prevHash}\n${canonical}`).digest('hex');
 }
+
+/** The newest entry of a chain: its id and hash. */
+export interface AuditHead {
+  id: number;
+  hash: string;
+}
+
+/** `<id>:<hash>`, as kept in the database's meta table and in the vault's copy. */
+export const formatHead = (head: AuditHead): string => `${head.id}:${head.hash}`;
+
+/** The head in `value`, or undefined when it is not one (a malformed record). */
+export function parseHead(value: string): AuditHead | undefined {
+  const match = /^([1-9][0-9]{0,15}):([0-9a-f]{64})$/.exec(value);
+  return match ? { id: Number(match[1]), hash: match[2] as string } : undefined;
+}

@@ -130,12 +130,17 @@ export async function auditAdminRoutes(app: FastifyInstance, opts: { audit: Audi
   app.get('/audit/verify', {
     schema: {
       tags: ['audit'],
-      summary: 'Walk the hash chain: ok, how many entries are intact, and the first bad entry id',
+      summary: 'Walk the hash chain: ok, how many entries are intact, the first bad entry id and why it is not ok',
       response: {
         200: {
           type: 'object',
           required: ['ok', 'checked'],
-          properties: { ok: { type: 'boolean' }, checked: { type: 'integer' }, first_bad: { type: 'integer' } },
+          properties: {
+            ok: { type: 'boolean' },
+            checked: { type: 'integer' },
+            first_bad: { type: 'integer' },
+            reason: { type: 'string', description: 'When not ok: what is wrong' },
+          },
         },
         ...errorResponses,
       },

@@ -9,6 +9,7 @@ import type { AuthMethod, ConnectionRecord, ConnectionStore } from '../store/con
 import type { ProviderClientStore } from '../store/provider-clients.js';
 import type { Vault } from '../vault/vault.js';
 import { pastedSecret } from './pasted-secret.js';
+import { recordConnectionChange, type ConnectionChangeDeps } from './changes.js';
 import { TokenManager, type StoredCredential } from './tokens.js';
 
 export type ConnectMethod = 'browser' | 'device' | 'personal_token' | 'api_key';
@@ -35,6 +36,8 @@ export interface ConnectionServiceDeps {
   flows: FlowRegistry;
   tokens: TokenManager;
   events: BrokerEvents;
+  /** Connection changes are committed here before the caller is answered. */
+  audit: ConnectionChangeDeps['audit'];
   /** The port the broker listens on, known once it is bound. */
   port: () => number;
 }
@@ -186,7 +189,7 @@ export class ConnectionService {
     }
     await this.#deps.tokens.forget(record.id);
     this.#deps.connections.delete(record.id);
-    this.#deps.events.emit('connection-changed', { id: record.id, name: record.name, provider: record.provider, status: 'removed' });
+    await recordConnectionChange(this.#deps, { id: record.id, name: record.name, provider: record.provider, status: 'removed' });
     return revocationError ? { revoked_at_provider: revoked, revocation_error: revocationError } : { revoked_at_provider: revoked };
   }
 
@@ -254,8 +257,9 @@ export class ConnectionService {
       refreshable: credential.refresh_token !== undefined,
     });
     await this.#deps.tokens.save(record, credential);
+    // On record before the flow reports success: a browser or poller waiting on it may act at once.
+    await recordConnectionChange(this.#deps, { id: record.id, name: record.name, provider: record.provider, status: record.status });
     this.#deps.flows.succeed(flow, record.name);
-    this.#deps.events.emit('connection-changed', { name: record.name, provider: record.provider, status: record.status });
     this.#deps.events.emit('flow-finished', { flow_id: flow.id, status: 'connected', provider: flow.provider, connection: record.name });
     return record;
   }
@@ -268,7 +272,7 @@ export class ConnectionService {
     const credential: StoredCredential = { access_token: pastedSecret(secret, label, 'secret'), expires_at: null, obtained_at: Date.now() };
     const record = this.#upsert(name, provider.id, method, { account: null, scopes, expires_at: null, refreshable: false });
     await this.#deps.tokens.save(record, credential);
-    this.#deps.events.emit('connection-changed', { name: record.name, provider: record.provider, status: record.status });
+    await recordConnectionChange(this.#deps, { id: record.id, name: record.name, provider: record.provider, status: record.status });
     return record;
   }
 

@@ -3,6 +3,7 @@ import { LatchkeyError } from '../errors.js';
 import type { ProviderClient, TokenSet } from '../oauth/provider-client.js';
 import type { ConnectionRecord, ConnectionStatus, ConnectionStore } from '../store/connections.js';
 import type { Vault } from '../vault/vault.js';
+import { recordConnectionChange, type ConnectionChangeDeps } from './changes.js';
 
 /** What the vault holds for one connection: an OAuth token pair, or a static key as `access_token`. */
 export interface StoredCredential {
@@ -30,6 +31,8 @@ export interface TokenManagerDeps {
   connections: ConnectionStore;
   clientFor: (provider: string, method: ConnectionRecord['auth_method']) => Promise<ProviderClient>;
   events: BrokerEvents;
+  /** Status changes are committed here before the refresh that caused them resolves. */
+  audit: ConnectionChangeDeps['audit'];
   now?: () => number;
 }
 
@@ -132,7 +135,7 @@ export class TokenManager {
     if (staleAccessToken !== undefined && credential.access_token !== staleAccessToken && !this.#isDue(credential)) return credential;
     if (!credential.refresh_token) {
       this.#deps.connections.update(record.id, { status: 'expired' });
-      this.#emit(record, 'expired');
+      await this.#changed(record, 'expired');
       throw reauthorizationRequired(record);
     }
     const client = await this.#deps.clientFor(record.provider, record.auth_method);
@@ -142,7 +145,7 @@ export class TokenManager {
     } catch (error) {
       if (error instanceof LatchkeyError && error.details.provider_error === 'invalid_grant') {
         this.#deps.connections.update(record.id, { status: 'needs_reauth', last_error: error.message });
-        this.#emit(record, 'needs_reauth');
+        await this.#changed(record, 'needs_reauth');
         throw reauthorizationRequired(record);
       }
       if (error instanceof LatchkeyError) this.#deps.connections.update(record.id, { last_error: error.message });
@@ -161,7 +164,7 @@ export class TokenManager {
       ...(tokens.scopes ? { scopes: tokens.scopes } : {}),
     });
     this.schedule(updated, next);
-    this.#emit(updated, 'connected');
+    await this.#changed(updated, 'connected');
     return next;
   }
 
@@ -175,8 +178,8 @@ export class TokenManager {
     this.#timers.delete(connectionId);
   }
 
-  #emit(record: ConnectionRecord, status: ConnectionStatus): void {
-    this.#deps.events.emit('connection-changed', { name: record.name, provider: record.provider, status });
+  #changed(record: ConnectionRecord, status: ConnectionStatus): Promise<void> {
+    return recordConnectionChange(this.#deps, { id: record.id, name: record.name, provider: record.provider, status });
   }
 }
 

@@ -372,7 +372,7 @@ function VerificationResult({ result, onDismiss }: { result: AuditVerification; 
         ) : (
           <>
             <strong>The chain is broken{result.first_bad !== undefined ? ` at entry #${result.first_bad}` : ''}.</strong>{' '}
-            That entry or the one before it was edited or deleted after it was written ({checked} checked).
+            {result.reason ?? 'That entry or the one before it was edited or deleted after it was written.'} ({checked} checked)
           </>
         )}
       </div>
