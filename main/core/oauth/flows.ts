@@ -49,6 +49,9 @@ const randomId = (): string => randomBytes(24).toString('base64url');
  * after its TTL; a browser flow's `state` can be redeemed once. Finished flows stay
  * readable for one more TTL so the UI can show how they ended.
  */
+/** How long an ended flow stays to be reported, at least. */
+const MIN_RETENTION_MS = 60_000;
+
 export class FlowRegistry {
   readonly #flows = new Map<string, Flow>();
   readonly #byState = new Map<string, string>();
@@ -143,9 +146,13 @@ export class FlowRegistry {
     if (flow.kind === 'browser') flow.code_verifier = undefined;
   }
 
-  /** Drops flows that ended more than a TTL ago. */
+  /**
+   * Drops flows that ended more than a TTL ago, and never sooner than a minute: a person who
+   * finishes signing in just after a short flow expired is told it expired, not that the
+   * answer belongs to no flow.
+   */
   #sweep(): void {
-    const horizon = this.#now() - this.#ttlMs;
+    const horizon = this.#now() - Math.max(this.#ttlMs, MIN_RETENTION_MS);
     for (const [id, flow] of this.#flows) {
       if (flow.expires_at < horizon) {
         this.#flows.delete(id);
