@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { UnauthorizedError as V1Unauthorized } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth as v1Auth, UnauthorizedError as V1Unauthorized } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client as V2Client, StreamableHTTPClientTransport as V2Transport, UnauthorizedError as V2Unauthorized } from '@modelcontextprotocol/client';
 import { connectFully, setUp } from '../fixtures/connect.js';
 import { HeadlessOAuthProvider, type Approver } from '../fixtures/mcp-oauth.js';
@@ -24,10 +24,14 @@ import { startServeProcess, type ServeProcess } from '../fixtures/serve-process.
 
 type Grants = { connection: string; scopes: string[] }[];
 const READ: Grants = [{ connection: 'acme', scopes: ['items:read'] }];
+const REDIRECT_URI = 'http://127.0.0.1:9/callback';
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
 
-/** The person approving in Latchkey: the authorization request lands on the consent page, the decision comes through the admin API. */
-function approveWith(serve: ServeProcess, grants: Grants): Approver {
+/**
+ * The person approving in Latchkey: the authorization request lands on the consent page,
+ * the decision comes through the admin API (with `grants`, or what the client asked for).
+ */
+function approveWith(serve: ServeProcess, grants?: Grants): Approver {
   return async (url) => {
     const started = await fetch(url, { redirect: 'manual' });
     const page = await started.text();
@@ -35,7 +39,7 @@ function approveWith(serve: ServeProcess, grants: Grants): Approver {
     const consent = new URL(started.headers.get('location') as string, url);
     const id = /^\/consent\/([A-Za-z0-9_-]+)$/.exec(consent.pathname)?.[1] as string;
     assert.ok(id, consent.href);
-    await serve.admin(`/approvals/${id}`, { decision: 'approve', grants });
+    await serve.admin(`/approvals/${id}`, { decision: 'approve', ...(grants ? { grants } : {}) });
     const status = await (await fetch(`${consent.origin}/consent/${id}/status`)).json() as { status: string; redirect_to: string };
     assert.equal(status.status, 'approved');
     return new URL(status.redirect_to);
@@ -54,6 +58,13 @@ function callTool(url: string, token: string, name: string, args: unknown): Prom
     headers: { ...MCP_HEADERS, authorization: `Bearer ${token}` },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
   });
+}
+
+/** A JSON-RPC result from a JSON or an SSE answer. */
+async function rpcResult(response: Response): Promise<any> {
+  const text = await response.text();
+  const json = response.headers.get('content-type')?.includes('text/event-stream') ? (/^data: (.*)$/m.exec(text)?.[1] as string) : text;
+  return JSON.parse(json).result;
 }
 
 function rawStatus(port: number, headers: Record<string, string>): Promise<number> {
@@ -98,7 +109,7 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
         ],
       },
     });
-    await connectFully(broker);
+    await connectFully(broker, { provider: 'acme', scopes: ['openid', 'email', 'offline_access', 'items:read', 'items:write'] });
     // A second account the agents are never granted: its tool must not be listed.
     await connectFully(broker, { provider: 'acme', name: 'acme-other' });
   });
@@ -114,9 +125,18 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     return agents.find((a) => a.client_id === clientId) as { id: string; status: string };
   }
 
+  /** An /mcp access token for a new client, through the v1 SDK's auth() with the person approving. */
+  async function mcpToken(name: string, grants?: Grants): Promise<{ oauth: HeadlessOAuthProvider; token: string }> {
+    const oauth = new HeadlessOAuthProvider(REDIRECT_URI, name, approveWith(serve, grants));
+    const serverUrl = `${serve.url}/mcp`;
+    assert.equal(await v1Auth(oauth, { serverUrl }), 'REDIRECT');
+    assert.equal(await v1Auth(oauth, { serverUrl, authorizationCode: oauth.callback?.searchParams.get('code') as string }), 'AUTHORIZED');
+    return { oauth, token: (oauth.tokens() as { access_token: string }).access_token };
+  }
+
   test('v1 SDK (2025-11-25): discovery, DCR, PKCE, approval, granted tools only, a call with the person\'s token, revocation', async () => {
     const mcpUrl = new URL(`${serve.url}/mcp`);
-    const oauth = new HeadlessOAuthProvider('http://127.0.0.1:9/callback', 'v1 agent', approveWith(serve, READ));
+    const oauth = new HeadlessOAuthProvider(REDIRECT_URI, 'v1 agent', approveWith(serve, READ));
     const first = new V1Transport(mcpUrl, { authProvider: oauth });
     await assert.rejects(new V1Client({ name: 'v1', version: '1.0.0' }).connect(first), V1Unauthorized);
     assert.equal(oauth.authorizations.length, 1);
@@ -161,7 +181,7 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
   test('v2 SDK (2026-07-28): the same flow through localhost, with the RFC 9207 issuer check', async () => {
     const origin = `http://localhost:${port}`;
     const mcpUrl = new URL(`${origin}/mcp`);
-    const oauth = new HeadlessOAuthProvider('http://127.0.0.1:9/callback', 'v2 agent', approveWith(serve, READ));
+    const oauth = new HeadlessOAuthProvider(REDIRECT_URI, 'v2 agent', approveWith(serve, READ));
     const first = new V2Transport(mcpUrl, { authProvider: oauth });
     await assert.rejects(new V2Client({ name: 'v2', version: '1.0.0' }).connect(first), V2Unauthorized);
     const asked = oauth.authorizations[0] as URL;
@@ -182,5 +202,127 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     await assert.rejects(client.callTool({ name: 'acme_request', arguments: { method: 'GET', path: '/api/items' } }), V2Unauthorized);
     assert.equal(oauth.authorizations.length, 2);
     assert.notEqual(oauth.authorizations[1]?.searchParams.get('client_id'), asked.searchParams.get('client_id'));
+  });
+
+  test('metadata, issuer, resource and challenges keep the loopback host the client addressed', async () => {
+    for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`]) {
+      for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {
+        const resource = await (await fetch(`${origin}${path}`)).json() as { resource: string; authorization_servers: string[] };
+        assert.equal(resource.resource, `${origin}/mcp`);
+        assert.deepEqual(resource.authorization_servers, [origin]);
+      }
+      for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+        const metadata = await (await fetch(`${origin}${path}`)).json() as Record<string, unknown>;
+        assert.equal(metadata.issuer, origin);
+        assert.equal(metadata.authorization_endpoint, `${origin}/oauth/authorize`);
+        assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
+        assert.equal(metadata.authorization_response_iss_parameter_supported, true);
+      }
+      const unauthenticated = await fetch(`${origin}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: '{}' });
+      assert.equal(unauthenticated.status, 401);
+      assert.match(unauthenticated.headers.get('www-authenticate') ?? '', new RegExp(`^Bearer .*resource_metadata="${origin.replace(/[[\].]/g, '\\$&')}/\\.well-known/oauth-protected-resource/mcp"`));
+    }
+  });
+
+  test('tokens are bound to their resource: a proxy token is refused at /mcp, an /mcp token at /proxy', async () => {
+    const proxyToken = await serve.agentToken('script', READ);
+    // Verified (and remembered) at the proxy first: the audience still counts at /mcp.
+    assert.equal((await fetch(`${serve.url}/proxy/acme/api/items`, { headers: { authorization: `Bearer ${proxyToken}` } })).status, 200);
+    const refused = await callTool(serve.url, proxyToken, 'list_connections', {});
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate') ?? '', /error="invalid_token".*resource_metadata="/);
+    assert.match(((await refused.json()) as { error_description: string }).error_description, /issued for another resource/);
+    // Never verified before: refused all the same.
+    const fresh = await callTool(serve.url, await serve.agentToken('script-2', READ), 'list_connections', {});
+    assert.equal(fresh.status, 401);
+    assert.match(((await fresh.json()) as { error_description: string }).error_description, /issued for another resource/);
+
+    const { token } = await mcpToken('resource-bound', READ);
+    const listed = await rpcResult(await callTool(serve.url, token, 'list_connections', {}));
+    assert.deepEqual(toolText(listed).connections.map((c: { name: string }) => c.name), ['acme']);
+    const atProxy = await fetch(`${serve.url}/proxy/acme/api/items`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(atProxy.status, 401);
+    await atProxy.arrayBuffer();
+
+    // The kill switch stops the very next call.
+    await serve.admin('/pause', {});
+    try {
+      const paused = await callTool(serve.url, token, 'acme_request', { method: 'GET', path: '/api/items' });
+      assert.equal(paused.status, 403);
+      assert.equal(((await paused.json()) as { error: string }).error, 'paused');
+    } finally {
+      await serve.admin('/resume', {});
+    }
+  });
+
+  test('authorization requests check the resource and carry iss on every response, errors included', async () => {
+    const registered = await fetch(`${serve.url}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'raw client', application_type: 'native', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none' }),
+    });
+    assert.equal(registered.status, 201);
+    const client = await registered.json() as { client_id: string };
+    const authorize = (params: Record<string, string>) => fetch(`${serve.url}/oauth/authorize?${new URLSearchParams({
+      response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT_URI, state: 's1', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ...params,
+    })}`, { redirect: 'manual' });
+
+    const foreign = new URL((await authorize({ resource: 'http://evil.example/mcp' })).headers.get('location') as string);
+    assert.equal(foreign.searchParams.get('error'), 'invalid_target');
+    assert.equal(foreign.searchParams.get('iss'), serve.url);
+    assert.equal(foreign.searchParams.get('state'), 's1');
+    const implicit = new URL((await authorize({ response_type: 'token', resource: `${serve.url}/mcp` })).headers.get('location') as string);
+    assert.equal(implicit.searchParams.get('error'), 'unsupported_response_type');
+    assert.equal(implicit.searchParams.get('iss'), serve.url);
+
+    // A code issued for /mcp is not exchanged for another resource.
+    const started = await authorize({ resource: `${serve.url}/mcp`, scope: 'acme:items:read' });
+    assert.equal(started.status, 302);
+    const callback = await approveWith(serve)(new URL(started.url));
+    assert.equal(callback.searchParams.get('iss'), serve.url);
+    const exchanged = await fetch(`${serve.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code', client_id: client.client_id, redirect_uri: REDIRECT_URI, code: callback.searchParams.get('code') as string,
+        code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', resource: `${serve.url}/proxy`,
+      }),
+    });
+    assert.equal(exchanged.status, 400);
+    assert.equal(((await exchanged.json()) as { error: string }).error, 'invalid_target');
+  });
+
+  test('a request beyond the grant is refused with a 403 insufficient_scope challenge; the stepped-up token works', async () => {
+    const { oauth, token } = await mcpToken('step-up', READ);
+    const writes = resources.hits['POST /api/items'] ?? 0;
+    const write = { method: 'POST', path: '/api/items', body: { name: 'from mcp' } };
+    const refused = await callTool(serve.url, token, 'acme_request', write);
+    assert.equal(refused.status, 403);
+    const challenge = refused.headers.get('www-authenticate') ?? '';
+    assert.match(challenge, /^Bearer error="insufficient_scope"/);
+    // Every scope: the ones held and the one missing, so a client that replaces its scope keeps what it had.
+    assert.match(challenge, /scope="acme:items:read acme:items:write"/);
+    assert.match(challenge, new RegExp(`resource_metadata="${serve.url.replace(/\./g, '\\.')}/\\.well-known/oauth-protected-resource/mcp"`));
+    assert.equal(resources.hits['POST /api/items'] ?? 0, writes);
+
+    // Step-up: the client asks for the challenged scope; the person approves what it asked for.
+    oauth.invalidateCredentials('tokens');
+    oauth.approve = approveWith(serve);
+    const serverUrl = `${serve.url}/mcp`;
+    assert.equal(await v1Auth(oauth, { serverUrl, scope: 'acme:items:read acme:items:write' }), 'REDIRECT');
+    assert.equal(await v1Auth(oauth, { serverUrl, authorizationCode: oauth.callback?.searchParams.get('code') as string }), 'AUTHORIZED');
+    const stepped = (oauth.tokens() as { access_token: string; scope: string });
+    assert.equal(stepped.scope, 'acme:items:read acme:items:write');
+    const written = toolText(await rpcResult(await callTool(serve.url, stepped.access_token, 'acme_request', write)));
+    assert.equal(written.status, 201, JSON.stringify(written));
+    assert.equal(resources.hits['POST /api/items'], writes + 1);
+  });
+
+  test('Host and Origin probes are refused at /mcp', async () => {
+    assert.equal(await rawStatus(port, { host: `evil.example:${port}` }), 421);
+    assert.equal(await rawStatus(port, { origin: 'http://evil.example' }), 403);
+    assert.equal(await rawStatus(port, { origin: `http://localhost:${port + 1}` }), 403);
+    // The guard lets the broker's own origin through to authentication.
+    assert.equal(await rawStatus(port, { origin: `http://127.0.0.1:${port}` }), 401);
   });
 });

@@ -126,6 +126,7 @@ export class AccessTokens {
     } catch (error) {
       if (error instanceof LatchkeyError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw this.error('token_expired', 'The access token has expired; get a new one from the token endpoint.');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') throw this.error('invalid_token', 'The access token was issued for another resource.');
       const reason = error instanceof joseErrors.JOSEError ? `: ${error.message}` : '';
       throw this.error('invalid_token', `The access token is not valid${reason}.`);
     }
