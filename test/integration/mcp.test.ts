@@ -237,7 +237,20 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     assert.equal(fresh.status, 401);
     assert.match(((await fresh.json()) as { error_description: string }).error_description, /issued for another resource/);
 
-    const { token } = await mcpToken('resource-bound', READ);
+    const { oauth, token: first } = await mcpToken('resource-bound', READ);
+    // The SDK refreshes with `resource` (RFC 8707): the new token is for /mcp again; a foreign resource is refused.
+    const { refresh_token: refreshToken } = oauth.tokens() as { refresh_token: string };
+    assert.equal(await v1Auth(oauth, { serverUrl: `${serve.url}/mcp` }), 'AUTHORIZED');
+    const token = (oauth.tokens() as { access_token: string }).access_token;
+    assert.notEqual(token, first);
+    const foreign = await fetch(`${serve.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: (oauth.clientInformation() as { client_id: string }).client_id, refresh_token: (oauth.tokens() as { refresh_token: string }).refresh_token, resource: 'http://127.0.0.1:1/mcp' }),
+    });
+    assert.equal(foreign.status, 400);
+    assert.equal(((await foreign.json()) as { error: string }).error, 'invalid_target');
+    assert.notEqual(refreshToken, (oauth.tokens() as { refresh_token: string }).refresh_token);
     const listed = await rpcResult(await callTool(serve.url, token, 'list_connections', {}));
     assert.deepEqual(toolText(listed).connections.map((c: { name: string }) => c.name), ['acme']);
     const atProxy = await fetch(`${serve.url}/proxy/acme/api/items`, { headers: { authorization: `Bearer ${token}` } });

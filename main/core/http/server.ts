@@ -30,7 +30,7 @@ export interface HttpServerOptions {
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Surfaces a browser page must never reach cross-origin, even with a valid credential. */
-const ORIGIN_CHECKED = /^\/(admin|proxy|v1)\/|^\/mcp(?:[/?]|$)/;
+const ORIGIN_CHECKED = /^\/(admin|proxy|v1)\//;
 
 /**
  * The broker's HTTP surface on loopback: the admin API, the OAuth callback, the OpenAPI
