@@ -317,6 +317,8 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     assert.match(challenge, /scope="acme:items:read acme:items:write"/);
     assert.match(challenge, new RegExp(`resource_metadata="${serve.url.replace(/\./g, '\\.')}/\\.well-known/oauth-protected-resource/mcp"`));
     assert.equal(resources.hits['POST /api/items'] ?? 0, writes);
+    const { entries } = await serve.admin(`/audit?agent=${(await agentOf(oauth)).id}`) as { entries: { reason: string | null; status: number | null; method: string | null; path: string | null }[] };
+    assert.ok(entries.some((e) => e.reason === 'mcp tool acme_request: insufficient_scope (step-up challenge)' && e.status === 403 && e.method === 'POST' && e.path === '/api/items'), JSON.stringify(entries));
 
     // Step-up: the client asks for the challenged scope; the person approves what it asked for.
     oauth.invalidateCredentials('tokens');

@@ -38,10 +38,7 @@ export interface ConnectionResponse {
  * committed before the result is returned. Refusals are thrown as the proxy's errors.
  */
 export async function requestThroughProxy(agent: AgentPrincipal, tool: string, connection: string, input: ConnectionRequest, runtime: ProxyRuntime): Promise<ConnectionResponse> {
-  const query = new URLSearchParams(input.query ?? {}).toString();
-  const target: ProxyTarget = { connection, path: input.path, query, audited: `${input.path}${query === '' ? '' : `?${query}`}` };
-  const method = input.method.toUpperCase();
-  const exchange = openExchange({ kind: 'proxy', connection, method, path: target.audited });
+  const { target, method, exchange } = toolCall(agent, connection, input);
   const body = input.body === undefined ? null : Buffer.from(JSON.stringify(input.body));
   const meter = { bytesIn: 0 };
   let upstream: IncomingMessage;
@@ -53,12 +50,12 @@ export async function requestThroughProxy(agent: AgentPrincipal, tool: string, c
     upstream = await callUpstream(call, { method, headers, body }, exchange, runtime, meter);
   } catch (error) {
     const failure = asLatchkeyError(error);
-    await record(runtime, exchange, tool, { status: failure.status, note: failure.code, bytesIn: meter.bytesIn, bytesOut: 0 });
+    await recordToolCall(runtime, exchange, tool, { status: failure.status, note: failure.code, bytesIn: meter.bytesIn, bytesOut: 0 });
     throw failure;
   }
   const read = await readBounded(upstream, MAX_TOOL_BODY_BYTES);
   const status = upstream.statusCode ?? 502;
-  await record(runtime, exchange, tool, { status, note: read.failure ?? exchange.entry.reason ?? undefined, bytesIn: meter.bytesIn, bytesOut: read.data.length });
+  await recordToolCall(runtime, exchange, tool, { status, note: read.failure ?? exchange.entry.reason ?? undefined, bytesIn: meter.bytesIn, bytesOut: read.data.length });
   if (read.failure) throw new LatchkeyError('upstream_unreachable', 'The provider\'s API broke off its response; try again.', 502);
 
   const headers: Record<string, string> = {};
@@ -72,8 +69,17 @@ export async function requestThroughProxy(agent: AgentPrincipal, tool: string, c
   };
 }
 
+/** A request tool call as the proxy sees it (connection, path, query, method), with its audit entry opened in the agent's name. */
+export function toolCall(agent: AgentPrincipal, connection: string, input: ConnectionRequest): { target: ProxyTarget; method: string; exchange: Exchange } {
+  const query = new URLSearchParams(input.query ?? {}).toString();
+  const target: ProxyTarget = { connection, path: input.path, query, audited: `${input.path}${query === '' ? '' : `?${query}`}` };
+  const method = input.method.toUpperCase();
+  const exchange = openExchange({ kind: 'proxy', connection, method, path: target.audited, agent_id: agent.agent_id, agent_name: agent.agent_name });
+  return { target, method, exchange };
+}
+
 /** The tool call's audit entry; if it cannot be written the result is withheld (nothing unaudited reaches an agent). */
-async function record(runtime: ProxyRuntime, exchange: Exchange, tool: string, outcome: { status: number; note: string | undefined; bytesIn: number; bytesOut: number }): Promise<void> {
+export async function recordToolCall(runtime: ProxyRuntime, exchange: Exchange, tool: string, outcome: { status: number; note: string | undefined; bytesIn: number; bytesOut: number }): Promise<void> {
   const committed = await commit(runtime.deps.audit, exchange, {
     status: outcome.status,
     reason: `mcp tool ${tool}${outcome.note ? `: ${outcome.note}` : ''}`,

@@ -6,7 +6,7 @@ import { agentConnections } from '../proxy/discovery.js';
 import { admitCall, type ProxyRuntime } from '../proxy/handler.js';
 import { asLatchkeyError, commit, openExchange } from '../proxy/respond.js';
 import type { AgentPrincipal } from '../proxy/types.js';
-import { auditUnavailable, requestThroughProxy } from './request-tool.js';
+import { auditUnavailable, recordToolCall, requestThroughProxy, toolCall } from './request-tool.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 
@@ -69,7 +69,7 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
     server.registerTool(name, {
       description: `Call the ${connection.provider_name} API as the person's "${connection.name}" account, through Latchkey (which adds the credential). You hold the scopes: ${connection.scopes.join(', ') || 'none'}. Returns status, selected headers and the body.`,
       inputSchema: requestInput,
-      scopeChallenge: ({ request }) => scopeChallenge(agent, connection.name, request.params?.arguments, runtime),
+      scopeChallenge: ({ request }) => scopeChallenge(agent, name, connection.name, request.params?.arguments, runtime),
     }, async (input) => {
       try {
         const response = await requestThroughProxy(agent, name, connection.name, input, runtime);
@@ -82,13 +82,16 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
   return server;
 }
 
-/** The step-up challenge for a request the agent's grant does not cover, if it is one (endpoint rules as the proxy applies them). */
-function scopeChallenge(agent: AgentPrincipal, connection: string, args: unknown, runtime: ProxyRuntime): ScopeChallenge | undefined {
+/**
+ * The step-up challenge for a request the agent's grant does not cover, if it is one
+ * (endpoint rules as the proxy applies them). A challenged call is audited as refused.
+ */
+async function scopeChallenge(agent: AgentPrincipal, tool: string, connection: string, args: unknown, runtime: ProxyRuntime): Promise<ScopeChallenge | undefined> {
   const parsed = requestInput.safeParse(args);
   if (!parsed.success) return undefined; // the call itself reports the invalid arguments
-  const query = new URLSearchParams(parsed.data.query ?? {}).toString();
+  const { target, method, exchange } = toolCall(agent, connection, parsed.data);
   try {
-    admitCall(agent, { connection, path: parsed.data.path, query, audited: parsed.data.path }, parsed.data.method, runtime.deps);
+    admitCall(agent, target, method, runtime.deps);
     return undefined;
   } catch (error) {
     if (!isLatchkeyError(error) || error.code !== 'insufficient_scope') return undefined;
@@ -96,6 +99,7 @@ function scopeChallenge(agent: AgentPrincipal, connection: string, args: unknown
     if (required.length === 0) return undefined; // no rule allows it: no scope would help
     const held = formatScope(agent.grants).split(' ').filter(Boolean);
     const scopes = [...new Set([...held, ...required.map((scope) => `${connection}:${scope}`)])] as [string, ...string[]];
+    await recordToolCall(runtime, exchange, tool, { status: 403, note: 'insufficient_scope (step-up challenge)', bytesIn: 0, bytesOut: 0 });
     return { scopes, errorDescription: challengeText(error.message) };
   }
 }
