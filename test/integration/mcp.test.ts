@@ -19,7 +19,7 @@ import { Client as V2Client, StreamableHTTPClientTransport as V2Transport, Unaut
 import { connectFully, setUp } from '../fixtures/connect.js';
 import { HeadlessOAuthProvider, type Approver } from '../fixtures/mcp-oauth.js';
 import { startTestProvider, type TestProvider } from '../fixtures/oidc-provider.js';
-import { startResourceServer, type ResourceServer } from '../fixtures/resource-server.js';
+import { bigChunk, startResourceServer, type ResourceServer } from '../fixtures/resource-server.js';
 import { startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
 
 type Grants = { connection: string; scopes: string[] }[];
@@ -256,6 +256,13 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     const atProxy = await fetch(`${serve.url}/proxy/acme/api/items`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(atProxy.status, 401);
     await atProxy.arrayBuffer();
+
+    // A large answer is cut, with a note saying how to ask for less; the rest is not read.
+    const big = toolText(await rpcResult(await callTool(serve.url, token, 'acme_request', { method: 'GET', path: '/api/big', query: { mb: '4' } })));
+    assert.equal(big.status, 200);
+    assert.equal(big.body_encoding, 'base64');
+    assert.deepEqual(Buffer.from(big.body, 'base64'), bigChunk(0, 64 * 1024));
+    assert.match(big.truncated, /cut after 65536 bytes.*paging/);
 
     // The kill switch stops the very next call.
     await serve.admin('/pause', {});
