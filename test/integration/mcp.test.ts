@@ -198,7 +198,21 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     assert.equal(answer.status, 200, JSON.stringify(answer));
     assert.deepEqual(answer.body.items, [{ id: 1, name: 'first' }]);
 
-    await serve.admin(`/agents/${(await agentOf(oauth)).id}/revoke`, {});
+    // Tool calls spend the agent's rate limit, as proxy calls do (one runtime for both).
+    const agentId = (await agentOf(oauth)).id;
+    const limited = await fetch(`${serve.url}/admin/api/agents/${agentId}`, {
+      method: 'PATCH',
+      headers: { authorization: 'Bearer serve-process-admin-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ rate_limit_per_minute: 1 }),
+    });
+    assert.equal(limited.status, 200);
+    // A lowered limit leaves a full bucket of one: the first call passes, the next is over it.
+    assert.equal(toolText(await client.callTool({ name: 'acme_request', arguments: { method: 'GET', path: '/api/items' } })).status, 200);
+    const refused = await client.callTool({ name: 'acme_request', arguments: { method: 'GET', path: '/api/items' } });
+    assert.equal(refused.isError, true);
+    assert.equal(toolText(refused).error, 'rate_limit_exceeded');
+
+    await serve.admin(`/agents/${agentId}/revoke`, {});
     await assert.rejects(client.callTool({ name: 'acme_request', arguments: { method: 'GET', path: '/api/items' } }), V2Unauthorized);
     assert.equal(oauth.authorizations.length, 2);
     assert.notEqual(oauth.authorizations[1]?.searchParams.get('client_id'), asked.searchParams.get('client_id'));
