@@ -48,17 +48,14 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
     description: 'The accounts the person connected to Latchkey and granted to you: name, provider, account and the scopes you hold. Call one with its <name>_request tool.',
     annotations: { readOnlyHint: true },
   }, async () => {
-    const exchange = openExchange({ kind: 'proxy', connection: null, method: null, path: null });
-    exchange.entry.agent_id = agent.agent_id;
-    exchange.entry.agent_name = agent.agent_name;
+    const exchange = openExchange({ kind: 'proxy', connection: null, method: null, path: null, agent_id: agent.agent_id, agent_name: agent.agent_name });
     exchange.entry.decision = 'allow';
     const accounts = new Map(deps.connections.list().map((record) => [record.name, record.account]));
     const listed = connections().map((c) => ({ name: c.name, provider: c.provider, provider_name: c.provider_name, account: accounts.get(c.name) ?? null, status: c.status, scopes: c.scopes, tool: requestToolName(c.name) }));
-    const body = { connections: listed };
     if (!(await commit(deps.audit, exchange, { status: 200, reason: 'mcp tool list_connections', bytes_in: 0, bytes_out: 0 }))) {
       return errorResult(auditUnavailable());
     }
-    return result(body);
+    return result({ connections: listed });
   });
 
   const names = new Set<string>(['list_connections']);
