@@ -7,7 +7,7 @@
  * token, and revocation stopping the very next call.
  *
  * - v1: @modelcontextprotocol/sdk 1.32.x, protocol 2025-11-25 (served by the stateless legacy fallback), via 127.0.0.1.
- * - v2: @modelcontextprotocol/client 2.4.x, protocol 2026-07-28 (checks RFC 9207 `iss`), via localhost.
+ * - v2: @modelcontextprotocol/client 2.4.x pinned to protocol 2026-07-28 (served by the modern path; checks RFC 9207 `iss`), via localhost.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +25,8 @@ import { startServeProcess, type ServeProcess } from '../fixtures/serve-process.
 type Grants = { connection: string; scopes: string[] }[];
 const READ: Grants = [{ connection: 'acme', scopes: ['items:read'] }];
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+/** The v2 client pinned to the 2026-07-28 revision: it fails loudly unless the server serves that era. */
+const MODERN = { versionNegotiation: { mode: { pin: '2026-07-28' } } };
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
 
 /**
@@ -183,14 +185,14 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     const mcpUrl = new URL(`${origin}/mcp`);
     const oauth = new HeadlessOAuthProvider(REDIRECT_URI, 'v2 agent', approveWith(serve, READ));
     const first = new V2Transport(mcpUrl, { authProvider: oauth });
-    await assert.rejects(new V2Client({ name: 'v2', version: '1.0.0' }).connect(first), V2Unauthorized);
+    await assert.rejects(new V2Client({ name: 'v2', version: '1.0.0' }, MODERN).connect(first), V2Unauthorized);
     const asked = oauth.authorizations[0] as URL;
     assert.equal(asked.origin, origin);
     assert.equal(asked.searchParams.get('resource'), mcpUrl.href);
     assert.equal(oauth.callback?.searchParams.get('iss'), origin);
     await first.finishAuth(oauth.callback?.searchParams as URLSearchParams);
 
-    const client = new V2Client({ name: 'v2', version: '1.0.0' });
+    const client = new V2Client({ name: 'v2', version: '1.0.0' }, MODERN);
     await client.connect(new V2Transport(mcpUrl, { authProvider: oauth }));
     const { tools } = await client.listTools();
     assert.deepEqual(tools.map((t) => t.name).sort(), ['acme_request', 'list_connections']);
