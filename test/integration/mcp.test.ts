@@ -164,6 +164,11 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     assert.match(answer.headers['content-type'], /json/);
     assert.equal(answer.headers['set-cookie'], undefined);
     assert.equal(resources.hits['GET /api/items'], before + 1);
+    // The provider sees the person's token, never the MCP client's.
+    const seen = toolText(await client.callTool({ name: 'acme_request', arguments: { method: 'GET', path: '/api/headers' } }));
+    assert.equal(seen.status, 200);
+    assert.match(seen.body.headers.authorization, /^Bearer \S+$/);
+    assert.notEqual(seen.body.headers.authorization, `Bearer ${(oauth.tokens() as { access_token: string }).access_token}`);
 
     const agent = await agentOf(oauth);
     const { entries } = await serve.admin(`/audit?agent=${agent.id}`) as { entries: { reason: string | null; connection: string | null; status: number | null; path: string | null }[] };
