@@ -11,7 +11,9 @@ import { UnauthenticatedDenials } from './audit/unauthenticated-denials.js';
 import { auditAdminRoutes } from './audit/routes.js';
 import { AgentAuthority } from './authz/authority.js';
 import { agentAdminRoutes, authzRoutes } from './authz/routes.js';
+import { mcpRoutes } from './mcp/routes.js';
 import { proxyRoutes } from './proxy/routes.js';
+import { createProxyRuntime } from './proxy/runtime.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { createBrokerEvents, type BrokerEvents } from './events.js';
 import { buildHttpServer } from './http/server.js';
@@ -124,6 +126,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
     const startedAt = new Date().toISOString();
     const status = () => ({ version: VERSION, data_dir: dataDir, secret_store: backend.kind, started_at: startedAt, url });
+    // One proxy runtime for /proxy and the MCP tools: an agent has one rate limit whichever way it calls.
+    const proxy = createProxyRuntime({ verifier: authority, audit: proxyAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url });
+    cleanup.push(() => proxy.agents.close());
     const server = await buildHttpServer({
       adminToken, service, version: VERSION, log,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
@@ -134,7 +139,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       ],
       root: [
         (app) => authzRoutes(app, { authority }),
-        (app) => proxyRoutes(app, { verifier: authority, audit: proxyAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url }),
+        (app) => proxyRoutes(app, { ...proxy.deps, runtime: proxy }),
+        (app) => mcpRoutes(app, { authority, runtime: proxy, version: VERSION }),
       ],
     });
     cleanup.push(() => server.app.close());

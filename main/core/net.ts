@@ -34,3 +34,22 @@ export function isFromForeignPage(headers: IncomingHttpHeaders): boolean {
     return true; // "null" (sandboxed frames, file: pages) and anything unparsable
   }
 }
+
+/** The names one loopback server answers to; clients compare URLs exactly, so each is its own spelling. */
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'] as const;
+
+/** `origin` (an http loopback origin) under each loopback name: the same server, as clients may spell it. */
+export function loopbackAliases(origin: string): string[] {
+  const url = new URL(origin);
+  return LOOPBACK_NAMES.map((name) => `${url.protocol}//${name}${url.port === '' ? '' : `:${url.port}`}`);
+}
+
+/**
+ * The origin a client addressed (its Host header), when that is one of `canonical`'s
+ * loopback spellings; `canonical` otherwise. Metadata built from it keeps the client's
+ * spelling, which it compares exactly.
+ */
+export function addressedOrigin(host: string | undefined, canonical: string): string {
+  const origin = `http://${(host ?? '').toLowerCase()}`;
+  return loopbackAliases(canonical).includes(origin) ? origin : canonical;
+}

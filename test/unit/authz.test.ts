@@ -363,6 +363,44 @@ describe('client_credentials and verifyAccessToken', () => {
   });
 });
 
+describe('resource indicators (RFC 8707)', () => {
+  test('a token asked for /mcp carries that audience, as the client spelled it, and serves only there', async () => {
+    const h = await harness();
+    const { agent, client_secret } = await headlessAgent(h);
+    const issue = (resource: string) => h.authority.token({ params: { grant_type: 'client_credentials', resource }, authorization: basic(agent.client_id, client_secret) });
+    const mcp = await issue('http://localhost:7317/mcp');
+    assert.equal(decodeJwt(mcp.access_token).aud, 'http://localhost:7317/mcp');
+    // Verified (and remembered) for /mcp: still not a proxy token.
+    assert.equal((await h.authority.verifyAccessToken(mcp.access_token, '/mcp')).agent_id, agent.id);
+    await assert.rejects(h.authority.verifyAccessToken(mcp.access_token), hasCode('invalid_token', 401));
+    // A proxy token, fresh and remembered alike, is not an /mcp token.
+    const proxy = await headlessAgent(h).then(({ token }) => token());
+    await assert.rejects(h.authority.verifyAccessToken(proxy.access_token, '/mcp'), hasCode('invalid_token', 401));
+    await h.authority.verifyAccessToken(proxy.access_token);
+    await assert.rejects(h.authority.verifyAccessToken(proxy.access_token, '/mcp'), hasCode('invalid_token', 401));
+  });
+
+  test('a resource that is not Latchkey\'s own is refused with invalid_target', async () => {
+    const h = await harness();
+    const { agent, client_secret } = await headlessAgent(h);
+    for (const resource of ['http://127.0.0.1:7318/mcp', 'http://evil.example:7317/mcp', 'http://127.0.0.1:7317/admin', 'http://127.0.0.1:7317/mcp/']) {
+      await assert.rejects(h.authority.token({ params: { grant_type: 'client_credentials', resource }, authorization: basic(agent.client_id, client_secret) }), hasCode('invalid_target', 400));
+    }
+  });
+
+  test('metadata and authorization responses keep the issuer spelling the client addressed', async () => {
+    const h = await harness();
+    assert.equal(h.authority.addressedIssuer('localhost:7317'), 'http://localhost:7317');
+    assert.equal(h.authority.addressedIssuer('[::1]:7317'), 'http://[::1]:7317');
+    assert.equal(h.authority.addressedIssuer('LOCALHOST:7317'), 'http://localhost:7317');
+    assert.equal(h.authority.addressedIssuer('localhost:7318'), ISSUER);
+    assert.equal(h.authority.addressedIssuer('evil.example:7317'), ISSUER);
+    assert.equal(h.authority.addressedIssuer(undefined), ISSUER);
+    assert.equal(h.authority.metadata('http://localhost:7317').issuer, 'http://localhost:7317');
+    assert.equal(h.authority.metadata().issuer, ISSUER);
+  });
+});
+
 describe('signing keys', () => {
   test('rotation: new tokens use the new kid, old tokens stay valid until they expire, then the old key is dropped', async () => {
     const h = await harness();

@@ -1,5 +1,6 @@
 import { SignJWT, errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import { LatchkeyError } from '../errors.js';
+import { loopbackAliases } from '../net.js';
 import { formatScope, parseScope, type ScopeMap } from './grants.js';
 import { SIGNING_ALG, type SigningKeys } from './keys.js';
 import { randomId } from './secrets.js';
@@ -12,6 +13,9 @@ const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'client_id', 
 const MAX_TOKEN_LENGTH = 8192;
 /** Verified tokens remembered, so an agent's repeated calls skip the ECDSA check (~0.2 ms each). */
 const VERIFIED_CACHE_SIZE = 1024;
+
+/** What a token may be spent at (RFC 8707 audience), as a path of the broker: the proxy (the default) or the MCP endpoint. */
+export type TokenResource = '/proxy' | '/mcp';
 
 export interface IssuedAccessToken {
   token: string;
@@ -33,6 +37,8 @@ export interface AccessClaims {
   scope: ScopeMap;
   /** The id of each connection the scope names, as it was when the token was issued. */
   connection_ids: ReadonlyMap<string, string>;
+  /** The audience it was minted for. */
+  aud: string;
 }
 
 export interface AccessTokensDeps {
@@ -62,16 +68,20 @@ export class AccessTokens {
     for (const { jti, expires_at } of deps.store.revokedJtis(now)) this.#revoked.set(jti, expires_at);
   }
 
-  audience(): string {
-    return `${this.#deps.issuer()}/proxy`;
+  /** The audience tokens for `resource` are minted with: the resource as the broker's canonical origin spells it. */
+  audience(resource: TokenResource = '/proxy'): string {
+    return `${this.#deps.issuer()}${resource}`;
   }
 
   tokenEndpoint(): string {
     return `${this.#deps.issuer()}/oauth/token`;
   }
 
-  /** `connectionIds` binds each connection of `scope` to its id: a later connection of the same name is another one. */
-  async issue(subject: { id: string; client_id: string }, scope: ScopeMap, connectionIds: ReadonlyMap<string, string>): Promise<IssuedAccessToken> {
+  /**
+   * `connectionIds` binds each connection of `scope` to its id (a later connection of the same name is another one);
+   * `audience` is the resource URL the client named (any loopback spelling of ours), the proxy by default.
+   */
+  async issue(subject: { id: string; client_id: string }, scope: ScopeMap, connectionIds: ReadonlyMap<string, string>, audience = this.audience()): Promise<IssuedAccessToken> {
     const iat = Math.floor(this.#deps.now() / 1000);
     const exp = iat + this.#deps.ttlSeconds;
     const jti = randomId();
@@ -81,7 +91,7 @@ export class AccessTokens {
     const token = await new SignJWT({ client_id: subject.client_id, scope: scopeText, connection_ids: boundIds })
       .setProtectedHeader({ alg: SIGNING_ALG, typ: TOKEN_TYPE, kid })
       .setIssuer(this.#deps.issuer())
-      .setAudience(this.audience())
+      .setAudience(audience)
       .setSubject(subject.id)
       .setJti(jti)
       .setIssuedAt(iat)
@@ -91,12 +101,15 @@ export class AccessTokens {
   }
 
   /**
-   * Verifies signature (ES256 only, by `kid`), `typ`, `iss`, `aud`, lifetime and claim
+   * Verifies signature (ES256 only, by `kid`), `typ`, `iss`, `aud` (`resource` under any
+   * loopback spelling: a token minted for another resource is refused), lifetime and claim
    * types, then the revoked set. Throws 401 invalid_token, token_expired or token_revoked.
    */
-  async verify(token: string): Promise<AccessClaims> {
+  async verify(token: string, resource: TokenResource = '/proxy'): Promise<AccessClaims> {
+    const audiences = loopbackAliases(this.#deps.issuer()).map((origin) => `${origin}${resource}`);
     const known = this.#verified.get(token);
     if (known) {
+      if (!audiences.includes(known.aud)) throw this.error('invalid_token', 'The access token was issued for another resource.');
       // Same rules as jose: expired once the current second reaches `exp`.
       if (Math.floor(this.#deps.now() / 1000) >= known.exp) {
         this.#verified.delete(token);
@@ -112,18 +125,19 @@ export class AccessTokens {
         algorithms: [SIGNING_ALG],
         typ: TOKEN_TYPE,
         issuer: this.#deps.issuer(),
-        audience: this.audience(),
+        audience: audiences,
         requiredClaims: REQUIRED_CLAIMS,
         currentDate: new Date(this.#deps.now()),
       }));
     } catch (error) {
       if (error instanceof LatchkeyError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw this.error('token_expired', 'The access token has expired; get a new one from the token endpoint.');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') throw this.error('invalid_token', 'The access token was issued for another resource.');
       const reason = error instanceof joseErrors.JOSEError ? `: ${error.message}` : '';
       throw this.error('invalid_token', `The access token is not valid${reason}.`);
     }
-    const { sub, client_id, jti, iat, exp, scope, connection_ids: ids } = payload;
-    if (typeof sub !== 'string' || typeof client_id !== 'string' || typeof jti !== 'string' || typeof scope !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
+    const { sub, client_id, jti, iat, exp, scope, aud, connection_ids: ids } = payload;
+    if (typeof aud !== 'string' || typeof sub !== 'string' || typeof client_id !== 'string' || typeof jti !== 'string' || typeof scope !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
       throw this.error('invalid_token', 'The access token has malformed claims.');
     }
     let scopes: ScopeMap;
@@ -139,7 +153,7 @@ export class AccessTokens {
       connectionIds.set(name, id);
     }
     if (this.isRevoked(jti)) throw this.error('token_revoked', 'This access token was revoked.');
-    const claims: AccessClaims = { sub, client_id, jti, iat, exp, scope: scopes, connection_ids: connectionIds };
+    const claims: AccessClaims = { sub, client_id, jti, iat, exp, scope: scopes, connection_ids: connectionIds, aud };
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value as string);
     this.#verified.set(token, claims);
     return claims;

@@ -5,7 +5,8 @@ import type { AgentView, ApprovalView } from '../../common/admin-api.js';
 import type { AuditInput } from '../audit/audit-log.js';
 import { LatchkeyError } from '../errors.js';
 import type { Vault } from '../vault/vault.js';
-import { AccessTokens } from './access-tokens.js';
+import { addressedOrigin, loopbackAliases } from '../net.js';
+import { AccessTokens, type TokenResource } from './access-tokens.js';
 import { agentNameProblem, lookAlikeOf } from './agent-name.js';
 import { invalidClient, readClientCredentials, type ClientCredentials } from './client-auth.js';
 import { AuthorizationCodes, type CodeRedemption } from './codes.js';
@@ -93,6 +94,8 @@ export interface ClientRequest {
 
 /** RFC 7591 client metadata we understand; anything else is ignored, as the RFC asks. */
 export interface ClientMetadata {
+  /** RFC 7591 / OIDC: "native" for loopback redirects (sent by MCP clients); accepted and otherwise unused. */
+  application_type?: string;
   redirect_uris?: string[];
   token_endpoint_auth_method?: string;
   grant_types?: string[];
@@ -194,6 +197,8 @@ export class AgentAuthority {
   readonly #agents = new Map<string, CachedAgent>();
   /** Approval id → the redirect carrying its one code, while the code lives. */
   readonly #codeRedirects = new Map<string, { redirect_to: string; expires_at: number }>();
+  /** Approval id → the RFC 8707 resource its request named, bound into its code (in memory, like codes). */
+  readonly #approvalResources = new Map<string, { resource: string; expires_at: number }>();
   #paused: boolean;
 
   private constructor(deps: AgentAuthorityDeps, keys: SigningKeys) {
@@ -385,8 +390,8 @@ export class AgentAuthority {
   // ── Proxy side ────────────────────────────────────────────────────────────
 
   /** Throws 401 invalid_token | token_expired | token_revoked (with token_endpoint). No SQLite, no vault. */
-  async verifyAccessToken(token: string): Promise<AgentPrincipal> {
-    const claims = await this.#tokens.verify(token);
+  async verifyAccessToken(token: string, resource: TokenResource = '/proxy'): Promise<AgentPrincipal> {
+    const claims = await this.#tokens.verify(token, resource);
     const agent = this.#agents.get(claims.sub);
     // The signature is ours, so the token's agent is known: the audit entry of the refusal names it (never sent to the caller).
     const revoked = (message: string) =>
@@ -422,9 +427,13 @@ export class AgentAuthority {
 
   // ── Protocol side (routes.ts) ─────────────────────────────────────────────
 
-  /** RFC 8414 authorization server metadata. */
-  metadata() {
-    const issuer = this.#deps.issuer();
+  /** The issuer as the client spells it: the loopback host it addressed (its Host header), else the canonical one. */
+  addressedIssuer(host: string | undefined): string {
+    return addressedOrigin(host, this.#deps.issuer());
+  }
+
+  /** RFC 8414 authorization server metadata, under the issuer spelling the client used. */
+  metadata(issuer = this.#deps.issuer()) {
     return {
       issuer,
       authorization_endpoint: `${issuer}/oauth/authorize`,
@@ -545,7 +554,7 @@ export class AgentAuthority {
    * a client the person has not approved. Otherwise the answer is a redirect: an error for
    * the client, or the consent page.
    */
-  async authorize(params: Readonly<Record<string, string | undefined>>): Promise<{ location: string }> {
+  async authorize(params: Readonly<Record<string, string | undefined>>, issuer = this.#deps.issuer()): Promise<{ location: string }> {
     const clientId = params.client_id;
     if (!clientId) throw oauthError('invalid_request', 'client_id is required');
     const agent = this.#store.agentByClientId(clientId);
@@ -560,12 +569,18 @@ export class AgentAuthority {
     const approved = agent.status === 'active';
     const fail = (error: string, description: string): { location: string } => {
       if (!approved) throw oauthError(error, description);
-      return { location: withParams(redirectUri, { error, error_description: description, state: params.state, iss: this.#deps.issuer() }) };
+      return { location: withParams(redirectUri, { error, error_description: description, state: params.state, iss: issuer }) };
     };
     if (params.response_type !== 'code') return fail('unsupported_response_type', 'response_type must be code');
     if (this.#paused) return fail('temporarily_unavailable', PAUSED);
     if (params.code_challenge_method !== 'S256') return fail('invalid_request', 'PKCE is required: code_challenge_method must be S256');
     if (!params.code_challenge || !CODE_CHALLENGE.test(params.code_challenge)) return fail('invalid_request', 'code_challenge must be the base64url SHA-256 of the code_verifier (43 characters)');
+    let resource: string | undefined;
+    try {
+      resource = this.#resource(params.resource);
+    } catch (error) {
+      return fail('invalid_target', (error as LatchkeyError).message);
+    }
     let requested: ScopeMap;
     try {
       requested = parseScope(params.scope ?? '');
@@ -588,6 +603,9 @@ export class AgentAuthority {
       this.#store.deletePendingApprovals(agent.id);
       this.#store.insertApproval(approval);
     });
+    for (const [key, entry] of this.#approvalResources) if (entry.expires_at <= approval.created_at) this.#approvalResources.delete(key);
+    // An approval lapses at the latest a TTL after its decision, itself within a TTL of the request.
+    if (resource !== undefined) this.#approvalResources.set(approval.id, { resource, expires_at: approval.created_at + 2 * APPROVAL_TTL_MS });
     await this.#audit('approval', 'info', `requested ${scope || 'no particular scope'}; waiting for the person`, agent);
     this.#deps.events.emit('approval-requested', { id: approval.id, agent_id: agent.id, agent_name: agent.name });
     return { location: `/consent/${approval.id}` };
@@ -613,10 +631,10 @@ export class AgentAuthority {
    * when first asked for (so a tab the browser throttled still gets a fresh one); a
    * denial redirects with access_denied.
    */
-  consentStatus(id: string): ConsentStatus {
+  consentStatus(id: string, issuer = this.#deps.issuer()): ConsentStatus {
     const approval = this.#requireApproval(id);
     const status = this.#effectiveStatus(approval);
-    const answer = (params: Record<string, string>): string => withParams(approval.redirect_uri, { ...params, state: approval.state, iss: this.#deps.issuer() });
+    const answer = (params: Record<string, string>): string => withParams(approval.redirect_uri, { ...params, state: approval.state, iss: issuer });
     if (status === 'denied') return { status, redirect_to: answer({ error: 'access_denied', error_description: 'The request was denied in Latchkey' }) };
     if (status !== 'approved') return { status };
     const now = this.#now();
@@ -627,7 +645,9 @@ export class AgentAuthority {
     const code = this.#codes.issue({
       agent_id: agent.id, client_id: agent.client_id, redirect_uri: approval.redirect_uri, code_challenge: approval.code_challenge,
       scope: formatScope(grantsToScopeMap(approval.granted ?? [])),
+      resource: this.#approvalResources.get(id)?.resource,
     });
+    this.#approvalResources.delete(id);
     const redirectTo = answer({ code });
     for (const [key, entry] of this.#codeRedirects) if (entry.expires_at <= now) this.#codeRedirects.delete(key);
     this.#codeRedirects.set(id, { redirect_to: redirectTo, expires_at: now + CODE_TTL_MS });
@@ -652,7 +672,7 @@ export class AgentAuthority {
       throw oauthError('unauthorized_client', 'client_credentials is for agents created in Latchkey; this agent uses authorization_code');
     }
     const granted = this.#grantedScope(agent);
-    const issued = await this.#issueAccess(agent, params.scope === undefined ? granted : this.#within(granted, params.scope));
+    const issued = await this.#issueAccess(agent, params.scope === undefined ? granted : this.#within(granted, params.scope), this.#resource(params.resource));
     return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expires_in, scope: issued.scope };
   }
 
@@ -670,8 +690,10 @@ export class AgentAuthority {
     if (binding.client_id !== agent.client_id) throw oauthError('invalid_grant', 'The authorization code was issued to another client');
     if (binding.redirect_uri !== redirectUri) throw oauthError('invalid_grant', 'redirect_uri differs from the authorization request');
     if (!CODE_VERIFIER.test(verifier) || !constantTimeEqual(s256(verifier), binding.code_challenge)) throw oauthError('invalid_grant', 'PKCE verification failed: code_verifier does not match code_challenge');
+    const resource = this.#resource(params.resource);
+    if (binding.resource !== undefined && resource !== undefined && resource !== binding.resource) throw oauthError('invalid_target', `resource differs from the authorization request (${binding.resource})`);
     this.#store.pruneRefreshTokens(this.#now());
-    const { response, redemption } = await this.#issueWithRefresh(agent, parseScope(binding.scope), binding.scope, randomId(), undefined);
+    const { response, redemption } = await this.#issueWithRefresh(agent, parseScope(binding.scope), binding.scope, randomId(), undefined, binding.resource ?? resource);
     if (!this.#codes.recordRedemption(code, redemption)) {
       this.#revokeRedemption(redemption);
       throw oauthError('invalid_grant', 'The authorization code was used twice at once; the tokens issued for it are revoked');
@@ -689,7 +711,7 @@ export class AgentAuthority {
     const original = parseScope(record.scope);
     const requested = params.scope === undefined ? original : this.#within(original, params.scope);
     // A new refresh token keeps the original scope (RFC 6749 §6).
-    const { response } = await this.#issueWithRefresh(agent, requested, record.scope, record.family_id, tokenHash);
+    const { response } = await this.#issueWithRefresh(agent, requested, record.scope, record.family_id, tokenHash, this.#resource(params.resource));
     return response;
   }
 
@@ -700,8 +722,8 @@ export class AgentAuthority {
   }
 
   /** An access token plus a refresh token of `familyId`, spending `spend` (a refresh token hash) atomically. */
-  async #issueWithRefresh(agent: AgentRecord, scope: ScopeMap, refreshScope: string, familyId: string, spend: string | undefined): Promise<{ response: TokenResponse; redemption: CodeRedemption }> {
-    const access = await this.#issueAccess(agent, scope);
+  async #issueWithRefresh(agent: AgentRecord, scope: ScopeMap, refreshScope: string, familyId: string, spend: string | undefined, audience: string | undefined): Promise<{ response: TokenResponse; redemption: CodeRedemption }> {
+    const access = await this.#issueAccess(agent, scope, audience);
     const refreshToken = randomToken();
     const now = this.#now();
     const spent = this.#store.transaction(() => {
@@ -723,17 +745,30 @@ export class AgentAuthority {
     };
   }
 
-  /** Signs an access token for the current grants ∩ `scope`; refuses an empty one. */
-  async #issueAccess(agent: AgentRecord, scope: ScopeMap) {
+  /** Signs an access token for the current grants ∩ `scope`, for `audience` (the proxy when undefined); refuses an empty one. */
+  async #issueAccess(agent: AgentRecord, scope: ScopeMap, audience?: string) {
     const effective = intersectScopes(scope, this.#grantedScope(agent));
     if (effective.size === 0) throw oauthError('invalid_scope', `Agent "${agent.name}" has no grants covering this request; grant it connections in Latchkey`);
     const ids = new Map([...effective.keys()].map((name) => [name, this.#deps.connections.getByName(name)?.id as string]));
-    return this.#tokens.issue(agent, effective, ids);
+    return this.#tokens.issue(agent, effective, ids, audience);
   }
 
   /** The agent's grants under the current names of their connections (scope strings speak names). */
   #grantedScope(agent: AgentRecord): ScopeMap {
     return grantsToScopeMap(nameGrants(agent.grants, this.#deps.connections));
+  }
+
+  /**
+   * An RFC 8707 `resource` parameter checked: undefined when absent (tokens then serve the
+   * proxy), else one of Latchkey's own resources, /mcp or /proxy, under a loopback spelling
+   * of its origin (the spelling is kept: it becomes the token's audience). 400 invalid_target otherwise.
+   */
+  #resource(value: string | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    const resources: TokenResource[] = ['/mcp', '/proxy'];
+    const ours = loopbackAliases(this.#deps.issuer()).flatMap((origin) => resources.map((path) => `${origin}${path}`));
+    if (!ours.includes(value)) throw oauthError('invalid_target', `resource must be one of Latchkey's own resources, e.g. ${this.#tokens.audience('/mcp')}`);
+    return value;
   }
 
   /** `text` parsed, if `granted` covers all of it; 400 invalid_scope otherwise. */

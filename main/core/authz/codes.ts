@@ -8,6 +8,8 @@ export interface CodeBinding {
   code_challenge: string;
   /** The granted scope, canonical form. */
   scope: string;
+  /** The RFC 8707 resource the authorization request named, the token's audience. */
+  resource?: string | undefined;
 }
 
 /** What a code's redemption produced, so that a replay can revoke it (RFC 6749 §4.1.2). */

@@ -78,6 +78,7 @@ const registrationBody = {
     grant_types: strings(10, 128),
     response_types: strings(10, 128),
     client_name: str(256),
+    application_type: { type: 'string', enum: ['native', 'web'] },
   },
 } as const;
 
@@ -99,7 +100,7 @@ const registrationResponse = {
 
 const authorizeQuery = {
   type: 'object',
-  properties: Object.fromEntries(['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method'].map((name) => [name, str(2048)])),
+  properties: Object.fromEntries(['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'resource'].map((name) => [name, str(2048)])),
 } as const;
 
 const consentParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } } } as const;
@@ -243,14 +244,17 @@ export async function authzRoutes(app: FastifyInstance, { authority }: AuthzRout
   app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: FORM_LIMIT }, parseForm);
   app.setErrorHandler(oauthErrorHandler('invalid_request'));
 
-  app.get('/.well-known/oauth-authorization-server', { schema: { hide: true, response: { 200: metadataSchema } } }, async () => authority.metadata());
+  // RFC 8414 and OpenID Connect discovery serve the same document: MCP clients try both.
+  for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+    app.get(path, { schema: { hide: true, response: { 200: metadataSchema } } }, async (request) => authority.metadata(authority.addressedIssuer(request.headers.host)));
+  }
 
   app.get('/oauth/jwks.json', { schema: { hide: true, response: { 200: jwksSchema } } }, async () => authority.jwks());
 
   app.post<{ Body: Record<string, string> }>('/oauth/token', {
     schema: {
       hide: true,
-      body: formBody(['grant_type'], ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', ...clientAuthFields]),
+      body: formBody(['grant_type'], ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'resource', ...clientAuthFields]),
       response: { 200: tokenResponseSchema, ...oauthErrors },
     },
     preValidation: requireMediaType(FORM),
@@ -277,7 +281,7 @@ export async function authzRoutes(app: FastifyInstance, { authority }: AuthzRout
     schema: { hide: true, querystring: authorizeQuery },
     errorHandler: pageErrorHandler,
   }, async (request, reply) => {
-    const { location } = await authority.authorize(request.query);
+    const { location } = await authority.authorize(request.query, authority.addressedIssuer(request.headers.host));
     return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(location, 302);
   });
 
@@ -293,7 +297,7 @@ export async function authzRoutes(app: FastifyInstance, { authority }: AuthzRout
     schema: { hide: true, params: consentParams, response: { 200: consentStatusSchema, ...oauthErrors } },
   }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    return authority.consentStatus(request.params.id);
+    return authority.consentStatus(request.params.id, authority.addressedIssuer(request.headers.host));
   });
 }
 

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { ProviderDefinition } from '../catalog/types.js';
 import { isLatchkeyError } from '../errors.js';
@@ -26,7 +26,7 @@ export interface ProxyRuntime {
 export const REPLAYABLE_BODY_BYTES = 64 * 1024;
 const REFRESHABLE = new Set<ConnectionRecord['auth_method']>(['oauth', 'device']);
 
-interface AdmittedCall {
+export interface AdmittedCall {
   record: ConnectionRecord;
   provider: ProviderDefinition;
   url: URL;
@@ -47,6 +47,11 @@ export async function admitAgent(req: IncomingMessage, exchange: Exchange, deps:
     Object.assign(exchange.entry, failedAgent(error));
     throw error;
   }
+  return admitPrincipal(agent, exchange, deps, rateLimit);
+}
+
+/** Rate limit (where one is given) and kill switch for an authenticated agent, recorded on the exchange. */
+export function admitPrincipal(agent: AgentPrincipal, exchange: Exchange, deps: ProxyDeps, rateLimit?: Pick<ProxyRuntime, 'limiter' | 'defaultRateLimit'>): AgentPrincipal {
   exchange.entry.agent_id = agent.agent_id;
   exchange.entry.agent_name = agent.agent_name;
   if (rateLimit) {
@@ -81,7 +86,7 @@ export async function handleProxyRequest(req: IncomingMessage, res: ServerRespon
   if (!req.readableEnded) req.resume();
 }
 
-function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: string, deps: ProxyDeps): AdmittedCall {
+export function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: string, deps: ProxyDeps): AdmittedCall {
   const path = checkProxyPath(target.path);
   const grant = agent.grants.get(target.connection);
   const found = grant === undefined ? undefined : findConnection(deps, target.connection);
@@ -107,45 +112,12 @@ function findConnection(deps: ProxyDeps, name: string): ConnectionRecord | undef
 
 async function forward(req: IncomingMessage, res: ServerResponse, call: AdmittedCall, exchange: Exchange, runtime: ProxyRuntime): Promise<void> {
   const { deps } = runtime;
-  const { record, provider } = call;
-  let bytesIn = 0;
+  const meter = { bytesIn: 0 };
   let upstream: IncomingMessage;
   try {
-    const body = await requestBody(req);
-    const send = (secret: string) => {
-      if (body === null || Buffer.isBuffer(body)) bytesIn = body?.length ?? 0;
-      else body.on('data', (chunk: Buffer) => void (bytesIn += chunk.length)); // attached in the same tick as the pipe
-      return sendUpstream({
-        url: call.url,
-        requestPath: call.requestPath,
-        method: req.method ?? 'GET',
-        headers: upstreamRequestHeaders(req.headers, provider, credentialHeader(provider, record, secret)),
-        body,
-        timeoutMs: runtime.timeoutMs,
-      }, runtime.agents);
-    };
-    let credential = await deps.tokens.current(record);
-    upstream = await send(credential.access_token);
-    if (upstream.statusCode === 401 && REFRESHABLE.has(record.auth_method)) {
-      if (body === null || Buffer.isBuffer(body)) {
-        upstream.resume();
-        credential = await deps.tokens.refresh(record, credential.access_token);
-        exchange.entry.reason = 'upstream_token_refreshed';
-        upstream = await send(credential.access_token);
-      } else {
-        // The streamed body is spent, so the agent gets this 401; its retry finds a fresh token (or 412).
-        deps.tokens.refresh(record, credential.access_token).catch(() => undefined);
-        exchange.entry.reason = 'upstream_401_not_replayable';
-      }
-    }
+    upstream = await callUpstream(call, { method: req.method ?? 'GET', headers: req.headers, body: await requestBody(req) }, exchange, runtime, meter);
   } catch (error) {
-    return refuse(deps, res, exchange, error, bytesIn);
-  }
-
-  try {
-    deps.store.touch(record.id);
-  } catch {
-    // last_used_at is bookkeeping: failing to write it must not fail the call
+    return refuse(deps, res, exchange, error, meter.bytesIn);
   }
   const headers = agentResponseHeaders(upstream.rawHeaders);
   for (const [name, value] of Object.entries(exchange.headers)) headers.push(name, value);
@@ -155,12 +127,61 @@ async function forward(req: IncomingMessage, res: ServerResponse, call: Admitted
   const committed = await commit(deps.audit, exchange, {
     status,
     reason: relayed.failure ?? exchange.entry.reason ?? null,
-    bytes_in: bytesIn,
+    bytes_in: meter.bytesIn,
     bytes_out: relayed.bytes,
   });
   // The last bytes and the end tell the agent it has everything: only for a complete, recorded answer.
   if (committed && !relayed.failure) res.end(relayed.last);
   else res.destroy();
+}
+
+/**
+ * An admitted call sent upstream with the connection's credential injected, and sent once
+ * more after a refresh when the provider answers 401 and the body can be replayed. Counts
+ * the body bytes sent into `meter` (also when it throws).
+ */
+export async function callUpstream(
+  call: AdmittedCall,
+  request: { method: string; headers: IncomingHttpHeaders; body: Buffer | Readable | null },
+  exchange: Exchange,
+  runtime: ProxyRuntime,
+  meter: { bytesIn: number },
+): Promise<IncomingMessage> {
+  const { deps } = runtime;
+  const { record, provider } = call;
+  const { body } = request;
+  const send = (secret: string) => {
+    if (body === null || Buffer.isBuffer(body)) meter.bytesIn = body?.length ?? 0;
+    else body.on('data', (chunk: Buffer) => void (meter.bytesIn += chunk.length)); // attached in the same tick as the pipe
+    return sendUpstream({
+      url: call.url,
+      requestPath: call.requestPath,
+      method: request.method,
+      headers: upstreamRequestHeaders(request.headers, provider, credentialHeader(provider, record, secret)),
+      body,
+      timeoutMs: runtime.timeoutMs,
+    }, runtime.agents);
+  };
+  let credential = await deps.tokens.current(record);
+  let upstream = await send(credential.access_token);
+  if (upstream.statusCode === 401 && REFRESHABLE.has(record.auth_method)) {
+    if (body === null || Buffer.isBuffer(body)) {
+      upstream.resume();
+      credential = await deps.tokens.refresh(record, credential.access_token);
+      exchange.entry.reason = 'upstream_token_refreshed';
+      upstream = await send(credential.access_token);
+    } else {
+      // The streamed body is spent, so the agent gets this 401; its retry finds a fresh token (or 412).
+      deps.tokens.refresh(record, credential.access_token).catch(() => undefined);
+      exchange.entry.reason = 'upstream_401_not_replayable';
+    }
+  }
+  try {
+    deps.store.touch(record.id);
+  } catch {
+    // last_used_at is bookkeeping: failing to write it must not fail the call
+  }
+  return upstream;
 }
 
 /**

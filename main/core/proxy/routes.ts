@@ -1,15 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { agentConnections, llmsText } from './discovery.js';
 import { admitAgent, handleProxyRequest, type ProxyRuntime } from './handler.js';
-import { RateLimiter } from './rate-limit.js';
 import { logInternalError, openExchange, refuse } from './respond.js';
+import { createProxyRuntime } from './runtime.js';
 import type { ProxyDeps } from './types.js';
-import { UpstreamAgents } from './upstream.js';
 
 export type { AgentPrincipal, AgentVerifier, AuditRecord, AuditSink, ProxyDeps } from './types.js';
-
-const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000;
-const DEFAULT_RATE_LIMIT_PER_MINUTE = 6000;
 
 const errorBody = {
   type: 'object',
@@ -52,15 +48,11 @@ const connectionsResponse = {
  * discovery route `GET /v1/connections` and the public `/llms.txt`. Registered at the
  * root; encapsulated, so its body handling applies to these routes only.
  */
-export async function proxyRoutes(app: FastifyInstance, deps: ProxyDeps): Promise<void> {
-  const runtime: ProxyRuntime = {
-    deps,
-    limiter: new RateLimiter(),
-    agents: new UpstreamAgents(),
-    timeoutMs: deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
-    defaultRateLimit: deps.defaultRateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
-  };
-  app.addHook('onClose', async () => runtime.agents.close());
+export async function proxyRoutes(app: FastifyInstance, options: ProxyDeps & { runtime?: ProxyRuntime }): Promise<void> {
+  const { runtime: shared, ...deps } = options;
+  // A runtime given by the broker is shared (and closed) there; one of our own closes with this plugin.
+  const runtime = shared ?? createProxyRuntime(deps);
+  if (!shared) app.addHook('onClose', async () => runtime.agents.close());
 
   // Bodies stay unread in request.raw, whatever their type or size: the proxy streams them.
   app.removeAllContentTypeParsers();

@@ -1,0 +1,121 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
+import type { AgentAuthority } from '../authz/authority.js';
+import { formatScope } from '../authz/grants.js';
+import { LatchkeyError } from '../errors.js';
+import { bearerChallenge } from '../proxy/errors.js';
+import { admitAgent, type ProxyRuntime } from '../proxy/handler.js';
+import { asLatchkeyError, commit, openExchange, type Exchange } from '../proxy/respond.js';
+import type { AgentPrincipal, AgentVerifier, ProxyDeps } from '../proxy/types.js';
+import { toolServer } from './tools.js';
+
+export interface McpRoutesOptions {
+  authority: AgentAuthority;
+  /** The proxy's runtime: tool calls go through the proxy's core, rate limits included. */
+  runtime: ProxyRuntime;
+  version: string;
+}
+
+const MCP_PATH = '/mcp';
+const METADATA_PATH = '/.well-known/oauth-protected-resource';
+
+const resourceMetadataSchema = {
+  type: 'object',
+  required: ['resource', 'authorization_servers'],
+  properties: {
+    resource: { type: 'string' },
+    authorization_servers: { type: 'array', items: { type: 'string' } },
+    bearer_methods_supported: { type: 'array', items: { type: 'string' } },
+    resource_name: { type: 'string' },
+    resource_documentation: { type: 'string' },
+  },
+} as const;
+
+/** Request headers that describe the hop to Latchkey, not the MCP message. */
+const HOP_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade']);
+
+/**
+ * Latchkey as an MCP server (Streamable HTTP, both protocol eras through the SDK's
+ * `createMcpHandler`) at `/mcp`, a protected resource of Latchkey's own authorization
+ * server: RFC 9728 metadata, a Bearer challenge naming it on every 401, and only tokens
+ * minted for `/mcp` accepted (RFC 8707 audience). Host and Origin are checked by the
+ * server's guard before anything here runs.
+ */
+export async function mcpRoutes(app: FastifyInstance, { authority, runtime, version }: McpRoutesOptions): Promise<void> {
+  const verifier: AgentVerifier = {
+    verifyAccessToken: (token) => authority.verifyAccessToken(token, MCP_PATH),
+    get paused() {
+      return authority.paused;
+    },
+    tokenEndpoint: () => authority.tokenEndpoint(),
+  };
+  const deps: ProxyDeps = { ...runtime.deps, verifier };
+  const handler = createMcpHandler(({ authInfo }) => toolServer(principalOf(authInfo), runtime, version, app.log));
+  app.addHook('onClose', async () => handler.close());
+
+  // RFC 9728, path form for /mcp and the root form clients fall back to; both describe /mcp.
+  for (const path of [`${METADATA_PATH}${MCP_PATH}`, METADATA_PATH]) {
+    app.get(path, { schema: { hide: true, response: { 200: resourceMetadataSchema } } }, async (request) => {
+      const origin = authority.addressedIssuer(request.headers.host);
+      return { resource: `${origin}${MCP_PATH}`, authorization_servers: [origin], bearer_methods_supported: ['header'], resource_name: 'Latchkey', resource_documentation: `${origin}/llms.txt` };
+    });
+  }
+
+  app.route({
+    method: ['GET', 'POST', 'DELETE'],
+    url: MCP_PATH,
+    schema: { hide: true },
+    handler: async (request, reply) => {
+      const origin = authority.addressedIssuer(request.headers.host);
+      const exchange = openExchange({ kind: 'proxy', connection: null, method: request.method, path: MCP_PATH }, request.log);
+      let agent: AgentPrincipal;
+      try {
+        agent = await admitAgent(request.raw, exchange, deps);
+      } catch (error) {
+        return refuse(reply, deps, exchange, asLatchkeyError(error), `${origin}${METADATA_PATH}${MCP_PATH}`);
+      }
+      const authInfo: AuthInfo = {
+        token: '', // the tools never need it: Latchkey never passes an MCP client's token on
+        clientId: agent.client_id,
+        scopes: formatScope(agent.grants).split(' ').filter(Boolean),
+        expiresAt: Math.floor(agent.expires_at / 1000),
+        resource: new URL(`${origin}${MCP_PATH}`),
+        resourceMetadataUrl: `${origin}${METADATA_PATH}${MCP_PATH}`,
+        extra: { principal: agent },
+      };
+      const abort = new AbortController();
+      reply.raw.once('close', () => abort.abort());
+      return reply.send(await handler.fetch(webRequest(request, origin, abort.signal), { authInfo, ...(request.body === undefined ? {} : { parsedBody: request.body }) }));
+    },
+  });
+}
+
+function principalOf(authInfo: AuthInfo | undefined): AgentPrincipal {
+  const principal = authInfo?.extra?.principal;
+  if (principal === undefined) throw new LatchkeyError('internal_error', 'An MCP request reached its tools without an authenticated agent.', 500);
+  return principal as AgentPrincipal;
+}
+
+function webRequest(request: FastifyRequest, origin: string, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || HOP_HEADERS.has(name)) continue;
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+  }
+  return new Request(`${origin}${request.url}`, { method: request.method, headers, signal });
+}
+
+/**
+ * A refused /mcp request: audited like the proxy's refusals, then answered with the
+ * proxy's error body and RFC 6750 challenge plus `resource_metadata`, which tells an MCP
+ * client where to (re-)authorize.
+ */
+async function refuse(reply: FastifyReply, deps: ProxyDeps, exchange: Exchange, error: LatchkeyError, metadataUrl: string): Promise<FastifyReply> {
+  const body = error.toJSON();
+  if (error.status === 401) body.token_endpoint = deps.verifier.tokenEndpoint();
+  const committed = await commit(deps.audit, exchange, { status: error.status, reason: error.code, bytes_in: 0, bytes_out: 0 });
+  if (!committed) return reply.code(500).send({ error: 'internal_error', error_description: 'Latchkey could not record this request in its audit log.' });
+  const challenge = bearerChallenge(error, (scope) => scope);
+  if (challenge) reply.header('www-authenticate', `${challenge}, resource_metadata="${metadataUrl}"`);
+  return reply.code(error.status).header('cache-control', 'no-store').send(body);
+}

@@ -1,0 +1,103 @@
+import { McpServer, type CallToolResult, type ScopeChallenge } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { formatScope } from '../authz/grants.js';
+import { isLatchkeyError, type LatchkeyError } from '../errors.js';
+import { agentConnections } from '../proxy/discovery.js';
+import { admitCall, type ProxyRuntime } from '../proxy/handler.js';
+import { asLatchkeyError, commit, openExchange, type Exchange } from '../proxy/respond.js';
+import type { AgentPrincipal } from '../proxy/types.js';
+import { auditUnavailable, recordToolCall, requestThroughProxy, toolCall } from './request-tool.js';
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+
+const requestInput = z.object({
+  method: z.enum(METHODS).describe('HTTP method'),
+  path: z.string().min(1).max(2048).startsWith('/').describe('Path under the provider\'s API base URL, e.g. /repos/octocat/hello/issues (no host, no query)'),
+  query: z.record(z.string(), z.string()).optional().describe('Query parameters'),
+  body: z.unknown().optional().describe('JSON request body, for POST, PUT and PATCH'),
+});
+
+/** MCP tool names are [A-Za-z0-9_.-]; a connection name with anything else is spelled with "_". */
+export function requestToolName(connection: string): string {
+  return `${connection.replace(/[^A-Za-z0-9_.-]/g, '_')}_request`.slice(0, 128);
+}
+
+const result = (value: unknown, isError = false): CallToolResult => ({
+  content: [{ type: 'text', text: JSON.stringify(value, null, 2) }],
+  ...(isError ? { isError: true } : {}),
+});
+
+const errorResult = (error: LatchkeyError): CallToolResult => result(error.toJSON(), true);
+
+/** An RFC 6750 error-description holds printable ASCII without '"' and '\\'. */
+const challengeText = (text: string): string => text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
+
+/**
+ * The MCP server one agent sees for one request: `list_connections`, and a
+ * `<connection>_request` tool for each connection it holds a grant on (nothing else is
+ * listed). A request needing a scope the agent lacks is refused before it runs with a 403
+ * `insufficient_scope` challenge naming the scopes it holds plus every scope the endpoint
+ * accepts, so the client can ask the person for more (step-up) without losing any.
+ */
+/** `log` is where failures of Latchkey's own are told (never secrets). */
+export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version: string, log: Exchange['log']): McpServer {
+  const { deps } = runtime;
+  const server = new McpServer({ name: 'latchkey', version }, { capabilities: { tools: {} } });
+  const connections = () => agentConnections(agent, deps.connections.list(), deps.catalog, deps.baseUrl());
+
+  server.registerTool('list_connections', {
+    description: 'The accounts the person connected to Latchkey and granted to you: name, provider, account and the scopes you hold. Call one with its <name>_request tool.',
+    annotations: { readOnlyHint: true },
+  }, async () => {
+    const exchange = openExchange({ kind: 'proxy', connection: null, method: null, path: null, agent_id: agent.agent_id, agent_name: agent.agent_name }, log);
+    exchange.entry.decision = 'allow';
+    const accounts = new Map(deps.connections.list().map((record) => [record.name, record.account]));
+    const listed = connections().map((c) => ({ name: c.name, provider: c.provider, provider_name: c.provider_name, account: accounts.get(c.name) ?? null, status: c.status, scopes: c.scopes, tool: requestToolName(c.name) }));
+    if (!(await commit(deps.audit, exchange, { status: 200, reason: 'mcp tool list_connections', bytes_in: 0, bytes_out: 0 }))) {
+      return errorResult(auditUnavailable());
+    }
+    return result({ connections: listed });
+  });
+
+  const names = new Set<string>(['list_connections']);
+  for (const connection of connections()) {
+    const name = requestToolName(connection.name);
+    if (names.has(name)) continue; // two names spelled alike: the first keeps the tool
+    names.add(name);
+    server.registerTool(name, {
+      description: `Call the ${connection.provider_name} API as the person's "${connection.name}" account, through Latchkey (which adds the credential). You hold the scopes: ${connection.scopes.join(', ') || 'none'}. Returns status, selected headers and the body.`,
+      inputSchema: requestInput,
+      scopeChallenge: ({ request }) => scopeChallenge(agent, name, connection.name, request.params?.arguments, runtime, log),
+    }, async (input) => {
+      try {
+        const response = await requestThroughProxy(agent, name, connection.name, input, runtime, log);
+        return result(response, response.status >= 400);
+      } catch (error) {
+        return errorResult(asLatchkeyError(error));
+      }
+    });
+  }
+  return server;
+}
+
+/**
+ * The step-up challenge for a request the agent's grant does not cover, if it is one
+ * (endpoint rules as the proxy applies them). A challenged call is audited as refused.
+ */
+async function scopeChallenge(agent: AgentPrincipal, tool: string, connection: string, args: unknown, runtime: ProxyRuntime, log: Exchange['log']): Promise<ScopeChallenge | undefined> {
+  const parsed = requestInput.safeParse(args);
+  if (!parsed.success) return undefined; // the call itself reports the invalid arguments
+  const { target, method, exchange } = toolCall(agent, connection, parsed.data, log);
+  try {
+    admitCall(agent, target, method, runtime.deps);
+    return undefined;
+  } catch (error) {
+    if (!isLatchkeyError(error) || error.code !== 'insufficient_scope') return undefined;
+    const required = Array.isArray(error.details.required_scopes) ? (error.details.required_scopes as string[]) : [];
+    if (required.length === 0) return undefined; // no rule allows it: no scope would help
+    const held = formatScope(agent.grants).split(' ').filter(Boolean);
+    const scopes = [...new Set([...held, ...required.map((scope) => `${connection}:${scope}`)])] as [string, ...string[]];
+    await recordToolCall(runtime, exchange, tool, { status: 403, note: 'insufficient_scope (step-up challenge)', bytesIn: 0, bytesOut: 0 });
+    return { scopes, errorDescription: challengeText(error.message) };
+  }
+}
