@@ -178,10 +178,10 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     assert.equal(entry.status, 200);
 
     await serve.admin(`/agents/${agent.id}/revoke`, {});
-    await assert.rejects(client.callTool({ name: 'acme_request', arguments: { method: 'GET', path: '/api/items' } }), V1Unauthorized);
-    // Refused, and sent to authorize again: as a new client, since the revoked one is refused for good.
-    assert.equal(oauth.authorizations.length, 2);
-    assert.notEqual(oauth.authorizations[1]?.searchParams.get('client_id'), asked.searchParams.get('client_id'));
+    // Refused, and sent to register again: the revoked client is refused for good, and its name stays
+    // the revoked agent's (no look-alike on the approval screen) until the person deletes it.
+    await assert.rejects(client.callTool({ name: 'acme_request', arguments: { method: 'GET', path: '/api/items' } }), /revoked one keeps its name until the person deletes it/);
+    assert.equal(oauth.authorizations.length, 1);
     assert.equal(resources.hits['GET /api/items'], before + 1);
   });
 
@@ -220,9 +220,9 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     assert.equal(toolText(refused).error, 'rate_limit_exceeded');
 
     await serve.admin(`/agents/${agentId}/revoke`, {});
-    await assert.rejects(client.callTool({ name: 'acme_request', arguments: { method: 'GET', path: '/api/items' } }), V2Unauthorized);
-    assert.equal(oauth.authorizations.length, 2);
-    assert.notEqual(oauth.authorizations[1]?.searchParams.get('client_id'), asked.searchParams.get('client_id'));
+    // Refused, and sent to register again, which names what to do: the revoked agent keeps its name until deleted.
+    await assert.rejects(client.callTool({ name: 'acme_request', arguments: { method: 'GET', path: '/api/items' } }), /revoked one keeps its name until the person deletes it/);
+    assert.equal(oauth.authorizations.length, 1);
   });
 
   test('metadata, issuer, resource and challenges keep the loopback host the client addressed', async () => {
@@ -308,14 +308,6 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
       response_type: 'code', client_id: client.client_id, redirect_uri: REDIRECT_URI, state: 's1', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', ...params,
     })}`, { redirect: 'manual' });
 
-    const foreign = new URL((await authorize({ resource: 'http://evil.example/mcp' })).headers.get('location') as string);
-    assert.equal(foreign.searchParams.get('error'), 'invalid_target');
-    assert.equal(foreign.searchParams.get('iss'), serve.url);
-    assert.equal(foreign.searchParams.get('state'), 's1');
-    const implicit = new URL((await authorize({ response_type: 'token', resource: `${serve.url}/mcp` })).headers.get('location') as string);
-    assert.equal(implicit.searchParams.get('error'), 'unsupported_response_type');
-    assert.equal(implicit.searchParams.get('iss'), serve.url);
-
     // A code issued for /mcp is not exchanged for another resource.
     const started = await authorize({ resource: `${serve.url}/mcp`, scope: 'acme:items:read' });
     assert.equal(started.status, 302);
@@ -331,6 +323,15 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     });
     assert.equal(exchanged.status, 400);
     assert.equal(((await exchanged.json()) as { error: string }).error, 'invalid_target');
+
+    // Approved now: errors go back to its redirect URI (a client nobody approved gets an error page instead), with iss.
+    const foreign = new URL((await authorize({ resource: 'http://evil.example/mcp' })).headers.get('location') as string);
+    assert.equal(foreign.searchParams.get('error'), 'invalid_target');
+    assert.equal(foreign.searchParams.get('iss'), serve.url);
+    assert.equal(foreign.searchParams.get('state'), 's1');
+    const implicit = new URL((await authorize({ response_type: 'token', resource: `${serve.url}/mcp` })).headers.get('location') as string);
+    assert.equal(implicit.searchParams.get('error'), 'unsupported_response_type');
+    assert.equal(implicit.searchParams.get('iss'), serve.url);
   });
 
   test('a request beyond the grant is refused with a 403 insufficient_scope challenge; the stepped-up token works', async () => {

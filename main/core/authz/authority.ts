@@ -518,7 +518,7 @@ export class AgentAuthority {
       for (const id of this.#store.deleteStaleRegistrations(now - PENDING_REGISTRATION_TTL_MS)) this.#agents.delete(id);
       // Refused without saying which agent it resembles: a registering client learns no more than that the name is taken.
       if (lookAlikeOf(name, this.#store.listAgents().map((a) => a.name)) !== undefined) {
-        throw oauthError('invalid_client_metadata', 'client_name is, or looks like, the name of another agent; register under a name of your own');
+        throw oauthError('invalid_client_metadata', 'client_name is, or looks like, the name of another agent (a revoked one keeps its name until the person deletes it in Latchkey); register under a name of your own');
       }
       if (this.#store.countPendingRegistrations() >= MAX_PENDING_REGISTRATIONS) {
         throw oauthError('temporarily_unavailable', 'Too many registered agents are waiting for approval; try again later', 503);
