@@ -95,8 +95,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const headCopy = await AuditHeadCopy.load(vault, { onError: (error) => log(`audit head not copied to the secret store: ${(error as Error).message}`) });
     const audit = new AuditLog(db, { headCopy });
     cleanup.push(() => audit.close()); // runs before db.close(): flushes pending entries and the head copy
-    const proxyAudit = new UnauthenticatedDenials(audit, { onError: (error) => log(`audit entry for refused requests not written: ${(error as Error).message}`) });
-    cleanup.push(() => proxyAudit.close()); // runs after the server closed, before the audit log closes
+    // What any local process can trigger without a valid token or client secret (the proxy, the token and
+    // registration endpoints) goes through one guard, so nobody can grow the log without bound.
+    const guardedAudit = new UnauthenticatedDenials(audit, { onError: (error) => log(`audit entry for refused requests not written: ${(error as Error).message}`) });
+    cleanup.push(() => guardedAudit.close()); // runs after the server closed, before the audit log closes
 
     const events = createBrokerEvents();
     const connections = new ConnectionStore(db);
@@ -114,7 +116,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const grantableOf = (record: ConnectionRecord | undefined) =>
       record && { id: record.id, name: record.name, scopes: record.scopes, ungrantable: ungrantableScopes(catalog.get(record.provider)?.auth.unenforced_subsets, record.scopes) };
     const grantable = { getByName: (name: string) => grantableOf(connections.getByName(name)), getById: (id: string) => grantableOf(connections.getById(id)) };
-    const authority = await AgentAuthority.open({ db, vault, events, audit, connections: grantable, issuer: () => `http://127.0.0.1:${port}` });
+    const authority = await AgentAuthority.open({ db, vault, events, audit: guardedAudit, connections: grantable, issuer: () => `http://127.0.0.1:${port}` });
     // A disconnected connection takes the grants bound to it along (the event is emitted right after the row is deleted).
     events.on('connection-changed', (change: { id?: string; name: string; status: string }) => {
       if (change.status !== 'removed' || change.id === undefined) return;
@@ -127,7 +129,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const startedAt = new Date().toISOString();
     const status = () => ({ version: VERSION, data_dir: dataDir, secret_store: backend.kind, started_at: startedAt, url });
     // One proxy runtime for /proxy and the MCP tools: an agent has one rate limit whichever way it calls.
-    const proxy = createProxyRuntime({ verifier: authority, audit: proxyAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url });
+    const proxy = createProxyRuntime({ verifier: authority, audit: guardedAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url });
     cleanup.push(() => proxy.agents.close());
     const server = await buildHttpServer({
       adminToken, service, version: VERSION, log,

@@ -99,6 +99,47 @@ describe('a local process flooding the proxy without a valid token', () => {
   });
 });
 
+describe('a local process flooding the token and registration endpoints', () => {
+  test(`${FLOOD} token requests with bad client credentials and refused registrations stay bounded in the log`, async () => {
+    const dataDir = freshDataDir();
+    const broker = await startTestBroker({ dataDir });
+    let closed = false;
+    try {
+      const agent = await broker.admin('/agents', { body: { name: 'real', grants: [] } });
+      assert.equal(agent.status, 201, JSON.stringify(agent.body));
+      const before = rows(dataDir).length;
+      let sent = 0;
+      const worker = async (): Promise<void> => {
+        while (sent < FLOOD) {
+          const n = sent++;
+          // A real client with a guessed secret, an invented client, and registrations the broker refuses.
+          const response = n % 5 === 4
+            ? await fetch(`${broker.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'real', redirect_uris: ['http://127.0.0.1:1/cb'] }) })
+            : await fetch(`${broker.url}/oauth/token`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${n % 2 ? agent.body.client_id : `guess-${n}`}:wrong-${n}`).toString('base64')}` },
+              body: 'grant_type=client_credentials',
+            });
+          await response.text();
+          assert.ok(response.status >= 400 && response.status < 500, `request ${n}: ${response.status}`);
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      const during = rows(dataDir).slice(before);
+      assert.ok(during.length <= 2 * 33, `${during.length} rows for ${FLOOD} refused requests`);
+
+      await broker.close(); // closes the windows early: their counts are written, not lost
+      closed = true;
+      const aggregates = rows(dataDir, "reason LIKE '%refused requests without valid credentials%'");
+      assert.deepEqual(aggregates.map((a) => a.kind).sort(), ['agent', 'token'], 'one aggregate per kind of entry');
+      const counted = aggregates.map((a) => Number(/^(\d+) refused/.exec(a.reason ?? '')?.[1])).reduce((sum, n) => sum + n, 0);
+      assert.equal(counted, FLOOD, 'every refused request is counted');
+    } finally {
+      if (!closed) await broker.close();
+    }
+  });
+});
+
 describe('connection changes are on record before the admin API answers', () => {
   test('connect and disconnect: the entry is committed when the answer arrives, and a failed write fails the request', async () => {
     const dataDir = freshDataDir();

@@ -31,6 +31,11 @@ interface Window {
   connection: string | null | undefined;
 }
 
+type Kind = AuditInput['kind'];
+
+/** What the refused requests of a kind lacked, in the aggregate entry's words. */
+const lacking = (kind: Kind): string => (kind === 'proxy' ? 'a valid token' : 'valid credentials');
+
 /**
  * A refusal before any agent was authenticated: no token, or one that is invalid, expired
  * or revoked (401, attributed to its agent when known), or a check that runs before the
@@ -46,8 +51,9 @@ function describeWindow(ms: number): string {
 }
 
 /**
- * The audit log as the proxy writes to it, guarded against flooding: any local process can
- * send requests without a valid token as fast as it likes, and each would otherwise add a
+ * The audit log as the proxy and the token and registration endpoints write to it, guarded
+ * against flooding: any local process can send requests without a valid token (or client
+ * secret) as fast as it likes, and each would otherwise add a
  * row forever. Per window (a minute), the first refusal of each source (the connection
  * named in the path, else the path, and the reason) is written as usual; the others are
  * only counted, and when the window closes one entry says "N refused requests without a
@@ -64,7 +70,8 @@ export class UnauthenticatedDenials implements AuditAppender {
   readonly #windowMs: number;
   readonly #maxSources: number;
   readonly #onError: (error: unknown) => void;
-  #window: Window | undefined;
+  /** One window per kind of entry (proxy calls, token requests, registrations): each aggregate keeps its kind. */
+  readonly #windows = new Map<Kind, Window>();
 
   constructor(audit: AuditAppender, options: UnauthenticatedDenialsOptions) {
     this.#audit = audit;
@@ -75,7 +82,11 @@ export class UnauthenticatedDenials implements AuditAppender {
 
   append(input: AuditInput): Promise<unknown> {
     if (!isUnauthenticated(input)) return this.#audit.append(input);
-    const window = (this.#window ??= this.#open());
+    let window = this.#windows.get(input.kind);
+    if (!window) {
+      window = this.#open(input.kind);
+      this.#windows.set(input.kind, window);
+    }
     const reason = input.reason ?? 'unknown';
     const source = `${sourceOf(input)}\n${reason}`;
     window.counted.set(reason, (window.counted.get(reason) ?? 0) + 1);
@@ -89,32 +100,32 @@ export class UnauthenticatedDenials implements AuditAppender {
     return Promise.resolve();
   }
 
-  /** Writes the current window's count now (the broker is closing). */
-  close(): Promise<void> {
-    return this.#closeWindow();
+  /** Writes the current windows' counts now (the broker is closing). */
+  async close(): Promise<void> {
+    await Promise.all([...this.#windows.keys()].map((kind) => this.#closeWindow(kind)));
   }
 
-  #open(): Window {
-    const timer = setTimeout(() => void this.#closeWindow(), this.#windowMs);
+  #open(kind: Kind): Window {
+    const timer = setTimeout(() => void this.#closeWindow(kind), this.#windowMs);
     timer.unref();
     return { timer, written: new Set(), counted: new Map(), unwritten: 0, connection: undefined };
   }
 
-  async #closeWindow(): Promise<void> {
-    const window = this.#window;
+  async #closeWindow(kind: Kind): Promise<void> {
+    const window = this.#windows.get(kind);
     if (!window) return;
-    this.#window = undefined;
+    this.#windows.delete(kind);
     clearTimeout(window.timer);
     if (window.unwritten === 0) return;
     const byReason = [...window.counted].sort(([a], [b]) => a.localeCompare(b));
     const total = byReason.reduce((sum, [, n]) => sum + n, 0);
     try {
       await this.#audit.append({
-        kind: 'proxy',
+        kind,
         decision: 'deny',
         status: 401,
         connection: window.connection ?? null,
-        reason: `${total} refused requests without a valid token in ${describeWindow(this.#windowMs)} (${byReason.map(([reason, n]) => `${reason}: ${n}`).join(', ')}); the first from each source is also recorded on its own`,
+        reason: `${total} refused requests without ${lacking(kind)} in ${describeWindow(this.#windowMs)} (${byReason.map(([reason, n]) => `${reason}: ${n}`).join(', ')}); the first from each source is also recorded on its own`,
       });
     } catch (error) {
       this.#onError(error);
