@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catalog.js';
@@ -11,6 +11,7 @@ import { AgentAuthority } from './authz/authority.js';
 import { agentAdminRoutes, authzRoutes } from './authz/routes.js';
 import { proxyRoutes } from './proxy/routes.js';
 import { adminRoutes } from './http/admin-routes.js';
+import { controlSocketPath } from './control-socket.js';
 import { buildHttpServer } from './http/server.js';
 import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
@@ -19,8 +20,7 @@ import { openDatabase } from './store/database.js';
 import { acquireDataDirLock } from './store/lock.js';
 import { installId } from './store/meta.js';
 import { ProviderClientStore } from './store/provider-clients.js';
-import { openEncryptedFileBackend } from './vault/encrypted-file.js';
-import { openKeychainBackend } from './vault/keychain.js';
+import { ADMIN_TOKEN_KEY, openBrokerVaultBackend } from './vault/broker-vault.js';
 import { Vault } from './vault/vault.js';
 
 export interface BrokerOptions {
@@ -58,12 +58,6 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-/** The local control channel: a Unix socket in the data dir (a named pipe on Windows), for `latchkey exec`. */
-export function controlSocketPath(dataDir: string): string {
-  if (process.platform === 'win32') return `\\\\.\\pipe\\latchkey-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16)}`;
-  return join(resolve(dataDir), 'control.sock');
-}
-
 export const VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The composition root: builds the broker from its parts and binds it to loopback. */
@@ -84,9 +78,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const { catalog, problems } = loadCatalog({ extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])] });
     for (const problem of problems) log(`provider definition skipped: ${formatCatalogProblem(problem)}`);
 
-    const backend = options.secretStore === 'file'
-      ? await openEncryptedFileBackend({ file: join(dataDir, 'secrets.enc'), passphrase: options.passphrase })
-      : await openKeychainBackend({ namespace: installId(db), ...(options.keychainService ? { service: options.keychainService } : {}) });
+    const backend = await openBrokerVaultBackend({ dataDir, secretStore: options.secretStore, passphrase: options.passphrase, namespace: installId(db), keychainService: options.keychainService });
     const vault = new Vault(backend);
 
     const events = new EventEmitter();
@@ -116,8 +108,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     });
 
     const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
+    // The person's CLI reads it from here (main/cli/admin-token.ts); each start replaces the last one.
+    await vault.set(ADMIN_TOKEN_KEY, adminToken);
     const startedAt = new Date().toISOString();
-    const status = () => ({ version: VERSION, data_dir: dataDir, secret_store: backend.kind, started_at: startedAt, url });
+    const status = () => ({
+      version: VERSION, data_dir: dataDir, secret_store: backend.kind, install_id: installId(db), started_at: startedAt, url,
+      paused: authority.paused,
+      counts: { connections: connections.list().length, agents: authority.listAgents().length, pending_approvals: authority.listApprovals().filter((a) => a.status === 'pending').length },
+    });
     const server = await buildHttpServer({
       adminToken, service, version: VERSION, log,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
