@@ -7,7 +7,7 @@ import { formatTime, printJson, printLine, printTable } from './output.js';
 
 export const formatGrants = (grants: Grant[]): string => grants.flatMap((g) => g.scopes.map((scope) => `${g.connection}:${scope}`)).join(' ') || '-';
 
-/** `latchkey agents` lists; its subcommands create, revoke and delete. */
+/** `latchkey agents` lists; its subcommands create, revoke and delete (they also take the options given before them). */
 export function register(program: Command): void {
   const agents = program.command('agents')
     .description('Agents and what they may use; `agents create|revoke|delete` manage them')
@@ -30,7 +30,8 @@ export function register(program: Command): void {
     .requiredOption('--grant <connection:scope>', 'what it may use, e.g. github:repo (github:* = everything the connection holds); repeat for more', collectGrant)
     .addOption(dataDirOption())
     .addOption(jsonOption())
-    .action(async (name: string, options: { grant: Grant[]; dataDir?: string; json?: boolean }) => {
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ grant: Grant[]; dataDir?: string; json?: boolean }>();
       const client = await adminClient(dataDirOf(options));
       const created = await client.call<CreatedAgent>('POST', '/agents', { name, grants: options.grant });
       if (options.json) return printJson(created);
@@ -44,7 +45,8 @@ export function register(program: Command): void {
     .description('Revoke an agent: its tokens stop working at once (it stays listed)')
     .argument('<name>', 'the agent\'s name')
     .addOption(dataDirOption())
-    .action(async (name: string, options: { dataDir?: string }) => {
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ dataDir?: string }>();
       const client = await adminClient(dataDirOf(options));
       const agent = await findAgent(client, name);
       await client.call<AgentView>('POST', `/agents/${encodeURIComponent(agent.id)}/revoke`);
@@ -55,7 +57,8 @@ export function register(program: Command): void {
     .description('Delete an agent and its tokens')
     .argument('<name>', 'the agent\'s name')
     .addOption(dataDirOption())
-    .action(async (name: string, options: { dataDir?: string }) => {
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ dataDir?: string }>();
       const client = await adminClient(dataDirOf(options));
       const agent = await findAgent(client, name);
       await client.call<{ deleted: boolean }>('DELETE', `/agents/${encodeURIComponent(agent.id)}`);

@@ -68,7 +68,8 @@ export function register(program: Command): void {
     .description('Walk the hash chain: exit 0 when every entry is intact, 1 when one was changed or removed')
     .addOption(dataDirOption())
     .addOption(jsonOption())
-    .action(async (options: { dataDir?: string; json?: boolean }) => {
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ dataDir?: string; json?: boolean }>();
       const client = await adminClient(dataDirOf(options));
       const result = await client.call<AuditVerification>('GET', '/audit/verify');
       if (!result.ok) process.exitCode = 1;
@@ -82,7 +83,9 @@ export function register(program: Command): void {
     .description('Download the matching entries, oldest first, as JSON lines or CSV')
     .addOption(new Option('--format <format>', 'jsonl or csv').choices(['jsonl', 'csv']).makeOptionMandatory())
     .option('--output <file>', 'write to this file (created readable by you only) instead of stdout')
-    .action(async (options: FilterOptions & { format: 'jsonl' | 'csv'; output?: string }) => {
+    .action(async (_options: unknown, command: Command) => {
+      // `audit --agent bot export …` filters too.
+      const options = command.optsWithGlobals<FilterOptions & { format: 'jsonl' | 'csv'; output?: string }>();
       const client = await adminClient(dataDirOf(options));
       const params = await query(client, options);
       params.set('format', options.format);

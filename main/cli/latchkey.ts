@@ -30,6 +30,8 @@ function buildProgram(argv: string[]): Command {
   const program = new Command('latchkey')
     .description('A personal credential broker for AI agents.')
     .exitOverride()
+    // `agents create X --data-dir D`: options belong to the command they follow, not to its parent.
+    .enablePositionalOptions()
     // Errors are printed once, as one line, by main().
     .configureOutput({ outputError: () => {} })
     .showSuggestionAfterError(true)
