@@ -1,3 +1,8 @@
+/**
+ * Every `latchkey` command as a person runs it, against `latchkey serve` as a child process.
+ * The keychain case needs a real Secret Service: run this file in a session with an
+ * unlocked keyring (see test/integration/keychain.test.ts); it is never skipped.
+ */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -5,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import keytar from 'keytar';
 import { authorize, enterUserCode, ScriptedBrowser } from '../fixtures/browser.js';
 import { PUBLIC_CLIENT_ID, startTestProvider, type TestProvider } from '../fixtures/oidc-provider.js';
 import { startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
@@ -331,6 +337,38 @@ describe('latchkey commands without a broker', () => {
       assert.deepEqual(JSON.parse(json.stdout), { running: false, data_dir: empty });
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the admin credential from the OS keychain', () => {
+  test('`serve` keeps its admin token in the keychain; the CLI reads it from there, with no token or passphrase in the environment', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-cli-keychain-'));
+    const serve = start(['serve', '--port', '0', '--data-dir', dataDir], { env: { LATCHKEY_PASSPHRASE: undefined } });
+    let namespace: string | undefined;
+    try {
+      const [, adminToken] = await waitForOutput(serve, /#admin=(\S+)/);
+      const status = await latchkey(['status', '--json', '--data-dir', dataDir], { env: { LATCHKEY_PASSPHRASE: undefined } });
+      assert.equal(status.code, 0, status.stderr);
+      const { install_id, secret_store } = JSON.parse(status.stdout) as { install_id: string; secret_store: string };
+      assert.equal(secret_store, 'keychain');
+      namespace = install_id;
+      assert.equal(await keytar.getPassword('Latchkey', `${install_id}/admin/token`), adminToken);
+
+      const paused = await latchkey(['pause', '--data-dir', dataDir], { env: { LATCHKEY_PASSPHRASE: undefined } });
+      assert.equal(paused.code, 0, paused.stderr);
+      const check = await fetch(`${/listening on (\S+)/.exec(serve.stdout())?.[1]}/admin/api/pause`, { headers: { authorization: `Bearer ${adminToken}` } });
+      assert.deepEqual(await check.json(), { paused: true });
+      const agents = await latchkey(['agents', '--json', '--data-dir', dataDir], { env: { LATCHKEY_PASSPHRASE: undefined } });
+      assert.equal(agents.code, 0, agents.stderr);
+      assert.deepEqual(JSON.parse(agents.stdout), []);
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.done;
+      if (namespace) {
+        for (const { account } of await keytar.findCredentials('Latchkey')) if (account.startsWith(`${namespace}/`)) await keytar.deletePassword('Latchkey', account);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
