@@ -78,7 +78,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const { catalog, problems } = loadCatalog({ extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])] });
     for (const problem of problems) log(`provider definition skipped: ${formatCatalogProblem(problem)}`);
 
-    const backend = await openBrokerVaultBackend({ dataDir, secretStore: options.secretStore, passphrase: options.passphrase, namespace: installId(db), keychainService: options.keychainService });
+    const install = installId(db);
+    const backend = await openBrokerVaultBackend({ dataDir, secretStore: options.secretStore, passphrase: options.passphrase, namespace: install, keychainService: options.keychainService });
     const vault = new Vault(backend);
 
     const events = new EventEmitter();
@@ -112,7 +113,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     await vault.set(ADMIN_TOKEN_KEY, adminToken);
     const startedAt = new Date().toISOString();
     const status = () => ({
-      version: VERSION, data_dir: dataDir, secret_store: backend.kind, install_id: installId(db), started_at: startedAt, url,
+      version: VERSION, data_dir: dataDir, secret_store: backend.kind, install_id: install, started_at: startedAt, url,
       paused: authority.paused,
       counts: { connections: connections.list().length, agents: authority.listAgents().length, pending_approvals: authority.listApprovals().filter((a) => a.status === 'pending').length },
     });
