@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catalog.js';
@@ -16,6 +16,7 @@ import { proxyRoutes } from './proxy/routes.js';
 import { createProxyRuntime } from './proxy/runtime.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { createBrokerEvents, type BrokerEvents } from './events.js';
+import { controlSocketPath } from './control-socket.js';
 import { buildHttpServer } from './http/server.js';
 import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
@@ -24,8 +25,7 @@ import { openDatabase } from './store/database.js';
 import { acquireDataDirLock } from './store/lock.js';
 import { installId } from './store/meta.js';
 import { ProviderClientStore } from './store/provider-clients.js';
-import { openEncryptedFileBackend } from './vault/encrypted-file.js';
-import { openKeychainBackend } from './vault/keychain.js';
+import { ADMIN_TOKEN_KEY, openBrokerVaultBackend } from './vault/broker-vault.js';
 import { Vault } from './vault/vault.js';
 
 export interface BrokerOptions {
@@ -63,12 +63,6 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-/** The local control channel: a Unix socket in the data dir (a named pipe on Windows), for `latchkey exec`. */
-export function controlSocketPath(dataDir: string): string {
-  if (process.platform === 'win32') return `\\\\.\\pipe\\latchkey-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16)}`;
-  return join(resolve(dataDir), 'control.sock');
-}
-
 export const VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The composition root: builds the broker from its parts and binds it to loopback. */
@@ -87,9 +81,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const { catalog, problems } = loadCatalog({ extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])] });
     for (const problem of problems) log(`provider definition skipped: ${formatCatalogProblem(problem)}`);
 
-    const backend = options.secretStore === 'file'
-      ? await openEncryptedFileBackend({ file: join(dataDir, 'secrets.enc'), passphrase: options.passphrase })
-      : await openKeychainBackend({ namespace: installId(db), ...(options.keychainService ? { service: options.keychainService } : {}) });
+    const install = installId(db);
+    const backend = await openBrokerVaultBackend({ dataDir, secretStore: options.secretStore, passphrase: options.passphrase, namespace: install, keychainService: options.keychainService });
     const vault = new Vault(backend);
 
     const headCopy = await AuditHeadCopy.load(vault, { onError: (error) => log(`audit head not copied to the secret store: ${(error as Error).message}`) });
@@ -126,8 +119,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     });
 
     const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
+    // The person's CLI reads it from here (main/cli/admin-token.ts); each start replaces the last one.
+    await vault.set(ADMIN_TOKEN_KEY, adminToken);
     const startedAt = new Date().toISOString();
-    const status = () => ({ version: VERSION, data_dir: dataDir, secret_store: backend.kind, started_at: startedAt, url });
+    const status = () => ({
+      version: VERSION, data_dir: dataDir, secret_store: backend.kind, install_id: install, started_at: startedAt, url,
+      paused: authority.paused,
+      counts: { connections: connections.list().length, agents: authority.listAgents().length, pending_approvals: authority.listApprovals().filter((a) => a.status === 'pending').length },
+    });
     // One proxy runtime for /proxy and the MCP tools: an agent has one rate limit whichever way it calls.
     const proxy = createProxyRuntime({ verifier: authority, audit: guardedAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url });
     cleanup.push(() => proxy.agents.close());

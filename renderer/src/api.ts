@@ -3,117 +3,70 @@
  * Every failure becomes an {@link ApiError} carrying the API's `error` code and `error_description`.
  */
 
-import type { AgentStatus, AgentView, ApprovalStatus, ApprovalView, AuditDecision, AuditEntry, AuditKind, AuditVerification, Grant } from '../../main/common/admin-api';
+import type {
+  AgentStatus,
+  AgentView,
+  ApprovalStatus,
+  ApprovalView,
+  AuditDecision,
+  AuditEntry,
+  AuditKind,
+  AuditVerification,
+  Grant,
+  AuthType,
+  ConnectMethod,
+  ClientSecretPolicy,
+  ConnectionStatus,
+  AuthMethod,
+  SecretStore,
+  BrokerStatus,
+  ScopeInfo,
+  ProviderSummary,
+  Connection,
+  ConnectRequest,
+  BrowserFlowStart,
+  DeviceFlowStart,
+  ConnectedNow,
+  ConnectResult,
+  FlowStatus,
+  Flow,
+  DeleteResult,
+  CreatedAgent,
+} from '../../main/common/admin-api';
 
-export type { AgentStatus, AgentView, ApprovalStatus, ApprovalView, AuditDecision, AuditEntry, AuditKind, AuditVerification, Grant };
-export type AuthType = 'oauth2' | 'api_key';
-export type ConnectMethod = 'browser' | 'device' | 'personal_token' | 'api_key';
-export type ClientSecretPolicy = 'none' | 'optional' | 'required';
-export type ConnectionStatus = 'connected' | 'expired' | 'needs_reauth';
-export type AuthMethod = 'oauth' | 'device' | 'personal_token' | 'api_key';
-
-/** Where the broker keeps secrets: the OS keychain, or its encrypted file. */
-export type SecretStore = 'keychain' | 'file';
-
-export interface BrokerStatus {
-  version: string;
-  data_dir: string;
-  secret_store: SecretStore;
-  started_at: string;
-  url: string;
-}
-
-export interface ScopeInfo {
-  name: string;
-  description: string;
-}
-
-export interface ProviderSummary {
-  id: string;
-  name: string;
-  description?: string;
-  docs_url?: string;
-  auth_type: AuthType;
-  builtin: boolean;
-  scopes: ScopeInfo[];
-  default_scopes: string[];
-  connect_methods: ConnectMethod[];
-  client_secret: ClientSecretPolicy;
-  client: { client_id: string; has_secret: boolean } | null;
-  redirect_uri: string | null;
-  redirect_any_port: boolean;
-  /** Narrow scope → broader scopes: on a connection holding the narrow one and a broader one, the narrow one is not offered as a grant. */
-  unenforced_subsets?: Record<string, string[]>;
-}
-
-export interface Connection {
-  name: string;
-  provider: string;
-  auth_method: AuthMethod;
-  account: string | null;
-  scopes: string[];
-  status: ConnectionStatus;
-  expires_at: string | null;
-  last_used_at: string | null;
-  created_at: string;
-  last_error: string | null;
-}
-
-export interface ConnectRequest {
-  provider: string;
-  method?: ConnectMethod;
-  scopes?: string[];
-  name?: string;
-  secret?: string;
-}
-
-export interface BrowserFlowStart {
-  kind: 'browser';
-  flow_id: string;
-  authorize_url: string;
-  redirect_uri: string;
-  expires_at: string;
-}
-
-export interface DeviceFlowStart {
-  kind: 'device';
-  flow_id: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete?: string;
-  expires_at: string;
-}
-
-export interface ConnectedNow {
-  kind: 'connected';
-  connection: Connection;
-}
-
-export type ConnectResult = BrowserFlowStart | DeviceFlowStart | ConnectedNow;
-
-export type FlowStatus = 'pending' | 'connected' | 'failed';
-
-export interface Flow {
-  flow_id: string;
-  status: FlowStatus;
-  connection?: Connection;
-  error?: string;
-  error_description?: string;
-}
-
+export type {
+  AgentStatus,
+  AgentView,
+  ApprovalStatus,
+  ApprovalView,
+  AuditDecision,
+  AuditEntry,
+  AuditKind,
+  AuditVerification,
+  Grant,
+  AuthType,
+  ConnectMethod,
+  ClientSecretPolicy,
+  ConnectionStatus,
+  AuthMethod,
+  SecretStore,
+  BrokerStatus,
+  ScopeInfo,
+  ProviderSummary,
+  Connection,
+  ConnectRequest,
+  BrowserFlowStart,
+  DeviceFlowStart,
+  ConnectedNow,
+  ConnectResult,
+  FlowStatus,
+  Flow,
+  DeleteResult,
+  CreatedAgent,
+};
 export interface ProviderProblem {
   path: string;
   message: string;
-}
-
-export interface DeleteResult {
-  deleted: true;
-  revoked_at_provider: boolean;
-}
-
-/** The answer to creating an agent: the only time its client secret is ever sent. */
-export interface CreatedAgent extends AgentView {
-  client_secret: string;
 }
 
 export interface NewAgent {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { BrokerStatus } from '../../common/admin-api.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { validateProviderDefinition } from '../catalog/schema.js';
 import type { ConnectionService } from '../connections/service.js';
@@ -11,7 +12,7 @@ export interface AdminRoutesOptions {
   service: ConnectionService;
   clients: ProviderClientStore;
   dataDir: string;
-  status: () => { version: string; data_dir: string; secret_store: 'keychain' | 'file'; started_at: string; url: string };
+  status: () => BrokerStatus;
 }
 
 const nameParam = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
@@ -31,8 +32,21 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       response: {
         200: {
           type: 'object',
-          required: ['version', 'data_dir', 'secret_store', 'started_at', 'url'],
-          properties: { version: { type: 'string' }, data_dir: { type: 'string' }, secret_store: { type: 'string', enum: ['keychain', 'file'] }, started_at: { type: 'string' }, url: { type: 'string' } },
+          required: ['version', 'data_dir', 'secret_store', 'install_id', 'started_at', 'url', 'paused', 'counts'],
+          properties: {
+            version: { type: 'string' },
+            data_dir: { type: 'string' },
+            secret_store: { type: 'string', enum: ['keychain', 'file'] },
+            install_id: { type: 'string', description: 'This data dir\'s random id: it namespaces the broker\'s keychain entries' },
+            started_at: { type: 'string' },
+            url: { type: 'string' },
+            paused: { type: 'boolean', description: 'The kill switch: true while every agent request is refused' },
+            counts: {
+              type: 'object',
+              required: ['connections', 'agents', 'pending_approvals'],
+              properties: { connections: { type: 'integer' }, agents: { type: 'integer' }, pending_approvals: { type: 'integer' } },
+            },
+          },
         },
         ...errorResponses,
       },

@@ -24,6 +24,11 @@ export interface KeychainOptions {
    * terminate hard (e.g. SIGKILL itself) after reporting it.
    */
   probeTimeoutMs?: number;
+  /**
+   * A reader of another process's entries (the CLI reading the broker's admin token):
+   * the probe only reads, so it never writes into the namespace the broker owns.
+   */
+  readOnly?: boolean;
 }
 
 const DEFAULT_SERVICE = 'Latchkey';
@@ -84,6 +89,10 @@ export async function openKeychainBackend(opts: KeychainOptions): Promise<Secret
     const probeAccount = account(PROBE_KEY);
     const token = randomBytes(16).toString('hex');
     try {
+      if (opts.readOnly) {
+        await keytar.getPassword(service, probeAccount);
+        return;
+      }
       await keytar.setPassword(service, probeAccount, token);
       const readBack = await keytar.getPassword(service, probeAccount);
       await keytar.deletePassword(service, probeAccount);

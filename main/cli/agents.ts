@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import type { AgentView, CreatedAgent, Grant } from '../common/admin-api.js';
+import { adminClient } from './admin-token.js';
+import { findAgent } from './find-agent.js';
+import { collectGrant, dataDirOf, dataDirOption, jsonOption } from './options.js';
+import { formatTime, printJson, printLine, printTable } from './output.js';
+
+export const formatGrants = (grants: Grant[]): string => grants.flatMap((g) => g.scopes.map((scope) => `${g.connection}:${scope}`)).join(' ') || '-';
+
+/** `latchkey agents` lists; its subcommands create, revoke and delete (they also take the options given before them). */
+export function register(program: Command): void {
+  const agents = program.command('agents')
+    .description('Agents and what they may use; `agents create|revoke|delete` manage them')
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(async (options: { dataDir?: string; json?: boolean }) => {
+      const client = await adminClient(dataDirOf(options));
+      const { agents: list } = await client.call<{ agents: AgentView[] }>('GET', '/agents');
+      if (options.json) return printJson(list);
+      printTable(
+        ['NAME', 'STATUS', 'GRANTS', 'REGISTERED', 'CREATED'],
+        list.map((a) => [a.name, a.status, formatGrants(a.grants), a.registered_via === 'dcr' ? 'self-registered' : 'by you', formatTime(a.created_at)]),
+        'No agents yet: `latchkey agents create NAME --grant CONNECTION:SCOPE` adds one.',
+      );
+    });
+
+  agents.command('create')
+    .description('Create an agent with grants; prints its client secret once')
+    .argument('<name>', 'the agent\'s name')
+    .requiredOption('--grant <connection:scope>', 'what it may use, e.g. github:repo (github:* = everything the connection holds); repeat for more', collectGrant)
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ grant: Grant[]; dataDir?: string; json?: boolean }>();
+      const client = await adminClient(dataDirOf(options));
+      const created = await client.call<CreatedAgent>('POST', '/agents', { name, grants: options.grant });
+      if (options.json) return printJson(created);
+      printLine(`Created agent "${created.name}" with ${formatGrants(created.grants)}.`);
+      printLine(`client_id:     ${created.client_id}`);
+      printLine(`client_secret: ${created.client_secret}`);
+      printLine('The secret is shown only this once. Or skip it: `latchkey exec --agent NAME -- COMMAND` gives the command a token.');
+    });
+
+  agents.command('revoke')
+    .description('Revoke an agent: its tokens stop working at once (it stays listed)')
+    .argument('<name>', 'the agent\'s name')
+    .addOption(dataDirOption())
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ dataDir?: string }>();
+      const client = await adminClient(dataDirOf(options));
+      const agent = await findAgent(client, name);
+      await client.call<AgentView>('POST', `/agents/${encodeURIComponent(agent.id)}/revoke`);
+      printLine(`Revoked "${name}": its tokens are refused from now on.`);
+    });
+
+  agents.command('delete')
+    .description('Delete an agent and its tokens')
+    .argument('<name>', 'the agent\'s name')
+    .addOption(dataDirOption())
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ dataDir?: string }>();
+      const client = await adminClient(dataDirOf(options));
+      const agent = await findAgent(client, name);
+      await client.call<{ deleted: boolean }>('DELETE', `/agents/${encodeURIComponent(agent.id)}`);
+      printLine(`Deleted "${name}".`);
+    });
+}

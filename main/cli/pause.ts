@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { adminClient } from './admin-token.js';
+import { dataDirOf, dataDirOption } from './options.js';
+import { printLine } from './output.js';
+
+export function register(program: Command): void {
+  program.command('pause')
+    .description('Kill switch: refuse every agent request until `latchkey resume` (survives restarts)')
+    .addOption(dataDirOption())
+    .action(async (options: { dataDir?: string }) => {
+      const client = await adminClient(dataDirOf(options));
+      await client.call<{ paused: boolean }>('POST', '/pause');
+      printLine('Paused: every agent request is refused until `latchkey resume`.');
+    });
+}

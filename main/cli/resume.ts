@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { adminClient } from './admin-token.js';
+import { dataDirOf, dataDirOption } from './options.js';
+import { printLine } from './output.js';
+
+export function register(program: Command): void {
+  program.command('resume')
+    .description('Let agents work again after `latchkey pause`')
+    .addOption(dataDirOption())
+    .action(async (options: { dataDir?: string }) => {
+      const client = await adminClient(dataDirOf(options));
+      await client.call<{ paused: boolean }>('POST', '/resume');
+      printLine('Resumed: agents may work again.');
+    });
+}
