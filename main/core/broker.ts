@@ -10,6 +10,7 @@ import { auditAdminRoutes } from './audit/routes.js';
 import { AgentAuthority } from './authz/authority.js';
 import { agentAdminRoutes, authzRoutes } from './authz/routes.js';
 import { proxyRoutes } from './proxy/routes.js';
+import { schemaRoutes } from './http/schema-routes.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { createBrokerEvents, type BrokerEvents } from './events.js';
 import { buildHttpServer } from './http/server.js';
@@ -134,6 +135,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       root: [
         (app) => authzRoutes(app, { authority }),
         (app) => proxyRoutes(app, { verifier: authority, audit, catalog, connections: service, tokens, store: connections, baseUrl: () => url }),
+        schemaRoutes,
       ],
     });
     cleanup.push(() => server.app.close());
