@@ -169,6 +169,15 @@ const TABLE: Record<string, Row[]> = {
     ['PUT', '/activities/12345', ['activity:write']],
     ['DELETE', '/activities/12345', NONE],
   ],
+  // Twilio key split into broker scopes (https://www.twilio.com/docs/messaging/api/message-resource, /voice/api/call-resource)
+  twilio: [
+    ['GET', '/Accounts/AC0123/Messages.json', ['read']],
+    ['GET', '/Accounts/AC0123/Messages/SM0123.json', ['read']],
+    ['POST', '/Accounts/AC0123/Messages.json', ['messages']],
+    ['DELETE', '/Accounts/AC0123/Messages/SM0123.json', ['messages']],
+    ['POST', '/Accounts/AC0123/Calls.json', ['calls']],
+    ['POST', '/Accounts/AC0123/IncomingPhoneNumbers.json', NONE],
+  ],
   // Calendly personal token split into broker scopes (https://developer.calendly.com/api-docs)
   calendly: [
     ['GET', '/users/me', ['read']],

@@ -115,6 +115,17 @@ describe('docs and not_exposed', () => {
   });
 });
 
+describe('credential templates', () => {
+  test('"{key}" or "{key_base64}" (HTTP Basic from a pasted "user:password") must appear', () => {
+    const keyed = (format: string) => ({ id: 'k', name: 'K', auth: { type: 'api_key', header: 'Authorization', format }, api: { base_url: 'https://api.k.example', rules: [] } });
+    assert.deepEqual(providerDefinitionProblems(keyed('Basic {key_base64}')), []);
+    assert.deepEqual(providerDefinitionProblems(keyed('Bearer {key}')), []);
+    const problems = providerDefinitionProblems(keyed('Basic {secret}'));
+    assert.deepEqual(problems.map((p) => p.path), ['/auth/format']);
+    assert.match(problems[0]!.message, /\{key_base64\}/);
+  });
+});
+
 describe('the published schema', () => {
   test('the committed provider.schema.json is what the code produces (regenerate: node --import tsx scripts/write-provider-schema.ts)', () => {
     assert.equal(readFileSync(providerSchemaFile(), 'utf8'), providerSchemaText());

@@ -491,8 +491,8 @@ export function urlProblem(candidate: string, endpoint = true): string | undefin
 }
 
 function checkTemplate(path: string, template: unknown, add: (path: string, message: string) => void): void {
-  if (isString(template) && template !== '' && !template.includes('{key}')) {
-    add(path, `must contain "{key}" where the secret goes, e.g. "Bearer {key}" (got "${template}")`);
+  if (isString(template) && template !== '' && !template.includes('{key}') && !template.includes('{key_base64}')) {
+    add(path, `must contain "{key}" where the secret goes, e.g. "Bearer {key}", or "{key_base64}" for HTTP Basic, e.g. "Basic {key_base64}" (got "${template}")`);
   }
 }
 

@@ -75,7 +75,10 @@ export interface IdentitySource {
 export interface StaticCredentialFormat {
   /** Header that carries the credential, e.g. "Authorization". */
   header: string;
-  /** Header value template; `{key}` is replaced by the secret, e.g. "Bearer {key}". */
+  /**
+   * Header value template; `{key}` is replaced by the secret, e.g. "Bearer {key}", and
+   * `{key_base64}` by its base64 (HTTP Basic with a pasted "user:password", e.g. "Basic {key_base64}").
+   */
   format: string;
 }
 
