@@ -50,6 +50,11 @@ describe('the README definition', () => {
     assert.deepEqual(auth.redirect, { host: '127.0.0.1', any_port: true });
   });
 
+  test('may name the schema for editors ("$schema")', () => {
+    const definition = { $schema: 'http://127.0.0.1:7317/schemas/provider.json', ...readmeDefinition() };
+    assert.deepEqual(providerDefinitionProblems(definition), []);
+  });
+
   test('loads from a custom providers folder the same way', () => {
     const dir = mkdtempSync(join(tmpdir(), 'latchkey-readme-'));
     temps.push(dir);

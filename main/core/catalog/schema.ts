@@ -181,6 +181,8 @@ export const providerDefinitionSchema = {
   additionalProperties: false,
   required: ['id', 'name', 'auth', 'api'],
   properties: {
+    // Where an editor finds this schema (e.g. the broker's /schemas/provider.json); not used by the broker.
+    $schema: { type: 'string', minLength: 1, maxLength: 2048 },
     id: { type: 'string', pattern: PROVIDER_ID_PATTERN },
     name: text(100),
     description: text(2000),

@@ -1,5 +1,7 @@
 /** A provider definition, as written in `providers/*.json` (built in or the person's own). */
 export interface ProviderDefinition {
+  /** The JSON Schema an editor validates the file with; ignored by the broker. */
+  $schema?: string;
   id: string;
   name: string;
   description?: string;
