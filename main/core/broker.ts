@@ -14,6 +14,7 @@ import { agentAdminRoutes, authzRoutes } from './authz/routes.js';
 import { mcpRoutes } from './mcp/routes.js';
 import { proxyRoutes } from './proxy/routes.js';
 import { createProxyRuntime } from './proxy/runtime.js';
+import { schemaRoutes } from './http/schema-routes.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { createBrokerEvents, type BrokerEvents } from './events.js';
 import { controlSocketPath } from './control-socket.js';
@@ -142,6 +143,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         (app) => authzRoutes(app, { authority }),
         (app) => proxyRoutes(app, { ...proxy.deps, runtime: proxy }),
         (app) => mcpRoutes(app, { authority, runtime: proxy, version: VERSION }),
+        schemaRoutes,
       ],
     });
     cleanup.push(() => server.app.close());

@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBrokerEvents } from '../../main/core/events.js';
+import { connectionServices } from '../fixtures/connection-services.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -20,12 +20,10 @@ import type { ProviderDefinition } from '../../main/core/catalog/types.js';
 import { ConnectionService } from '../../main/core/connections/service.js';
 import { TokenManager } from '../../main/core/connections/tokens.js';
 import { LatchkeyError } from '../../main/core/errors.js';
-import { FlowRegistry } from '../../main/core/oauth/flows.js';
 import { proxyRoutes } from '../../main/core/proxy/routes.js';
 import type { AgentPrincipal, AgentVerifier } from '../../main/core/proxy/types.js';
 import { ConnectionStore } from '../../main/core/store/connections.js';
 import { openDatabase } from '../../main/core/store/database.js';
-import { ProviderClientStore } from '../../main/core/store/provider-clients.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { startTestBroker, type TestBroker } from '../fixtures/broker.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
@@ -140,13 +138,8 @@ describe('narrow grants against full-access endpoints', () => {
     };
     const catalog = new Catalog([rebased('github'), rebased('linear')]);
     const vault = new Vault(new MemoryBackend());
-    const events = createBrokerEvents();
-    // Connection changes have their own log here: the proxy's decisions are the subject of these tests.
-    const connectionAudit = { append: async () => undefined };
-    store = new ConnectionStore(db);
-    let service: ConnectionService | undefined;
-    tokens = new TokenManager({ vault, connections: store, events, audit: connectionAudit, clientFor: (provider, method) => (service as ConnectionService).clientFor(provider, method) });
-    service = new ConnectionService({ catalog, dataDir: dir, vault, connections: store, clients: new ProviderClientStore(db), flows: new FlowRegistry(), tokens, events, audit: connectionAudit, port: () => 0 });
+    let service: ConnectionService;
+    ({ store, tokens, service } = connectionServices({ db, catalog, vault, dataDir: dir }));
     for (const [name, provider, scopes] of [['gh', 'github', GITHUB_SCOPES], ['lin', 'linear', LINEAR_SCOPES]] as const) {
       const record = store.insert({
         id: crypto.randomUUID(), name, provider, auth_method: 'oauth', account: 'alice', scopes: [...scopes],

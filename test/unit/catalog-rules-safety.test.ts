@@ -86,7 +86,17 @@ describe('full-access endpoints (GraphQL, batch)', () => {
         assert.deepEqual(rule.scopes, [], ruleName(provider.id, rule));
       }
     }
-    assert.deepEqual(fullAccess.sort(), ['github: POST /graphql', 'linear: POST /graphql', 'openai: GET /batches/**', 'openai: POST /batches/**']);
+    assert.deepEqual(fullAccess.sort(), [
+      // Anthropic's Message Batches run any Messages request in bulk.
+      'anthropic: DELETE /v1/messages/batches/*',
+      'anthropic: GET /v1/messages/batches/**',
+      'anthropic: POST /v1/messages/batches',
+      'anthropic: POST /v1/messages/batches/*/cancel',
+      'github: POST /graphql',
+      'linear: POST /graphql',
+      'openai: GET /batches/**',
+      'openai: POST /batches/**',
+    ]);
   });
 
   test('such a rule allows only a grant covering every scope the connection holds, and says which', () => {
@@ -166,9 +176,14 @@ describe('read-only scopes never allow a write method', () => {
     'hubspot: POST /crm/v3/objects/contacts/search',
     'hubspot: POST /crm/v3/objects/companies/search',
     'hubspot: POST /crm/v3/objects/deals/search',
+    // Intercom's contact and conversation search take their query in a POST body.
+    'intercom: POST /contacts/search',
+    'intercom: POST /conversations/search',
     // Notion's search and database queries take their filters in a POST body.
     'notion: POST /search',
     'notion: POST /databases/*/query',
+    // SendGrid's contact search takes its SGQL query in a POST body.
+    'sendgrid: POST /v3/marketing/contacts/search',
     // Slack's Web API is RPC: its SDKs POST every method, reads included; each method name is a read.
     'slack: * /conversations.list',
     'slack: * /conversations.info',

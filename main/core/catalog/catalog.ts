@@ -4,6 +4,7 @@ import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatchkeyError } from '../errors.js';
 import { packageRoot } from '../paths.js';
+import { withDefinitionDefaults } from './defaults.js';
 import { compileRules, type RuleMatcher } from './rules.js';
 import { providerDefinitionProblems, validateProviderDefinition } from './schema.js';
 import type { ProviderDefinition } from './types.js';
@@ -201,7 +202,7 @@ function readDefinition(file: string, problems: CatalogProblem[]): ProviderDefin
     for (const problem of found) problems.push({ file, path: problem.path, message: problem.message });
     return undefined;
   }
-  return value as ProviderDefinition;
+  return withDefinitionDefaults(value as ProviderDefinition);
 }
 
 /** "invalid JSON at line L, column C: …"; V8's own message does not always carry the position. */

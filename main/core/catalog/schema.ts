@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { LatchkeyError } from '../errors.js';
 import { isLoopbackHost } from '../net.js';
+import { withDefinitionDefaults } from './defaults.js';
 import { compileRules } from './rules.js';
 import type { EndpointRule, ProviderDefinition } from './types.js';
 
@@ -54,7 +55,8 @@ const staticFormat = {
 const oauth2Auth = {
   type: 'object',
   additionalProperties: false,
-  required: ['type', 'authorization_url', 'token_url', 'pkce', 'client_auth', 'client_secret', 'scopes', 'default_scopes', 'redirect'],
+  // client_secret and redirect have defaults (see defaults.ts), so a minimal definition leaves them out.
+  required: ['type', 'authorization_url', 'token_url', 'pkce', 'client_auth', 'scopes', 'default_scopes'],
   properties: {
     type: { type: 'string', const: 'oauth2' },
     authorization_url: url,
@@ -144,6 +146,32 @@ const endpointRule = {
   },
 } as const;
 
+// --- Sources and deliberate gaps (issue 11) ---------------------------------------------------
+
+/** Where a definition's facts come from: named links to the provider's own documentation. */
+const docsLinks = {
+  type: 'object',
+  minProperties: 1,
+  maxProperties: 20,
+  propertyNames: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,31}$' },
+  additionalProperties: url,
+} as const;
+
+/**
+ * Operations of the provider's API that no rule opens, on purpose, with why: checked against
+ * the provider's machine-readable API description where one exists, so new endpoints are noticed.
+ */
+const notExposedEntry = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['method', 'path', 'reason'],
+  properties: {
+    method: text(16),
+    path: text(1024),
+    reason: text(500),
+  },
+} as const;
+
 /** JSON Schema (draft-07) of a provider definition, `providers/<id>.json`. */
 export const providerDefinitionSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -153,10 +181,13 @@ export const providerDefinitionSchema = {
   additionalProperties: false,
   required: ['id', 'name', 'auth', 'api'],
   properties: {
+    // Where an editor finds this schema (e.g. the broker's /schemas/provider.json); not used by the broker.
+    $schema: { type: 'string', minLength: 1, maxLength: 2048 },
     id: { type: 'string', pattern: PROVIDER_ID_PATTERN },
     name: text(100),
     description: text(2000),
     docs_url: url,
+    docs: docsLinks,
     auth: {
       type: 'object',
       discriminator: { propertyName: 'type' },
@@ -171,6 +202,7 @@ export const providerDefinitionSchema = {
         headers: { type: 'object', maxProperties: 50, propertyNames: headerName, additionalProperties: headerValue },
         base_url_env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]{0,127}$' },
         rules: { type: 'array', maxItems: 1000, items: endpointRule },
+        not_exposed: { type: 'array', maxItems: 1000, items: notExposedEntry },
       },
     },
   },
@@ -182,13 +214,14 @@ const validateShape = ajv.compile(providerDefinitionSchema);
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Checks a provider definition (built in, custom file or API body) and returns it typed.
+ * Checks a provider definition (built in, custom file or API body) and returns it typed,
+ * with the defaults of its optional fields filled in (defaults.ts).
  * Throws LatchkeyError `invalid_provider` (400) with `details.problems: [{ path, message }]`
  * listing everything found, schema and semantic problems together.
  */
 export function validateProviderDefinition(value: unknown): ProviderDefinition {
   const problems = providerDefinitionProblems(value);
-  if (problems.length === 0) return value as ProviderDefinition;
+  if (problems.length === 0) return withDefinitionDefaults(value as ProviderDefinition);
   const id = value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
   const shown = problems.slice(0, 5).map((p) => `${p.path || '(root)'}: ${p.message}`);
   if (problems.length > shown.length) shown.push(`and ${problems.length - shown.length} more`);
@@ -282,6 +315,7 @@ function keyProblem(error: ErrorObject): string {
     case 'pattern':
       if (error.instancePath.endsWith('/scopes')) return 'is not a valid scope name (no spaces, quotes or backslashes)';
       if (error.instancePath.endsWith('/headers')) return 'is not a valid HTTP header name';
+      if (error.instancePath === '/docs') return 'is not a valid link name (lower-case letters, digits and "_", e.g. "oauth", "scopes", "api")';
       return 'is not a valid parameter name (letters, digits, "_", "." or "-")';
     case 'minLength':
       return 'must not be empty';
@@ -330,6 +364,9 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
   };
 
   checkUrl('/docs_url', value.docs_url, false);
+  if (isObject(value.docs)) {
+    for (const [name, link] of Object.entries(value.docs)) checkUrl(`/docs/${pointerToken(name)}`, link, false);
+  }
 
   const auth = value.auth;
   let declared: Set<string> | undefined;
@@ -417,6 +454,20 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
       });
       for (const problem of fullAccessOverlaps(api.rules)) add(problem.path, problem.message);
     }
+    if (Array.isArray(api.not_exposed)) {
+      api.not_exposed.forEach((entry: unknown, i) => {
+        if (!isObject(entry)) return;
+        const at = `/api/not_exposed/${i}`;
+        if (isString(entry.method) && entry.method !== '') {
+          const message = methodProblem(entry.method);
+          if (message) add(`${at}/method`, message);
+        }
+        if (isString(entry.path) && entry.path !== '') {
+          const message = rulePathProblem(entry.path);
+          if (message) add(`${at}/path`, message);
+        }
+      });
+    }
   }
   return problems;
 }
@@ -442,8 +493,8 @@ export function urlProblem(candidate: string, endpoint = true): string | undefin
 }
 
 function checkTemplate(path: string, template: unknown, add: (path: string, message: string) => void): void {
-  if (isString(template) && template !== '' && !template.includes('{key}')) {
-    add(path, `must contain "{key}" where the secret goes, e.g. "Bearer {key}" (got "${template}")`);
+  if (isString(template) && template !== '' && !template.includes('{key}') && !template.includes('{key_base64}')) {
+    add(path, `must contain "{key}" where the secret goes, e.g. "Bearer {key}", or "{key_base64}" for HTTP Basic, e.g. "Basic {key_base64}" (got "${template}")`);
   }
 }
 

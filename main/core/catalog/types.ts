@@ -1,9 +1,13 @@
 /** A provider definition, as written in `providers/*.json` (built in or the person's own). */
 export interface ProviderDefinition {
+  /** The JSON Schema an editor validates the file with; ignored by the broker. */
+  $schema?: string;
   id: string;
   name: string;
   description?: string;
   docs_url?: string;
+  /** The provider's own documentation this definition follows, by topic (e.g. oauth, scopes, api, redirect). */
+  docs?: Record<string, string>;
   auth: OAuth2Auth | ApiKeyAuth;
   api: ApiDefinition;
 }
@@ -21,7 +25,7 @@ export interface OAuth2Auth {
   issuer?: string;
   pkce: boolean;
   client_auth: ClientAuthMethod;
-  /** Whether the person's own OAuth app needs a client secret for this provider. */
+  /** Whether the person's own OAuth app needs a client secret for this provider (default: "none" when client_auth is "none", else "required"). */
   client_secret: 'none' | 'optional' | 'required';
   /** Scope name → human description. */
   scopes: Record<string, string>;
@@ -35,6 +39,7 @@ export interface OAuth2Auth {
   scope_param?: string;
   /** Extra authorization request parameters (Google: access_type=offline, prompt=consent). */
   authorization_params?: Record<string, string>;
+  /** Default { host: "127.0.0.1", any_port: true } (defaults.ts). */
   redirect: RedirectPolicy;
   token_request?: {
     /** Body encoding of token requests (Notion and Atlassian take JSON). Default "form". */
@@ -72,7 +77,10 @@ export interface IdentitySource {
 export interface StaticCredentialFormat {
   /** Header that carries the credential, e.g. "Authorization". */
   header: string;
-  /** Header value template; `{key}` is replaced by the secret, e.g. "Bearer {key}". */
+  /**
+   * Header value template; `{key}` is replaced by the secret, e.g. "Bearer {key}", and
+   * `{key_base64}` by its base64 (HTTP Basic with a pasted "user:password", e.g. "Basic {key_base64}").
+   */
   format: string;
 }
 
@@ -99,6 +107,16 @@ export interface ApiDefinition {
   /** Environment variable that SDKs read for the base URL (`latchkey exec` sets it), e.g. GITHUB_API_URL. */
   base_url_env?: string;
   rules: EndpointRule[];
+  /** Operations of the provider's API deliberately left without a rule, and why (checked against its API description). */
+  not_exposed?: NotExposedOperation[];
+}
+
+export interface NotExposedOperation {
+  /** HTTP method or "*", as in rules. */
+  method: string;
+  /** Path pattern, as in rules (`*` one segment, `**` any number). */
+  path: string;
+  reason: string;
 }
 
 export interface EndpointRule {

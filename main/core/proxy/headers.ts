@@ -41,9 +41,14 @@ function connectionTokens(values: Iterable<string>): Set<string> {
 export function credentialHeader(provider: ProviderDefinition, record: Pick<ConnectionRecord, 'auth_method'>, secret: string): [string, string] {
   const auth = provider.auth;
   const format = auth.type === 'api_key' ? auth : record.auth_method === 'personal_token' ? auth.personal_token : undefined;
-  // split/join rather than replace(): a "$&" in a key must stay literal.
-  if (format) return [format.header, format.format.split('{key}').join(secret)];
+  if (format) return [format.header, fillCredentialTemplate(format.format, secret)];
   return ['authorization', `Bearer ${secret}`];
+}
+
+/** `{key_base64}` → the secret in base64 (HTTP Basic "user:password" pasted as one key), `{key}` → the secret. */
+function fillCredentialTemplate(template: string, secret: string): string {
+  // split/join rather than replace(): a "$&" in a key must stay literal. The base64 form never contains "{key}".
+  return template.split('{key_base64}').join(Buffer.from(secret, 'utf8').toString('base64')).split('{key}').join(secret);
 }
 
 /**
