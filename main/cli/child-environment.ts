@@ -2,7 +2,7 @@
 export interface IssuedEnvironment {
   url: string;
   token: string;
-  connections: { name: string; base_url: string; base_url_env?: string | undefined }[];
+  connections: { name: string; base_url: string; base_url_env?: string | undefined; bases?: Record<string, { base_url: string }> | undefined }[];
 }
 
 /**
@@ -19,7 +19,12 @@ export function childEnvironment(parent: NodeJS.ProcessEnv, issued: IssuedEnviro
   env.LATCHKEY_TOKEN = issued.token;
   const sdkVariables = new Set<string>();
   for (const connection of issued.connections) {
-    env[`LATCHKEY_${connection.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`] = connection.base_url;
+    const prefix = `LATCHKEY_${environmentName(connection.name)}`;
+    env[`${prefix}_URL`] = connection.base_url;
+    // Each other base of a multi-host API: LATCHKEY_GOOGLE_SHEETS_URL for base "sheets".
+    for (const [base, { base_url }] of Object.entries(connection.bases ?? {})) {
+      if (base !== 'default') env[`${prefix}_${environmentName(base)}_URL`] = base_url;
+    }
     // The SDK variable points at the first connection of its provider; name the others explicitly.
     if (connection.base_url_env && !sdkVariables.has(connection.base_url_env)) {
       sdkVariables.add(connection.base_url_env);
@@ -27,4 +32,8 @@ export function childEnvironment(parent: NodeJS.ProcessEnv, issued: IssuedEnviro
     }
   }
   return env;
+}
+
+function environmentName(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }
