@@ -86,7 +86,7 @@ describe('full-access endpoints (GraphQL, batch)', () => {
         assert.deepEqual(rule.scopes, [], ruleName(provider.id, rule));
       }
     }
-    assert.deepEqual(fullAccess.sort(), ['github: POST /graphql', 'linear: POST /graphql', 'openai: GET /batches/**', 'openai: POST /batches/**']);
+    assert.deepEqual(fullAccess.sort(), ['github: POST /graphql', 'linear: POST /graphql', 'openai: GET /batches/**', 'openai: POST /batches/**', 'shopify: POST /graphql.json']);
   });
 
   test('such a rule allows only a grant covering every scope the connection holds, and says which', () => {
@@ -124,6 +124,8 @@ describe('endpoints open to any grant ("scopes": [])', () => {
       'github: GET /user',
       // The integration's own bot user.
       'notion: GET /users/me',
+      // The shop the token belongs to (name, domain, plan): the account's own identity.
+      'shopify: GET /shop.json',
       // Which user and workspace the token is.
       'slack: * /auth.test',
       // Spotify's public catalog. (GET /me returns the person's e-mail and country: it needs a scope.)

@@ -12,7 +12,7 @@ import { isLatchkeyError, LatchkeyError } from '../../main/core/errors.js';
 import { defaultDataDir, packageRoot } from '../../main/core/paths.js';
 
 const OAUTH_IDS = ['slack', 'github', 'google', 'notion', 'linear', 'atlassian', 'microsoft', 'dropbox', 'gitlab', 'hubspot', 'spotify'];
-const KEY_IDS = ['stripe', 'discord-bot', 'openai'];
+const KEY_IDS = ['stripe', 'discord-bot', 'openai', 'zendesk', 'shopify'];
 
 const temps: string[] = [];
 function tempDir(): string {

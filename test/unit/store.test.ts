@@ -43,7 +43,7 @@ describe('database and migrations', () => {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
     for (const table of ['connections', 'meta', 'provider_clients']) assert.ok(tables.includes(table), table);
     const columns = db.prepare("SELECT name FROM pragma_table_info('connections')").pluck().all() as string[];
-    assert.deepEqual(columns, ['id', 'name', 'provider', 'auth_method', 'account', 'scopes', 'status', 'expires_at', 'refreshable', 'last_error', 'created_at', 'updated_at', 'last_used_at']);
+    assert.deepEqual(columns, ['id', 'name', 'provider', 'auth_method', 'account', 'scopes', 'status', 'expires_at', 'refreshable', 'last_error', 'created_at', 'updated_at', 'last_used_at', 'variables']);
     assert.ok(!columns.some((c) => /secret|token|password/.test(c)));
     db.close();
 
