@@ -46,8 +46,9 @@ export function variableValueProblem(kind: TemplateVariable['kind'], value: stri
   if (value.length > MAX_HOSTNAME) return `is longer than ${MAX_HOSTNAME} characters`;
   const labels = value.split('.');
   if (!labels.every((label) => LABEL.test(label))) return `is not ${variableRule(kind)}`;
-  // A last label of digits only makes an IPv4 literal (or a numeric form of one): never a host name.
-  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) return 'is an IP address, not a host name';
+  // A last label that is a number (decimal or 0x hex) makes URL parsers read the whole host
+  // as an IPv4 address ("127.1", "0x7f000001"): never a host name.
+  if (/^(0x[0-9a-f]*|[0-9]+)$/.test(labels[labels.length - 1] ?? '')) return 'is an IP address, not a host name';
   return undefined;
 }
 
@@ -104,7 +105,9 @@ function resolveTemplate(provider: ProviderDefinition, template: string, variabl
   const fixed = new URL(template.replace(PLACEHOLDER, 'x'));
   // The variable stays inside the host: same scheme and port, and the host keeps the template's fixed suffix.
   const suffix = hostSuffix(template);
-  if (parsed.protocol !== fixed.protocol || parsed.port !== fixed.port || !parsed.hostname.endsWith(suffix) || (parsed.protocol !== 'https:' && !isLocalhostName(parsed.hostname))) {
+  const expectedHost = hostOf(template).replace(PLACEHOLDER, (_, name: string) => variables[name] as string);
+  if (parsed.protocol !== fixed.protocol || parsed.port !== fixed.port || parsed.hostname !== expectedHost || !parsed.hostname.endsWith(suffix)
+    || (parsed.protocol !== 'https:' && !isLocalhostName(parsed.hostname))) {
     throw invalidVariable(provider, names[0] as string, `the variables make "${url}", which is not a host this provider allows`);
   }
   return url;
@@ -112,9 +115,14 @@ function resolveTemplate(provider: ProviderDefinition, template: string, variabl
 
 /** What follows the last placeholder in a templated URL's host (".zendesk.com"); "" when the variable is the whole host. */
 export function hostSuffix(template: string): string {
-  const authority = template.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split(/[/?#]/)[0] ?? '';
-  const host = authority.replace(/:\d*$/, '');
+  const host = hostOf(template);
   return host.slice(host.lastIndexOf('}') + 1);
+}
+
+/** The host of a (templated) URL as written: after the scheme, before any port, path, query or fragment. */
+export function hostOf(template: string): string {
+  const authority = template.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split(/[/?#]/)[0] ?? '';
+  return authority.replace(/:[^:\]]*$/, '');
 }
 
 function invalidVariable(provider: ProviderDefinition, name: string, description: string, variable?: TemplateVariable): LatchkeyError {

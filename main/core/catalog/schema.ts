@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { LatchkeyError } from '../errors.js';
 import { isLocalhostName } from '../net.js';
-import { BASE_NAME_PATTERN, DEFAULT_BASE, hostSuffix, placeholders, VARIABLE_NAME_PATTERN, variableValueProblem } from './bases.js';
+import { BASE_NAME_PATTERN, DEFAULT_BASE, hostOf, hostSuffix, placeholders, VARIABLE_NAME_PATTERN, variableValueProblem } from './bases.js';
 import { compileRules } from './rules.js';
 import type { EndpointRule, ProviderDefinition } from './types.js';
 
@@ -494,12 +494,9 @@ function templatedUrlProblem(candidate: string, names: string[], variables: Json
   const name = names[0] as string;
   const variable = variables[name];
   if (!isObject(variable)) return `"{${name}}" is not declared in /api/variables`;
-  const authority = candidate.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/')[0] ?? '';
-  const host = authority.replace(/:\d*$/, '');
+  const host = hostOf(candidate);
   const suffix = hostSuffix(candidate);
-  if (!authority.includes(`{${name}}`) || candidate.indexOf(`{${name}}`) > candidate.indexOf(authority) + authority.length) {
-    return `"{${name}}" must be in the host of "${candidate}", never in its path`;
-  }
+  if (!host.includes(`{${name}}`)) return `"{${name}}" must be in the host of "${candidate}", never in its port or path`;
   if (variable.kind === 'label' && !(host === `{${name}}${suffix}` && /^\.[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(suffix))) {
     return `a "label" variable is the host's first label before a fixed domain, like "https://{${name}}.zendesk.com" (got "${candidate}")`;
   }
