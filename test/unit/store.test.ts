@@ -208,6 +208,16 @@ describe('connections', () => {
     assert.equal(new ConnectionStore(db).getById('c1')!.last_used_at, 5_678);
   });
 
+  test('template variables round trip, default to none, and change only when a patch says so', () => {
+    assert.deepEqual(store.getById('c1')!.variables, {}, 'a connection made without variables has none');
+    const desk = store.insert({ id: 'c4', name: 'desk', provider: 'zendesk', auth_method: 'api_key', account: null, scopes: [], status: 'connected', expires_at: null, refreshable: false, last_error: null, variables: { subdomain: 'acme' } });
+    assert.deepEqual(desk.variables, { subdomain: 'acme' });
+    assert.deepEqual(new ConnectionStore(db).getById('c4')!.variables, { subdomain: 'acme' }, 'read back from SQLite');
+    assert.deepEqual(store.update('c4', { status: 'expired' }).variables, { subdomain: 'acme' });
+    assert.deepEqual(store.update('c4', { variables: { subdomain: 'other' } }).variables, { subdomain: 'other' });
+    assert.equal(store.delete('c4'), true);
+  });
+
   test('the CHECK constraints refuse unknown methods and statuses', () => {
     assert.throws(() => store.insert({ id: 'bad', name: 'bad', ...base, auth_method: 'password' as never }));
     assert.throws(() => store.update('c1', { status: 'weird' as never }));

@@ -69,7 +69,8 @@ Broker: ${broker}
 
 If you were started with \`latchkey exec --agent NAME -- CMD\`, your environment already holds
 LATCHKEY_URL, a fresh LATCHKEY_TOKEN and one base-URL variable per connection (for example
-GITHUB_API_URL): use them.
+GITHUB_API_URL), plus LATCHKEY_<CONNECTION>_<BASE>_URL for each other base of an API on
+several hosts (LATCHKEY_GOOGLE_SHEETS_URL): use them.
 
 Otherwise Latchkey is an OAuth 2.1 authorization server. Its metadata (RFC 8414):
 ${broker}/.well-known/oauth-authorization-server
