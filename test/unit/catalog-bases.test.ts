@@ -93,6 +93,13 @@ describe('api.variables in definitions', () => {
     assert.match(at('https://{host}/api/v4', { host: { kind: 'hostname', description: 'x', default: '10.0.0.1' } }).join(), /\/api\/variables\/host\/default: "10.0.0.1" is an IP address/);
     assert.match(at('https://{subdomain}.zendesk.example', { subdomain: { kind: 'url', description: 'x' } }).join(), /\/api\/variables\/subdomain\/kind: must be one of "label", "hostname"/);
   });
+
+  test('template variables anywhere else (OAuth endpoints) are refused, not taken as a literal host', () => {
+    const definition = keyProvider(subdomainApi);
+    const problems = providerDefinitionProblems({ ...definition, auth: { ...definition.auth, help_url: 'https://{subdomain}.zendesk.example/help' } });
+    assert.deepEqual(problems.map((p) => p.path), ['/auth/help_url']);
+    assert.match(problems[0]!.message, /template variables go only in the host of \/api\/base_url or \/api\/bases/);
+  });
 });
 
 describe('variable values', () => {

@@ -508,6 +508,8 @@ function templatedUrlProblem(candidate: string, names: string[], variables: Json
 
 /** Plain http only for loopback hosts; no credentials in URLs; endpoints have no fragment. */
 export function urlProblem(candidate: string, endpoint = true): string | undefined {
+  // URL parsers take "{" in a host literally: a template written here would silently be a host name.
+  if (/[{}]/.test(candidate)) return `"${candidate}" contains "{" or "}": template variables go only in the host of /api/base_url or /api/bases`;
   let parsed: URL;
   try {
     parsed = new URL(candidate);
