@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestBroker, type TestBroker } from '../fixtures/broker.js';
+import { connectFully, setUp } from '../fixtures/connect.js';
+import { startTestProvider } from '../fixtures/oidc-provider.js';
 
 interface Upstream {
   url: string;
@@ -178,5 +180,26 @@ describe('multi-host APIs and per-account hosts through the broker', () => {
     const listed = await call(broker, token, '/v1/connections');
     const view = listed.body.connections.find((c: { name: string }) => c.name === 'desk');
     assert.equal(view.upstream_base_url, `http://acme.localhost:${tenant.port}/api`);
+  });
+
+  test('an OAuth connection keeps the variables given when its browser flow started', async () => {
+    const provider = await startTestProvider();
+    try {
+      await setUp(provider, broker, {
+        api: {
+          base_url: `http://{subdomain}.localhost:${tenant.port}/api`,
+          variables: { subdomain: { kind: 'label', description: 'acme in acme.desk.example' } },
+          rules: [{ method: 'GET', path: '/v2/tickets', scopes: ['items:read'] }],
+        },
+      });
+      const refused = await broker.admin('/connections', { body: { provider: 'acme', name: 'oauth-desk', variables: { subdomain: 'a.b@c' } } });
+      assert.equal(refused.body.error, 'invalid_variable', 'checked before the flow starts');
+      await connectFully(broker, { provider: 'acme', name: 'oauth-desk', variables: { subdomain: 'tenant-2' } });
+      const made = (await broker.admin('/connections')).body.connections.find((c: { name: string }) => c.name === 'oauth-desk');
+      assert.equal(made?.status, 'connected');
+      assert.deepEqual(made?.variables, { subdomain: 'tenant-2' });
+    } finally {
+      await provider.close();
+    }
   });
 });
