@@ -2,7 +2,7 @@
 export interface IssuedEnvironment {
   url: string;
   token: string;
-  connections: { name: string; base_url: string; base_url_env?: string | undefined }[];
+  connections: { name: string; base_url: string; base_url_env?: string | undefined; bases?: Record<string, { base_url: string }> | undefined }[];
 }
 
 /**
@@ -19,12 +19,25 @@ export function childEnvironment(parent: NodeJS.ProcessEnv, issued: IssuedEnviro
   env.LATCHKEY_TOKEN = issued.token;
   const sdkVariables = new Set<string>();
   for (const connection of issued.connections) {
-    env[`LATCHKEY_${connection.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`] = connection.base_url;
+    env[connectionVariable(connection.name)] = connection.base_url;
     // The SDK variable points at the first connection of its provider; name the others explicitly.
     if (connection.base_url_env && !sdkVariables.has(connection.base_url_env)) {
       sdkVariables.add(connection.base_url_env);
       env[connection.base_url_env] = connection.base_url;
     }
   }
+  // Each other base of a multi-host API: LATCHKEY_GOOGLE_SHEETS_URL for base "sheets" of
+  // "google". A connection named "google-sheets" has that name too, and keeps it.
+  const taken = new Set(issued.connections.map((connection) => connectionVariable(connection.name)));
+  for (const connection of issued.connections) {
+    for (const [base, { base_url }] of Object.entries(connection.bases ?? {})) {
+      const name = connectionVariable(`${connection.name}_${base}`);
+      if (base !== 'default' && !taken.has(name)) env[name] = base_url;
+    }
+  }
   return env;
+}
+
+function connectionVariable(name: string): string {
+  return `LATCHKEY_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`;
 }

@@ -126,6 +126,19 @@ export interface ProviderSummary {
   redirect_any_port: boolean;
   /** Narrow scope → broader scopes: on a connection holding the narrow one and a broader one, the narrow one is not offered as a grant. */
   unenforced_subsets?: Record<string, string[]>;
+  /** Per-account host parts asked for at connect time (Zendesk subdomain, Shopify shop). */
+  variables?: TemplateVariable[];
+  /** API base name → base URL, `{variable}` still in it. */
+  bases?: Record<string, string>;
+}
+
+export interface TemplateVariable {
+  name: string;
+  kind: 'label' | 'hostname';
+  description: string;
+  default?: string;
+  /** What a value may be, in words. */
+  allowed: string;
 }
 
 export interface Connection {
@@ -139,6 +152,7 @@ export interface Connection {
   last_used_at: string | null;
   created_at: string;
   last_error: string | null;
+  variables?: Record<string, string>;
 }
 
 export interface ConnectRequest {
@@ -147,6 +161,7 @@ export interface ConnectRequest {
   scopes?: string[];
   name?: string;
   secret?: string;
+  variables?: Record<string, string>;
 }
 
 export interface BrowserFlowStart {

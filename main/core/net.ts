@@ -8,6 +8,15 @@ export function isLoopbackHost(hostname: string): boolean {
   return isIP(host) === 4 && host.startsWith('127.');
 }
 
+/**
+ * A loopback host, or a name under `localhost.` (RFC 6761 §6.3: always this machine, never
+ * looked up in DNS; the proxy dials them on loopback itself). Where plain http may go
+ * upstream; the broker's own Host and Origin checks keep to `isLoopbackHost`.
+ */
+export function isLocalhostName(hostname: string): boolean {
+  return isLoopbackHost(hostname) || hostname.toLowerCase().endsWith('.localhost');
+}
+
 export function isLoopbackUrl(url: string): boolean {
   try {
     return isLoopbackHost(new URL(url).hostname);

@@ -189,7 +189,7 @@ test('dashboard: token from the fragment, real connections, refresh, reconnect, 
     assert.ok(await googleCard.getByLabel('Client secret').isVisible());
     await googleCard.getByRole('button', { name: 'Connect', exact: true }).click();
     await googleCard.getByText('client_not_configured').waitFor();
-    assert.match(await googleCard.innerText(), /Set up your own Google \(Gmail, Calendar, Drive\) OAuth app first/);
+    assert.match(await googleCard.innerText(), /Set up your own Google \(Gmail, Calendar, Drive, Sheets, Docs\) OAuth app first/);
     assert.match(await googleCard.innerText(), /Enter your OAuth app above \(client ID and secret\), then connect/);
 
     // Custom provider: precise validation problems inline.
@@ -265,6 +265,34 @@ test('a new fragment (how the desktop tray opens a provider) switches view in pl
     await page.reload();
     await page.locator('li.connection').first().waitFor();
     assert.equal(await page.locator('[data-testid="needs-link"]').count(), 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a per-subdomain provider (Zendesk): the connect form asks for the subdomain, the broker refuses a URL, a label connects', async () => {
+  const { broker } = world;
+  const { context, page, errors } = await openPage();
+  try {
+    await page.goto(`${broker.url}/#admin=${broker.adminToken}&view=providers&provider=zendesk`);
+    const card = page.locator('[data-provider="zendesk"]');
+    await card.locator('.provider-body').waitFor();
+    const subdomain = card.getByLabel(/Your Zendesk subdomain/);
+    assert.match(await card.innerText(), /One DNS label: 1–63 lower-case letters/);
+    await card.getByLabel('API key').fill('ZW1haWwvdG9rZW46ZTJl');
+    assert.ok(await card.getByRole('button', { name: 'Save key' }).isDisabled(), 'no subdomain yet');
+    await subdomain.fill('evil.com/');
+    await card.getByRole('button', { name: 'Save key' }).click();
+    await card.getByText('invalid_variable').waitFor({ timeout: 5000 });
+    assert.equal(await connection('zendesk'), undefined);
+
+    await subdomain.fill('acme');
+    await card.getByLabel('API key').fill('ZW1haWwvdG9rZW46ZTJl');
+    await card.getByRole('button', { name: 'Save key' }).click();
+    await card.locator('[data-flow="connected"]').waitFor({ timeout: 10_000 });
+    const made = (await broker.admin('/connections')).body.connections.find((c: { name: string }) => c.name === 'zendesk');
+    assert.deepEqual(made?.variables, { subdomain: 'acme' });
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -805,6 +805,7 @@ describe('the proxy', () => {
     assert.deepEqual(items, {
       name: 'items', provider: 'items-key', provider_name: 'Items (key)', status: 'connected', scopes: ['items:read'],
       base_url: `${base}/proxy/items`, upstream_base_url: `${resources.url}/api`, base_url_env: 'ITEMS_API_URL',
+      bases: { default: { base_url: `${base}/proxy/items`, upstream_base_url: `${resources.url}/api` } },
     });
     const all = await call(base, '/v1/connections', { headers: bearer('tok-all') });
     assert.deepEqual(all.json.connections[0].scopes, ['items:read', 'items:write'], '"*" is shown as the connection\'s scopes');
@@ -823,7 +824,7 @@ describe('the proxy', () => {
     for (const needle of [`${base}/.well-known/oauth-authorization-server`, 'http://127.0.0.1:1/oauth/token', 'grant_type=client_credentials', 'latchkey exec', `${base}/proxy/<connection>/<path>`, `${base}/v1/connections`]) {
       assert.ok(res.text.includes(needle), needle);
     }
-    for (const code of ['missing_token', 'invalid_token', 'token_expired', 'token_revoked', 'insufficient_scope', 'paused', 'invalid_path', 'unknown_connection', 'reauthorization_required', 'rate_limit_exceeded', 'upstream_unreachable', 'upstream_timeout']) {
+    for (const code of ['missing_token', 'invalid_token', 'token_expired', 'token_revoked', 'insufficient_scope', 'paused', 'invalid_path', 'unknown_connection', 'unknown_base', 'reauthorization_required', 'rate_limit_exceeded', 'upstream_unreachable', 'upstream_timeout']) {
       assert.ok(res.text.includes(code), code);
     }
   });

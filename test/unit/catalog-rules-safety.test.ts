@@ -96,6 +96,7 @@ describe('full-access endpoints (GraphQL, batch)', () => {
       'linear: POST /graphql',
       'openai: GET /batches/**',
       'openai: POST /batches/**',
+      'shopify: POST /graphql.json',
     ]);
   });
 
@@ -134,6 +135,8 @@ describe('endpoints open to any grant ("scopes": [])', () => {
       'github: GET /user',
       // The integration's own bot user.
       'notion: GET /users/me',
+      // The shop the token belongs to (name, domain, plan): the account's own identity.
+      'shopify: GET /shop.json',
       // Which user and workspace the token is.
       'slack: * /auth.test',
       // Spotify's public catalog. (GET /me returns the person's e-mail and country: it needs a scope.)

@@ -13,7 +13,7 @@ import { defaultDataDir, packageRoot } from '../../main/core/paths.js';
 
 const OAUTH_IDS = ['slack', 'github', 'google', 'notion', 'linear', 'atlassian', 'microsoft', 'dropbox', 'gitlab', 'hubspot', 'spotify',
   'asana', 'monday', 'zoom', 'box', 'x', 'reddit', 'strava'];
-const KEY_IDS = ['stripe', 'discord-bot', 'openai',
+const KEY_IDS = ['stripe', 'discord-bot', 'openai', 'zendesk', 'shopify',
   'clickup', 'figma', 'intercom', 'todoist', 'sentry', 'vercel', 'cloudflare', 'anthropic', 'sendgrid', 'calendly', 'twilio'];
 
 const temps: string[] = [];

@@ -36,3 +36,26 @@ test('does not change the parent environment', () => {
   childEnvironment(parent, issued);
   assert.deepEqual(parent, { LATCHKEY_ADMIN_TOKEN: 'admin' });
 });
+
+test('each other base of a multi-host API gets its own variable; a connection of that name keeps its own', () => {
+  const env = childEnvironment({}, {
+    url: 'http://127.0.0.1:7317',
+    token: 'agent-token',
+    connections: [
+      {
+        name: 'google',
+        base_url: 'http://127.0.0.1:7317/proxy/google',
+        bases: {
+          default: { base_url: 'http://127.0.0.1:7317/proxy/google' },
+          sheets: { base_url: 'http://127.0.0.1:7317/proxy/google:sheets' },
+          gmail: { base_url: 'http://127.0.0.1:7317/proxy/google:gmail' },
+        },
+      },
+      { name: 'google-gmail', base_url: 'http://127.0.0.1:7317/proxy/google-gmail' },
+    ],
+  });
+  assert.equal(env.LATCHKEY_GOOGLE_URL, 'http://127.0.0.1:7317/proxy/google');
+  assert.equal(env.LATCHKEY_GOOGLE_SHEETS_URL, 'http://127.0.0.1:7317/proxy/google:sheets');
+  assert.equal(env.LATCHKEY_GOOGLE_GMAIL_URL, 'http://127.0.0.1:7317/proxy/google-gmail');
+  assert.equal(env.LATCHKEY_GOOGLE_DEFAULT_URL, undefined);
+});

@@ -18,11 +18,18 @@ const isCode = (code: string) => (error: unknown): boolean => {
 
 describe('proxy paths', () => {
   test('the request URL is cut into connection, path and query, all as sent', () => {
-    assert.deepEqual(splitProxyUrl('/proxy/github/repos/a/b?per_page=5&q=%20'), { connection: 'github', path: '/repos/a/b', query: 'per_page=5&q=%20', audited: '/repos/a/b?per_page=5&q=%20' });
-    assert.deepEqual(splitProxyUrl('/proxy/github/'), { connection: 'github', path: '/', query: '', audited: '/' });
-    assert.deepEqual(splitProxyUrl('/proxy/github'), { connection: 'github', path: undefined, query: '', audited: '' });
+    assert.deepEqual(splitProxyUrl('/proxy/github/repos/a/b?per_page=5&q=%20'), { connection: 'github', base: undefined, path: '/repos/a/b', query: 'per_page=5&q=%20', audited: '/repos/a/b?per_page=5&q=%20' });
+    assert.deepEqual(splitProxyUrl('/proxy/github/'), { connection: 'github', base: undefined, path: '/', query: '', audited: '/' });
+    assert.deepEqual(splitProxyUrl('/proxy/github'), { connection: 'github', base: undefined, path: undefined, query: '', audited: '' });
     assert.equal(splitProxyUrl('/proxy/gi%74hub/x').connection, 'github');
     assert.equal(splitProxyUrl('/proxy/%zz/x').connection, '%zz');
+  });
+
+  test('a base after ":" names one of a multi-host API\'s hosts; the audit keeps it with the path', () => {
+    assert.deepEqual(splitProxyUrl('/proxy/google:sheets/v4/spreadsheets/ID?x=1'), { connection: 'google', base: 'sheets', path: '/v4/spreadsheets/ID', query: 'x=1', audited: ':sheets/v4/spreadsheets/ID?x=1' });
+    assert.deepEqual(splitProxyUrl('/proxy/google:sheets'), { connection: 'google', base: 'sheets', path: undefined, query: '', audited: ':sheets' });
+    assert.equal(splitProxyUrl('/proxy/google%3Agmail/x').base, 'gmail');
+    assert.equal(splitProxyUrl('/proxy/google:/x').base, '', 'an empty base is named, not the default: it is refused as unknown');
   });
 
   test('plain paths pass and come back decoded once for rule matching', () => {

@@ -43,7 +43,7 @@ describe('database and migrations', () => {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
     for (const table of ['connections', 'meta', 'provider_clients']) assert.ok(tables.includes(table), table);
     const columns = db.prepare("SELECT name FROM pragma_table_info('connections')").pluck().all() as string[];
-    assert.deepEqual(columns, ['id', 'name', 'provider', 'auth_method', 'account', 'scopes', 'status', 'expires_at', 'refreshable', 'last_error', 'created_at', 'updated_at', 'last_used_at']);
+    assert.deepEqual(columns, ['id', 'name', 'provider', 'auth_method', 'account', 'scopes', 'status', 'expires_at', 'refreshable', 'last_error', 'created_at', 'updated_at', 'last_used_at', 'variables']);
     assert.ok(!columns.some((c) => /secret|token|password/.test(c)));
     db.close();
 
@@ -206,6 +206,16 @@ describe('connections', () => {
     store.touch('c1', 5_678);
     store.flush();
     assert.equal(new ConnectionStore(db).getById('c1')!.last_used_at, 5_678);
+  });
+
+  test('template variables round trip, default to none, and change only when a patch says so', () => {
+    assert.deepEqual(store.getById('c1')!.variables, {}, 'a connection made without variables has none');
+    const desk = store.insert({ id: 'c4', name: 'desk', provider: 'zendesk', auth_method: 'api_key', account: null, scopes: [], status: 'connected', expires_at: null, refreshable: false, last_error: null, variables: { subdomain: 'acme' } });
+    assert.deepEqual(desk.variables, { subdomain: 'acme' });
+    assert.deepEqual(new ConnectionStore(db).getById('c4')!.variables, { subdomain: 'acme' }, 'read back from SQLite');
+    assert.deepEqual(store.update('c4', { status: 'expired' }).variables, { subdomain: 'acme' });
+    assert.deepEqual(store.update('c4', { variables: { subdomain: 'other' } }).variables, { subdomain: 'other' });
+    assert.equal(store.delete('c4'), true);
   });
 
   test('the CHECK constraints refuse unknown methods and statuses', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { LatchkeyError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { withDefinitionDefaults } from './defaults.js';
+import { DEFAULT_BASE } from './bases.js';
 import { compileRules, type RuleMatcher } from './rules.js';
 import { providerDefinitionProblems, validateProviderDefinition } from './schema.js';
 import type { ProviderDefinition } from './types.js';
@@ -72,12 +73,13 @@ export class Catalog {
     return this.#builtin.has(id);
   }
 
-  /** The provider's compiled endpoint rules (see rules.ts for the decision contract). */
-  matcher(id: string): RuleMatcher {
-    let matcher = this.#matchers.get(id);
+  /** The provider's compiled endpoint rules for one of its bases (see rules.ts for the decision contract). */
+  matcher(id: string, base: string = DEFAULT_BASE): RuleMatcher {
+    const key = `${id}\u0000${base}`;
+    let matcher = this.#matchers.get(key);
     if (!matcher) {
-      matcher = compileRules(this.require(id).api.rules);
-      this.#matchers.set(id, matcher);
+      matcher = compileRules(this.require(id).api.rules.filter((rule) => (rule.base ?? DEFAULT_BASE) === base));
+      this.#matchers.set(key, matcher);
     }
     return matcher;
   }
@@ -94,7 +96,7 @@ export class Catalog {
     const write = this.#writes.then(async () => {
       await writeFileAtomic(join(dataDir, 'providers'), `${frozen.id}.json`, `${JSON.stringify(frozen, null, 2)}\n`);
       this.#providers.set(frozen.id, frozen);
-      this.#matchers.delete(frozen.id);
+      for (const key of this.#matchers.keys()) if (key.startsWith(`${frozen.id}\u0000`)) this.#matchers.delete(key);
     });
     this.#writes = write.catch(() => undefined);
     await write;

@@ -15,7 +15,8 @@ import type { EndpointRule } from './types.js';
  * Rules therefore only ever add permission: a more specific rule cannot narrow a
  * broader one that also matches.
  *
- * Patterns: paths are relative to the provider's `api.base_url`; literal segments
+ * Patterns: paths are relative to the base the rule names (`base`, default `default`: the
+ * provider's `api.base_url`); each base has its own rules; literal segments
  * compare exactly (case-sensitive); `*` matches exactly one non-empty segment; `**`
  * matches zero or more segments. Method `*` matches any method, and a HEAD call
  * matches GET rules too.

@@ -1,7 +1,8 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { LatchkeyError } from '../errors.js';
-import { isLoopbackHost } from '../net.js';
+import { isLocalhostName, isLoopbackHost } from '../net.js';
 import { withDefinitionDefaults } from './defaults.js';
+import { BASE_NAME_PATTERN, DEFAULT_BASE, hostOf, hostSuffix, placeholders, VARIABLE_NAME_PATTERN, variableValueProblem } from './bases.js';
 import { compileRules } from './rules.js';
 import type { EndpointRule, ProviderDefinition } from './types.js';
 
@@ -143,6 +144,32 @@ const endpointRule = {
     path: text(1024),
     scopes: scopeList,
     requires: { enum: [ALL_CONNECTION_SCOPES] },
+    base: { type: 'string', pattern: BASE_NAME_PATTERN },
+  },
+} as const;
+
+// Multi-host APIs and per-account hosts (bases.ts): `api.bases` and `api.variables`.
+const apiBases = {
+  type: 'object',
+  minProperties: 1,
+  maxProperties: 20,
+  propertyNames: { type: 'string', pattern: BASE_NAME_PATTERN },
+  additionalProperties: url,
+} as const;
+const apiVariables = {
+  type: 'object',
+  minProperties: 1,
+  maxProperties: 5,
+  propertyNames: { type: 'string', pattern: VARIABLE_NAME_PATTERN },
+  additionalProperties: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['kind', 'description'],
+    properties: {
+      kind: { enum: ['label', 'hostname'] },
+      description: text(500),
+      default: text(253),
+    },
   },
 } as const;
 
@@ -196,9 +223,11 @@ export const providerDefinitionSchema = {
     api: {
       type: 'object',
       additionalProperties: false,
-      required: ['base_url', 'rules'],
+      required: ['rules'],
       properties: {
         base_url: url,
+        bases: apiBases,
+        variables: apiVariables,
         headers: { type: 'object', maxProperties: 50, propertyNames: headerName, additionalProperties: headerValue },
         base_url_env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]{0,127}$' },
         rules: { type: 'array', maxItems: 1000, items: endpointRule },
@@ -316,6 +345,8 @@ function keyProblem(error: ErrorObject): string {
       if (error.instancePath.endsWith('/scopes')) return 'is not a valid scope name (no spaces, quotes or backslashes)';
       if (error.instancePath.endsWith('/headers')) return 'is not a valid HTTP header name';
       if (error.instancePath === '/docs') return 'is not a valid link name (lower-case letters, digits and "_", e.g. "oauth", "scopes", "api")';
+      if (error.instancePath === '/api/bases') return 'is not a base name (lower-case letters, digits or "-", starting with a letter, at most 32)';
+      if (error.instancePath === '/api/variables') return 'is not a variable name (lower-case letters, digits or "_", starting with a letter, at most 32)';
       return 'is not a valid parameter name (letters, digits, "_", "." or "-")';
     case 'minLength':
       return 'must not be empty';
@@ -422,8 +453,7 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
 
   const api = value.api;
   if (isObject(api)) {
-    checkUrl('/api/base_url', api.base_url, true);
-    if (isString(api.base_url) && /[?#]/.test(api.base_url)) add('/api/base_url', `must not have a query string or fragment (got "${api.base_url}")`);
+    const baseNames = basesProblems(api, add);
     if (isObject(api.headers)) {
       const reserved = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection', ...credentialHeaders.map((h) => h.toLowerCase())]);
       for (const name of Object.keys(api.headers)) {
@@ -449,6 +479,9 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
             if (isString(scope) && !declared!.has(scope)) add(`${at}/scopes/${j}`, unknownScope(scope, declared!, declaredWhere));
           });
         }
+        if (isString(rule.base) && baseNames && !baseNames.has(rule.base)) {
+          add(`${at}/base`, `unknown base "${rule.base}": not named in /api/bases (named: ${[...baseNames].join(', ')})`);
+        }
         const fullAccess = fullAccessProblem(rule);
         if (fullAccess) add(`${at}/${fullAccess.path}`, fullAccess.message);
       });
@@ -472,8 +505,62 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
   return problems;
 }
 
+/**
+ * `base_url` or `bases` (one of them, `bases` with a `default`), each an http(s) URL with
+ * no query or fragment; `{variable}` placeholders only in the host, declared in
+ * `api.variables`, a `label` one as the host's first label before a fixed suffix, a
+ * `hostname` one as the whole host. Returns the base names, for the rules' `base`.
+ */
+function basesProblems(api: Json, add: (path: string, message: string) => void): Set<string> | undefined {
+  const hasBases = isObject(api.bases);
+  if (api.base_url !== undefined && api.bases !== undefined) add('/api/bases', 'give either /api/base_url (one host) or /api/bases (several), not both');
+  if (api.base_url === undefined && api.bases === undefined) add('/api/base_url', 'is required (or /api/bases for an API on several hosts)');
+  if (hasBases && !Object.hasOwn(api.bases as Json, DEFAULT_BASE)) add('/api/bases', `must name a "${DEFAULT_BASE}" base: the one /proxy/<connection>/… reaches`);
+  const variables = isObject(api.variables) ? api.variables : {};
+  const used = new Set<string>();
+  const bases: [string, unknown][] = hasBases ? Object.entries(api.bases as Json).map(([name, value]) => [`/api/bases/${pointerToken(name)}`, value]) : [['/api/base_url', api.base_url]];
+  for (const [at, candidate] of bases) {
+    if (!isString(candidate) || candidate === '') continue;
+    const names = placeholders(candidate);
+    for (const name of names) used.add(name);
+    const message = templatedUrlProblem(candidate, names, variables);
+    if (message) add(at, message);
+  }
+  for (const [name, variable] of Object.entries(variables)) {
+    const at = `/api/variables/${pointerToken(name)}`;
+    if (!used.has(name)) add(at, `variable "${name}" is used in no base URL (write "{${name}}" in the host)`);
+    if (isObject(variable) && isString(variable.default) && (variable.kind === 'label' || variable.kind === 'hostname')) {
+      const problem = variableValueProblem(variable.kind, variable.default);
+      if (problem) add(`${at}/default`, `"${variable.default}" ${problem}`);
+    }
+  }
+  if (hasBases) return new Set(Object.keys(api.bases as Json));
+  return isString(api.base_url) ? new Set([DEFAULT_BASE]) : undefined;
+}
+
+function templatedUrlProblem(candidate: string, names: string[], variables: Json): string | undefined {
+  if (/[?#]/.test(candidate)) return `must not have a query string or fragment (got "${candidate}")`;
+  if (names.length === 0) return urlProblem(candidate, true);
+  if (names.length > 1) return `"${candidate}" has ${names.length} variables; a base URL takes at most one`;
+  const name = names[0] as string;
+  const variable = variables[name];
+  if (!isObject(variable)) return `"{${name}}" is not declared in /api/variables`;
+  const host = hostOf(candidate);
+  const suffix = hostSuffix(candidate);
+  if (!host.includes(`{${name}}`)) return `"{${name}}" must be in the host of "${candidate}", never in its port or path`;
+  if (variable.kind === 'label' && !(host === `{${name}}${suffix}` && /^\.[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(suffix))) {
+    return `a "label" variable is the host's first label before a fixed domain, like "https://{${name}}.zendesk.com" (got "${candidate}")`;
+  }
+  if (variable.kind === 'hostname' && host !== `{${name}}`) {
+    return `a "hostname" variable is the whole host, like "https://{${name}}/api/v4" (got "${candidate}")`;
+  }
+  return urlProblem(candidate.replace(`{${name}}`, variable.kind === 'label' ? 'example' : 'example.com'), true);
+}
+
 /** Plain http only for loopback hosts; no credentials in URLs; endpoints have no fragment. */
 export function urlProblem(candidate: string, endpoint = true): string | undefined {
+  // URL parsers take "{" in a host literally: a template written here would silently be a host name.
+  if (/[{}]/.test(candidate)) return `"${candidate}" contains "{" or "}": template variables go only in the host of /api/base_url or /api/bases`;
   let parsed: URL;
   try {
     parsed = new URL(candidate);
@@ -481,8 +568,8 @@ export function urlProblem(candidate: string, endpoint = true): string | undefin
     return `"${candidate}" is not an absolute URL`;
   }
   if (parsed.protocol === 'http:') {
-    if (!isLoopbackHost(parsed.hostname)) {
-      return `"${candidate}" must use https: (plain http is allowed only for loopback hosts: 127.0.0.0/8, [::1], localhost)`;
+    if (!isLocalhostName(parsed.hostname)) {
+      return `"${candidate}" must use https: (plain http is allowed only for loopback hosts: 127.0.0.0/8, [::1], localhost, *.localhost)`;
     }
   } else if (parsed.protocol !== 'https:') {
     return `"${candidate}" must use https: (got ${parsed.protocol.replace(/:$/, '')})`;
@@ -562,9 +649,10 @@ function fullAccessOverlaps(rules: unknown[]): DefinitionProblem[] {
     && isString(rule.path) && rulePathProblem(rule.path) === undefined && Array.isArray(rule.scopes));
   const fullAccess = wellFormed.filter((rule) => rule.requires === ALL_CONNECTION_SCOPES);
   if (fullAccess.length === 0) return [];
-  const match = compileRules(wellFormed.filter((rule) => rule.requires !== ALL_CONNECTION_SCOPES));
   const problems: DefinitionProblem[] = [];
   for (const target of fullAccess) {
+    // Rules of other bases address other hosts: they cannot reach this endpoint.
+    const match = compileRules(wellFormed.filter((rule) => rule.requires !== ALL_CONNECTION_SCOPES && (rule.base ?? DEFAULT_BASE) === (target.base ?? DEFAULT_BASE)));
     // The endpoint as an agent would call it: each wildcard filled with one segment.
     const example = target.path.split('/').map((segment) => (segment === '*' || segment === '**' ? 'x' : segment)).join('/');
     for (const method of target.method === '*' ? ['GET', 'POST'] : [target.method]) {

@@ -101,7 +101,19 @@ export interface ApiKeyAuth extends StaticCredentialFormat {
 export type UnenforcedSubsets = Record<string, string[]>;
 
 export interface ApiDefinition {
-  base_url: string;
+  /** The API base URL of a single-host API; a multi-host API names `bases` instead. */
+  base_url?: string;
+  /**
+   * Multi-host APIs: base name → base URL, `default` required (Google: www.googleapis.com,
+   * sheets.googleapis.com…). A rule names its base; the proxy addresses base `x` as
+   * `/proxy/<connection>:x/…`.
+   */
+  bases?: Record<string, string>;
+  /**
+   * Per-account hosts (Zendesk subdomain, Shopify shop, self-hosted GitLab): variables the
+   * person fills in at connect time, used as `{name}` in the host of `base_url` or `bases`.
+   */
+  variables?: Record<string, TemplateVariable>;
   /** Headers every proxied call carries (Notion-Version, Stripe-Version…). */
   headers?: Record<string, string>;
   /** Environment variable that SDKs read for the base URL (`latchkey exec` sets it), e.g. GITHUB_API_URL. */
@@ -132,4 +144,19 @@ export interface EndpointRule {
    * `scopes` is then empty.
    */
   requires?: 'all_connection_scopes';
+  /** The base (of `api.bases`) the rule applies to; default `default`. */
+  base?: string;
+}
+
+/**
+ * A per-account part of an API host. `label`: one DNS label (`{subdomain}.zendesk.com`);
+ * `hostname`: a whole host name of labels (self-hosted instances). Never a URL, an IP
+ * literal, a port or user info.
+ */
+export interface TemplateVariable {
+  kind: 'label' | 'hostname';
+  /** What to fill in, shown on the connect form ("Your Zendesk subdomain: acme in acme.zendesk.com"). */
+  description: string;
+  /** Used when the person leaves it out (gitlab.com for GitLab). */
+  default?: string;
 }

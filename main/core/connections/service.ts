@@ -1,5 +1,6 @@
 import type { BrokerEvents } from '../events.js';
 import * as oauth from 'oauth4webapi';
+import { checkVariables } from '../catalog/bases.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { OAuth2Auth, ProviderDefinition } from '../catalog/types.js';
 import { LatchkeyError } from '../errors.js';
@@ -20,6 +21,8 @@ export interface ConnectRequest {
   scopes?: string[] | undefined;
   name?: string | undefined;
   secret?: string | undefined;
+  /** The provider's template variables (`{subdomain: "acme"}`); checked, never URLs. */
+  variables?: Record<string, string> | undefined;
 }
 
 export type ConnectStart =
@@ -117,14 +120,15 @@ export class ConnectionService {
     }
     const name = this.#connectionName(provider, request.name);
     const scopes = this.#requestedScopes(provider, request.scopes, method);
+    const variables = checkVariables(provider, request.variables);
     switch (method) {
       case 'browser':
-        return this.#startBrowser(provider as OAuthProvider, name, scopes);
+        return this.#startBrowser(provider as OAuthProvider, name, scopes, variables);
       case 'device':
-        return this.#startDevice(provider as OAuthProvider, name, scopes);
+        return this.#startDevice(provider as OAuthProvider, name, scopes, variables);
       case 'personal_token':
       case 'api_key':
-        return { kind: 'connected', connection: await this.#connectWithSecret(provider, method, name, scopes, request.secret) };
+        return { kind: 'connected', connection: await this.#connectWithSecret(provider, method, name, scopes, request.secret, variables) };
     }
   }
 
@@ -199,11 +203,11 @@ export class ConnectionService {
     this.#devicePolls.clear();
   }
 
-  async #startBrowser(provider: OAuthProvider, name: string, scopes: string[]): Promise<ConnectStart> {
+  async #startBrowser(provider: OAuthProvider, name: string, scopes: string[], variables: Record<string, string>): Promise<ConnectStart> {
     const client = await this.clientFor(provider.id);
     const redirectUri = this.redirectUri(provider) as string;
     const verifier = provider.auth.pkce ? oauth.generateRandomCodeVerifier() : undefined;
-    const flow = this.#deps.flows.createBrowser({ provider: provider.id, name, scopes, code_verifier: verifier, redirect_uri: redirectUri });
+    const flow = this.#deps.flows.createBrowser({ provider: provider.id, name, scopes, variables, code_verifier: verifier, redirect_uri: redirectUri });
     const authorizeUrl = client.authorizationUrl({
       redirectUri,
       state: flow.state,
@@ -213,10 +217,10 @@ export class ConnectionService {
     return { kind: 'browser', flow_id: flow.id, authorize_url: authorizeUrl, redirect_uri: redirectUri, expires_at: flow.expires_at };
   }
 
-  async #startDevice(provider: OAuthProvider, name: string, scopes: string[]): Promise<ConnectStart> {
+  async #startDevice(provider: OAuthProvider, name: string, scopes: string[], variables: Record<string, string>): Promise<ConnectStart> {
     const client = await this.clientFor(provider.id, 'device');
     const device = await client.startDevice(scopes);
-    const flow = this.#deps.flows.createDevice({ provider: provider.id, name, scopes }, device.expires_in * 1000);
+    const flow = this.#deps.flows.createDevice({ provider: provider.id, name, scopes, variables }, device.expires_in * 1000);
     let interval = device.interval * 1000;
     const poll = (): void => {
       // A poll answered after close() must not schedule another: the store and vault are gone.
@@ -255,6 +259,7 @@ export class ConnectionService {
       scopes: tokens.scopes ?? flow.scopes,
       expires_at: credential.expires_at,
       refreshable: credential.refresh_token !== undefined,
+      variables: flow.variables ?? {},
     });
     await this.#deps.tokens.save(record, credential);
     // On record before the flow reports success: a browser or poller waiting on it may act at once.
@@ -264,20 +269,20 @@ export class ConnectionService {
     return record;
   }
 
-  async #connectWithSecret(provider: ProviderDefinition, method: 'personal_token' | 'api_key', name: string, scopes: string[], secret: string | undefined): Promise<ConnectionRecord> {
+  async #connectWithSecret(provider: ProviderDefinition, method: 'personal_token' | 'api_key', name: string, scopes: string[], secret: string | undefined, variables: Record<string, string>): Promise<ConnectionRecord> {
     const label = `${provider.name} ${method === 'api_key' ? 'API key' : 'personal access token'}`;
     if (typeof secret !== 'string' || secret.trim() === '') {
       throw new LatchkeyError('secret_required', `Paste the ${label} as "secret"`, 400);
     }
     const credential: StoredCredential = { access_token: pastedSecret(secret, label, 'secret'), expires_at: null, obtained_at: Date.now() };
-    const record = this.#upsert(name, provider.id, method, { account: null, scopes, expires_at: null, refreshable: false });
+    const record = this.#upsert(name, provider.id, method, { account: null, scopes, expires_at: null, refreshable: false, variables });
     await this.#deps.tokens.save(record, credential);
     await recordConnectionChange(this.#deps, { id: record.id, name: record.name, provider: record.provider, status: record.status });
     return record;
   }
 
   /** Inserts a new connection, or re-authorizes the existing one of the same name and provider. */
-  #upsert(name: string, provider: string, method: AuthMethod, fields: Pick<ConnectionRecord, 'account' | 'scopes' | 'expires_at' | 'refreshable'>): ConnectionRecord {
+  #upsert(name: string, provider: string, method: AuthMethod, fields: Pick<ConnectionRecord, 'account' | 'scopes' | 'expires_at' | 'refreshable' | 'variables'>): ConnectionRecord {
     const existing = this.#deps.connections.getByName(name);
     if (existing && existing.provider === provider) {
       return this.#deps.connections.update(existing.id, { ...fields, status: 'connected', last_error: null });

@@ -100,7 +100,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     },
   }, async () => ({ connections: service.list().map((record) => connectionView(record)) }));
 
-  app.post<{ Body: { provider: string; method?: 'browser' | 'device' | 'personal_token' | 'api_key'; scopes?: string[]; name?: string; secret?: string } }>('/connections', {
+  app.post<{ Body: { provider: string; method?: 'browser' | 'device' | 'personal_token' | 'api_key'; scopes?: string[]; name?: string; secret?: string; variables?: Record<string, string> } }>('/connections', {
     schema: {
       tags: ['connections'],
       summary: 'Connect an account: starts a browser or device flow, or stores a pasted key',
@@ -114,6 +114,12 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
           scopes: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 256 }, maxItems: 200 },
           name: { type: 'string', minLength: 1, maxLength: 64 },
           secret: { type: 'string', minLength: 1, maxLength: 16384 },
+          variables: {
+            type: 'object',
+            description: 'The provider\'s template variables, e.g. {"subdomain": "acme"}; checked as DNS labels or host names (invalid_variable)',
+            maxProperties: 5,
+            additionalProperties: { type: 'string', maxLength: 253 },
+          },
         },
       },
       response: {

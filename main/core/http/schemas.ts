@@ -26,6 +26,7 @@ export const connectionSchema = {
     last_used_at: { type: ['string', 'null'], format: 'date-time' },
     created_at: { type: 'string', format: 'date-time' },
     last_error: { type: ['string', 'null'] },
+    variables: { type: 'object', description: 'The provider\'s template variables this connection was made with', additionalProperties: { type: 'string' } },
   },
 } as const;
 
@@ -60,6 +61,16 @@ export const providerSummarySchema = {
       description: 'Narrow scope → broader scopes: on a connection holding the narrow one and a broader one, the narrow one is not grantable (the provider does not enforce it)',
       additionalProperties: { type: 'array', items: { type: 'string' } },
     },
+    variables: {
+      type: 'array',
+      description: 'Template variables asked for at connect time (per-account hosts)',
+      items: {
+        type: 'object',
+        required: ['name', 'kind', 'description', 'allowed'],
+        properties: { name: { type: 'string' }, kind: { type: 'string', enum: ['label', 'hostname'] }, description: { type: 'string' }, default: { type: 'string' }, allowed: { type: 'string' } },
+      },
+    },
+    bases: { type: 'object', description: 'API base name → base URL ({variable} filled in per connection)', additionalProperties: { type: 'string' } },
   },
 } as const;
 

@@ -1,3 +1,4 @@
+import { declaredBases, variableRule } from '../catalog/bases.js';
 import type { ProviderDefinition } from '../catalog/types.js';
 import type { ConnectionService } from '../connections/service.js';
 import type { Flow } from '../oauth/flows.js';
@@ -20,6 +21,7 @@ export function connectionView(record: ConnectionRecord, now = Date.now()) {
     last_used_at: iso(record.last_used_at),
     created_at: iso(record.created_at) as string,
     last_error: record.last_error,
+    variables: record.variables,
   };
 }
 
@@ -41,6 +43,8 @@ export function providerView(provider: ProviderDefinition, builtin: boolean, ser
     redirect_uri: service.redirectUri(provider),
     redirect_any_port: auth.type === 'oauth2' ? auth.redirect.any_port : false,
     unenforced_subsets: auth.unenforced_subsets ?? {},
+    variables: Object.entries(provider.api.variables ?? {}).map(([name, variable]) => ({ name, ...variable, allowed: variableRule(variable.kind) })),
+    bases: declaredBases(provider.api),
   };
 }
 

@@ -20,6 +20,8 @@ export interface ConnectionRequest {
   query?: Record<string, string> | undefined;
   /** Sent as JSON. */
   body?: unknown;
+  /** A named API base of a multi-host provider (`sheets` for Google); the default base when absent. */
+  base?: string | undefined;
 }
 
 export interface ConnectionResponse {
@@ -72,7 +74,8 @@ export async function requestThroughProxy(agent: AgentPrincipal, tool: string, c
 /** A request tool call as the proxy sees it (connection, path, query, method), with its audit entry opened in the agent's name. */
 export function toolCall(agent: AgentPrincipal, connection: string, input: ConnectionRequest, log: Exchange['log']): { target: ProxyTarget; method: string; exchange: Exchange } {
   const query = new URLSearchParams(input.query ?? {}).toString();
-  const target: ProxyTarget = { connection, path: input.path, query, audited: `${input.path}${query === '' ? '' : `?${query}`}` };
+  // Audited as the proxy records `/proxy/<connection>:<base>/…`: the base before the path.
+  const target: ProxyTarget = { connection, base: input.base, path: input.path, query, audited: `${input.base === undefined ? '' : `:${input.base}`}${input.path}${query === '' ? '' : `?${query}`}` };
   const method = input.method.toUpperCase();
   const exchange = openExchange({ kind: 'proxy', connection, method, path: target.audited, agent_id: agent.agent_id, agent_name: agent.agent_name }, log);
   return { target, method, exchange };

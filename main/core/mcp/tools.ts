@@ -15,7 +15,15 @@ const requestInput = z.object({
   path: z.string().min(1).max(2048).startsWith('/').describe('Path under the provider\'s API base URL, e.g. /repos/octocat/hello/issues (no host, no query)'),
   query: z.record(z.string(), z.string()).optional().describe('Query parameters'),
   body: z.unknown().optional().describe('JSON request body, for POST, PUT and PATCH'),
+  base: z.string().min(1).max(32).optional().describe('For providers with several API hosts: the named base to call (list_connections shows them); the default base when omitted'),
 });
+
+/** A sentence naming the API bases besides the default one (multi-host providers), or nothing. */
+function otherBases(bases: Record<string, { upstream_base_url: string }>): string {
+  const named = Object.entries(bases).filter(([name]) => name !== 'default');
+  if (named.length === 0) return '';
+  return ` Other API hosts, chosen with "base": ${named.map(([name, base]) => `"${name}" (${base.upstream_base_url})`).join(', ')}; without "base" the call goes to ${bases.default?.upstream_base_url ?? 'the default host'}.`;
+}
 
 /** MCP tool names are [A-Za-z0-9_.-]; a connection name with anything else is spelled with "_". */
 export function requestToolName(connection: string): string {
@@ -52,7 +60,7 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
     const exchange = openExchange({ kind: 'proxy', connection: null, method: null, path: null, agent_id: agent.agent_id, agent_name: agent.agent_name }, log);
     exchange.entry.decision = 'allow';
     const accounts = new Map(deps.connections.list().map((record) => [record.name, record.account]));
-    const listed = connections().map((c) => ({ name: c.name, provider: c.provider, provider_name: c.provider_name, account: accounts.get(c.name) ?? null, status: c.status, scopes: c.scopes, tool: requestToolName(c.name) }));
+    const listed = connections().map((c) => ({ name: c.name, provider: c.provider, provider_name: c.provider_name, account: accounts.get(c.name) ?? null, status: c.status, scopes: c.scopes, bases: Object.keys(c.bases), tool: requestToolName(c.name) }));
     if (!(await commit(deps.audit, exchange, { status: 200, reason: 'mcp tool list_connections', bytes_in: 0, bytes_out: 0 }))) {
       return errorResult(auditUnavailable());
     }
@@ -65,7 +73,7 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
     if (names.has(name)) continue; // two names spelled alike: the first keeps the tool
     names.add(name);
     server.registerTool(name, {
-      description: `Call the ${connection.provider_name} API as the person's "${connection.name}" account, through Latchkey (which adds the credential). You hold the scopes: ${connection.scopes.join(', ') || 'none'}. Returns status, selected headers and the body.`,
+      description: `Call the ${connection.provider_name} API as the person's "${connection.name}" account, through Latchkey (which adds the credential). You hold the scopes: ${connection.scopes.join(', ') || 'none'}.${otherBases(connection.bases)} Returns status, selected headers and the body.`,
       inputSchema: requestInput,
       scopeChallenge: ({ request }) => scopeChallenge(agent, name, connection.name, request.params?.arguments, runtime, log),
     }, async (input) => {

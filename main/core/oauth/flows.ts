@@ -9,6 +9,8 @@ interface FlowCommon {
   /** Connection name the flow will create or re-authorize. */
   name: string;
   scopes: string[];
+  /** The provider's template variables (checked host parts), stored with the connection. */
+  variables?: Record<string, string>;
   created_at: number;
   expires_at: number;
   status: FlowStatus;
@@ -65,14 +67,14 @@ export class FlowRegistry {
     this.#now = options.now ?? Date.now;
   }
 
-  createBrowser(input: Pick<BrowserFlow, 'provider' | 'name' | 'scopes' | 'code_verifier' | 'redirect_uri'>): BrowserFlow {
+  createBrowser(input: Pick<BrowserFlow, 'provider' | 'name' | 'scopes' | 'variables' | 'code_verifier' | 'redirect_uri'>): BrowserFlow {
     const flow: BrowserFlow = { ...this.#common(input), kind: 'browser', state: randomId(), code_verifier: input.code_verifier, redirect_uri: input.redirect_uri, claimed: false };
     this.#flows.set(flow.id, flow);
     this.#byState.set(flow.state, flow.id);
     return flow;
   }
 
-  createDevice(input: Pick<DeviceFlow, 'provider' | 'name' | 'scopes'>, expiresInMs: number): DeviceFlow {
+  createDevice(input: Pick<DeviceFlow, 'provider' | 'name' | 'scopes' | 'variables'>, expiresInMs: number): DeviceFlow {
     const flow: DeviceFlow = { ...this.#common(input), kind: 'device' };
     flow.expires_at = Math.min(flow.expires_at, flow.created_at + expiresInMs);
     this.#flows.set(flow.id, flow);
@@ -125,7 +127,7 @@ export class FlowRegistry {
     return flow.status === 'pending';
   }
 
-  #common(input: Pick<FlowCommon, 'provider' | 'name' | 'scopes'>): FlowCommon {
+  #common(input: Pick<FlowCommon, 'provider' | 'name' | 'scopes' | 'variables'>): FlowCommon {
     this.#sweep();
     let pending = 0;
     for (const flow of this.#flows.values()) if (flow.status === 'pending') pending += 1;
@@ -133,7 +135,7 @@ export class FlowRegistry {
       throw new LatchkeyError('too_many_flows', `${pending} connect flows are already waiting; finish or let them expire first.`, 429);
     }
     const now = this.#now();
-    return { id: randomId(), provider: input.provider, name: input.name, scopes: input.scopes, created_at: now, expires_at: now + this.#ttlMs, status: 'pending' };
+    return { id: randomId(), provider: input.provider, name: input.name, scopes: input.scopes, ...(input.variables ? { variables: input.variables } : {}), created_at: now, expires_at: now + this.#ttlMs, status: 'pending' };
   }
 
   #expireIfDue(flow: Flow): void {

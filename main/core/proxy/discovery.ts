@@ -1,4 +1,6 @@
+import { DEFAULT_BASE, resolveBases } from '../catalog/bases.js';
 import type { Catalog } from '../catalog/catalog.js';
+import { isLatchkeyError } from '../errors.js';
 import type { ConnectionRecord } from '../store/connections.js';
 import { grantedScopes } from './access.js';
 import type { AgentPrincipal } from './types.js';
@@ -14,6 +16,8 @@ export interface AgentConnectionView {
   upstream_base_url: string;
   /** The environment variable the provider's SDKs read for their base URL. */
   base_url_env?: string;
+  /** Every API base (`default` included): where to send calls for it, and the host it reaches. */
+  bases: Record<string, { base_url: string; upstream_base_url: string }>;
 }
 
 /** `GET /v1/connections`: the connections this agent holds a grant on, and how to call them. */
@@ -23,6 +27,18 @@ export function agentConnections(agent: AgentPrincipal, records: readonly Connec
     const grant = agent.connection_ids.get(record.name) === record.id ? agent.grants.get(record.name) : undefined;
     const provider = catalog.get(record.provider);
     if (grant === undefined || !provider) continue;
+    let upstream: Record<string, string>;
+    try {
+      upstream = resolveBases(provider, record.variables);
+    } catch (error) {
+      // Variables the definition no longer accepts: every call would be refused, so it is not offered.
+      if (isLatchkeyError(error) && error.code === 'invalid_variable') continue;
+      throw error;
+    }
+    const bases = Object.fromEntries(Object.entries(upstream).map(([base, url]) => [base, {
+      base_url: `${broker}/proxy/${record.name}${base === DEFAULT_BASE ? '' : `:${base}`}`,
+      upstream_base_url: url,
+    }]));
     views.push({
       name: record.name,
       provider: provider.id,
@@ -30,8 +46,9 @@ export function agentConnections(agent: AgentPrincipal, records: readonly Connec
       status: record.status,
       scopes: grantedScopes(grant, record, provider),
       base_url: `${broker}/proxy/${record.name}`,
-      upstream_base_url: provider.api.base_url,
+      upstream_base_url: upstream[DEFAULT_BASE] as string,
       ...(provider.api.base_url_env ? { base_url_env: provider.api.base_url_env } : {}),
+      bases,
     });
   }
   return views;
@@ -52,7 +69,8 @@ Broker: ${broker}
 
 If you were started with \`latchkey exec --agent NAME -- CMD\`, your environment already holds
 LATCHKEY_URL, a fresh LATCHKEY_TOKEN and one base-URL variable per connection (for example
-GITHUB_API_URL): use them.
+GITHUB_API_URL), plus LATCHKEY_<CONNECTION>_<BASE>_URL for each other base of an API on
+several hosts (LATCHKEY_GOOGLE_SHEETS_URL): use them.
 
 Otherwise Latchkey is an OAuth 2.1 authorization server. Its metadata (RFC 8414):
 ${broker}/.well-known/oauth-authorization-server
@@ -71,7 +89,9 @@ Access tokens live at most 15 minutes: get a new one when a call answers token_e
     curl -H "Authorization: Bearer $LATCHKEY_TOKEN" ${broker}/v1/connections
 
 lists your connections: name, provider, the scopes you hold, and base_url, the URL to use in
-place of the provider's API base URL.
+place of the provider's API base URL. An API on several hosts (Google: www.googleapis.com,
+sheets.googleapis.com…) lists each under bases: base "sheets" is called as
+${broker}/proxy/<connection>:sheets/<path>.
 
 ## 3. Call the provider's API
 
@@ -100,6 +120,7 @@ Latchkey's own errors are JSON: {"error": "<code>", "error_description": "…", 
 - 403 forbidden_origin: Latchkey is not callable from web pages.
 - 400 invalid_path: the path has dot segments, encoded slashes, backslashes, "@" or control characters; send a plain path.
 - 404 unknown_connection: you have no connection of that name; see available or /v1/connections.
+- 404 unknown_base: the connection's API has no base of that name; see bases in /v1/connections.
 - 412 reauthorization_required: the person must reconnect the account in Latchkey; tell them, do not retry.
 - 429 rate_limit_exceeded: wait Retry-After seconds.
 - 502 upstream_unreachable: the provider cannot be reached; retry later.

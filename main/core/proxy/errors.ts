@@ -21,6 +21,14 @@ export const unknownConnection = (name: string, available: string[]): LatchkeyEr
     available,
   });
 
+/** `/proxy/<connection>:<base>/…` named a base the connection's provider does not have. */
+export const unknownBase = (connection: string, base: string, bases: string[]): LatchkeyError =>
+  new LatchkeyError('unknown_base', `"${connection}" has no API base "${base}"; use /proxy/${connection}/… for the default base or /proxy/${connection}:<base>/… with one of: ${bases.join(', ')}.`, 404, {
+    connection,
+    base,
+    bases,
+  });
+
 /** `allConnectionScopes`: a matching rule (GraphQL, batch) needs a grant covering every scope the connection holds. */
 export const insufficientScope = (input: { connection: string; method: string; path: string; required: string[]; granted: string[]; noRule: boolean; allConnectionScopes: boolean }): LatchkeyError =>
   new LatchkeyError(

@@ -1,12 +1,13 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { DEFAULT_BASE, resolveBases } from '../catalog/bases.js';
 import type { ProviderDefinition } from '../catalog/types.js';
 import { isLatchkeyError } from '../errors.js';
 import { isFromForeignPage } from '../net.js';
 import type { ConnectionRecord } from '../store/connections.js';
 import { authorizeCall, grantableConnectionScopes, grantedScopes } from './access.js';
 import { authenticateAgent, failedAgent } from './agent-auth.js';
-import { clientClosed, forbiddenOrigin, paused, rateLimitExceeded, unknownConnection } from './errors.js';
+import { clientClosed, forbiddenOrigin, paused, rateLimitExceeded, unknownBase, unknownConnection } from './errors.js';
 import { agentResponseHeaders, credentialHeader, upstreamRequestHeaders } from './headers.js';
 import { checkProxyPath, splitProxyUrl, upstreamTarget, type ProxyTarget } from './path.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
@@ -97,8 +98,13 @@ export function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: st
     throw unknownConnection(target.connection, deps.connections.list().filter((c) => mine.has(c.name)).map((c) => c.name));
   }
   const provider = deps.catalog.require(record.provider);
-  authorizeCall({ matcher: deps.catalog.matcher(provider.id), method, path, connection: record.name, connectionScopes: grantableConnectionScopes(record, provider), granted: grantedScopes(grant, record, provider) });
-  return { record, provider, ...upstreamTarget(provider.api.base_url, target.path as string, target.query) };
+  const base = target.base ?? DEFAULT_BASE;
+  // Only the definition's own bases, with this connection's checked variables, are ever dialled.
+  const bases = resolveBases(provider, record.variables);
+  const baseUrl = Object.hasOwn(bases, base) ? bases[base] : undefined;
+  if (baseUrl === undefined) throw unknownBase(record.name, base, Object.keys(bases));
+  authorizeCall({ matcher: deps.catalog.matcher(provider.id, base), method, path, connection: record.name, connectionScopes: grantableConnectionScopes(record, provider), granted: grantedScopes(grant, record, provider) });
+  return { record, provider, ...upstreamTarget(baseUrl, target.path as string, target.query) };
 }
 
 function findConnection(deps: ProxyDeps, name: string): ConnectionRecord | undefined {

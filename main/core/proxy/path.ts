@@ -1,9 +1,11 @@
 import { invalidPath } from './errors.js';
 
-/** A request URL `/proxy/<connection>/<path>?<query>`, cut into its parts, all still raw. */
+/** A request URL `/proxy/<connection>[:<base>]/<path>?<query>`, cut into its parts, all still raw. */
 export interface ProxyTarget {
-  /** The connection segment, percent-decoded when it decodes. */
+  /** The connection segment (without `:<base>`), percent-decoded when it decodes. */
   connection: string;
+  /** The API base named after ":" (`/proxy/google:sheets/…`); undefined for the default base. */
+  base: string | undefined;
   /** Everything after the connection segment, starting with "/"; undefined when there is nothing (`/proxy/name`). */
   path: string | undefined;
   /** The query without "?", as sent ("" when none). */
@@ -25,9 +27,15 @@ export function splitProxyUrl(url: string): ProxyTarget {
   } catch {
     // not a connection name either way: looked up as sent, and found by no one
   }
+  // Connection names never contain ":" (their pattern), so the first one starts the base name.
+  const colon = connection.indexOf(':');
+  const base = colon === -1 ? undefined : connection.slice(colon + 1);
+  if (colon !== -1) connection = connection.slice(0, colon);
   const path = slash === -1 ? undefined : rest.slice(slash);
-  const audited = url.slice('/proxy/'.length + segment.length);
-  return { connection, path, query, audited };
+  // The audit keeps the base with the path (":sheets/v4/…"): it says which host was called.
+  const rawColon = segment.indexOf(':');
+  const audited = url.slice('/proxy/'.length + (colon !== -1 && rawColon !== -1 ? rawColon : segment.length));
+  return { connection, base, path, query, audited };
 }
 
 const OUTSIDE_PRINTABLE_ASCII = /[^\x21-\x7e]/;

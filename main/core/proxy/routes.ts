@@ -37,6 +37,15 @@ const connectionsResponse = {
           base_url: { type: 'string', description: 'Use in place of the provider\'s API base URL' },
           upstream_base_url: { type: 'string' },
           base_url_env: { type: 'string', description: 'Environment variable the provider\'s SDKs read for their base URL' },
+          bases: {
+            type: 'object',
+            description: 'Every API base of the provider (default included): base_url to call (/proxy/<connection>:<base>), upstream_base_url it reaches',
+            additionalProperties: {
+              type: 'object',
+              required: ['base_url', 'upstream_base_url'],
+              properties: { base_url: { type: 'string' }, upstream_base_url: { type: 'string' } },
+            },
+          },
         },
       },
     },

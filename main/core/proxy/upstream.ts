@@ -1,5 +1,7 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import type { LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import { LatchkeyError } from '../errors.js';
 import { clientClosed, upstreamTimeout, upstreamUnreachable } from './errors.js';
@@ -30,6 +32,12 @@ export class UpstreamAgents {
   }
 }
 
+/** `*.localhost` names are this machine (RFC 6761 §6.3), whatever the system resolver says. */
+const localhostLookup: LookupFunction = (_hostname, options, callback) => {
+  if (options.all) (callback as (error: null, addresses: LookupAddress[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+  else callback(null, '127.0.0.1', 4);
+};
+
 /**
  * Sends one request and resolves with the response once its headers arrived. The timeout
  * is an idle timeout up to then (connecting, uploading, waiting): the provider or the
@@ -49,6 +57,7 @@ export function sendUpstream(request: UpstreamRequest, agents: UpstreamAgents, r
       method: request.method,
       headers: request.headers,
       agent: secure ? agents.https : agents.http,
+      ...(request.url.hostname.endsWith('.localhost') ? { lookup: localhostLookup } : {}),
       timeout: request.timeoutMs,
     });
     client.once('timeout', () => client.destroy(upstreamTimeout(request.timeoutMs)));

@@ -19,12 +19,14 @@ export interface ConnectionRecord {
   created_at: number;
   updated_at: number;
   last_used_at: number | null;
+  /** Values of the provider's template variables (Zendesk subdomain…): host names, not secrets. */
+  variables: Record<string, string>;
 }
 
-export type NewConnection = Omit<ConnectionRecord, 'created_at' | 'updated_at' | 'last_used_at'> &
-  Partial<Pick<ConnectionRecord, 'created_at' | 'updated_at' | 'last_used_at'>>;
+export type NewConnection = Omit<ConnectionRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'variables'> &
+  Partial<Pick<ConnectionRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'variables'>>;
 
-export type ConnectionPatch = Partial<Pick<ConnectionRecord, 'account' | 'scopes' | 'status' | 'expires_at' | 'refreshable' | 'last_error' | 'name'>>;
+export type ConnectionPatch = Partial<Pick<ConnectionRecord, 'account' | 'scopes' | 'status' | 'expires_at' | 'refreshable' | 'last_error' | 'name' | 'variables'>>;
 
 interface Row {
   id: string;
@@ -40,6 +42,7 @@ interface Row {
   created_at: number;
   updated_at: number;
   last_used_at: number | null;
+  variables: string;
 }
 
 interface InsertParams {
@@ -56,6 +59,7 @@ interface InsertParams {
   created_at: number;
   updated_at: number;
   last_used_at: number | null;
+  variables: string;
 }
 
 interface UpdateParams {
@@ -68,9 +72,20 @@ interface UpdateParams {
   set_expires_at: number; expires_at: number | null;
   set_refreshable: number; refreshable: number | null;
   set_last_error: number; last_error: string | null;
+  set_variables: number; variables: string | null;
 }
 
-const COLUMNS = 'id, name, provider, auth_method, account, scopes, status, expires_at, refreshable, last_error, created_at, updated_at, last_used_at';
+const COLUMNS = 'id, name, provider, auth_method, account, scopes, status, expires_at, refreshable, last_error, created_at, updated_at, last_used_at, variables';
+
+function parseVariables(text: string): Record<string, string> {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+    return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  } catch {
+    return {};
+  }
+}
 
 function parseScopes(text: string): string[] {
   try {
@@ -95,6 +110,7 @@ const toRecord = (row: Row): ConnectionRecord => ({
   created_at: row.created_at,
   updated_at: row.updated_at,
   last_used_at: row.last_used_at,
+  variables: parseVariables(row.variables),
 });
 
 const isUniqueName = (error: unknown): boolean =>
@@ -129,7 +145,7 @@ export class ConnectionStore {
     this.#byId = db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM connections WHERE id = ?`);
     this.#insert = db.prepare<[InsertParams], Row>(
       `INSERT INTO connections (${COLUMNS})
-       VALUES (@id, @name, @provider, @auth_method, @account, @scopes, @status, @expires_at, @refreshable, @last_error, @created_at, @updated_at, @last_used_at)
+       VALUES (@id, @name, @provider, @auth_method, @account, @scopes, @status, @expires_at, @refreshable, @last_error, @created_at, @updated_at, @last_used_at, @variables)
        RETURNING ${COLUMNS}`,
     );
     // One statement for every patch shape: each column is replaced only when its flag is set,
@@ -143,6 +159,7 @@ export class ConnectionStore {
          expires_at  = CASE WHEN @set_expires_at  THEN @expires_at  ELSE expires_at  END,
          refreshable = CASE WHEN @set_refreshable THEN @refreshable ELSE refreshable END,
          last_error  = CASE WHEN @set_last_error  THEN @last_error  ELSE last_error  END,
+         variables   = CASE WHEN @set_variables   THEN @variables   ELSE variables   END,
          updated_at  = @updated_at
        WHERE id = @id
        RETURNING ${COLUMNS}`,
@@ -186,6 +203,7 @@ export class ConnectionStore {
         created_at: rec.created_at ?? now,
         updated_at: rec.updated_at ?? rec.created_at ?? now,
         last_used_at: rec.last_used_at ?? null,
+        variables: JSON.stringify(rec.variables ?? {}),
       });
       if (!row) throw new Error('insert returned no row');
       return this.#remember(toRecord(row));
@@ -209,6 +227,7 @@ export class ConnectionStore {
         set_expires_at: has('expires_at'), expires_at: patch.expires_at ?? null,
         set_refreshable: has('refreshable'), refreshable: patch.refreshable === undefined ? null : patch.refreshable ? 1 : 0,
         set_last_error: has('last_error'), last_error: patch.last_error ?? null,
+        set_variables: has('variables'), variables: patch.variables === undefined ? null : JSON.stringify(patch.variables),
       });
     } catch (error) {
       if (isUniqueName(error) && patch.name !== undefined) throw exists(patch.name);
@@ -245,6 +264,7 @@ export class ConnectionStore {
 
   #remember(record: ConnectionRecord): ConnectionRecord {
     Object.freeze(record.scopes);
+    Object.freeze(record.variables);
     Object.freeze(record);
     const previous = this.#cache.get(record.id);
     if (previous && previous.name !== record.name) this.#idByName.delete(previous.name);

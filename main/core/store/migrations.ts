@@ -62,6 +62,12 @@ export const MIGRATIONS: readonly Migration[] = [
   auditMigration,
   agentsMigration,
   grantsByConnectionIdMigration,
+  {
+    version: 5,
+    name: 'connection template variables',
+    // Per-account host parts (Zendesk subdomain, Shopify shop): checked host names, not secrets.
+    up: `ALTER TABLE connections ADD COLUMN variables TEXT NOT NULL DEFAULT '{}';`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -260,6 +260,8 @@ function ConnectForm({
   const [scopes, setScopes] = useState<Set<string>>(() => new Set(p.default_scopes));
   const [name, setName] = useState('');
   const [secret, setSecret] = useState('');
+  const declared = p.variables ?? [];
+  const [variables, setVariables] = useState<Record<string, string>>(() => Object.fromEntries(declared.map((v) => [v.name, v.default ?? ''])));
   // Where the progress shows: under the buttons that started it.
   const [startedWith, setStartedWith] = useState<'oauth' | 'secret'>('oauth');
   const flow = useConnectFlow(api, (connection) => {
@@ -277,6 +279,8 @@ function ConnectForm({
   const busy = flow.state.phase === 'starting' || flow.state.phase === 'browser' || flow.state.phase === 'device';
   const pickScopes = isOAuth && p.scopes.length > 0;
   const place = secretPlace(secretStore);
+  // The broker checks the values (invalid_variable); the form only keeps an empty one from being sent.
+  const variablesMissing = declared.some((v) => !variables[v.name]?.trim());
 
   function request(method: ConnectMethod, extra: { secret?: string } = {}) {
     return {
@@ -284,6 +288,7 @@ function ConnectForm({
       method,
       ...(pickScopes ? { scopes: [...scopes] } : {}),
       ...(name.trim() ? { name: name.trim() } : {}),
+      ...(declared.length > 0 ? { variables: Object.fromEntries(declared.map((v) => [v.name, (variables[v.name] ?? '').trim()])) } : {}),
       ...extra,
     };
   }
@@ -372,13 +377,30 @@ function ConnectForm({
         <span className="hint">How agents refer to this connection. Useful when you connect more than one account.</span>
       </label>
 
+      {declared.map((v) => (
+        <label key={v.name} className="field">
+          <span className="label">{v.description}</span>
+          <input
+            type="text"
+            value={variables[v.name] ?? ''}
+            onChange={(e) => setVariables((current) => ({ ...current, [v.name]: e.target.value }))}
+            required
+            autoComplete="off"
+            spellCheck={false}
+            name={`${p.id}-variable-${v.name}`}
+            placeholder={v.default ?? v.name}
+          />
+          <span className="hint">{v.allowed[0]?.toUpperCase()}{v.allowed.slice(1)}.</span>
+        </label>
+      ))}
+
       {methods.includes('browser') || methods.includes('device') ? (
         <div className="actions">
           {methods.includes('browser') ? (
             <button
               type="button"
               className="button button-primary"
-              disabled={busy || (pickScopes && scopes.size === 0)}
+              disabled={busy || variablesMissing || (pickScopes && scopes.size === 0)}
               onClick={() => {
                 setStartedWith('oauth');
                 void flow.start(request('browser'));
@@ -391,7 +413,7 @@ function ConnectForm({
             <button
               type="button"
               className="button"
-              disabled={busy || (pickScopes && scopes.size === 0)}
+              disabled={busy || variablesMissing || (pickScopes && scopes.size === 0)}
               onClick={() => {
                 setStartedWith('oauth');
                 void flow.start(request('device'));
@@ -420,7 +442,7 @@ function ConnectForm({
             />
           </label>
           <div className="actions">
-            <button type="submit" className={isOAuth ? 'button' : 'button button-primary'} disabled={busy || !secret}>
+            <button type="submit" className={isOAuth ? 'button' : 'button button-primary'} disabled={busy || !secret || variablesMissing}>
               {staticMethod === 'api_key' ? 'Save key' : 'Connect with token'}
             </button>
           </div>
