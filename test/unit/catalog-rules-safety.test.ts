@@ -123,7 +123,7 @@ describe('endpoints open to any grant ("scopes": [])', () => {
       'github: GET /rate_limit',
       'github: GET /user',
       // The integration's own bot user.
-      'notion: GET /users/me',
+      'notion: GET /v1/users/me',
       // Which user and workspace the token is.
       'slack: * /auth.test',
       // Spotify's public catalog. (GET /me returns the person's e-mail and country: it needs a scope.)
@@ -167,8 +167,8 @@ describe('read-only scopes never allow a write method', () => {
     'hubspot: POST /crm/v3/objects/companies/search',
     'hubspot: POST /crm/v3/objects/deals/search',
     // Notion's search and database queries take their filters in a POST body.
-    'notion: POST /search',
-    'notion: POST /databases/*/query',
+    'notion: POST /v1/search',
+    'notion: POST /v1/databases/*/query',
     // Slack's Web API is RPC: its SDKs POST every method, reads included; each method name is a read.
     'slack: * /conversations.list',
     'slack: * /conversations.info',
