@@ -303,4 +303,20 @@ describe('official SDKs through latchkey serve', () => {
     assert.match(error.message, /POST \/graphql on "linear" can do anything the connection can, so it needs a grant covering every scope the connection holds \(read, write, issues:create, comments:create, timeSchedule:write\) or "\*"; ask the person for that grant/);
     await assertDeniedOnce('linear', '/graphql');
   });
+
+  test('a scheme one definition declares is refused on the others\' connections', async () => {
+    const bare = { authorization: full.github!, accept: 'application/vnd.github.v3+json' };
+    const before = seen('github').length;
+    const refused = await fetch(`${base('github')}/user`, { headers: bare });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('x-latchkey-error'), 'missing_token');
+    assert.equal(seen('github').length, before, 'nothing reached GitHub');
+    // The same token in the same bare header is Linear's SDK's scheme, accepted there.
+    const accepted = await fetch(`${base('linear')}/graphql`, { method: 'POST', headers: { authorization: full.linear!, 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query viewer { viewer { id } }' }) });
+    assert.equal(accepted.status, 200);
+    // Without a token nothing is known of the connection: Latchkey's own JSON, whatever the provider.
+    const anonymous = await fetch(`${base('linear')}/graphql`, { method: 'POST' });
+    assert.equal(anonymous.status, 401);
+    assert.equal(((await anonymous.json()) as { error: string }).error, 'missing_token');
+  });
 });
