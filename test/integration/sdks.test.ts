@@ -190,6 +190,7 @@ describe('official SDKs through latchkey serve', () => {
   async function assertDeniedOnce(connection: string, path: string): Promise<void> {
     const { entries } = await broker.admin(`/audit?agent=${narrow.id}&connection=${connection}&decision=deny`) as { entries: { path: string; reason: string }[] };
     assert.deepEqual(entries.map((e) => [e.path, e.reason]), [[path, 'insufficient_scope']]);
+    assert.equal(seen(connection).length, 3, 'only the three granted calls reached the API');
   }
 
   test('Octokit (@octokit/rest): baseUrl', async () => {
