@@ -82,6 +82,7 @@ const ROUTES = {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(String(r.headers['notion-version']))) return json({ object: 'error', status: 400, code: 'missing_version', message: 'Notion-Version header failed validation' }, 400);
     if (r.method === 'GET' && r.path === '/v1/users/me') return json({ object: 'user', id: 'u1', type: 'bot', bot: {} });
     if (r.method === 'POST' && r.path === '/v1/search') return json({ object: 'list', results: [], next_cursor: null, has_more: false });
+    if (r.method === 'POST' && r.path === '/v1/data_sources/ds1/query') return json({ object: 'list', results: [{ object: 'page', id: 'p7' }], next_cursor: null, has_more: false });
     if (r.method === 'POST' && r.path === '/v1/pages') return json({ object: 'page', id: 'p1', properties: {} });
     return json({ object: 'error', status: 400, code: 'invalid_request_url', message: 'Invalid request URL.' }, 400);
   },
@@ -187,10 +188,10 @@ describe('official SDKs through latchkey serve', () => {
   }
 
   /** The narrow agent's denial was one request (no retry) recorded as denied. */
-  async function assertDeniedOnce(connection: string, path: string): Promise<void> {
+  async function assertDeniedOnce(connection: string, path: string, grantedCalls = 3): Promise<void> {
     const { entries } = await broker.admin(`/audit?agent=${narrow.id}&connection=${connection}&decision=deny`) as { entries: { path: string; reason: string }[] };
     assert.deepEqual(entries.map((e) => [e.path, e.reason]), [[path, 'insufficient_scope']]);
-    assert.equal(seen(connection).length, 3, 'only the three granted calls reached the API');
+    assert.equal(seen(connection).length, grantedCalls, 'only the granted calls reached the API');
   }
 
   test('Octokit (@octokit/rest): baseUrl', async () => {
@@ -278,8 +279,10 @@ describe('official SDKs through latchkey serve', () => {
     const notion = new NotionClient({ auth: full.notion, baseUrl: base('notion') });
     assert.equal((await notion.users.me({})).id, 'u1');
     assert.deepEqual((await notion.search({ query: 'plans' })).results, []);
+    // Notion's 2025-09-03 API, the SDK's default version: databases are queried through their data sources.
+    assert.deepEqual((await notion.dataSources.query({ data_source_id: 'ds1' })).results.map((page) => page.id), ['p7']);
     assert.equal((await notion.pages.create({ parent: { page_id: 'p0' }, properties: {} })).id, 'p1');
-    assert.deepEqual(seen('notion').map((r) => `${r.method} ${r.path}`), ['GET /v1/users/me', 'POST /v1/search', 'POST /v1/pages']);
+    assert.deepEqual(seen('notion').map((r) => `${r.method} ${r.path}`), ['GET /v1/users/me', 'POST /v1/search', 'POST /v1/data_sources/ds1/query', 'POST /v1/pages']);
     assertInjected('notion');
 
     const reader = new NotionClient({ auth: narrow.token, baseUrl: base('notion') });
@@ -287,7 +290,7 @@ describe('official SDKs through latchkey serve', () => {
     assert.ok(isNotionClientError(error), inspect(error));
     assert.equal((error as { code?: string }).code, APIErrorCode.RestrictedResource);
     assert.equal(error.message, 'POST /v1/pages on "notion" needs one of the scopes insert_content; ask the person to grant one');
-    await assertDeniedOnce('notion', '/v1/pages');
+    await assertDeniedOnce('notion', '/v1/pages', 4);
   });
 
   test('Linear (@linear/sdk): apiUrl, the key as a bare Authorization header', async () => {

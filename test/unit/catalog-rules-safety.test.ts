@@ -166,9 +166,10 @@ describe('read-only scopes never allow a write method', () => {
     'hubspot: POST /crm/v3/objects/contacts/search',
     'hubspot: POST /crm/v3/objects/companies/search',
     'hubspot: POST /crm/v3/objects/deals/search',
-    // Notion's search and database queries take their filters in a POST body.
+    // Notion's search and database (data source) queries take their filters in a POST body.
     'notion: POST /v1/search',
     'notion: POST /v1/databases/*/query',
+    'notion: POST /v1/data_sources/*/query',
     // Slack's Web API is RPC: its SDKs POST every method, reads included; each method name is a read.
     'slack: * /conversations.list',
     'slack: * /conversations.info',
