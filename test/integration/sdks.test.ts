@@ -323,4 +323,18 @@ describe('official SDKs through latchkey serve', () => {
     assert.equal(anonymous.status, 401);
     assert.equal(((await anonymous.json()) as { error: string }).error, 'missing_token');
   });
+
+  test('the kill switch reads as the SDK\'s own error too, and stops at once', async () => {
+    await broker.admin('/pause', {});
+    try {
+      const openai = await thrown(() => new OpenAI({ apiKey: full.openai, baseURL: base('openai') }).models.list());
+      assert.ok(openai instanceof OpenAI.PermissionDeniedError, inspect(openai));
+      assert.equal(openai.message, '403 Latchkey is paused: agents can do nothing until the person resumes it.');
+      const slack = await thrown(() => new WebClient(full.slack, { slackApiUrl: `${base('slack')}/` }).conversations.list()) as Error & { data: Record<string, any> };
+      assert.equal(slack.message, 'An API error occurred: paused');
+      assert.equal(slack.data.latchkey.error_description, 'Latchkey is paused: agents can do nothing until the person resumes it.');
+    } finally {
+      await broker.admin('/resume', {});
+    }
+  });
 });
