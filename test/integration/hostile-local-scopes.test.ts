@@ -134,6 +134,8 @@ describe('narrow grants against full-access endpoints', () => {
     const rebased = (id: string): ProviderDefinition => {
       const definition = structuredClone(builtins.require(id)) as ProviderDefinition;
       definition.api.base_url = upstream.url;
+      // The decision is pinned here in Latchkey's own JSON; the SDK-shaped refusals are sdks.test.ts's.
+      delete definition.api.error_dialect;
       return definition;
     };
     const catalog = new Catalog([rebased('github'), rebased('linear')]);

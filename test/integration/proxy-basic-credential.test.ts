@@ -31,6 +31,7 @@ let db: Database.Database;
 let upstream: Server;
 let app: FastifyInstance;
 let tokens: TokenManager;
+let store: ConnectionStore;
 let base = '';
 const seen: { method: string; url: string; headers: IncomingHttpHeaders }[] = [];
 
@@ -49,7 +50,6 @@ before(async () => {
   const catalog = new Catalog([], [twilio]);
   const vault = new Vault(new MemoryBackend());
   let service: ConnectionService;
-  let store: ConnectionStore;
   ({ store, tokens, service } = connectionServices({ db, catalog, vault, dataDir: dir }));
   await service.connect({ provider: 'twilio-local', name: 'twilio', secret: KEY });
   const connectionId = store.getByName('twilio')!.id;
@@ -76,6 +76,7 @@ after(async () => {
   await app.close();
   tokens.close();
   await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  store.flush(); // last_used_at is written in batches: before the database closes
   db.close();
   rmSync(dir, { recursive: true, force: true });
 });

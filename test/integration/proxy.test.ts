@@ -290,6 +290,7 @@ describe('the proxy', () => {
     tokens.close();
     await resources.close();
     await tokenServer.close();
+    store.flush(); // last_used_at is written in batches: before the database closes
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -134,7 +134,7 @@ describe('endpoints open to any grant ("scopes": [])', () => {
       'github: GET /rate_limit',
       'github: GET /user',
       // The integration's own bot user.
-      'notion: GET /users/me',
+      'notion: GET /v1/users/me',
       // The shop the token belongs to (name, domain, plan): the account's own identity.
       'shopify: GET /shop.json',
       // Which user and workspace the token is.
@@ -182,9 +182,10 @@ describe('read-only scopes never allow a write method', () => {
     // Intercom's contact and conversation search take their query in a POST body.
     'intercom: POST /contacts/search',
     'intercom: POST /conversations/search',
-    // Notion's search and database queries take their filters in a POST body.
-    'notion: POST /search',
-    'notion: POST /databases/*/query',
+    // Notion's search and database (data source) queries take their filters in a POST body.
+    'notion: POST /v1/search',
+    'notion: POST /v1/databases/*/query',
+    'notion: POST /v1/data_sources/*/query',
     // SendGrid's contact search takes its SGQL query in a POST body.
     'sendgrid: POST /v3/marketing/contacts/search',
     // Slack's Web API is RPC: its SDKs POST every method, reads included; each method name is a read.

@@ -199,6 +199,21 @@ const notExposedEntry = {
   },
 } as const;
 
+// SDK compatibility: where SDKs put the key (the agent token goes there too) and the error shape they parse.
+export const ERROR_DIALECTS = ['slack', 'openai', 'github', 'stripe', 'notion', 'graphql'] as const;
+/** Fields an agent token must never be read from: the transport's, or ones a browser sets by itself. */
+const NOT_AGENT_AUTH_HEADERS = new Set(['cookie', 'host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'origin', 'referer', 'proxy-authorization']);
+const agentAuth = {
+  type: 'array',
+  maxItems: 10,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['header'],
+    properties: { header: headerName, scheme: { enum: ['bare', 'bearer'] } },
+  },
+} as const;
+
 /** JSON Schema (draft-07) of a provider definition, `providers/<id>.json`. */
 export const providerDefinitionSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -232,6 +247,8 @@ export const providerDefinitionSchema = {
         base_url_env: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]{0,127}$' },
         rules: { type: 'array', maxItems: 1000, items: endpointRule },
         not_exposed: { type: 'array', maxItems: 1000, items: notExposedEntry },
+        agent_auth: agentAuth,
+        error_dialect: { enum: ERROR_DIALECTS },
       },
     },
   },
@@ -462,6 +479,7 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
         }
       }
     }
+    if (Array.isArray(api.agent_auth)) for (const problem of agentAuthProblems(api.agent_auth)) add(problem.path, problem.message);
     if (Array.isArray(api.rules)) {
       api.rules.forEach((rule: unknown, i) => {
         if (!isObject(rule)) return;
@@ -555,6 +573,26 @@ function templatedUrlProblem(candidate: string, names: string[], variables: Json
     return `a "hostname" variable is the whole host, like "https://{${name}}/api/v4" (got "${candidate}")`;
   }
   return urlProblem(candidate.replace(`{${name}}`, variable.kind === 'label' ? 'example' : 'example.com'), true);
+}
+
+/**
+ * Each agent_auth entry names a distinct header that may carry a token: not a transport
+ * field, and `Authorization` only bare (Bearer, token and Basic are always read there).
+ */
+function agentAuthProblems(entries: unknown[]): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
+  const seen = new Map<string, number>();
+  entries.forEach((entry, i) => {
+    if (!isObject(entry) || !isString(entry.header)) return;
+    const at = `/api/agent_auth/${i}`;
+    const name = entry.header.toLowerCase();
+    if (NOT_AGENT_AUTH_HEADERS.has(name)) problems.push({ path: `${at}/header`, message: `"${entry.header}" cannot carry an agent token: it is a transport or browser field` });
+    if (name === 'authorization' && entry.scheme !== 'bare') problems.push({ path: `${at}/scheme`, message: '"Authorization" is always read as Bearer, token or Basic; declare it here only with "scheme": "bare"' });
+    const first = seen.get(name);
+    if (first !== undefined) problems.push({ path: `${at}/header`, message: `"${entry.header}" is listed twice (first at /api/agent_auth/${first})` });
+    else seen.set(name, i);
+  });
+  return problems;
 }
 
 /** Plain http only for loopback hosts; no credentials in URLs; endpoints have no fragment. */

@@ -121,6 +121,10 @@ export interface ApiDefinition {
   rules: EndpointRule[];
   /** Operations of the provider's API deliberately left without a rule, and why (checked against its API description). */
   not_exposed?: NotExposedOperation[];
+  /** Extra places the provider's SDKs put the key, where agents may send their Latchkey token instead (Bearer, token and Basic always work). */
+  agent_auth?: AgentAuthScheme[];
+  /** Latchkey's own 4xx refusals on this provider's connections are shaped like the provider's errors, so its SDKs raise their usual error. */
+  error_dialect?: ErrorDialect;
 }
 
 export interface NotExposedOperation {
@@ -130,6 +134,18 @@ export interface NotExposedOperation {
   path: string;
   reason: string;
 }
+
+/**
+ * Where an SDK sends its key: `header` (e.g. "x-api-key"), its value the key itself
+ * ("bare", the default, e.g. Linear's `Authorization: <key>`) or `Bearer <key>`.
+ */
+export interface AgentAuthScheme {
+  header: string;
+  scheme?: 'bare' | 'bearer';
+}
+
+/** Error shapes Latchkey can speak: each is the body a provider's own API gives and its SDKs parse. */
+export type ErrorDialect = 'slack' | 'openai' | 'github' | 'stripe' | 'notion' | 'graphql';
 
 export interface EndpointRule {
   /** HTTP method in upper case, or "*" for any. */

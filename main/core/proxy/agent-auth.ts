@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AgentAuthScheme, ProviderDefinition } from '../catalog/types.js';
 import { missingToken } from './errors.js';
 import type { AgentPrincipal, AgentVerifier, AttributedFailure } from './types.js';
 
@@ -22,11 +23,51 @@ export function agentToken(header: string | undefined): string | undefined {
   return decoded.slice(0, colon);
 }
 
-/** The principal behind the request's token: 401 `missing_token`, or the verifier's own 401. */
-export async function authenticateAgent(headers: IncomingHttpHeaders, verifier: AgentVerifier): Promise<AgentPrincipal> {
-  const token = agentToken(headers.authorization);
-  if (token === undefined) throw missingToken();
-  return verifier.verifyAccessToken(token);
+/** A token and where it was found: `via` is the declared scheme it came in, absent for Bearer, token and Basic. */
+export interface PresentedToken {
+  token: string;
+  via?: AgentAuthScheme;
+}
+
+/**
+ * The agent token from the standard Authorization schemes, else from the first of
+ * `declared` (schemes some provider's SDKs use, `api.agent_auth`) that the request carries.
+ * Whether `via` is one the called connection's provider declares is checked once the
+ * connection is known (`acceptsScheme`).
+ */
+export function presentedToken(headers: IncomingHttpHeaders, declared: readonly AgentAuthScheme[]): PresentedToken | undefined {
+  const standard = agentToken(headers.authorization);
+  if (standard !== undefined) return { token: standard };
+  for (const scheme of declared) {
+    const value = headers[scheme.header.toLowerCase()];
+    if (typeof value !== 'string') continue;
+    const match = (scheme.scheme === 'bearer' ? /^Bearer +(\S+) *$/i : /^(\S+)$/).exec(value);
+    if (match) return { token: match[1]!, via: scheme };
+  }
+  return undefined;
+}
+
+/** Every scheme some definition of the catalog declares, each header once. */
+export function declaredSchemes(providers: readonly ProviderDefinition[]): AgentAuthScheme[] {
+  const schemes = new Map<string, AgentAuthScheme>();
+  for (const provider of providers) {
+    for (const scheme of provider.api.agent_auth ?? []) schemes.set(`${scheme.header.toLowerCase()} ${scheme.scheme ?? 'bare'}`, scheme);
+  }
+  return [...schemes.values()];
+}
+
+/** Whether a token that came `via` a declared scheme may be used on the provider's connections: only if that provider declares it. */
+export function acceptsScheme(provider: ProviderDefinition | undefined, via: AgentAuthScheme | undefined): boolean {
+  if (via === undefined) return true;
+  return (provider?.api.agent_auth ?? []).some((scheme) => scheme.header.toLowerCase() === via.header.toLowerCase() && (scheme.scheme ?? 'bare') === (via.scheme ?? 'bare'));
+}
+
+/** The principal behind the request's token and where it came: 401 `missing_token`, or the verifier's own 401. */
+export async function authenticateAgent(headers: IncomingHttpHeaders, verifier: AgentVerifier, declared: readonly AgentAuthScheme[] = []): Promise<{ agent: AgentPrincipal; via?: AgentAuthScheme }> {
+  const presented = presentedToken(headers, declared);
+  if (presented === undefined) throw missingToken();
+  const agent = await verifier.verifyAccessToken(presented.token);
+  return presented.via ? { agent, via: presented.via } : { agent };
 }
 
 /** The agent a verification error names (an expired or revoked token of a known agent), for the audit entry. */

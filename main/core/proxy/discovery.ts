@@ -100,7 +100,8 @@ ${broker}/proxy/<connection>:sheets/<path>.
 is the provider's <api base URL>/<path> with the same method, query, headers and body.
 Official SDKs work once pointed at ${broker}/proxy/<connection> with your Latchkey token
 as their token ("Authorization: Bearer", Octokit's "token" and HTTP Basic with the token as
-user name are accepted). Redirects from the provider are passed back, not followed.
+user name are accepted; some providers also take it where their SDK puts its key, such as
+Linear's bare "Authorization: <key>"). Redirects from the provider are passed back, not followed.
 
 Every proxied response carries X-RateLimit-Limit, X-RateLimit-Remaining and
 X-RateLimit-Reset (seconds) for your own Latchkey limit; the provider's own rate-limit
@@ -108,7 +109,11 @@ headers arrive as X-Upstream-RateLimit-*.
 
 ## Errors
 
-Latchkey's own errors are JSON: {"error": "<code>", "error_description": "…", …}.
+Latchkey's own errors are JSON: {"error": "<code>", "error_description": "…", …}. On the
+connections of providers with an official SDK (GitHub, OpenAI, Stripe, Slack, Notion, Linear)
+a refusal is shaped like the provider's own errors so the SDK raises its usual error (Slack:
+HTTP 200 with {"ok": false, "error": "missing_scope", "needed", "provided"}); the code is then in
+the X-Latchkey-Error header and the JSON above under "latchkey" (GraphQL: extensions.latchkey).
 
 - 401 missing_token: send "Authorization: Bearer <token>".
 - 401 invalid_token: the token is not one Latchkey issued to you; get a new one (token_endpoint is in the body).

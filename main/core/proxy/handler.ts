@@ -6,8 +6,8 @@ import { isLatchkeyError } from '../errors.js';
 import { isFromForeignPage } from '../net.js';
 import type { ConnectionRecord } from '../store/connections.js';
 import { authorizeCall, grantableConnectionScopes, grantedScopes } from './access.js';
-import { authenticateAgent, failedAgent } from './agent-auth.js';
-import { clientClosed, forbiddenOrigin, paused, rateLimitExceeded, unknownBase, unknownConnection } from './errors.js';
+import { acceptsScheme, authenticateAgent, declaredSchemes, failedAgent } from './agent-auth.js';
+import { clientClosed, forbiddenOrigin, missingToken, paused, rateLimitExceeded, unknownBase, unknownConnection } from './errors.js';
 import { agentResponseHeaders, credentialHeader, upstreamRequestHeaders } from './headers.js';
 import { checkProxyPath, splitProxyUrl, upstreamTarget, type ProxyTarget } from './path.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
@@ -41,13 +41,20 @@ export interface AdmittedCall {
 export async function admitAgent(req: IncomingMessage, exchange: Exchange, deps: ProxyDeps, rateLimit?: Pick<ProxyRuntime, 'limiter' | 'defaultRateLimit'>): Promise<AgentPrincipal> {
   // Browsers attach Origin (and Sec-Fetch-Site) to what a web page sends; agents send neither.
   if (isFromForeignPage(req.headers)) throw forbiddenOrigin();
-  let agent: AgentPrincipal;
+  let authenticated: Awaited<ReturnType<typeof authenticateAgent>>;
   try {
-    agent = await authenticateAgent(req.headers, deps.verifier);
+    authenticated = await authenticateAgent(req.headers, deps.verifier, declaredSchemes(deps.catalog.list()));
   } catch (error) {
     Object.assign(exchange.entry, failedAgent(error));
     throw error;
   }
+  const { agent, via } = authenticated;
+  exchange.entry.agent_id = agent.agent_id;
+  exchange.entry.agent_name = agent.agent_name;
+  // Only a connection this agent holds a grant on lends its SDK conventions: nobody learns of another's provider.
+  const provider = exchange.entry.connection ? grantedProvider(agent, exchange.entry.connection, deps) : undefined;
+  if (provider?.api.error_dialect) exchange.dialect = provider.api.error_dialect;
+  if (!acceptsScheme(provider, via)) throw missingToken();
   return admitPrincipal(agent, exchange, deps, rateLimit);
 }
 
@@ -105,6 +112,12 @@ export function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: st
   if (baseUrl === undefined) throw unknownBase(record.name, base, Object.keys(bases));
   authorizeCall({ matcher: deps.catalog.matcher(provider.id, base), method, path, connection: record.name, connectionScopes: grantableConnectionScopes(record, provider), granted: grantedScopes(grant, record, provider) });
   return { record, provider, ...upstreamTarget(baseUrl, target.path as string, target.query) };
+}
+
+function grantedProvider(agent: AgentPrincipal, name: string, deps: ProxyDeps): ProviderDefinition | undefined {
+  if (!agent.grants.has(name)) return undefined;
+  const record = findConnection(deps, name);
+  return record !== undefined && record.id === agent.connection_ids.get(name) ? deps.catalog.get(record.provider) : undefined;
 }
 
 function findConnection(deps: ProxyDeps, name: string): ConnectionRecord | undefined {

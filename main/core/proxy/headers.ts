@@ -53,16 +53,19 @@ function fillCredentialTemplate(template: string, secret: string): string {
 
 /**
  * The headers of the upstream request: the agent's, minus hop-by-hop, local-only and
- * method-override fields (and any value of the credential header the agent sent), plus the provider's fixed
+ * method-override fields (and any value of the credential header or of a declared
+ * `api.agent_auth` header the agent sent), plus the provider's fixed
  * headers where the agent did not set them, plus the injected credential. `Host` is set by
  * the HTTP client from the upstream URL; a chunked upload is re-framed as chunked.
  */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: ProviderDefinition, credential: [string, string]): OutgoingHttpHeaders {
   const named = connectionTokens(typeof incoming.connection === 'string' ? [incoming.connection] : []);
   const credentialName = credential[0].toLowerCase();
+  // Where the provider's SDKs put the key, the agent put its Latchkey token.
+  const agentAuth = new Set((provider.api.agent_auth ?? []).map((scheme) => scheme.header.toLowerCase()));
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || LOCAL_ONLY.has(name) || METHOD_OVERRIDE.has(name) || named.has(name) || name === credentialName) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || LOCAL_ONLY.has(name) || METHOD_OVERRIDE.has(name) || named.has(name) || name === credentialName || agentAuth.has(name)) continue;
     if (name.startsWith('proxy-') || name.startsWith('x-forwarded-')) continue;
     headers[name] = value;
   }

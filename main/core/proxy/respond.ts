@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
+import type { ErrorDialect } from '../catalog/types.js';
 import { LatchkeyError } from '../errors.js';
+import { dialectAnswer } from './error-dialects.js';
 import { bearerChallenge } from './errors.js';
 import { SANDBOX_HEADERS } from './headers.js';
 import type { AgentVerifier, AuditRecord, AuditSink } from './types.js';
@@ -13,6 +15,8 @@ export interface Exchange {
   headers: Record<string, string>;
   /** The request's logger (its id bound): where a failure of Latchkey's own is told. */
   log: Pick<FastifyBaseLogger, 'error'>;
+  /** The called connection's error dialect, once the agent is known to hold a grant on it. */
+  dialect?: ErrorDialect;
 }
 
 export function openExchange(entry: Omit<AuditRecord, 'decision'>, log: Exchange['log']): Exchange {
@@ -50,12 +54,13 @@ export function asLatchkeyError(error: unknown): LatchkeyError {
 
 /**
  * Answers with a JSON error `{error, error_description, …}`, its RFC 6750 challenge where
- * one applies, and `token_endpoint` on every 401 — after the audit entry committed; if it
+ * one applies, and `token_endpoint` on every 401 (a 4xx shaped in the connection's error
+ * dialect where its definition declares one) — after the audit entry committed; if it
  * cannot be, the connection is dropped instead of answered. A 500 (a failure of
  * Latchkey's own, not the provider's) is logged as well.
  */
 export async function refuse(
-  context: { audit: AuditSink; verifier: AgentVerifier },
+  context: { audit: AuditSink; verifier: AgentVerifier; baseUrl: () => string },
   res: ServerResponse,
   exchange: Exchange,
   thrown: unknown,
@@ -65,10 +70,12 @@ export async function refuse(
   if (error.status === 500) logInternalError(exchange.log, exchange.entry.connection ?? null, thrown);
   const json = error.toJSON();
   if (error.status === 401 && json.token_endpoint === undefined) json.token_endpoint = context.verifier.tokenEndpoint();
-  const body = JSON.stringify(json);
+  const shaped = exchange.dialect ? dialectAnswer(exchange.dialect, { error, json, docsUrl: `${context.baseUrl()}/llms.txt` }) : undefined;
+  const status = shaped?.status ?? error.status;
+  const body = JSON.stringify(shaped?.body ?? json);
   const gone = error.code === 'client_closed_request';
   const committed = await commit(context.audit, exchange, {
-    status: gone ? null : error.status,
+    status: gone ? null : status,
     reason: error.code,
     bytes_in: bytesIn,
     bytes_out: gone ? 0 : Buffer.byteLength(body),
@@ -79,9 +86,10 @@ export async function refuse(
   }
   const connection = typeof json.connection === 'string' ? json.connection : '';
   const challenge = bearerChallenge(error, (scope) => `${connection}:${scope}`);
-  res.writeHead(error.status, {
+  res.writeHead(status, {
     ...SANDBOX_HEADERS,
     ...exchange.headers,
+    ...shaped?.headers,
     ...(challenge ? { 'www-authenticate': challenge } : {}),
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(body)),
