@@ -6,9 +6,11 @@
  * rule opens. Each row is also run through the decision: the expected scope allows the call,
  * every other declared scope together does not.
  *
- * GitHub's rules are checked against its own description instead (github-openapi.test.ts).
- * Not in this table: Google and Notion, whose API bases are being reworked in parallel (multi-host
- * bases; Notion's base URL), and Linear, a single GraphQL rule pinned in catalog-rules-safety.
+ * A path starting with ":<base>" is on that named base of a multi-host provider (Google's
+ * `:gmail/…`), as agents address it at /proxy/<connection>:<base>/….
+ *
+ * GitHub's rules are checked against its own description instead (github-openapi.test.ts);
+ * Linear's single GraphQL rule is pinned in catalog-rules-safety.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +21,48 @@ const ALL = 'ALL';
 const NONE = 'NONE';
 type Row = [method: string, path: string, expected: string[] | typeof ALL | typeof NONE];
 
+const G = 'https://www.googleapis.com/auth/';
+
 const TABLE: Record<string, Row[]> = {
+  // https://developers.google.com/identity/protocols/oauth2/scopes (Calendar, Drive, Gmail, Sheets)
+  google: [
+    ['GET', '/calendar/v3/calendars/primary/events', [`${G}calendar.readonly`, `${G}calendar.events`]],
+    ['POST', '/calendar/v3/calendars/primary/events', [`${G}calendar.events`]],
+    ['GET', '/drive/v3/files', [`${G}drive.readonly`, `${G}drive.file`, `${G}drive`]],
+    ['GET', ':gmail/gmail/v1/users/me/messages', [`${G}gmail.readonly`, `${G}gmail.modify`]],
+    ['POST', ':gmail/gmail/v1/users/me/messages/send', [`${G}gmail.send`, `${G}gmail.modify`]],
+    ['PUT', ':sheets/v4/spreadsheets/1AbC/values/A1', [`${G}spreadsheets`, `${G}drive.file`, `${G}drive`]],
+    // Gmail lives on its own host: the default base opens none of it.
+    ['GET', '/gmail/v1/users/me/messages', NONE],
+  ],
+  // https://developers.notion.com/reference/capabilities (the SDK appends /v1 to its base)
+  notion: [
+    ['GET', '/v1/pages/59833787', ['read_content']],
+    ['POST', '/v1/search', ['read_content']],
+    ['POST', '/v1/pages', ['insert_content']],
+    ['PATCH', '/v1/pages/59833787', ['update_content']],
+    ['POST', '/v1/comments', ['insert_comments']],
+    ['DELETE', '/v1/pages/59833787', NONE],
+  ],
+  // https://developer.zendesk.com/api-reference/ticketing/introduction/ (token scopes split by Latchkey)
+  zendesk: [
+    ['GET', '/api/v2/tickets.json', ['tickets:read', 'tickets:write']],
+    ['POST', '/api/v2/tickets.json', ['tickets:write']],
+    ['PUT', '/api/v2/tickets/42', ['tickets:write']],
+    ['GET', '/api/v2/users/7', ['users:read', 'users:write']],
+    ['GET', '/api/v2/help_center/articles', ['help_center:read']],
+    ['DELETE', '/api/v2/users/7', NONE],
+  ],
+  // https://shopify.dev/docs/api/usage/access-scopes
+  shopify: [
+    ['GET', '/products.json', ['read_products', 'write_products']],
+    ['POST', '/products.json', ['write_products']],
+    ['GET', '/orders/450.json', ['read_orders', 'write_orders']],
+    ['POST', '/orders/450/cancel.json', ['write_orders']],
+    ['PUT', '/customers/7', ['write_customers']],
+    ['POST', '/graphql.json', ALL],
+    ['DELETE', '/orders/450', NONE],
+  ],
   // https://developers.asana.com/docs/oauth-scopes
   asana: [
     ['GET', '/users/me', ['users:read']],
@@ -300,12 +343,13 @@ describe('rules against the providers\' documentation', () => {
     test(id, () => {
       const provider = catalog.require(id);
       const declared = Object.keys(provider.auth.scopes ?? {});
-      const match = catalog.matcher(id);
+      const matchOn = (base: string) => catalog.matcher(id, base);
       assert.ok(rows.length >= 5, `${id}: at least five rows`);
       assert.ok(rows.some(([method, , expected]) => WRITES.has(method) && expected !== NONE), `${id}: a write among the rows`);
-      for (const [method, path, expected] of rows) {
-        const name = `${id}: ${method} ${path}`;
-        const matches = match(method, path);
+      for (const [method, addressed, expected] of rows) {
+        const name = `${id}: ${method} ${addressed}`;
+        const [, base = 'default', path = addressed] = /^:([a-z][a-z0-9-]*)(\/.*)$/.exec(addressed) ?? [];
+        const matches = matchOn(base)(method, path);
         if (expected === NONE) {
           assert.deepEqual(matches, [], `${name} is opened by no rule`);
           continue;
