@@ -7,12 +7,15 @@ import { ConnectionService } from './connections/service.js';
 import { TokenManager } from './connections/tokens.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditAdminRoutes } from './audit/routes.js';
+import { activityRoute } from './audit/activity-route.js';
 import { AgentAuthority } from './authz/authority.js';
 import { agentAdminRoutes, authzRoutes } from './authz/routes.js';
 import { proxyRoutes } from './proxy/routes.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { createBrokerEvents, type BrokerEvents } from './events.js';
 import { buildHttpServer } from './http/server.js';
+import { EventStream } from './live/event-stream.js';
+import { eventsRoute } from './live/events-route.js';
 import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
 import { ConnectionStore, type ConnectionRecord, type ConnectionStatus } from './store/connections.js';
@@ -79,7 +82,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   try {
     const db = openDatabase(join(dataDir, 'latchkey.db'));
     cleanup.push(() => void db.close());
-    const audit = new AuditLog(db);
+    const events = createBrokerEvents();
+    const audit = new AuditLog(db, { onCommitted: (entries) => entries.forEach((entry) => events.emit('audit-appended', entry)) });
     cleanup.push(() => audit.close()); // runs before db.close(): flushes pending entries
 
     const { catalog, problems } = loadCatalog({ extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])] });
@@ -90,7 +94,6 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       : await openKeychainBackend({ namespace: installId(db), ...(options.keychainService ? { service: options.keychainService } : {}) });
     const vault = new Vault(backend);
 
-    const events = createBrokerEvents();
     events.on('connection-changed', (change) => {
       audit.append({ kind: 'connection', decision: 'info', connection: change.name, reason: `${change.provider}: ${change.status}` }).catch((error: unknown) => {
         log(`audit entry for connection ${change.name} not written: ${(error as Error).message}`);
@@ -123,12 +126,15 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
     const startedAt = new Date().toISOString();
     const status = () => ({ version: VERSION, data_dir: dataDir, secret_store: backend.kind, started_at: startedAt, url });
+    const stream = new EventStream(events);
     const server = await buildHttpServer({
       adminToken, service, version: VERSION, log,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
       admin: [
         (app) => adminRoutes(app, { catalog, service, clients, dataDir, status }),
         (app) => auditAdminRoutes(app, { audit }),
+        (app) => activityRoute(app, { db }),
+        (app) => eventsRoute(app, { stream }),
         (app) => agentAdminRoutes(app, { authority }),
       ],
       root: [
@@ -137,6 +143,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       ],
     });
     cleanup.push(() => server.app.close());
+    cleanup.push(() => stream.close()); // runs first: open event streams would hold the server's close
     port = await server.listen(options.port);
     await server.listenControl(controlSocketPath(dataDir));
     const url = `http://127.0.0.1:${port}`;

@@ -188,6 +188,7 @@ function conditions(filter: AuditExportFilter): { clauses: string[]; params: Rec
 export class AuditLog {
   private readonly db: Database.Database;
   private readonly now: () => number;
+  private readonly onCommitted: ((entries: AuditEntry[]) => void) | undefined;
   private readonly queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
@@ -200,9 +201,11 @@ export class AuditLog {
   private readonly writeHead: Database.Statement<[string, string]>;
   private readonly commitBatch: Database.Transaction<(batch: Pending[]) => Row[]>;
 
-  constructor(db: Database.Database, options: { now?: () => number } = {}) {
+  /** `onCommitted` hears every batch right after its transaction committed (live views follow it). */
+  constructor(db: Database.Database, options: { now?: () => number; onCommitted?: (entries: AuditEntry[]) => void } = {}) {
     this.db = db;
     this.now = options.now ?? Date.now;
+    this.onCommitted = options.onCommitted;
     this.insert = db.prepare(`INSERT INTO audit (${COLUMNS}) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)`);
     this.readHead = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.lastRow = db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');
@@ -327,7 +330,9 @@ export class AuditLog {
       }
       this.commits++;
       this.appends += rows.length;
-      batch.forEach((pending, i) => pending.resolve(toEntry(rows[i] as Row)));
+      const entries = rows.map(toEntry);
+      batch.forEach((pending, i) => pending.resolve(entries[i] as AuditEntry));
+      this.onCommitted?.(entries);
     }
   }
 
