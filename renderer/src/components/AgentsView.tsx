@@ -1,6 +1,9 @@
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { activitySeries, agentSparkline } from '../activity';
 import {
   ApiError,
+  type ActivityReport,
   describeError,
   type AgentChanges,
   type AgentView,
@@ -13,6 +16,8 @@ import {
 } from '../api';
 import { fromNow, fullDate, hostOf } from '../format';
 import { choicesFromGrants, grantsFromChoices, incompleteConnections, type GrantChoices } from '../grants';
+import { queryKeys } from '../queries';
+import { AgentUsage } from './AgentUsage';
 import { Badge, CopyButton, ErrorMessage, ProviderMark, Spinner } from './common';
 import { GrantList, GrantPicker, GrantScopeProblem } from './GrantPicker';
 import type { Notify } from './Notices';
@@ -74,6 +79,8 @@ export function AgentsView({
   // view unmounts it, so the secret is never shown twice.
   const [created, setCreated] = useState<CreatedAgent | null>(null);
   const awaitingIds = approvals && new Set(approvals.filter((r) => r.status === 'pending').map((r) => r.agent_id));
+  const day = useQuery({ queryKey: queryKeys.activity('day'), queryFn: () => api.activity('day') }).data;
+  const daySeries = day ? activitySeries(day) : null;
 
   async function create(values: AgentValues) {
     const agent = await api.createAgent({
@@ -151,6 +158,7 @@ export function AgentsView({
               api={api}
               agent={a}
               shown={shownStatus(a.status, awaitingIds ? awaitingIds.has(a.id) : null)}
+              usage={daySeries ? { report: day?.agents.find((u) => u.agent_id === a.id), spark: agentSparkline(daySeries, a.id) } : null}
               connections={connections}
               providers={providers}
               onChanged={onChanged}
@@ -237,6 +245,7 @@ function AgentRow({
   api,
   agent: a,
   shown,
+  usage,
   connections,
   providers,
   onChanged,
@@ -247,6 +256,8 @@ function AgentRow({
   api: LatchkeyApi;
   agent: AgentView;
   shown: ShownStatus;
+  /** Its last day of calls; null until loaded. */
+  usage: { report: ActivityReport['agents'][number] | undefined; spark: { at: number; calls: number }[] } | null;
   connections: Connection[];
   providers: ProviderSummary[];
   onChanged: () => void;
@@ -328,6 +339,7 @@ function AgentRow({
             It can ask again; you can also delete it.
           </p>
         ) : null}
+        {usage ? <AgentUsage usage={usage.report} spark={usage.spark} /> : null}
         <GrantList grants={a.grants} label={`Grants of ${a.name}`} />
         <dl className="facts">
           <div>
