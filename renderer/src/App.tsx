@@ -11,8 +11,8 @@ import {
 } from './api';
 import { consumeFragment, forgetToken, type LaunchParams, type ViewId } from './session';
 import { fromNow, fullDate, secretPlace } from './format';
-import { useLiveEvents, type LiveState } from './live';
-import { queryKeys, useAuditFeed } from './queries';
+import { LiveEvents, useLiveEventHub, useLiveEvents, type LiveEventHub, type LiveState } from './live';
+import { queryKeys } from './queries';
 import { parseRoute, routeHash } from './route';
 import { ActivityView } from './components/ActivityView';
 import { AgentsView } from './components/AgentsView';
@@ -68,6 +68,7 @@ export function App({ initialToken, initialLaunch }: { initialToken: string | nu
     return () => window.removeEventListener('hashchange', onHash);
   }, [token]);
 
+  const hub = useLiveEventHub();
   const api = useMemo(
     () =>
       token
@@ -81,22 +82,26 @@ export function App({ initialToken, initialLaunch }: { initialToken: string | nu
 
   if (!api || rejected) return <NeedsLink rejected={rejected} />;
   return (
-    <Dashboard
-      api={api}
-      view={route.view}
-      routeParams={route.params}
-      // A new history entry: back returns to the previous view.
-      onView={(view, params) => {
-        window.location.hash = routeHash(view, params);
-      }}
-      focusProvider={focusProvider}
-      onFocusProvider={(id) => setFocusProvider((f) => ({ id, seq: (f?.seq ?? 0) + 1 }))}
-    />
+    <LiveEvents.Provider value={hub}>
+      <Dashboard
+        api={api}
+        hub={hub}
+        view={route.view}
+        routeParams={route.params}
+        // A new history entry: back returns to the previous view.
+        onView={(view, params) => {
+          window.location.hash = routeHash(view, params);
+        }}
+        focusProvider={focusProvider}
+        onFocusProvider={(id) => setFocusProvider((f) => ({ id, seq: (f?.seq ?? 0) + 1 }))}
+      />
+    </LiveEvents.Provider>
   );
 }
 
 function Dashboard({
   api,
+  hub,
   view,
   routeParams,
   onView,
@@ -104,6 +109,8 @@ function Dashboard({
   onFocusProvider,
 }: {
   api: LatchkeyApi;
+  /** Where the stream's events go on to the views (LiveEvents, provided around this dashboard). */
+  hub: LiveEventHub;
   view: ViewId;
   routeParams: Record<string, string>;
   onView: (view: ViewId, params?: Record<string, string>) => void;
@@ -125,13 +132,12 @@ function Dashboard({
   const paused = pausedQuery.data ?? null;
   const [pausing, setPausing] = useState(false);
   const { notices, notify, dismiss } = useNotices();
-  const auditFeed = useAuditFeed();
 
   const refetch = useCallback((key: readonly string[]) => void queryClient.invalidateQueries({ queryKey: key }), [queryClient]);
   const live = useLiveEvents(api, (event) => {
+    hub.publish(event);
     switch (event.type) {
       case 'audit-appended':
-        auditFeed.publish(event.data);
         if (event.data.kind === 'proxy') {
           refetch(queryKeys.activityAll);
           if (event.data.connection) refetch(queryKeys.connections); // its "last used"
@@ -160,7 +166,6 @@ function Dashboard({
         return;
       case 'reset':
         void queryClient.invalidateQueries();
-        auditFeed.publishReset();
         return;
     }
   });
@@ -307,7 +312,6 @@ function Dashboard({
               connections={connections ?? []}
               initialFilters={routeParams}
               onFiltersChanged={(params) => window.history.replaceState(window.history.state, '', routeHash('audit', params))}
-              feed={auditFeed}
               notify={notify}
             />
           )}

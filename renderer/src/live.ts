@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { createContext, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { AgentStatus, ApprovalStatus, AuditEntry, ConnectionStatus, LatchkeyApi } from './api';
 import { EventStreamParser } from './sse';
 
@@ -71,3 +71,28 @@ export function useLiveEvents(api: LatchkeyApi, onEvent: (event: LiveEvent) => v
 
   return state;
 }
+
+/** Passes the stream's events on to the components that follow them (the audit list, connect flows). */
+export interface LiveEventHub {
+  publish(event: LiveEvent): void;
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+}
+
+export function useLiveEventHub(): LiveEventHub {
+  const listeners = useRef(new Set<(event: LiveEvent) => void>());
+  return useMemo(
+    () => ({
+      publish: (event) => listeners.current.forEach((listener) => listener(event)),
+      subscribe: (listener) => {
+        listeners.current.add(listener);
+        return () => listeners.current.delete(listener);
+      },
+    }),
+    [],
+  );
+}
+
+/** The dashboard's hub; outside a dashboard (no provider) nothing is ever published. */
+export const LiveEvents = createContext<LiveEventHub>({ publish: () => {}, subscribe: () => () => {} });
+
+export const useLiveEventsHub = (): LiveEventHub => useContext(LiveEvents);

@@ -13,7 +13,7 @@ import {
 } from '../api';
 import { matchesAuditFilters, prependEntries } from '../audit-match';
 import { byteSize, clockTime, fullDate } from '../format';
-import type { AuditFeed } from '../queries';
+import { useLiveEventsHub } from '../live';
 import { Badge, ErrorMessage, saveFile, Spinner } from './common';
 import type { Notify } from './Notices';
 
@@ -88,7 +88,6 @@ export function AuditView({
   connections,
   initialFilters,
   onFiltersChanged,
-  feed,
   notify,
 }: {
   api: LatchkeyApi;
@@ -97,8 +96,6 @@ export function AuditView({
   initialFilters: Record<string, string>;
   /** The filters that belong in the view's address, after each change. */
   onFiltersChanged: (params: Record<string, string>) => void;
-  /** Entries as they commit: prepended when they match the filters. */
-  feed: AuditFeed;
   notify: Notify;
 }) {
   const id = useId();
@@ -147,23 +144,22 @@ export function AuditView({
   const sectionRef = useRef<HTMLElement>(null);
   const scrollAnchor = useRef<{ scroller: Element; height: number; top: number } | null>(null);
   const [arrived, setArrived] = useState<ReadonlySet<number>>(() => new Set());
+  const live = useLiveEventsHub();
   useEffect(
     () =>
-      feed.subscribe(
-        (entry) => {
-          if (!matchesAuditFilters(filters, entry)) return;
-          if (loading === 'first') {
-            arrivedWhileLoading.current.push(entry);
-            return;
-          }
-          const scroller = sectionRef.current?.closest('.content');
-          if (scroller && !scrollAnchor.current) scrollAnchor.current = { scroller, height: scroller.scrollHeight, top: scroller.scrollTop };
-          setEntries((current) => prependEntries(current ?? [], [entry]));
-          setArrived((ids) => new Set(ids).add(entry.id));
-        },
-        () => void load(filters, null),
-      ),
-    [feed, filters, load, loading],
+      live.subscribe((event) => {
+        if (event.type === 'reset') void load(filters, null);
+        if (event.type !== 'audit-appended' || !matchesAuditFilters(filters, event.data)) return;
+        if (loading === 'first') {
+          arrivedWhileLoading.current.push(event.data);
+          return;
+        }
+        const scroller = sectionRef.current?.closest('.content');
+        if (scroller && !scrollAnchor.current) scrollAnchor.current = { scroller, height: scroller.scrollHeight, top: scroller.scrollTop };
+        setEntries((current) => prependEntries(current ?? [], [event.data]));
+        setArrived((ids) => new Set(ids).add(event.data.id));
+      }),
+    [live, filters, load, loading],
   );
   useLayoutEffect(() => {
     const anchor = scrollAnchor.current;
