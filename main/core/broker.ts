@@ -83,7 +83,16 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const db = openDatabase(join(dataDir, 'latchkey.db'));
     cleanup.push(() => void db.close());
     const events = createBrokerEvents();
-    const audit = new AuditLog(db, { onCommitted: (entries) => entries.forEach((entry) => events.emit('audit-appended', entry)) });
+    const audit = new AuditLog(db, {
+      onCommitted: (entries) => {
+        // The log keeps committing whatever a listener does; a failing one is logged, not rethrown into the commit loop.
+        try {
+          for (const entry of entries) events.emit('audit-appended', entry);
+        } catch (error) {
+          log(`a listener of new audit entries failed: ${(error as Error).message}`);
+        }
+      },
+    });
     cleanup.push(() => audit.close()); // runs before db.close(): flushes pending entries
 
     const { catalog, problems } = loadCatalog({ extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])] });
