@@ -67,15 +67,15 @@ export function ActivityView({ api, onOpenAudit }: { api: LatchkeyApi; onOpenAud
               <ResponsiveContainer width="100%" height={280}>
                 <ComposedChart data={series.points} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
                   <CartesianGrid vertical={false} />
-                  <XAxis dataKey="at" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={tickFormat(range)} />
+                  <XAxis dataKey="at" tickFormatter={tickFormat(range)} minTickGap={24} />
                   <YAxis allowDecimals={false} />
                   <Tooltip labelFormatter={(at) => clockTime(new Date(Number(at)).toISOString())} wrapperClassName="chart-tooltip" />
                   <Legend />
                   {series.agents.map((agent, i) => (
                     <Bar key={agent.id} dataKey={agent.id} name={agent.name} stackId="calls" fill={AGENT_COLORS[i % AGENT_COLORS.length]} isAnimationActive={false} />
                   ))}
-                  <Line dataKey="denied" name="Denied" stroke="#e03131" strokeWidth={2} dot={false} type="monotone" isAnimationActive={false} />
-                  <Line dataKey="errors" name="Provider errors" stroke="#f08c00" strokeWidth={2} strokeDasharray="4 3" dot={false} type="monotone" isAnimationActive={false} />
+                  <Line dataKey="denied" name="Denied" stroke="#e03131" strokeWidth={2} dot={false} type="linear" isAnimationActive={false} />
+                  <Line dataKey="errors" name="Provider errors" stroke="#f08c00" strokeWidth={2} strokeDasharray="4 3" dot={false} type="linear" isAnimationActive={false} />
                 </ComposedChart>
               </ResponsiveContainer>
             )}
@@ -114,7 +114,7 @@ export function ActivityView({ api, onOpenAudit }: { api: LatchkeyApi; onOpenAud
                         {a.last_decision === 'deny' ? 'denied' : a.last_status ?? ''}
                       </span>
                       <span className="muted small">
-                        {a.calls} calls{a.denied ? ` · ${a.denied} denied` : ''}
+                        {a.calls} {a.calls === 1 ? 'call' : 'calls'}{a.denied ? ` · ${a.denied} denied` : ''}
                         {a.errors ? ` · ${a.errors} errors` : ''}
                       </span>
                     </li>
