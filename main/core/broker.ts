@@ -9,6 +9,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { AuditHeadCopy } from './audit/head-copy.js';
 import { UnauthenticatedDenials } from './audit/unauthenticated-denials.js';
 import { auditAdminRoutes } from './audit/routes.js';
+import { activityRoute } from './audit/activity-route.js';
 import { AgentAuthority } from './authz/authority.js';
 import { agentAdminRoutes, authzRoutes } from './authz/routes.js';
 import { mcpRoutes } from './mcp/routes.js';
@@ -19,6 +20,8 @@ import { adminRoutes } from './http/admin-routes.js';
 import { createBrokerEvents, type BrokerEvents } from './events.js';
 import { controlSocketPath } from './control-socket.js';
 import { buildHttpServer } from './http/server.js';
+import { EventStream } from './live/event-stream.js';
+import { eventsRoute } from './live/events-route.js';
 import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
 import { ConnectionStore, type ConnectionRecord, type ConnectionStatus } from './store/connections.js';
@@ -78,6 +81,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   try {
     const db = openDatabase(join(dataDir, 'latchkey.db'));
     cleanup.push(() => void db.close());
+    const events = createBrokerEvents();
 
     const { catalog, problems } = loadCatalog({ extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])] });
     for (const problem of problems) log(`provider definition skipped: ${formatCatalogProblem(problem)}`);
@@ -87,14 +91,23 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const vault = new Vault(backend);
 
     const headCopy = await AuditHeadCopy.load(vault, { onError: (error) => log(`audit head not copied to the secret store: ${(error as Error).message}`) });
-    const audit = new AuditLog(db, { headCopy });
+    const audit = new AuditLog(db, {
+      headCopy,
+      onCommitted: (entries) => {
+        // The log keeps committing whatever a listener does; a failing one is logged, not rethrown into the commit loop.
+        try {
+          for (const entry of entries) events.emit('audit-appended', entry);
+        } catch (error) {
+          log(`a listener of new audit entries failed: ${(error as Error).message}`);
+        }
+      },
+    });
     cleanup.push(() => audit.close()); // runs before db.close(): flushes pending entries and the head copy
     // What any local process can trigger without a valid token or client secret (the proxy, the token and
     // registration endpoints) goes through one guard, so nobody can grow the log without bound.
     const guardedAudit = new UnauthenticatedDenials(audit, { onError: (error) => log(`audit entry for refused requests not written: ${(error as Error).message}`) });
     cleanup.push(() => guardedAudit.close()); // runs after the server closed, before the audit log closes
 
-    const events = createBrokerEvents();
     const connections = new ConnectionStore(db);
     cleanup.push(() => connections.flush());
     const clients = new ProviderClientStore(db);
@@ -131,12 +144,15 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     // One proxy runtime for /proxy and the MCP tools: an agent has one rate limit whichever way it calls.
     const proxy = createProxyRuntime({ verifier: authority, audit: guardedAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url });
     cleanup.push(() => proxy.agents.close());
+    const stream = new EventStream(events);
     const server = await buildHttpServer({
       adminToken, service, version: VERSION, log,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
       admin: [
         (app) => adminRoutes(app, { catalog, service, clients, dataDir, status }),
         (app) => auditAdminRoutes(app, { audit }),
+        (app) => activityRoute(app, { db }),
+        (app) => eventsRoute(app, { stream }),
         (app) => agentAdminRoutes(app, { authority }),
       ],
       root: [
@@ -147,6 +163,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       ],
     });
     cleanup.push(() => server.app.close());
+    cleanup.push(() => stream.close()); // runs first: open event streams would hold the server's close
     port = await server.listen(options.port);
     await server.listenControl(controlSocketPath(dataDir));
     const url = `http://127.0.0.1:${port}`;

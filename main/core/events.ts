@@ -3,7 +3,7 @@
  * desktop tray). Typed so that emitters and listeners agree on every payload.
  */
 import { EventEmitter } from 'node:events';
-import type { AgentStatus, ApprovalStatus } from '../common/admin-api.js';
+import type { AgentStatus, ApprovalStatus, AuditEntry } from '../common/admin-api.js';
 
 export interface BrokerEventMap {
   /** A connection was made, re-authorized, refreshed, marked for re-auth or removed (then with its id: grants bind to it). */
@@ -15,6 +15,8 @@ export interface BrokerEventMap {
   'approval-requested': [{ id: string; agent_id: string; agent_name: string }];
   'approval-decided': [{ id: string; agent_id: string; status: ApprovalStatus }];
   'paused-changed': [{ paused: boolean }];
+  /** An audit entry was committed (emitted after its transaction, in id order). */
+  'audit-appended': [AuditEntry];
 }
 
 export type BrokerEvents = EventEmitter<BrokerEventMap>;

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   describeError,
   LatchkeyApi,
@@ -10,7 +11,10 @@ import {
 } from './api';
 import { consumeFragment, forgetToken, type LaunchParams, type ViewId } from './session';
 import { fromNow, fullDate, secretPlace } from './format';
-import { useVisiblePolling } from './hooks';
+import { LiveEvents, useLiveEventHub, useLiveEvents, type LiveEventHub, type LiveState } from './live';
+import { queryKeys } from './queries';
+import { parseRoute, routeHash } from './route';
+import { ActivityView } from './components/ActivityView';
 import { AgentsView } from './components/AgentsView';
 import { ApprovalsView } from './components/ApprovalsView';
 import { AuditView } from './components/AuditView';
@@ -26,36 +30,45 @@ const VIEWS: { id: ViewId; label: string }[] = [
   { id: 'providers', label: 'Providers' },
   { id: 'agents', label: 'Agents' },
   { id: 'approvals', label: 'Approvals' },
+  { id: 'activity', label: 'Activity' },
   { id: 'audit', label: 'Audit log' },
 ];
 
-const REFRESH_EVERY_MS = 30_000;
-/** An agent waits on the consent page while the person decides: notice new requests quickly. */
-const APPROVALS_EVERY_MS = 2000;
+const errorOf = (error: unknown): Err => (error ? describeError(error) : null);
 
 export function App({ initialToken, initialLaunch }: { initialToken: string | null; initialLaunch: LaunchParams }) {
   const [token, setToken] = useState(initialToken);
   const [rejected, setRejected] = useState(false);
-  const [view, setView] = useState<ViewId>(initialLaunch.view ?? (initialLaunch.provider ? 'providers' : 'connections'));
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash) ?? {
+    view: initialLaunch.view ?? (initialLaunch.provider ? 'providers' : 'connections'),
+    params: {},
+  });
   const [focusProvider, setFocusProvider] = useState<{ id: string; seq: number } | null>(
     initialLaunch.provider ? { id: initialLaunch.provider, seq: 0 } : null,
   );
 
-  // The desktop shell (and a second click on a dashboard link) may load a new fragment into this page.
+  // Back/forward and typed addresses move between views (`#/agents`); the desktop shell (and a
+  // second click on a dashboard link) may load a new `#admin=…` fragment into this page.
   useEffect(() => {
     const onHash = () => {
-      const { token: next, launch } = consumeFragment();
-      if (next && next !== token) {
-        setToken(next);
+      const next = parseRoute(window.location.hash);
+      if (next) {
+        setRoute(next);
+        return;
+      }
+      const { token: fresh, launch } = consumeFragment();
+      if (fresh && fresh !== token) {
+        setToken(fresh);
         setRejected(false);
       }
-      if (launch.view || launch.provider) setView(launch.view ?? 'providers');
+      if (launch.view || launch.provider) setRoute({ view: launch.view ?? 'providers', params: {} });
       if (launch.provider) setFocusProvider((f) => ({ id: launch.provider as string, seq: (f?.seq ?? 0) + 1 }));
     };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, [token]);
 
+  const hub = useLiveEventHub();
   const api = useMemo(
     () =>
       token
@@ -69,136 +82,99 @@ export function App({ initialToken, initialLaunch }: { initialToken: string | nu
 
   if (!api || rejected) return <NeedsLink rejected={rejected} />;
   return (
-    <Dashboard
-      api={api}
-      view={view}
-      onView={setView}
-      focusProvider={focusProvider}
-      onFocusProvider={(id) => setFocusProvider((f) => ({ id, seq: (f?.seq ?? 0) + 1 }))}
-    />
+    <LiveEvents.Provider value={hub}>
+      <Dashboard
+        api={api}
+        hub={hub}
+        view={route.view}
+        routeParams={route.params}
+        // A new history entry: back returns to the previous view.
+        onView={(view, params) => {
+          window.location.hash = routeHash(view, params);
+        }}
+        focusProvider={focusProvider}
+        onFocusProvider={(id) => setFocusProvider((f) => ({ id, seq: (f?.seq ?? 0) + 1 }))}
+      />
+    </LiveEvents.Provider>
   );
 }
 
 function Dashboard({
   api,
+  hub,
   view,
+  routeParams,
   onView,
   focusProvider,
   onFocusProvider,
 }: {
   api: LatchkeyApi;
+  /** Where the stream's events go on to the views (LiveEvents, provided around this dashboard). */
+  hub: LiveEventHub;
   view: ViewId;
-  onView: (view: ViewId) => void;
+  routeParams: Record<string, string>;
+  onView: (view: ViewId, params?: Record<string, string>) => void;
   focusProvider: { id: string; seq: number } | null;
   onFocusProvider: (id: string) => void;
 }) {
-  const [status, setStatus] = useState<BrokerStatus | null>(null);
-  const [statusError, setStatusError] = useState<Err>(null);
-  const [providers, setProviders] = useState<ProviderSummary[] | null>(null);
-  const [providersError, setProvidersError] = useState<Err>(null);
-  const [connections, setConnections] = useState<Connection[] | null>(null);
-  const [connectionsError, setConnectionsError] = useState<Err>(null);
-  const [agents, setAgents] = useState<AgentView[] | null>(null);
-  const [agentsError, setAgentsError] = useState<Err>(null);
-  const [approvals, setApprovals] = useState<ApprovalView[] | null>(null);
-  const [approvalsError, setApprovalsError] = useState<Err>(null);
-  const [paused, setPaused] = useState<boolean | null>(null);
+  const queryClient = useQueryClient();
+  const statusQuery = useQuery({ queryKey: queryKeys.status, queryFn: () => api.status() });
+  const providersQuery = useQuery({ queryKey: queryKeys.providers, queryFn: () => api.providers() });
+  const connectionsQuery = useQuery({ queryKey: queryKeys.connections, queryFn: () => api.connections() });
+  const agentsQuery = useQuery({ queryKey: queryKeys.agents, queryFn: () => api.agents() });
+  const approvalsQuery = useQuery({ queryKey: queryKeys.approvals, queryFn: () => api.approvals() });
+  const pausedQuery = useQuery({ queryKey: queryKeys.paused, queryFn: () => api.paused() });
+  const status = statusQuery.data ?? null;
+  const providers = providersQuery.data ?? null;
+  const connections = connectionsQuery.data ?? null;
+  const agents = agentsQuery.data ?? null;
+  const approvals = approvalsQuery.data ?? null;
+  const paused = pausedQuery.data ?? null;
   const [pausing, setPausing] = useState(false);
   const { notices, notify, dismiss } = useNotices();
 
-  const loadConnections = useCallback(async () => {
-    try {
-      setConnections(await api.connections());
-      setConnectionsError(null);
-    } catch (e) {
-      setConnectionsError(describeError(e));
+  const refetch = useCallback((key: readonly string[]) => void queryClient.invalidateQueries({ queryKey: key }), [queryClient]);
+  const live = useLiveEvents(api, (event) => {
+    hub.publish(event);
+    switch (event.type) {
+      case 'audit-appended':
+        if (event.data.kind === 'proxy') {
+          refetch(queryKeys.activityAll);
+          if (event.data.connection) refetch(queryKeys.connections); // its "last used"
+        }
+        return;
+      case 'connection-changed':
+      case 'flow-finished':
+        refetch(queryKeys.connections);
+        refetch(queryKeys.providers); // the provider cards count their connections
+        if (event.type === 'connection-changed' && event.data.status === 'removed') refetch(queryKeys.agents); // grants on it went with it
+        return;
+      case 'agent-changed':
+        refetch(queryKeys.agents);
+        return;
+      case 'approval-requested':
+        notify('info', `${event.data.agent_name} asks for access. Review it under Approvals.`);
+        refetch(queryKeys.approvals);
+        refetch(queryKeys.agents);
+        return;
+      case 'approval-decided':
+        refetch(queryKeys.approvals);
+        refetch(queryKeys.agents);
+        return;
+      case 'paused-changed':
+        queryClient.setQueryData(queryKeys.paused, event.data.paused);
+        return;
+      case 'reset':
+        void queryClient.invalidateQueries();
+        return;
     }
-  }, [api]);
-
-  const loadStatus = useCallback(async () => {
-    try {
-      setStatus(await api.status());
-      setStatusError(null);
-    } catch (e) {
-      setStatusError(describeError(e));
-    }
-  }, [api]);
-
-  const loadAgents = useCallback(async () => {
-    try {
-      setAgents(await api.agents());
-      setAgentsError(null);
-    } catch (e) {
-      setAgentsError(describeError(e));
-    }
-  }, [api]);
-
-  const loadPaused = useCallback(async () => {
-    try {
-      setPaused(await api.paused());
-    } catch {
-      // Not known: the switch keeps its last state (disabled until one is known).
-    }
-  }, [api]);
-
-  // Pending requests already seen, to announce only new ones (none on the first load).
-  const seenPending = useRef<Set<string> | null>(null);
-  const loadApprovals = useCallback(async () => {
-    try {
-      const list = await api.approvals();
-      setApprovals(list);
-      setApprovalsError(null);
-      const pending = list.filter((a) => a.status === 'pending');
-      const fresh = seenPending.current === null ? [] : pending.filter((a) => !seenPending.current?.has(a.id));
-      seenPending.current = new Set(pending.map((a) => a.id));
-      for (const a of fresh) notify('info', `${a.agent_name} asks for access. Review it under Approvals.`);
-      // A new request comes with a new (pending) agent.
-      if (fresh.length > 0) void loadAgents();
-    } catch (e) {
-      setApprovalsError(describeError(e));
-    }
-  }, [api, notify, loadAgents]);
-
-  useEffect(() => {
-    void loadStatus();
-    void loadConnections();
-    void loadAgents();
-    void loadPaused();
-    api.providers().then(
-      (list) => {
-        setProviders(list);
-        setProvidersError(null);
-      },
-      (e: unknown) => setProvidersError(describeError(e)),
-    );
-  }, [api, loadConnections, loadStatus, loadAgents, loadPaused]);
-
-  useVisiblePolling(loadApprovals, APPROVALS_EVERY_MS);
-
-  // Keep statuses and "last used" fresh while the page is visible, and catch up when it comes back.
-  useEffect(() => {
-    const tick = () => {
-      if (document.visibilityState === 'visible') {
-        void loadConnections();
-        void loadStatus();
-        void loadPaused();
-      }
-    };
-    const timer = window.setInterval(tick, REFRESH_EVERY_MS);
-    document.addEventListener('visibilitychange', tick);
-    window.addEventListener('focus', tick);
-    return () => {
-      window.clearInterval(timer);
-      document.removeEventListener('visibilitychange', tick);
-      window.removeEventListener('focus', tick);
-    };
-  }, [loadConnections, loadStatus, loadPaused]);
+  });
 
   async function changePaused(next: boolean) {
     setPausing(true);
     try {
       const now = await api.setPaused(next);
-      setPaused(now);
+      queryClient.setQueryData(queryKeys.paused, now);
       notify(now ? 'info' : 'success', now ? 'Paused: every agent request is refused.' : 'Resumed: agents can use their grants again.');
     } catch (e) {
       const { code, description } = describeError(e);
@@ -207,6 +183,13 @@ function Dashboard({
       setPausing(false);
     }
   }
+
+  const setProviders = (change: (list: ProviderSummary[]) => ProviderSummary[]) =>
+    queryClient.setQueryData<ProviderSummary[]>(queryKeys.providers, (list) => change(list ?? []));
+  const setAgent = (updated: AgentView) =>
+    queryClient.setQueryData<AgentView[]>(queryKeys.agents, (list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated]);
+  const setApproval = (updated: ApprovalView) =>
+    queryClient.setQueryData<ApprovalView[]>(queryKeys.approvals, (list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated]);
 
   const openProviders = (providerId?: string) => {
     onView('providers');
@@ -223,6 +206,7 @@ function Dashboard({
     providers: providers === null ? null : { count: providers.length },
     agents: agents === null ? null : { count: agents.length },
     approvals: pendingCount > 0 ? { count: pendingCount, tone: 'alert', note: `${pendingCount} waiting for you` } : null,
+    activity: null,
     audit: null,
   };
 
@@ -234,7 +218,7 @@ function Dashboard({
           <span>Latchkey</span>
         </div>
         <div className="topbar-end">
-          <BrokerStatusLine status={status} error={statusError} />
+          <BrokerStatusLine status={status} error={errorOf(statusQuery.error)} live={live} />
           <KillSwitch paused={paused} busy={pausing} onChange={(next) => void changePaused(next)} />
         </div>
       </header>
@@ -273,8 +257,8 @@ function Dashboard({
               connections={connections}
               providers={providers ?? []}
               secretStore={status?.secret_store ?? null}
-              loadError={connectionsError}
-              onChanged={() => void loadConnections()}
+              loadError={errorOf(connectionsQuery.error)}
+              onChanged={() => refetch(queryKeys.connections)}
               onOpenProvider={openProviders}
               notify={notify}
             />
@@ -284,13 +268,11 @@ function Dashboard({
               providers={providers}
               connections={connections ?? []}
               secretStore={status?.secret_store ?? null}
-              loadError={providersError}
+              loadError={errorOf(providersQuery.error)}
               focusProvider={focusProvider}
-              onProviderChanged={(updated) =>
-                setProviders((list) => list?.map((p) => (p.id === updated.id ? updated : p)) ?? [updated])
-              }
-              onProviderAdded={(added) => setProviders((list) => [...(list ?? []), added])}
-              onConnected={() => void loadConnections()}
+              onProviderChanged={(updated) => setProviders((list) => list.map((p) => (p.id === updated.id ? updated : p)))}
+              onProviderAdded={(added) => setProviders((list) => [...list, added])}
+              onConnected={() => refetch(queryKeys.connections)}
               notify={notify}
             />
           ) : view === 'agents' ? (
@@ -298,12 +280,12 @@ function Dashboard({
               api={api}
               agents={agents}
               approvals={approvals}
-              loadError={agentsError}
+              loadError={errorOf(agentsQuery.error)}
               connections={connections ?? []}
               providers={providers ?? []}
               brokerUrl={status?.url ?? window.location.origin}
-              onChanged={() => void loadAgents()}
-              onAgentChanged={(updated) => setAgents((list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated])}
+              onChanged={() => refetch(queryKeys.agents)}
+              onAgentChanged={setAgent}
               onOpenApprovals={() => onView('approvals')}
               notify={notify}
             />
@@ -311,17 +293,27 @@ function Dashboard({
             <ApprovalsView
               api={api}
               approvals={approvals}
-              loadError={approvalsError}
+              loadError={errorOf(approvalsQuery.error)}
               connections={connections ?? []}
               providers={providers ?? []}
               onDecided={(updated) => {
-                setApprovals((list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated]);
-                void loadAgents();
+                setApproval(updated);
+                refetch(queryKeys.agents);
               }}
               notify={notify}
             />
+          ) : view === 'activity' ? (
+            <ActivityView api={api} onOpenAudit={(params) => onView('audit', params)} />
           ) : (
-            <AuditView api={api} agents={agents ?? []} connections={connections ?? []} notify={notify} />
+            <AuditView
+              key={JSON.stringify(routeParams)}
+              api={api}
+              agents={agents ?? []}
+              connections={connections ?? []}
+              initialFilters={routeParams}
+              onFiltersChanged={(params) => window.history.replaceState(window.history.state, '', routeHash('audit', params))}
+              notify={notify}
+            />
           )}
         </main>
       </div>
@@ -330,7 +322,7 @@ function Dashboard({
   );
 }
 
-function BrokerStatusLine({ status, error }: { status: BrokerStatus | null; error: Err }) {
+function BrokerStatusLine({ status, error, live }: { status: BrokerStatus | null; error: Err; live: LiveState }) {
   if (error) {
     return (
       <div className="broker-status broker-status-down" role="status" title={`${error.description} (${error.code})`}>
@@ -343,6 +335,10 @@ function BrokerStatusLine({ status, error }: { status: BrokerStatus | null; erro
     <div className="broker-status" role="status" data-testid="broker-status">
       <span className="status-dot" aria-hidden="true" />
       <span>Running</span>
+      <span className="sep">·</span>
+      <span data-testid="live-state" data-live={live} title={live === 'live' ? 'Every view updates as things happen' : 'Reconnecting to the broker’s live events…'}>
+        {live === 'live' ? 'Live' : 'Reconnecting…'}
+      </span>
       <span className="sep">·</span>
       <span>v{status.version}</span>
       <span className="sep">·</span>

@@ -102,6 +102,34 @@ export interface AuditPage {
 
 export type AuditExportFormat = 'jsonl' | 'csv';
 
+export type ActivityRange = 'hour' | 'day' | 'week';
+
+interface ActivityCounts {
+  calls: number;
+  denied: number;
+  errors: number;
+}
+
+/** GET /activity: proxied calls per agent and time bucket, the busiest connections and each agent's last call. */
+export interface ActivityReport {
+  range: ActivityRange;
+  since: string;
+  until: string;
+  bucket_ms: number;
+  buckets: (ActivityCounts & { at: string; agent_id: string; agent_name: string | null })[];
+  connections: (ActivityCounts & { connection: string })[];
+  agents: (ActivityCounts & {
+    agent_id: string;
+    agent_name: string | null;
+    last_at: string;
+    last_connection: string | null;
+    last_method: string | null;
+    last_path: string | null;
+    last_status: number | null;
+    last_decision: string;
+  })[];
+}
+
 /** A file the broker sent for saving. */
 export interface Download {
   blob: Blob;
@@ -245,6 +273,22 @@ export class LatchkeyApi {
     return this.request('GET', `/audit${queryString(query)}`);
   }
 
+  activity(range: ActivityRange): Promise<ActivityReport> {
+    return this.request('GET', `/activity?range=${range}`);
+  }
+
+  /**
+   * Opens the broker's live event stream (server-sent events); resolves to its body once the
+   * broker answered. `lastEventId` resumes after the last event received.
+   */
+  async events(lastEventId: string | null, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'text/event-stream' };
+    if (lastEventId) headers['Last-Event-ID'] = lastEventId;
+    const response = await this.send('GET', '/events', undefined, 'text/event-stream', { headers, signal });
+    if (!response.body) throw new ApiError(response.status, 'invalid_response', 'The broker sent no event stream.');
+    return response.body;
+  }
+
   verifyAudit(): Promise<AuditVerification> {
     return this.request('GET', '/audit/verify');
   }
@@ -271,14 +315,15 @@ export class LatchkeyApi {
   }
 
   /** A successful response, or an {@link ApiError} from the API's error body. */
-  private async send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: accept };
+  private async send(method: string, path: string, body: unknown, accept: string, stream?: { headers: Record<string, string>; signal: AbortSignal }): Promise<Response> {
+    const headers: Record<string, string> = stream?.headers ?? { Authorization: `Bearer ${this.token}`, Accept: accept };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response: Response;
     try {
       response = await fetch(`${this.base}${path}`, {
         method,
         headers,
+        signal: stream?.signal ?? null,
         body: body === undefined ? null : JSON.stringify(body),
         cache: 'no-store',
         credentials: 'omit',

@@ -1,6 +1,8 @@
 import { StrictMode } from 'react';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { createQueryClient } from './queries';
 import { consumeFragment } from './session';
 import './styles.css';
 
@@ -12,6 +14,8 @@ if (!root) throw new Error('#root is missing from index.html');
 
 createRoot(root).render(
   <StrictMode>
-    <App initialToken={token} initialLaunch={launch} />
+    <QueryClientProvider client={createQueryClient()}>
+      <App initialToken={token} initialLaunch={launch} />
+    </QueryClientProvider>
   </StrictMode>,
 );

@@ -8,7 +8,7 @@
 
 const STORAGE_KEY = 'latchkey.admin_token';
 
-export const VIEW_IDS = ['connections', 'providers', 'agents', 'approvals', 'audit'] as const;
+export const VIEW_IDS = ['connections', 'providers', 'agents', 'approvals', 'activity', 'audit'] as const;
 export type ViewId = (typeof VIEW_IDS)[number];
 
 const isViewId = (value: string | null): value is ViewId => (VIEW_IDS as readonly (string | null)[]).includes(value);
@@ -45,7 +45,8 @@ function store(token: string | null): void {
 export function consumeFragment(): { token: string | null; launch: LaunchParams } {
   const launch: LaunchParams = {};
   const hash = window.location.hash.replace(/^#/, '');
-  if (hash) {
+  // `#/view…` is a route (route.ts), never a token.
+  if (hash && !hash.startsWith('/')) {
     const params = new URLSearchParams(hash);
     const token = params.get('admin');
     if (token) store(token);

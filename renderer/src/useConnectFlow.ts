@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, describeError, type Connection, type ConnectRequest, type LatchkeyApi } from './api';
+import { useLiveEventsHub } from './live';
 
-/** The broker forgets a flow after 10 minutes; polling never goes past that. */
+/** The broker forgets a flow after 10 minutes; waiting never goes past that. */
 export const FLOW_LIFETIME_MS = 10 * 60_000;
-const POLL_INTERVAL_MS = 1000;
 const GRACE_MS = 5000;
 
 export type FlowState =
@@ -35,69 +35,90 @@ function deadlineFor(expiresAt: string, startedAt: number): number {
 }
 
 /**
- * Starts a connection (POST /connections) and, for browser and device flows, polls
- * GET /connections/flows/{id} every second until it is connected, failed or past its lifetime.
+ * Starts a connection (POST /connections) and, for browser and device flows, waits for the
+ * broker's `flow-finished` event (then reads GET /connections/flows/{id} once for the outcome),
+ * until it is connected, failed or past its lifetime. After a gap in the event stream
+ * (`reset`) the flow is read once, in case it ended during the gap.
  */
 export function useConnectFlow(api: LatchkeyApi, onConnected: (connection: Connection | null) => void) {
   const [state, setState] = useState<FlowState>({ phase: 'idle' });
-  // Each start/cancel bumps the generation; a poll loop of an older generation stops by itself.
+  // Each start/cancel bumps the generation; the wait of an older generation stops by itself.
   const generation = useRef(0);
   const onConnectedRef = useRef(onConnected);
   onConnectedRef.current = onConnected;
+  const live = useLiveEventsHub();
+  // Ends the current flow's wait (its event subscription and deadline timer).
+  const stopFollowing = useRef<() => void>(() => {});
 
   useEffect(
     () => () => {
       generation.current++;
+      stopFollowing.current();
     },
     [],
   );
 
-  const poll = useCallback(
-    async (gen: number, flowId: string, expiresAt: string) => {
-      const deadline = deadlineFor(expiresAt, Date.now());
-      while (gen === generation.current) {
-        await new Promise((resolve) => window.setTimeout(resolve, POLL_INTERVAL_MS));
-        if (gen !== generation.current) return;
-        if (Date.now() > deadline) {
+  /** Reads the flow once; true when it ended (connected or failed) and the state says so. */
+  const settle = useCallback(
+    async (gen: number, flowId: string): Promise<boolean> => {
+      try {
+        const flow = await api.flow(flowId);
+        if (gen !== generation.current) return true;
+        if (flow.status === 'connected') {
+          generation.current++;
+          setState({ phase: 'connected', connection: flow.connection ?? null });
+          onConnectedRef.current(flow.connection ?? null);
+          return true;
+        }
+        if (flow.status === 'failed') {
           generation.current++;
           setState({
             phase: 'failed',
-            code: 'flow_expired',
-            description: 'The sign-in was not finished in time (10 minutes). Start again when you are ready.',
+            code: flow.error ?? 'connection_failed',
+            description: flow.error_description ?? 'The provider did not grant access.',
           });
-          return;
+          return true;
         }
-        try {
-          const flow = await api.flow(flowId);
-          if (gen !== generation.current) return;
-          if (flow.status === 'connected') {
-            generation.current++;
-            setState({ phase: 'connected', connection: flow.connection ?? null });
-            onConnectedRef.current(flow.connection ?? null);
-            return;
-          }
-          if (flow.status === 'failed') {
-            generation.current++;
-            setState({
-              phase: 'failed',
-              code: flow.error ?? 'connection_failed',
-              description: flow.error_description ?? 'The provider did not grant access.',
-            });
-            return;
-          }
-        } catch (error) {
-          if (gen !== generation.current) return;
-          // A flow the broker no longer knows, or a rejected token: stop. Anything else (a blip): keep polling.
-          if (error instanceof ApiError && (error.status === 404 || error.status === 401 || error.status === 410)) {
-            generation.current++;
-            const { code, description } = describeError(error);
-            setState({ phase: 'failed', code, description });
-            return;
-          }
+        return false;
+      } catch (error) {
+        if (gen !== generation.current) return true;
+        const { code, description } = describeError(error);
+        // A flow the broker no longer knows, or a rejected token: stop. Anything else (a blip): the next event or the deadline decides.
+        if (error instanceof ApiError && (error.status === 404 || error.status === 401 || error.status === 410)) {
+          generation.current++;
+          setState({ phase: 'failed', code, description });
+          return true;
         }
+        return false;
       }
     },
     [api],
+  );
+
+  const follow = useCallback(
+    (gen: number, flowId: string, expiresAt: string) => {
+      const deadline = window.setTimeout(() => {
+        if (gen !== generation.current) return;
+        generation.current++;
+        setState({
+          phase: 'failed',
+          code: 'flow_expired',
+          description: 'The sign-in was not finished in time (10 minutes). Start again when you are ready.',
+        });
+      }, deadlineFor(expiresAt, Date.now()) - Date.now());
+      const stop = () => {
+        window.clearTimeout(deadline);
+        unsubscribe();
+      };
+      stopFollowing.current();
+      stopFollowing.current = stop;
+      const unsubscribe = live.subscribe((event) => {
+        if ((event.type === 'flow-finished' && event.data.flow_id === flowId) || event.type === 'reset') {
+          void settle(gen, flowId).then((ended) => ended && stop());
+        }
+      });
+    },
+    [live, settle],
   );
 
   const start = useCallback(
@@ -117,7 +138,7 @@ export function useConnectFlow(api: LatchkeyApi, onConnected: (connection: Conne
               expiresAt: result.expires_at,
               opened: true,
             });
-            void poll(gen, result.flow_id, result.expires_at);
+            follow(gen, result.flow_id, result.expires_at);
             break;
           }
           case 'device': {
@@ -129,7 +150,7 @@ export function useConnectFlow(api: LatchkeyApi, onConnected: (connection: Conne
               ...(result.verification_uri_complete ? { verificationUriComplete: result.verification_uri_complete } : {}),
               expiresAt: result.expires_at,
             });
-            void poll(gen, result.flow_id, result.expires_at);
+            follow(gen, result.flow_id, result.expires_at);
             break;
           }
           case 'connected': {
@@ -145,11 +166,12 @@ export function useConnectFlow(api: LatchkeyApi, onConnected: (connection: Conne
         setState({ phase: 'failed', code, description, ...(error instanceof ApiError ? { details: error.body } : {}) });
       }
     },
-    [api, poll],
+    [api, follow],
   );
 
   const cancel = useCallback(() => {
     generation.current++;
+    stopFollowing.current();
     setState({ phase: 'idle' });
   }, []);
 

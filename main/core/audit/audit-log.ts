@@ -200,6 +200,7 @@ export class AuditLog {
   private readonly db: Database.Database;
   private readonly now: () => number;
   private readonly headCopy: AuditHeadCopy | undefined;
+  private readonly onCommitted: ((entries: AuditEntry[]) => void) | undefined;
   private readonly queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
@@ -213,11 +214,15 @@ export class AuditLog {
   private readonly writeHead: Database.Statement<[string, string]>;
   private readonly commitBatch: Database.Transaction<(batch: Pending[]) => Row[]>;
 
-  /** `headCopy`: the copy of the head outside the database, checked and kept up to date here. */
-  constructor(db: Database.Database, options: { now?: () => number; headCopy?: AuditHeadCopy } = {}) {
+  /**
+   * `headCopy`: the copy of the head outside the database, checked and kept up to date here;
+   * `onCommitted` hears every batch right after its transaction committed (live views follow it).
+   */
+  constructor(db: Database.Database, options: { now?: () => number; headCopy?: AuditHeadCopy; onCommitted?: (entries: AuditEntry[]) => void } = {}) {
     this.db = db;
     this.now = options.now ?? Date.now;
     this.headCopy = options.headCopy;
+    this.onCommitted = options.onCommitted;
     this.insert = db.prepare(`INSERT INTO audit (${COLUMNS}) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)`);
     this.readHead = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.lastRow = db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');
@@ -380,7 +385,9 @@ export class AuditLog {
       this.appends += rows.length;
       const first = rows[0] as Row;
       this.headCopy?.committed({ id: first.id - 1, hash: first.prev_hash }, rows.at(-1) as Row);
-      batch.forEach((pending, i) => pending.resolve(toEntry(rows[i] as Row)));
+      const entries = rows.map(toEntry);
+      batch.forEach((pending, i) => pending.resolve(entries[i] as AuditEntry));
+      this.onCommitted?.(entries);
     }
   }
 

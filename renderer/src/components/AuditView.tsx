@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
   describeError,
   type AgentView,
@@ -11,7 +11,9 @@ import {
   type Connection,
   type LatchkeyApi,
 } from '../api';
+import { matchesAuditFilters, prependEntries } from '../audit-match';
 import { byteSize, clockTime, fullDate } from '../format';
+import { useLiveEventsHub } from '../live';
 import { Badge, ErrorMessage, saveFile, Spinner } from './common';
 import type { Notify } from './Notices';
 
@@ -66,19 +68,38 @@ function toFilters(form: FilterForm): AuditFilters {
   };
 }
 
+const isOneOf = <V extends string>(options: readonly { value: V }[], value: string | undefined): value is V =>
+  options.some((o) => o.value === value);
+
+/** The filters a route carries (`#/audit?agent=…&decision=deny`); unknown values are ignored. */
+function formOf(params: Record<string, string>): FilterForm {
+  return {
+    ...NO_FILTERS,
+    agent: params.agent ?? '',
+    connection: params.connection ?? '',
+    decision: isOneOf(DECISIONS, params.decision) ? params.decision : '',
+    kind: isOneOf(KINDS, params.kind) ? params.kind : '',
+  };
+}
+
 export function AuditView({
   api,
   agents,
   connections,
+  initialFilters,
+  onFiltersChanged,
   notify,
 }: {
   api: LatchkeyApi;
   agents: AgentView[];
   connections: Connection[];
+  initialFilters: Record<string, string>;
+  /** The filters that belong in the view's address, after each change. */
+  onFiltersChanged: (params: Record<string, string>) => void;
   notify: Notify;
 }) {
   const id = useId();
-  const [form, setForm] = useState<FilterForm>(NO_FILTERS);
+  const [form, setForm] = useState<FilterForm>(() => formOf(initialFilters));
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState<'first' | 'more' | null>('first');
@@ -91,15 +112,18 @@ export function AuditView({
 
   const filters = useMemo(() => toFilters(form), [form]);
 
+  // Entries that arrived while the first page was loading: merged once it is there.
+  const arrivedWhileLoading = useRef<AuditEntry[]>([]);
   const load = useCallback(
     async (appliedFilters: AuditFilters, after: string | null) => {
       const gen = after === null ? ++generation.current : generation.current;
+      if (after === null) arrivedWhileLoading.current = [];
       setLoading(after === null ? 'first' : 'more');
       setError(null);
       try {
         const page = await api.audit(appliedFilters, after ?? undefined, PAGE_SIZE);
         if (gen !== generation.current) return;
-        setEntries((current) => (after === null ? page.entries : [...(current ?? []), ...page.entries]));
+        setEntries((current) => (after === null ? prependEntries(page.entries, arrivedWhileLoading.current) : [...(current ?? []), ...page.entries]));
         setCursor(page.next_cursor);
       } catch (e) {
         if (gen === generation.current) setError(describeError(e));
@@ -112,7 +136,37 @@ export function AuditView({
 
   useEffect(() => {
     void load(filters, null);
+    onFiltersChanged({ agent: form.agent, connection: form.connection, decision: form.decision, kind: form.kind });
+    // Not a dependency: onFiltersChanged is the parent's inline callback, following it would reload on every render.
   }, [load, filters]);
+
+  // Live: a committed entry that matches goes on top, keeping what the reader looks at in place.
+  const sectionRef = useRef<HTMLElement>(null);
+  const scrollAnchor = useRef<{ scroller: Element; height: number; top: number } | null>(null);
+  const [arrived, setArrived] = useState<ReadonlySet<number>>(() => new Set());
+  const live = useLiveEventsHub();
+  useEffect(
+    () =>
+      live.subscribe((event) => {
+        if (event.type === 'reset') void load(filters, null);
+        if (event.type !== 'audit-appended' || !matchesAuditFilters(filters, event.data)) return;
+        if (loading === 'first') {
+          arrivedWhileLoading.current.push(event.data);
+          return;
+        }
+        const scroller = sectionRef.current?.closest('.content');
+        if (scroller && !scrollAnchor.current) scrollAnchor.current = { scroller, height: scroller.scrollHeight, top: scroller.scrollTop };
+        setEntries((current) => prependEntries(current ?? [], [event.data]));
+        setArrived((ids) => new Set(ids).add(event.data.id));
+      }),
+    [live, filters, load, loading],
+  );
+  useLayoutEffect(() => {
+    const anchor = scrollAnchor.current;
+    scrollAnchor.current = null;
+    // At the top the new rows show; scrolled down, the rows being read stay where they are.
+    if (anchor && anchor.top > 0) anchor.scroller.scrollTop = anchor.top + (anchor.scroller.scrollHeight - anchor.height);
+  }, [entries]);
 
   const set = <K extends keyof FilterForm>(key: K, value: FilterForm[K]) => setForm((f) => ({ ...f, [key]: value }));
   const filtered = Object.keys(filters).length > 0;
@@ -148,7 +202,7 @@ export function AuditView({
   const agentOptions = [...agents].sort((a, b) => a.name.localeCompare(b.name));
 
   return (
-    <section className="wide" aria-labelledby="audit-title">
+    <section className="wide" aria-labelledby="audit-title" ref={sectionRef}>
       <div className="page-head">
         <div>
           <h1 id="audit-title">Audit log</h1>
@@ -249,7 +303,7 @@ export function AuditView({
             </thead>
             <tbody>
               {entries.map((e) => (
-                <AuditRow key={e.id} entry={e} />
+                <AuditRow key={e.id} entry={e} fresh={arrived.has(e.id)} />
               ))}
             </tbody>
           </table>
@@ -312,11 +366,11 @@ function breakable(path: string): ReactNode[] {
 
 const DECISION_LABEL: Record<AuditDecision, string> = { allow: 'Allowed', deny: 'Denied', info: 'Info' };
 
-function AuditRow({ entry: e }: { entry: AuditEntry }) {
+function AuditRow({ entry: e, fresh }: { entry: AuditEntry; fresh: boolean }) {
   // Only proxied requests are timed and sized; elsewhere the reason, often a sentence, takes those columns.
   const measured = e.latency_ms !== null || e.bytes_in !== null || e.bytes_out !== null;
   return (
-    <tr data-entry={e.id} data-decision={e.decision}>
+    <tr data-entry={e.id} data-decision={e.decision} className={fresh ? 'audit-row-new' : undefined}>
       <td className="nowrap" title={fullDate(e.at)}>
         <time dateTime={e.at}>{clockTime(e.at)}</time>
       </td>
