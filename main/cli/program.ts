@@ -7,6 +7,7 @@ import { register as connect } from './connect.js';
 import { register as connections } from './connections.js';
 import { register as deny } from './deny.js';
 import { register as disconnect } from './disconnect.js';
+import { register as mcpConfig } from './mcp-config.js';
 import { register as pause } from './pause.js';
 import { register as providers } from './providers.js';
 import { register as resume } from './resume.js';
@@ -42,7 +43,7 @@ export function buildProgram(argv: string[]): Command {
         process.exitCode = await (await raw.load()).run(argv.slice(1));
       });
   }
-  for (const register of [status, providers, connect, connections, disconnect, agents, approvals, approve, deny, pause, resume, audit]) register(program);
+  for (const register of [status, providers, connect, connections, disconnect, agents, approvals, approve, deny, pause, resume, audit, mcpConfig]) register(program);
   return program;
 }
 
