@@ -406,8 +406,11 @@ test('audit: real entries, filters send the right query, "Load more" follows the
   const access = (await world.token(notesSync)).body.access_token as string;
   assert.equal(await world.proxy(access, 'acme-work/items/42?page=2'), 404);
   assert.equal(await world.proxy(access, 'acme-work/admin/users'), 403);
-  // A fresh refusal on top: the revoked agent asking for a token.
-  assert.equal((await world.token(releaseBot)).status, 401);
+  // A fresh refusal on top: a revoked agent asking for a token (its first refusal this minute:
+  // repeated ones within the minute are counted into one entry, see unauthenticated-denials.ts).
+  const retired = await world.createAgent('retired-bot', [{ connection: 'acme-work', scopes: ['items:read'] }]);
+  assert.equal((await broker.admin(`/agents/${retired.id}/revoke`, { method: 'POST' })).status, 200);
+  assert.equal((await world.token(retired)).status, 401);
   const total = await auditCount();
   type Entry = { id: number; kind: string; reason: string; latency_ms: number | null; bytes_in: number | null; bytes_out: number | null };
   const firstPage = (await broker.admin('/audit?limit=50')).body as { entries: Entry[]; next_cursor: string };
@@ -424,7 +427,7 @@ test('audit: real entries, filters send the right query, "Load more" follows the
     assert.equal(await rows.first().getAttribute('data-entry'), String(newest.id));
     // It has no latency or sizes: its reason takes those columns.
     const cells = await rows.first().locator('td').allInnerTexts();
-    assert.deepEqual(cells.slice(1), ['release-bot', '—', 'token', '401', 'Denied', newest.reason]);
+    assert.deepEqual(cells.slice(1), ['retired-bot', '—', 'token', '401', 'Denied', newest.reason]);
     assert.match(newest.reason, /^client_credentials: invalid_client: /);
     // The refused proxied call below it: method and path, the rule's reason, latency and sizes.
     const proxied = await rows.nth(1).locator('td').allInnerTexts();

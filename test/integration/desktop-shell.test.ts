@@ -246,7 +246,8 @@ describe('desktop shell on the Electron stand-in', () => {
     assert.equal(new URLSearchParams(new URL(load.url as string).hash.slice(1)).get('view'), 'connections');
 
     // The person revokes Latchkey's access at the provider; the next refresh finds out.
-    const entry = (await testKeychainEntries()).map((e) => JSON.parse(e.password) as { refresh_token?: string }).find((c) => c.refresh_token);
+    // The connection's credential (the vault also holds signing keys, the admin token and the audit head).
+    const entry = (await testKeychainEntries()).filter((e) => e.account.includes('/connection/')).map((e) => JSON.parse(e.password) as { refresh_token?: string }).find((c) => c.refresh_token);
     assert.ok(entry?.refresh_token, 'the connection holds a refresh token');
     const revoked = await fetch(`${provider.issuer}/token/revocation`, {
       method: 'POST',

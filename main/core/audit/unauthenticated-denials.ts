@@ -43,7 +43,8 @@ const lacking = (kind: Kind): string => (kind === 'proxy' ? 'a valid token' : 'v
  */
 const isUnauthenticated = (input: AuditInput): boolean => input.decision === 'deny' && (input.status === 401 || !input.agent_id);
 
-const sourceOf = (input: AuditInput): string => (input.connection ?? (input.path ?? '').split('?', 1)[0] ?? '').slice(0, MAX_SOURCE);
+/** Where refusals come from: the agent when known (a revoked one, say), and the connection named, else the path. */
+const sourceOf = (input: AuditInput): string => `${input.agent_id ?? ''}\n${input.connection ?? (input.path ?? '').split('?', 1)[0] ?? ''}`.slice(0, MAX_SOURCE);
 
 function describeWindow(ms: number): string {
   if (ms === 60_000) return 'the last minute';
@@ -54,8 +55,8 @@ function describeWindow(ms: number): string {
  * The audit log as the proxy and the token and registration endpoints write to it, guarded
  * against flooding: any local process can send requests without a valid token (or client
  * secret) as fast as it likes, and each would otherwise add a
- * row forever. Per window (a minute), the first refusal of each source (the connection
- * named in the path, else the path, and the reason) is written as usual; the others are
+ * row forever. Per window (a minute), the first refusal of each source (the agent when
+ * known, the connection named in the path, else the path, and the reason) is written as usual; the others are
  * only counted, and when the window closes one entry says "N refused requests without a
  * valid token in the last minute", with the counts by reason. Sources are capped per window, so
  * a flood adds at most `maxSources + 1` rows a minute whatever it sends.
