@@ -121,6 +121,28 @@ export interface ApiDefinition {
   rules: EndpointRule[];
   /** Operations of the provider's API deliberately left without a rule, and why (checked against its API description). */
   not_exposed?: NotExposedOperation[];
+  /** Curated MCP tools: named calls with described inputs (see catalog/curated-tools.ts). */
+  tools?: CuratedTool[];
+}
+
+/**
+ * A curated tool: one call of the provider's API with a described input, offered over MCP
+ * as `<connection>_<name>`. Data, not code: `{param}` placeholders of `path` are filled from
+ * the input, `query` names the inputs sent as the query, `body` those sent as a JSON body
+ * ("params": all inputs not used elsewhere). The filled path goes through the proxy's checks
+ * and rules like any call.
+ */
+export interface CuratedTool {
+  name: string;
+  description: string;
+  method: string;
+  path: string;
+  /** The base (of `api.bases`) the call goes to; default `default`. */
+  base?: string;
+  /** JSON Schema of the input: an object schema. */
+  params: { type: 'object'; properties?: Record<string, unknown>; required?: string[]; [keyword: string]: unknown };
+  query?: string[];
+  body?: string[] | 'params';
 }
 
 export interface NotExposedOperation {

@@ -1,6 +1,8 @@
-import { McpServer, type CallToolResult, type ScopeChallenge } from '@modelcontextprotocol/server';
+import { fromJsonSchema, McpServer, type CallToolResult, type JsonSchemaType, type ScopeChallenge } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { formatScope } from '../authz/grants.js';
+import { curatedCall, samplePath } from '../catalog/curated-tools.js';
+import type { CuratedTool } from '../catalog/types.js';
 import { isLatchkeyError, type LatchkeyError } from '../errors.js';
 import { agentConnections } from '../proxy/discovery.js';
 import { admitCall, type ProxyRuntime } from '../proxy/handler.js';
@@ -26,8 +28,8 @@ function otherBases(bases: Record<string, { upstream_base_url: string }>): strin
 }
 
 /** MCP tool names are [A-Za-z0-9_.-]; a connection name with anything else is spelled with "_". */
-export function requestToolName(connection: string): string {
-  return `${connection.replace(/[^A-Za-z0-9_.-]/g, '_')}_request`.slice(0, 128);
+export function requestToolName(connection: string, tool = 'request'): string {
+  return `${connection.replace(/[^A-Za-z0-9_.-]/g, '_')}_${tool}`.slice(0, 128);
 }
 
 const result = (value: unknown, isError = false): CallToolResult => ({
@@ -84,8 +86,41 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
         return errorResult(asLatchkeyError(error));
       }
     });
+    const provider = deps.catalog.get(connection.provider);
+    for (const tool of provider?.api.tools ?? []) {
+      const curated = requestToolName(connection.name, tool.name);
+      if (names.has(curated) || !grantAllows(agent, connection.name, tool, runtime)) continue;
+      names.add(curated);
+      server.registerTool(curated, {
+        description: `${tool.description} (${connection.provider_name}, as the person's "${connection.name}" account, through Latchkey.)`,
+        inputSchema: fromJsonSchema<Record<string, unknown>>(tool.params as JsonSchemaType),
+        ...(tool.method === 'GET' ? { annotations: { readOnlyHint: true } } : {}),
+      }, async (input) => {
+        try {
+          const response = await requestThroughProxy(agent, curated, connection.name, curatedCall(tool, input), runtime, log);
+          return result(response, response.status >= 400);
+        } catch (error) {
+          return errorResult(asLatchkeyError(error));
+        }
+      });
+    }
   }
   return server;
+}
+
+/**
+ * Whether the agent's grant lets the curated tool's call through, as the proxy decides it
+ * (rules of its base, scopes held), judged on the path with each placeholder filled. Only
+ * such tools are listed; the real call is admitted again on its real path.
+ */
+function grantAllows(agent: AgentPrincipal, connection: string, tool: CuratedTool, runtime: ProxyRuntime): boolean {
+  try {
+    admitCall(agent, { connection, base: tool.base, path: samplePath(tool.path), query: '', audited: '' }, tool.method, runtime.deps);
+    return true;
+  } catch (error) {
+    if (isLatchkeyError(error)) return false;
+    throw error;
+  }
 }
 
 /**
