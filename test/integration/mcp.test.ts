@@ -244,6 +244,8 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     assert.deepEqual(create?.inputSchema.required, ['name']);
     assert.match(create?.description ?? '', /^Create an item\. .*"acme" account/);
     assert.equal(tools.find((t) => t.name === 'acme_list_items')?.annotations?.readOnlyHint, true);
+    const connections = toolText(await client.callTool({ name: 'list_connections', arguments: {} })).connections;
+    assert.deepEqual(connections.map((c: { name: string; curated_tools: string[] }) => [c.name, c.curated_tools]), [['acme', ['acme_list_items', 'acme_create_item']]]);
 
     const reads = resources.hits['GET /api/items'] ?? 0;
     const listed = toolText(await client.callTool({ name: 'acme_list_items', arguments: { q: 'curated', limit: 2 } }));

@@ -55,14 +55,16 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
   const server = new McpServer({ name: 'latchkey', version }, { capabilities: { tools: {} } });
   const connections = () => agentConnections(agent, deps.connections.list(), deps.catalog, deps.baseUrl());
 
+  /** Connection name → its curated tools this agent is offered (filled as they are registered, below). */
+  const curatedTools = new Map<string, string[]>();
   server.registerTool('list_connections', {
-    description: 'The accounts the person connected to Latchkey and granted to you: name, provider, account and the scopes you hold. Call one with its <name>_request tool.',
+    description: 'The accounts the person connected to Latchkey and granted to you: name, provider, account and the scopes you hold. Call one with its <name>_request tool, or with the curated tools listed for it (described calls of the provider\'s API).',
     annotations: { readOnlyHint: true },
   }, async () => {
     const exchange = openExchange({ kind: 'proxy', connection: null, method: null, path: null, agent_id: agent.agent_id, agent_name: agent.agent_name }, log);
     exchange.entry.decision = 'allow';
     const accounts = new Map(deps.connections.list().map((record) => [record.name, record.account]));
-    const listed = connections().map((c) => ({ name: c.name, provider: c.provider, provider_name: c.provider_name, account: accounts.get(c.name) ?? null, status: c.status, scopes: c.scopes, bases: Object.keys(c.bases), tool: requestToolName(c.name) }));
+    const listed = connections().map((c) => ({ name: c.name, provider: c.provider, provider_name: c.provider_name, account: accounts.get(c.name) ?? null, status: c.status, scopes: c.scopes, bases: Object.keys(c.bases), tool: requestToolName(c.name), curated_tools: curatedTools.get(c.name) ?? [] }));
     if (!(await commit(deps.audit, exchange, { status: 200, reason: 'mcp tool list_connections', bytes_in: 0, bytes_out: 0 }))) {
       return errorResult(auditUnavailable());
     }
@@ -91,6 +93,7 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
       const curated = requestToolName(connection.name, tool.name);
       if (names.has(curated) || !grantAllows(agent, connection.name, tool, runtime)) continue;
       names.add(curated);
+      curatedTools.set(connection.name, [...(curatedTools.get(connection.name) ?? []), curated]);
       server.registerTool(curated, {
         description: `${tool.description} (${connection.provider_name}, as the person's "${connection.name}" account, through Latchkey.)`,
         inputSchema: fromJsonSchema<Record<string, unknown>>(tool.params as JsonSchemaType),
