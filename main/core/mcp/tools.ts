@@ -27,7 +27,7 @@ function otherBases(bases: Record<string, { upstream_base_url: string }>): strin
   return ` Other API hosts, chosen with "base": ${named.map(([name, base]) => `"${name}" (${base.upstream_base_url})`).join(', ')}; without "base" the call goes to ${bases.default?.upstream_base_url ?? 'the default host'}.`;
 }
 
-/** MCP tool names are [A-Za-z0-9_.-]; a connection name with anything else is spelled with "_". */
+/** `<connection>_<tool>` (`_request` by default). MCP tool names are [A-Za-z0-9_.-]; a connection name with anything else is spelled with "_". */
 export function requestToolName(connection: string, tool = 'request'): string {
   return `${connection.replace(/[^A-Za-z0-9_.-]/g, '_')}_${tool}`.slice(0, 128);
 }
@@ -44,8 +44,9 @@ const challengeText = (text: string): string => text.replace(/["\\]/g, "'").repl
 
 /**
  * The MCP server one agent sees for one request: `list_connections`, and a
- * `<connection>_request` tool for each connection it holds a grant on (nothing else is
- * listed). A request needing a scope the agent lacks is refused before it runs with a 403
+ * `<connection>_request` tool for each connection it holds a grant on, with
+ * `<connection>_<tool>` for each curated tool of its provider (`api.tools`) the grant lets
+ * through (nothing else is listed). A request needing a scope the agent lacks is refused before it runs with a 403
  * `insufficient_scope` challenge naming the scopes it holds plus every scope the endpoint
  * accepts, so the client can ask the person for more (step-up) without losing any.
  */
