@@ -21,10 +21,16 @@ import { HeadlessOAuthProvider, type Approver } from '../fixtures/mcp-oauth.js';
 import { startTestProvider, type TestProvider } from '../fixtures/oidc-provider.js';
 import { bigChunk, startResourceServer, type ResourceServer } from '../fixtures/resource-server.js';
 import { startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
+import type { ProviderDefinition } from '../../main/core/catalog/types.js';
 
 type Grants = { connection: string; scopes: string[] }[];
 const READ: Grants = [{ connection: 'acme', scopes: ['items:read'] }];
 const REDIRECT_URI = 'http://127.0.0.1:9/callback';
+/** Curated tools of the test provider (data in its definition): one read, one write. */
+const CURATED: NonNullable<ProviderDefinition['api']['tools']> = [
+  { name: 'list_items', description: 'List the items, filtered by a text.', method: 'GET', path: '/api/items', params: { type: 'object', properties: { q: { type: 'string', description: 'Filter text' }, limit: { type: 'integer', minimum: 1 } }, additionalProperties: false }, query: ['q', 'limit'] },
+  { name: 'create_item', description: 'Create an item.', method: 'POST', path: '/api/items', params: { type: 'object', properties: { name: { type: 'string', minLength: 1 }, tags: { type: 'array', items: { type: 'string' } } }, required: ['name'], additionalProperties: false }, body: ['name', 'tags'] },
+];
 /** The v2 client pinned to the 2026-07-28 revision: it fails loudly unless the server serves that era. */
 const MODERN = { versionNegotiation: { mode: { pin: '2026-07-28' } } };
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
@@ -109,6 +115,7 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
           { method: 'GET', path: '/api/**', scopes: ['items:read'] },
           { method: 'POST', path: '/api/items', scopes: ['items:write'] },
         ],
+        tools: CURATED,
       },
     });
     await connectFully(broker, { provider: 'acme', scopes: ['openid', 'email', 'offline_access', 'items:read', 'items:write'] });
@@ -152,7 +159,8 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     const client = new V1Client({ name: 'v1', version: '1.0.0' });
     await client.connect(new V1Transport(mcpUrl, { authProvider: oauth }));
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['acme_request', 'list_connections']);
+    // A read-only grant: the curated read tool, not the curated write one.
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['acme_list_items', 'acme_request', 'list_connections']);
     const listed = toolText(await client.callTool({ name: 'list_connections', arguments: {} }));
     assert.deepEqual(listed.connections.map((c: { name: string; scopes: string[] }) => [c.name, c.scopes]), [['acme', ['items:read']]]);
 
@@ -200,7 +208,8 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     const client = new V2Client({ name: 'v2', version: '1.0.0' }, MODERN);
     await client.connect(new V2Transport(mcpUrl, { authProvider: oauth }));
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['acme_request', 'list_connections']);
+    // A read-only grant: the curated read tool, not the curated write one.
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['acme_list_items', 'acme_request', 'list_connections']);
     const answer = toolText(await client.callTool({ name: 'acme_request', arguments: { method: 'GET', path: '/api/items' } }));
     assert.equal(answer.status, 200, JSON.stringify(answer));
     assert.deepEqual(answer.body.items, [{ id: 1, name: 'first' }]);
@@ -223,6 +232,45 @@ describe('Latchkey as an MCP server, with both generations of the official SDK c
     // Refused, and sent to register again, which names what to do: the revoked agent keeps its name until deleted.
     await assert.rejects(client.callTool({ name: 'acme_request', arguments: { method: 'GET', path: '/api/items' } }), /revoked one keeps its name until the person deletes it/);
     assert.equal(oauth.authorizations.length, 1);
+  });
+
+  test('curated tools: listed as the grant allows, called through the proxy with their path, query and body, audited by name', async () => {
+    const { oauth } = await mcpToken('curated', [{ connection: 'acme', scopes: ['items:read', 'items:write'] }]);
+    const client = new V2Client({ name: 'v2', version: '1.0.0' }, MODERN);
+    await client.connect(new V2Transport(new URL(`${serve.url}/mcp`), { authProvider: oauth }));
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['acme_create_item', 'acme_list_items', 'acme_request', 'list_connections']);
+    const create = tools.find((t) => t.name === 'acme_create_item');
+    assert.deepEqual(create?.inputSchema.required, ['name']);
+    assert.match(create?.description ?? '', /^Create an item\. .*"acme" account/);
+    assert.equal(tools.find((t) => t.name === 'acme_list_items')?.annotations?.readOnlyHint, true);
+    const connections = toolText(await client.callTool({ name: 'list_connections', arguments: {} })).connections;
+    assert.deepEqual(connections.map((c: { name: string; curated_tools: string[] }) => [c.name, c.curated_tools]), [['acme', ['acme_list_items', 'acme_create_item']]]);
+
+    const reads = resources.hits['GET /api/items'] ?? 0;
+    const listed = toolText(await client.callTool({ name: 'acme_list_items', arguments: { q: 'curated', limit: 2 } }));
+    assert.equal(listed.status, 200, JSON.stringify(listed));
+    assert.deepEqual(listed.body.query, { q: 'curated', limit: '2' });
+    assert.equal(resources.hits['GET /api/items'], reads + 1);
+    const created = toolText(await client.callTool({ name: 'acme_create_item', arguments: { name: 'new', tags: ['a'] } }));
+    assert.equal(created.status, 201, JSON.stringify(created));
+    assert.deepEqual(created.body.created, { name: 'new', tags: ['a'] });
+    // An input outside the tool's schema never reaches the provider.
+    const writes = resources.hits['POST /api/items'];
+    const invalid = await client.callTool({ name: 'acme_create_item', arguments: { tags: ['a'] } });
+    assert.equal(invalid.isError, true);
+    assert.equal(resources.hits['POST /api/items'], writes);
+
+    const agent = await agentOf(oauth);
+    const { entries } = await serve.admin(`/audit?agent=${agent.id}`) as { entries: { reason: string | null; method: string | null; path: string | null; status: number | null }[] };
+    const read = entries.find((e) => e.reason === 'mcp tool acme_list_items');
+    assert.ok(read, JSON.stringify(entries));
+    assert.equal(read.method, 'GET');
+    assert.match(read.path ?? '', /^\/api\/items\?q=/);
+    const write = entries.find((e) => e.reason === 'mcp tool acme_create_item');
+    assert.ok(write, JSON.stringify(entries));
+    assert.equal(write.method, 'POST');
+    assert.equal(write.status, 201);
   });
 
   test('metadata, issuer, resource and challenges keep the loopback host the client addressed', async () => {

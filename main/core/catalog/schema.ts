@@ -4,6 +4,7 @@ import { isLocalhostName, isLoopbackHost } from '../net.js';
 import { withDefinitionDefaults } from './defaults.js';
 import { BASE_NAME_PATTERN, DEFAULT_BASE, hostOf, hostSuffix, placeholders, VARIABLE_NAME_PATTERN, variableValueProblem } from './bases.js';
 import { compileRules } from './rules.js';
+import { curatedToolProblems, curatedToolSchema } from './curated-tools.js';
 import type { EndpointRule, ProviderDefinition } from './types.js';
 
 /** One thing wrong with a provider definition: a JSON pointer into it and what is wrong there. */
@@ -249,6 +250,7 @@ export const providerDefinitionSchema = {
         not_exposed: { type: 'array', maxItems: 1000, items: notExposedEntry },
         agent_auth: agentAuth,
         error_dialect: { enum: ERROR_DIALECTS },
+        tools: { type: 'array', maxItems: 100, items: curatedToolSchema },
       },
     },
   },
@@ -519,6 +521,8 @@ function semanticProblems(value: unknown): DefinitionProblem[] {
         }
       });
     }
+    // Curated MCP tools: each must call an endpoint some rule opens (curated-tools.ts).
+    if (Array.isArray(api.tools)) curatedToolProblems(api.tools, api.rules, baseNames, add);
   }
   return problems;
 }

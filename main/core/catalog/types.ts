@@ -125,6 +125,28 @@ export interface ApiDefinition {
   agent_auth?: AgentAuthScheme[];
   /** Latchkey's own 4xx refusals on this provider's connections are shaped like the provider's errors, so its SDKs raise their usual error. */
   error_dialect?: ErrorDialect;
+  /** Curated MCP tools: named calls with described inputs (see catalog/curated-tools.ts). */
+  tools?: CuratedTool[];
+}
+
+/**
+ * A curated tool: one call of the provider's API with a described input, offered over MCP
+ * as `<connection>_<name>`. Data, not code: `{param}` placeholders of `path` are filled from
+ * the input, `query` names the inputs sent as the query, `body` those sent as a JSON body
+ * ("params": all inputs not used elsewhere). The filled path goes through the proxy's checks
+ * and rules like any call.
+ */
+export interface CuratedTool {
+  name: string;
+  description: string;
+  method: string;
+  path: string;
+  /** The base (of `api.bases`) the call goes to; default `default`. */
+  base?: string;
+  /** JSON Schema of the input: an object schema. */
+  params: { type: 'object'; properties?: Record<string, unknown>; required?: string[]; [keyword: string]: unknown };
+  query?: string[];
+  body?: string[] | 'params';
 }
 
 export interface NotExposedOperation {

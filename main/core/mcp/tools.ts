@@ -1,6 +1,8 @@
-import { McpServer, type CallToolResult, type ScopeChallenge } from '@modelcontextprotocol/server';
+import { fromJsonSchema, McpServer, type CallToolResult, type JsonSchemaType, type ScopeChallenge } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { formatScope } from '../authz/grants.js';
+import { curatedCall, samplePath } from '../catalog/curated-tools.js';
+import type { CuratedTool } from '../catalog/types.js';
 import { isLatchkeyError, type LatchkeyError } from '../errors.js';
 import { agentConnections } from '../proxy/discovery.js';
 import { admitCall, type ProxyRuntime } from '../proxy/handler.js';
@@ -25,9 +27,9 @@ function otherBases(bases: Record<string, { upstream_base_url: string }>): strin
   return ` Other API hosts, chosen with "base": ${named.map(([name, base]) => `"${name}" (${base.upstream_base_url})`).join(', ')}; without "base" the call goes to ${bases.default?.upstream_base_url ?? 'the default host'}.`;
 }
 
-/** MCP tool names are [A-Za-z0-9_.-]; a connection name with anything else is spelled with "_". */
-export function requestToolName(connection: string): string {
-  return `${connection.replace(/[^A-Za-z0-9_.-]/g, '_')}_request`.slice(0, 128);
+/** `<connection>_<tool>` (`_request` by default). MCP tool names are [A-Za-z0-9_.-]; a connection name with anything else is spelled with "_". */
+export function requestToolName(connection: string, tool = 'request'): string {
+  return `${connection.replace(/[^A-Za-z0-9_.-]/g, '_')}_${tool}`.slice(0, 128);
 }
 
 const result = (value: unknown, isError = false): CallToolResult => ({
@@ -42,8 +44,9 @@ const challengeText = (text: string): string => text.replace(/["\\]/g, "'").repl
 
 /**
  * The MCP server one agent sees for one request: `list_connections`, and a
- * `<connection>_request` tool for each connection it holds a grant on (nothing else is
- * listed). A request needing a scope the agent lacks is refused before it runs with a 403
+ * `<connection>_request` tool for each connection it holds a grant on, with
+ * `<connection>_<tool>` for each curated tool of its provider (`api.tools`) the grant lets
+ * through (nothing else is listed). A request needing a scope the agent lacks is refused before it runs with a 403
  * `insufficient_scope` challenge naming the scopes it holds plus every scope the endpoint
  * accepts, so the client can ask the person for more (step-up) without losing any.
  */
@@ -53,14 +56,16 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
   const server = new McpServer({ name: 'latchkey', version }, { capabilities: { tools: {} } });
   const connections = () => agentConnections(agent, deps.connections.list(), deps.catalog, deps.baseUrl());
 
+  /** Connection name → its curated tools this agent is offered (filled as they are registered, below). */
+  const curatedTools = new Map<string, string[]>();
   server.registerTool('list_connections', {
-    description: 'The accounts the person connected to Latchkey and granted to you: name, provider, account and the scopes you hold. Call one with its <name>_request tool.',
+    description: 'The accounts the person connected to Latchkey and granted to you: name, provider, account and the scopes you hold. Call one with its <name>_request tool, or with the curated tools listed for it (described calls of the provider\'s API).',
     annotations: { readOnlyHint: true },
   }, async () => {
     const exchange = openExchange({ kind: 'proxy', connection: null, method: null, path: null, agent_id: agent.agent_id, agent_name: agent.agent_name }, log);
     exchange.entry.decision = 'allow';
     const accounts = new Map(deps.connections.list().map((record) => [record.name, record.account]));
-    const listed = connections().map((c) => ({ name: c.name, provider: c.provider, provider_name: c.provider_name, account: accounts.get(c.name) ?? null, status: c.status, scopes: c.scopes, bases: Object.keys(c.bases), tool: requestToolName(c.name) }));
+    const listed = connections().map((c) => ({ name: c.name, provider: c.provider, provider_name: c.provider_name, account: accounts.get(c.name) ?? null, status: c.status, scopes: c.scopes, bases: Object.keys(c.bases), tool: requestToolName(c.name), curated_tools: curatedTools.get(c.name) ?? [] }));
     if (!(await commit(deps.audit, exchange, { status: 200, reason: 'mcp tool list_connections', bytes_in: 0, bytes_out: 0 }))) {
       return errorResult(auditUnavailable());
     }
@@ -84,8 +89,42 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
         return errorResult(asLatchkeyError(error));
       }
     });
+    const provider = deps.catalog.get(connection.provider);
+    for (const tool of provider?.api.tools ?? []) {
+      const curated = requestToolName(connection.name, tool.name);
+      if (names.has(curated) || !grantAllows(agent, connection.name, tool, runtime)) continue;
+      names.add(curated);
+      curatedTools.set(connection.name, [...(curatedTools.get(connection.name) ?? []), curated]);
+      server.registerTool(curated, {
+        description: `${tool.description} (${connection.provider_name}, as the person's "${connection.name}" account, through Latchkey.)`,
+        inputSchema: fromJsonSchema<Record<string, unknown>>(tool.params as JsonSchemaType),
+        ...(tool.method === 'GET' ? { annotations: { readOnlyHint: true } } : {}),
+      }, async (input) => {
+        try {
+          const response = await requestThroughProxy(agent, curated, connection.name, curatedCall(tool, input), runtime, log);
+          return result(response, response.status >= 400);
+        } catch (error) {
+          return errorResult(asLatchkeyError(error));
+        }
+      });
+    }
   }
   return server;
+}
+
+/**
+ * Whether the agent's grant lets the curated tool's call through, as the proxy decides it
+ * (rules of its base, scopes held), judged on the path with each placeholder filled. Only
+ * such tools are listed; the real call is admitted again on its real path.
+ */
+function grantAllows(agent: AgentPrincipal, connection: string, tool: CuratedTool, runtime: ProxyRuntime): boolean {
+  try {
+    admitCall(agent, { connection, base: tool.base, path: samplePath(tool.path), query: '', audited: '' }, tool.method, runtime.deps);
+    return true;
+  } catch (error) {
+    if (isLatchkeyError(error)) return false;
+    throw error;
+  }
 }
 
 /**
