@@ -403,13 +403,14 @@ test('kill switch: pause shows the banner, resume hides it; the state comes from
 test('audit: real entries, filters send the right query, "Load more" follows the cursor, verify, export', async () => {
   const { broker } = world;
   // Proxied calls: one relayed (the test provider has no such API: 404), one refused by the rules.
+  // An agent revoked before the calls below: its token request comes last (see there).
+  const retired = await world.createAgent('retired-bot', [{ connection: 'acme-work', scopes: ['items:read'] }]);
+  assert.equal((await broker.admin(`/agents/${retired.id}/revoke`, { method: 'POST' })).status, 200);
   const access = (await world.token(notesSync)).body.access_token as string;
   assert.equal(await world.proxy(access, 'acme-work/items/42?page=2'), 404);
   assert.equal(await world.proxy(access, 'acme-work/admin/users'), 403);
-  // A fresh refusal on top: a revoked agent asking for a token (its first refusal this minute:
+  // A fresh refusal on top: the revoked agent asking for a token (its first refusal this minute:
   // repeated ones within the minute are counted into one entry, see unauthenticated-denials.ts).
-  const retired = await world.createAgent('retired-bot', [{ connection: 'acme-work', scopes: ['items:read'] }]);
-  assert.equal((await broker.admin(`/agents/${retired.id}/revoke`, { method: 'POST' })).status, 200);
   assert.equal((await world.token(retired)).status, 401);
   const total = await auditCount();
   type Entry = { id: number; kind: string; reason: string; latency_ms: number | null; bytes_in: number | null; bytes_out: number | null };
