@@ -207,3 +207,35 @@ export interface DeleteResult {
 export interface CreatedAgent extends AgentView {
   client_secret: string;
 }
+
+/** The spans the Activity view offers. */
+export type ActivityRange = 'hour' | 'day' | 'week';
+
+export interface ActivityCounts {
+  calls: number;
+  denied: number;
+  errors: number;
+}
+
+/** GET /admin/api/activity: proxied calls per agent and time bucket, the busiest connections and each agent's last call. */
+export interface ActivityReport {
+  range: ActivityRange;
+  since: string;
+  until: string;
+  bucket_ms: number;
+  /** One row per agent and bucket that had calls; `at` is the bucket's start. */
+  buckets: (ActivityCounts & { at: string; agent_id: string; agent_name: string | null })[];
+  /** Busiest first, at most 10. */
+  connections: (ActivityCounts & { connection: string })[];
+  /** Busiest first, with each agent's newest call in the range. */
+  agents: (ActivityCounts & {
+    agent_id: string;
+    agent_name: string | null;
+    last_at: string;
+    last_connection: string | null;
+    last_method: string | null;
+    last_path: string | null;
+    last_status: number | null;
+    last_decision: string;
+  })[];
+}

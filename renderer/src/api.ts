@@ -4,66 +4,28 @@
  */
 
 import type {
-  AgentStatus,
   AgentView,
-  ApprovalStatus,
   ApprovalView,
   AuditDecision,
   AuditEntry,
   AuditKind,
   AuditVerification,
   Grant,
-  AuthType,
-  ConnectMethod,
-  ClientSecretPolicy,
-  ConnectionStatus,
-  AuthMethod,
-  SecretStore,
   BrokerStatus,
-  ScopeInfo,
   ProviderSummary,
   Connection,
   ConnectRequest,
-  BrowserFlowStart,
-  DeviceFlowStart,
-  ConnectedNow,
   ConnectResult,
-  FlowStatus,
   Flow,
   DeleteResult,
   CreatedAgent,
+  ActivityRange,
+  ActivityReport,
 } from '../../main/common/admin-api';
 
-export type {
-  AgentStatus,
-  AgentView,
-  ApprovalStatus,
-  ApprovalView,
-  AuditDecision,
-  AuditEntry,
-  AuditKind,
-  AuditVerification,
-  Grant,
-  AuthType,
-  ConnectMethod,
-  ClientSecretPolicy,
-  ConnectionStatus,
-  AuthMethod,
-  SecretStore,
-  BrokerStatus,
-  ScopeInfo,
-  ProviderSummary,
-  Connection,
-  ConnectRequest,
-  BrowserFlowStart,
-  DeviceFlowStart,
-  ConnectedNow,
-  ConnectResult,
-  FlowStatus,
-  Flow,
-  DeleteResult,
-  CreatedAgent,
-};
+// The admin API's shapes, defined once in main/common, for the views to import from here.
+export type * from '../../main/common/admin-api';
+
 export interface ProviderProblem {
   path: string;
   message: string;
@@ -101,34 +63,6 @@ export interface AuditPage {
 }
 
 export type AuditExportFormat = 'jsonl' | 'csv';
-
-export type ActivityRange = 'hour' | 'day' | 'week';
-
-interface ActivityCounts {
-  calls: number;
-  denied: number;
-  errors: number;
-}
-
-/** GET /activity: proxied calls per agent and time bucket, the busiest connections and each agent's last call. */
-export interface ActivityReport {
-  range: ActivityRange;
-  since: string;
-  until: string;
-  bucket_ms: number;
-  buckets: (ActivityCounts & { at: string; agent_id: string; agent_name: string | null })[];
-  connections: (ActivityCounts & { connection: string })[];
-  agents: (ActivityCounts & {
-    agent_id: string;
-    agent_name: string | null;
-    last_at: string;
-    last_connection: string | null;
-    last_method: string | null;
-    last_path: string | null;
-    last_status: number | null;
-    last_decision: string;
-  })[];
-}
 
 /** A file the broker sent for saving. */
 export interface Download {

@@ -19,39 +19,13 @@ import { Catalog, loadCatalog } from '../../main/core/catalog/catalog.js';
 import type { ProviderDefinition } from '../../main/core/catalog/types.js';
 import { ConnectionService } from '../../main/core/connections/service.js';
 import { TokenManager } from '../../main/core/connections/tokens.js';
-import { LatchkeyError } from '../../main/core/errors.js';
 import { proxyRoutes } from '../../main/core/proxy/routes.js';
-import type { AgentPrincipal, AgentVerifier } from '../../main/core/proxy/types.js';
 import { ConnectionStore } from '../../main/core/store/connections.js';
 import { openDatabase } from '../../main/core/store/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { startTestBroker, type TestBroker } from '../fixtures/broker.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
-
-class TableVerifier implements AgentVerifier {
-  paused = false;
-  readonly principals = new Map<string, AgentPrincipal>();
-  tokenEndpoint(): string {
-    return 'http://127.0.0.1:1/oauth/token';
-  }
-  async verifyAccessToken(token: string): Promise<AgentPrincipal> {
-    const principal = this.principals.get(token);
-    if (!principal) throw new LatchkeyError('invalid_token', 'The access token is not valid.', 401);
-    return principal;
-  }
-}
-
-/** `idOf` gives the id of the connection each grant is bound to (as the authority's tokens carry it). */
-const principal = (id: string, grants: [string, string[] | '*'][], idOf: (name: string) => string): AgentPrincipal => ({
-  agent_id: `agent-${id}`,
-  agent_name: id,
-  client_id: `client-${id}`,
-  jti: `jti-${id}`,
-  expires_at: Date.now() + 900_000,
-  grants: new Map(grants.map(([name, scopes]) => [name, scopes === '*' ? '*' : new Set(scopes)])),
-  connection_ids: new Map(grants.map(([name]) => [name, idOf(name)])),
-  rate_limit_per_minute: null,
-});
+import { principal, TableVerifier } from '../fixtures/principals.js';
 
 /** Plays every provider: answers 200 to anything and remembers what reached it. */
 interface Upstream {

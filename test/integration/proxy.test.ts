@@ -19,44 +19,16 @@ import { validateProviderDefinition } from '../../main/core/catalog/schema.js';
 import { ConnectionService } from '../../main/core/connections/service.js';
 import { connectionServices } from '../fixtures/connection-services.js';
 import { TokenManager } from '../../main/core/connections/tokens.js';
-import { LatchkeyError } from '../../main/core/errors.js';
 import { proxyRoutes } from '../../main/core/proxy/routes.js';
-import type { AgentPrincipal, AgentVerifier, AuditRecord, ProxyDeps } from '../../main/core/proxy/types.js';
+import type { AuditRecord, ProxyDeps } from '../../main/core/proxy/types.js';
 import { ConnectionStore, type ConnectionRecord } from '../../main/core/store/connections.js';
 import { openDatabase } from '../../main/core/store/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
+import { principal, TableVerifier } from '../fixtures/principals.js';
 import { bigChunk, REDIRECT_TARGET, startResourceServer, type ResourceServer } from '../fixtures/resource-server.js';
 
 const MIB = 1024 * 1024;
-
-/** Stands for the agent authority: token → principal, plus the kill switch. */
-class TableVerifier implements AgentVerifier {
-  paused = false;
-  readonly principals = new Map<string, AgentPrincipal>();
-  tokenEndpoint(): string {
-    return 'http://127.0.0.1:1/oauth/token';
-  }
-  async verifyAccessToken(token: string): Promise<AgentPrincipal> {
-    if (token === 'tok-expired') throw new LatchkeyError('token_expired', 'The access token expired.', 401);
-    if (token === 'tok-revoked') throw Object.assign(new LatchkeyError('token_revoked', 'The agent was revoked.', 401), { agent: { agent_id: 'agent-gone', agent_name: 'gone' } });
-    const principal = this.principals.get(token);
-    if (!principal) throw new LatchkeyError('invalid_token', 'The access token is not valid.', 401);
-    return principal;
-  }
-}
-
-/** `idOf` gives the id of the connection each grant is bound to (as the authority's tokens carry it). */
-const principal = (id: string, grants: [string, string[] | '*'][], idOf: (name: string) => string, rate: number | null = null): AgentPrincipal => ({
-  agent_id: `agent-${id}`,
-  agent_name: id,
-  client_id: `client-${id}`,
-  jti: `jti-${id}`,
-  expires_at: Date.now() + 900_000,
-  grants: new Map(grants.map(([name, scopes]) => [name, scopes === '*' ? '*' : new Set(scopes)])),
-  connection_ids: new Map(grants.map(([name]) => [name, idOf(name)])),
-  rate_limit_per_minute: rate,
-});
 
 /** A token endpoint that refreshes (rotating) or, when told to, answers invalid_grant. */
 interface TokenServer {

@@ -1,26 +1,14 @@
 import type Database from 'better-sqlite3';
+import type { ActivityCounts as Counts, ActivityRange, ActivityReport } from '../../common/admin-api.js';
 
-export const ACTIVITY_RANGES = { hour: { span: 3_600_000, bucket: 60_000 }, day: { span: 86_400_000, bucket: 3_600_000 }, week: { span: 604_800_000, bucket: 21_600_000 } } as const;
-export type ActivityRange = keyof typeof ACTIVITY_RANGES;
+export type { ActivityRange, ActivityReport };
 
-interface Counts {
-  calls: number;
-  denied: number;
-  errors: number;
-}
-
-export interface ActivityReport {
-  range: ActivityRange;
-  since: string;
-  until: string;
-  bucket_ms: number;
-  /** One row per agent and bucket that had calls; `at` is the bucket's start. */
-  buckets: (Counts & { at: string; agent_id: string; agent_name: string | null })[];
-  /** Busiest first, at most 10. */
-  connections: (Counts & { connection: string })[];
-  /** Busiest first, with each agent's newest call in the range. */
-  agents: (Counts & { agent_id: string; agent_name: string | null; last_at: string; last_connection: string | null; last_method: string | null; last_path: string | null; last_status: number | null; last_decision: string })[];
-}
+/** Each range's span and bucket width. */
+export const ACTIVITY_RANGES: Record<ActivityRange, { span: number; bucket: number }> = {
+  hour: { span: 3_600_000, bucket: 60_000 },
+  day: { span: 86_400_000, bucket: 3_600_000 },
+  week: { span: 604_800_000, bucket: 21_600_000 },
+};
 
 // Calls are proxied requests; a denial is the broker refusing one, an error an upstream answer of 4xx/5xx.
 const COUNTS = "COUNT(*) AS calls, COUNT(CASE WHEN decision = 'deny' THEN 1 END) AS denied, COUNT(CASE WHEN decision = 'allow' AND status >= 400 THEN 1 END) AS errors";
