@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { LatchkeyError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { withDefinitionDefaults } from './defaults.js';
+import { declaredSchemes } from './agent-auth-schemes.js';
 import { DEFAULT_BASE } from './bases.js';
 import { compileRules, type RuleMatcher } from './rules.js';
 import { providerDefinitionProblems, validateProviderDefinition } from './schema.js';
-import type { ProviderDefinition } from './types.js';
+import type { AgentAuthScheme, ProviderDefinition } from './types.js';
 
 /** A definition file that was skipped, or part of it that is wrong. `path` is a JSON pointer ("" = the whole file). */
 export interface CatalogProblem {
@@ -33,6 +34,8 @@ export class Catalog {
   readonly #providers = new Map<string, ProviderDefinition>();
   readonly #builtin = new Set<string>();
   readonly #matchers = new Map<string, RuleMatcher>();
+  /** Computed on first use and after a change: the proxy reads it on every request. */
+  #agentAuthSchemes: readonly AgentAuthScheme[] | undefined;
   #writes: Promise<unknown> = Promise.resolve();
 
   constructor(builtins: readonly ProviderDefinition[] = [], custom: readonly ProviderDefinition[] = []) {
@@ -69,6 +72,11 @@ export class Catalog {
     return [...this.#providers.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.id.localeCompare(b.id));
   }
 
+  /** Every token scheme some definition declares (`api.agent_auth`), where the proxy also looks for an agent's token. */
+  agentAuthSchemes(): readonly AgentAuthScheme[] {
+    return (this.#agentAuthSchemes ??= declaredSchemes(this.#providers.values()));
+  }
+
   isBuiltin(id: string): boolean {
     return this.#builtin.has(id);
   }
@@ -97,6 +105,7 @@ export class Catalog {
       await writeFileAtomic(join(dataDir, 'providers'), `${frozen.id}.json`, `${JSON.stringify(frozen, null, 2)}\n`);
       this.#providers.set(frozen.id, frozen);
       for (const key of this.#matchers.keys()) if (key.startsWith(`${frozen.id}\u0000`)) this.#matchers.delete(key);
+      this.#agentAuthSchemes = undefined;
     });
     this.#writes = write.catch(() => undefined);
     await write;

@@ -47,15 +47,6 @@ export function presentedToken(headers: IncomingHttpHeaders, declared: readonly 
   return undefined;
 }
 
-/** Every scheme some definition of the catalog declares, each header once. */
-export function declaredSchemes(providers: readonly ProviderDefinition[]): AgentAuthScheme[] {
-  const schemes = new Map<string, AgentAuthScheme>();
-  for (const provider of providers) {
-    for (const scheme of provider.api.agent_auth ?? []) schemes.set(`${scheme.header.toLowerCase()} ${scheme.scheme ?? 'bare'}`, scheme);
-  }
-  return [...schemes.values()];
-}
-
 /** Whether a token that came `via` a declared scheme may be used on the provider's connections: only if that provider declares it. */
 export function acceptsScheme(provider: ProviderDefinition | undefined, via: AgentAuthScheme | undefined): boolean {
   if (via === undefined) return true;

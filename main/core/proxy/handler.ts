@@ -6,7 +6,7 @@ import { isLatchkeyError } from '../errors.js';
 import { isFromForeignPage } from '../net.js';
 import type { ConnectionRecord } from '../store/connections.js';
 import { authorizeCall, grantableConnectionScopes, grantedScopes } from './access.js';
-import { acceptsScheme, authenticateAgent, declaredSchemes, failedAgent } from './agent-auth.js';
+import { acceptsScheme, authenticateAgent, failedAgent } from './agent-auth.js';
 import { clientClosed, forbiddenOrigin, missingToken, paused, rateLimitExceeded, unknownBase, unknownConnection } from './errors.js';
 import { agentResponseHeaders, credentialHeader, upstreamRequestHeaders } from './headers.js';
 import { checkProxyPath, splitProxyUrl, upstreamTarget, type ProxyTarget } from './path.js';
@@ -43,7 +43,7 @@ export async function admitAgent(req: IncomingMessage, exchange: Exchange, deps:
   if (isFromForeignPage(req.headers)) throw forbiddenOrigin();
   let authenticated: Awaited<ReturnType<typeof authenticateAgent>>;
   try {
-    authenticated = await authenticateAgent(req.headers, deps.verifier, declaredSchemes(deps.catalog.list()));
+    authenticated = await authenticateAgent(req.headers, deps.verifier, deps.catalog.agentAuthSchemes());
   } catch (error) {
     Object.assign(exchange.entry, failedAgent(error));
     throw error;
