@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { AgentView, CreatedAgent, Grant } from '../common/admin-api.js';
 import { adminClient } from './admin-token.js';
+import type { ControlClient } from './control-client.js';
 import { findAgent } from './find-agent.js';
 import { collectGrant, dataDirOf, dataDirOption, jsonOption } from './options.js';
 import { formatTime, printJson, printLine, printTable } from './output.js';
@@ -41,27 +42,26 @@ export function register(program: Command): void {
       printLine('The secret is shown only this once. Or skip it: `latchkey exec --agent NAME -- COMMAND` gives the command a token.');
     });
 
-  agents.command('revoke')
-    .description('Revoke an agent: its tokens stop working at once (it stays listed)')
-    .argument('<name>', 'the agent\'s name')
-    .addOption(dataDirOption())
-    .action(async (name: string, _options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<{ dataDir?: string }>();
-      const client = await adminClient(dataDirOf(options));
-      const agent = await findAgent(client, name);
-      await client.call<AgentView>('POST', `/agents/${encodeURIComponent(agent.id)}/revoke`);
-      printLine(`Revoked "${name}": its tokens are refused from now on.`);
-    });
+  agentAction(agents, 'revoke', 'Revoke an agent: its tokens stop working at once (it stays listed)', async (client, agent, name) => {
+    await client.call<AgentView>('POST', `/agents/${encodeURIComponent(agent.id)}/revoke`);
+    return `Revoked "${name}": its tokens are refused from now on.`;
+  });
 
-  agents.command('delete')
-    .description('Delete an agent and its tokens')
+  agentAction(agents, 'delete', 'Delete an agent and its tokens', async (client, agent, name) => {
+    await client.call<{ deleted: boolean }>('DELETE', `/agents/${encodeURIComponent(agent.id)}`);
+    return `Deleted "${name}".`;
+  });
+}
+
+/** `agents <verb> NAME`: finds the agent by name, does `act` with the admin client, prints its one line. */
+function agentAction(agents: Command, verb: string, description: string, act: (client: ControlClient, agent: AgentView, name: string) => Promise<string>): void {
+  agents.command(verb)
+    .description(description)
     .argument('<name>', 'the agent\'s name')
     .addOption(dataDirOption())
     .action(async (name: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals<{ dataDir?: string }>();
       const client = await adminClient(dataDirOf(options));
-      const agent = await findAgent(client, name);
-      await client.call<{ deleted: boolean }>('DELETE', `/agents/${encodeURIComponent(agent.id)}`);
-      printLine(`Deleted "${name}".`);
+      printLine(await act(client, await findAgent(client, name), name));
     });
 }

@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startTestBroker, type TestBroker } from '../fixtures/broker.js';
+import { addForgeConnections } from '../fixtures/forge.js';
 import { launchBrowser, openPage } from './browser.js';
 
 let browser: Browser;
@@ -15,22 +16,7 @@ let broker: TestBroker;
 
 before(async () => {
   broker = await startTestBroker({ secretStore: 'file', passphrase: 'e2e grant scopes passphrase' });
-  // GitHub's pair on a key-based provider, so connecting needs no provider at all.
-  const added = await broker.admin('/providers', {
-    body: {
-      id: 'forge', name: 'Forge',
-      auth: {
-        type: 'api_key', header: 'Authorization', format: 'Bearer {key}',
-        scopes: { repo: 'All repositories', public_repo: 'Public repositories' }, unenforced_subsets: { public_repo: ['repo'] },
-      },
-      api: { base_url: 'http://127.0.0.1:1', rules: [{ method: 'GET', path: '/repos/**', scopes: ['repo', 'public_repo'] }] },
-    },
-  });
-  assert.equal(added.status, 201, JSON.stringify(added.body));
-  for (const [name, scopes] of [['forge-all', ['repo', 'public_repo']], ['forge-public', ['public_repo']]] as const) {
-    const connected = await broker.admin('/connections', { body: { provider: 'forge', name, secret: `key-${name}`, scopes } });
-    assert.equal(connected.status, 201, JSON.stringify(connected.body));
-  }
+  await addForgeConnections(broker);
   browser = await launchBrowser();
 });
 

@@ -24,6 +24,7 @@ import { ConnectionStore } from '../../main/core/store/connections.js';
 import { openDatabase } from '../../main/core/store/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { startTestBroker, type TestBroker } from '../fixtures/broker.js';
+import { addForgeConnections } from '../fixtures/forge.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
 import { principal, TableVerifier } from '../fixtures/principals.js';
 
@@ -223,22 +224,7 @@ describe('the admin API does not grant a scope the provider does not enforce on 
   let broker: TestBroker;
   before(async () => {
     broker = await startTestBroker({ secretStore: 'file', passphrase: 'a long test passphrase' });
-    // GitHub's public_repo/repo pair on a key-based provider, so connecting needs no provider at all.
-    const added = await broker.admin('/providers', {
-      body: {
-        id: 'forge', name: 'Forge',
-        auth: {
-          type: 'api_key', header: 'Authorization', format: 'Bearer {key}',
-          scopes: { repo: 'All repositories', public_repo: 'Public repositories' }, unenforced_subsets: { public_repo: ['repo'] },
-        },
-        api: { base_url: 'http://127.0.0.1:1', rules: [{ method: 'GET', path: '/repos/**', scopes: ['repo', 'public_repo'] }] },
-      },
-    });
-    assert.equal(added.status, 201, JSON.stringify(added.body));
-    for (const [name, scopes] of [['forge-all', ['repo', 'public_repo']], ['forge-public', ['public_repo']]] as const) {
-      const connected = await broker.admin('/connections', { body: { provider: 'forge', name, secret: `key-${name}`, scopes } });
-      assert.equal(connected.status, 201, JSON.stringify(connected.body));
-    }
+    await addForgeConnections(broker);
   });
   after(async () => broker.dispose());
 
