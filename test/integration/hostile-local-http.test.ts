@@ -7,52 +7,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { connect as connectSocket } from 'node:net';
 import * as oauth from 'oauth4webapi';
 import { startTestBroker, type TestBroker } from '../fixtures/broker.js';
+import { raw, type RawAnswer } from '../fixtures/raw-http.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const FOREIGN = 'https://evil.example';
 const SANDBOX_CSP = "sandbox; default-src 'none'";
-
-interface RawAnswer {
-  status: number;
-  /** Header fields as received, names lower-cased, in order. */
-  fields: [string, string][];
-  body: string;
-  json: any;
-}
-
-/** One request written byte for byte on a socket (any target, any number of fields), read until the broker closes. */
-function raw(port: number, method: string, target: string, fields: [string, string][]): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const socket = connectSocket(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('latin1');
-      const end = text.indexOf('\r\n\r\n');
-      const [statusLine = '', ...lines] = text.slice(0, end).split('\r\n');
-      const body = text.slice(end + 4);
-      let json: unknown;
-      try {
-        json = JSON.parse(body);
-      } catch {
-        json = undefined;
-      }
-      resolve({
-        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1] ?? 0),
-        fields: lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
-        body,
-        json,
-      });
-    });
-    // Connection first: a field past the parser's limit would be dropped, and the socket kept open.
-    const head = [['connection', 'close'], ...fields].map(([name, value]) => `${name}: ${value}\r\n`).join('');
-    socket.write(Buffer.from(`${method} ${target} HTTP/1.1\r\n${head}\r\n`, 'latin1'));
-  });
-}
 
 const values = (answer: RawAnswer, name: string): string[] => answer.fields.filter(([n]) => n === name).map(([, v]) => v);
 

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import { connect as connectSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -26,6 +25,7 @@ import { openDatabase } from '../../main/core/store/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
 import { principal, TableVerifier } from '../fixtures/principals.js';
+import { raw } from '../fixtures/raw-http.js';
 import { bigChunk, REDIRECT_TARGET, startResourceServer, type ResourceServer } from '../fixtures/resource-server.js';
 
 const MIB = 1024 * 1024;
@@ -108,24 +108,6 @@ function call(base: string, path: string, init: { method?: string; headers?: Rec
     });
     req.on('error', reject);
     req.end(init.body);
-  });
-}
-
-/** A request written byte for byte on a socket: request targets no HTTP client would send. */
-function rawCall(port: number, target: string, headers: Record<string, string>): Promise<{ status: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    const socket = connectSocket(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('latin1');
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
-      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
-      resolve({ status, json: parse(body) });
-    });
-    const lines = Object.entries({ ...headers, connection: 'close' }).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-    socket.write(Buffer.from(`GET ${target} HTTP/1.1\r\n${lines}\r\n`, 'latin1'));
   });
 }
 
@@ -444,7 +426,7 @@ describe('the proxy', () => {
     const total = resources.total();
     const from = audit.length;
     for (const target of [...refusedByProxy, ...refusedBeforeRouting]) {
-      const res = await rawCall(port, target, { host: `127.0.0.1:${port}`, ...bearer('tok-reader') });
+      const res = await raw(port, 'GET', target, Object.entries({ host: `127.0.0.1:${port}`, ...bearer('tok-reader') }));
       assert.equal(res.status, 400, JSON.stringify(target));
       if (refusedByProxy.includes(target)) assert.equal(res.json?.error, 'invalid_path', JSON.stringify(target));
     }
