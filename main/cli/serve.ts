@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { startBroker } from '../core/broker.js';
 import { LatchkeyError } from '../core/errors.js';
 import { defaultDataDir } from '../core/paths.js';
+import { createLogger, isLogLevel, LOG_LEVELS } from '../core/log.js';
 
 const HELP = `Usage: latchkey serve [options]
 
@@ -12,6 +13,7 @@ Options:
   --data-dir DIR           Data folder (default: ${defaultDataDir()})
   --secret-store STORE     keychain (default) or file (AES-256-GCM, key from LATCHKEY_PASSPHRASE via scrypt)
   --providers DIR          Extra provider definitions (DATA_DIR/providers/*.json is always read)
+  --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info); JSON lines on stderr
   -h, --help               Show this help
 
 Environment:
@@ -26,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       'secret-store': { type: 'string', default: 'keychain' },
       providers: { type: 'string', multiple: true },
+      'log-level': { type: 'string', default: 'info' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -36,6 +39,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LatchkeyError('invalid_option', `--port must be 0–65535, not "${values.port}"`);
+  const level = values['log-level'];
+  if (!isLogLevel(level)) throw new LatchkeyError('invalid_option', `--log-level is one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
   const store = values['secret-store'];
   if (store !== 'keychain' && store !== 'file') throw new LatchkeyError('invalid_option', `--secret-store is "keychain" or "file", not "${store}"`);
   if (store === 'file' && !process.env.LATCHKEY_PASSPHRASE) {
@@ -59,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     passphrase: process.env.LATCHKEY_PASSPHRASE,
     providerDirs: values.providers,
     adminToken: process.env.LATCHKEY_ADMIN_TOKEN || undefined,
-    log: (line) => process.stderr.write(`latchkey: ${line}\n`),
+    logger: createLogger({ level }),
   });
   process.stdout.write(`Latchkey listening on ${broker.url}\nDashboard: ${broker.dashboardUrl}\n`);
 

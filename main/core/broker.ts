@@ -31,6 +31,7 @@ import { installId } from './store/meta.js';
 import { ProviderClientStore } from './store/provider-clients.js';
 import { ADMIN_TOKEN_KEY, openBrokerVaultBackend } from './vault/broker-vault.js';
 import { Vault } from './vault/vault.js';
+import { silentLogger, type Logger } from './log.js';
 
 export interface BrokerOptions {
   dataDir: string;
@@ -47,7 +48,8 @@ export interface BrokerOptions {
   keychainService?: string | undefined;
   /** How long a connect flow may take (default 10 minutes). */
   flowTtlMs?: number | undefined;
-  log?: ((line: string) => void) | undefined;
+  /** Where the broker says what went wrong (default: nothing is written). */
+  logger?: Logger | undefined;
 }
 
 export interface RunningBroker {
@@ -72,7 +74,7 @@ export const VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'pac
 /** The composition root: builds the broker from its parts and binds it to loopback. */
 export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
   const dataDir = resolve(options.dataDir);
-  const log = options.log ?? (() => {});
+  const logger = options.logger ?? silentLogger();
   const lock = acquireDataDirLock(dataDir);
   const cleanup: (() => void | Promise<void>)[] = [() => lock.release()];
   const unwind = async (): Promise<void> => {
@@ -84,13 +86,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const events = createBrokerEvents();
 
     const { catalog, problems } = loadCatalog({ extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])] });
-    for (const problem of problems) log(`provider definition skipped: ${formatCatalogProblem(problem)}`);
+    for (const problem of problems) logger.warn({ problem: formatCatalogProblem(problem) }, 'provider definition skipped');
 
     const install = installId(db);
     const backend = await openBrokerVaultBackend({ dataDir, secretStore: options.secretStore, passphrase: options.passphrase, namespace: install, keychainService: options.keychainService });
     const vault = new Vault(backend);
 
-    const headCopy = await AuditHeadCopy.load(vault, { onError: (error) => log(`audit head not copied to the secret store: ${(error as Error).message}`) });
+    const headCopy = await AuditHeadCopy.load(vault, { onError: (error) => logger.error({ err: error }, 'audit head not copied to the secret store') });
     const audit = new AuditLog(db, {
       headCopy,
       onCommitted: (entries) => {
@@ -98,14 +100,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         try {
           for (const entry of entries) events.emit('audit-appended', entry);
         } catch (error) {
-          log(`a listener of new audit entries failed: ${(error as Error).message}`);
+          logger.error({ err: error }, 'a listener of new audit entries failed');
         }
       },
     });
     cleanup.push(() => audit.close()); // runs before db.close(): flushes pending entries and the head copy
     // What any local process can trigger without a valid token or client secret (the proxy, the token and
     // registration endpoints) goes through one guard, so nobody can grow the log without bound.
-    const guardedAudit = new UnauthenticatedDenials(audit, { onError: (error) => log(`audit entry for refused requests not written: ${(error as Error).message}`) });
+    const guardedAudit = new UnauthenticatedDenials(audit, { onError: (error) => logger.error({ err: error }, 'audit entry for refused requests not written') });
     cleanup.push(() => guardedAudit.close()); // runs after the server closed, before the audit log closes
 
     const connections = new ConnectionStore(db);
@@ -128,7 +130,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     events.on('connection-changed', (change: { id?: string; name: string; status: string }) => {
       if (change.status !== 'removed' || change.id === undefined) return;
       authority.forgetConnection({ id: change.id, name: change.name }).catch((error: unknown) => {
-        log(`grants on the disconnected connection ${change.name} not dropped: ${(error as Error).message}`);
+        logger.error({ err: error, connection: change.name }, 'grants on the disconnected connection not dropped');
       });
     });
 
@@ -146,7 +148,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     cleanup.push(() => proxy.agents.close());
     const stream = new EventStream(events);
     const server = await buildHttpServer({
-      adminToken, service, version: VERSION, log,
+      adminToken, service, version: VERSION, logger,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
       admin: [
         (app) => adminRoutes(app, { catalog, service, clients, dataDir, status }),

@@ -8,6 +8,8 @@ import { app, dialog, Menu, session } from 'electron';
 import { startBroker, type RunningBroker } from '../core/broker.js';
 import { LatchkeyError } from '../core/errors.js';
 import { defaultDataDir } from '../core/paths.js';
+import { createLogger } from '../core/log.js';
+import { rotatingLogFile } from '../core/log-file.js';
 import { hardenApp, hardenSession, setBrokerOrigin } from './security.js';
 import { LatchkeyTray, notify, openedAtLogin } from './tray.js';
 import { DashboardWindow } from './window.js';
@@ -115,7 +117,7 @@ async function run(): Promise<void> {
       port: settings.port,
       secretStore: 'keychain',
       keychainService: settings.keychainService,
-      log: (line) => console.log(line),
+      logger: createLogger({ destination: rotatingLogFile(path.join(app.getPath('userData'), 'logs', 'latchkey.log')) }),
     });
   } catch (error) {
     dialog.showErrorBox('Latchkey could not start', describeStartupError(error));

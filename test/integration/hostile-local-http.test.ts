@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import * as oauth from 'oauth4webapi';
 import { startTestBroker, type TestBroker } from '../fixtures/broker.js';
 import { raw, type RawAnswer } from '../fixtures/raw-http.js';
+import { createLogger } from '../../main/core/log.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const FOREIGN = 'https://evil.example';
@@ -57,7 +58,7 @@ describe('the HTTP surface against hostile local callers', () => {
 
   before(async () => {
     upstream = await startEchoUpstream();
-    broker = await startTestBroker({ secretStore: 'file', passphrase: 'a long test passphrase', log: (line) => void logLines.push(line) });
+    broker = await startTestBroker({ secretStore: 'file', passphrase: 'a long test passphrase', logger: createLogger({ destination: { write: (line: string) => void logLines.push(line.trimEnd()) } }) });
     const added = await broker.admin('/providers', {
       body: {
         id: 'echo', name: 'Echo',

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import { silentLogger } from '../../main/core/log.js';
 import { loadCatalog } from '../../main/core/catalog/catalog.js';
 import { DEFAULT_REDIRECT } from '../../main/core/catalog/defaults.js';
 import { providerSchemaFile, providerSchemaText } from '../../main/core/catalog/schema-file.js';
@@ -140,7 +141,7 @@ describe('the published schema', () => {
     const dashboardDir = mkdtempSync(join(tmpdir(), 'latchkey-nodash-'));
     temps.push(dashboardDir);
     const server = await buildHttpServer({
-      version: 'test', adminToken: 'admin-token-not-sent', dashboardDir,
+      version: 'test', adminToken: 'admin-token-not-sent', dashboardDir, logger: silentLogger(),
       service: { completeBrowser: async () => assert.fail('no OAuth callback in this test') },
       admin: [], root: [schemaRoutes],
     });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { chmodSync, existsSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import { LatchkeyError } from '../errors.js';
@@ -11,6 +11,7 @@ import { adminAuthHook } from './admin-auth.js';
 import { connectionSchema, errorSchema, flowSchema, providerSummarySchema } from './schemas.js';
 import { PAGE_CSP, resultPage } from './pages.js';
 import type { ConnectionService } from '../connections/service.js';
+import type { Logger } from '../log.js';
 
 type Plugin = (app: FastifyInstance) => Promise<void>;
 
@@ -24,7 +25,7 @@ export interface HttpServerOptions {
   root: Plugin[];
   /** Built dashboard (dist/renderer); absent in a tree that was not built. */
   dashboardDir: string;
-  log?: ((line: string) => void) | undefined;
+  logger: Logger;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -44,8 +45,9 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
   const controlSockets = new WeakSet<Socket>();
   const isControl = (request: { raw: IncomingMessage }): boolean => controlSockets.has(request.raw.socket as Socket);
   const app = Fastify({
-    // Only what went wrong, as JSON lines, to the broker's log (request ids included; never headers or bodies).
-    logger: options.log ? { level: 'warn', base: null, stream: { write: (line: string) => options.log?.(line.trimEnd()) } } : false,
+    // The broker's logger, request ids bound; requests themselves are not logged (the audit log records them).
+    loggerInstance: options.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 256 },
     serverFactory: (h) => {
@@ -93,7 +95,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
     if (error.statusCode && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: error.code?.toLowerCase().replace(/^fst_err_/, '') ?? 'invalid_request', error_description: error.message });
     }
-    options.log?.(`internal error on ${request.method} ${request.routeOptions.url ?? ''}: ${error.name}`);
+    request.log.error({ method: request.method, route: request.routeOptions.url, error: { name: error.name, code: error.code, message: error.message } }, 'internal error');
     return reply.code(500).send({ error: 'internal_error', error_description: 'Latchkey failed to handle this request; see its log.' });
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', error_description: `No route ${request.method} ${request.url.split('?')[0]}` }));
