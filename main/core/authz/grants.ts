@@ -170,3 +170,8 @@ export function uncoveredScopes(granted: ScopeMap, requested: ScopeMap): string[
   }
   return missing.sort();
 }
+
+/** How the audit log words a set of grants. */
+export function describeGrants(grants: readonly Grant[]): string {
+  return grants.length === 0 ? 'no grants' : `grants ${formatScope(grantsToScopeMap(grants))}`;
+}
