@@ -1,6 +1,6 @@
 import type { TokenResource } from './access-tokens.js';
 import type { AuthzContext } from './context.js';
-import { intersectScopes } from './grants.js';
+import { intersectScopes, type ScopeMap, type ScopeSet } from './grants.js';
 
 /** Who is calling the proxy, and what it may use right now. */
 export interface AgentPrincipal {
@@ -11,7 +11,7 @@ export interface AgentPrincipal {
   /** epoch ms */
   expires_at: number;
   /** The token's scopes intersected with the agent's current grants, by connection name. */
-  grants: ReadonlyMap<string, ReadonlySet<string> | '*'>;
+  grants: ScopeMap;
   /** The id of each granted connection: the proxy uses a grant only on the connection of that id. */
   connection_ids: ReadonlyMap<string, string>;
   rate_limit_per_minute: number | null;
@@ -47,7 +47,7 @@ export class Verification {
     if (claims.iat * 1000 < agent.tokens_valid_after) throw revoked('This access token was issued before the agent\'s tokens were revoked.');
     // By connection id: what the token was issued for ∩ what the agent holds now; then under today's names.
     const tokenScope = new Map([...claims.scope].map(([name, scopes]) => [claims.connection_ids.get(name) as string, scopes]));
-    const grants = new Map<string, ReadonlySet<string> | '*'>();
+    const grants = new Map<string, ScopeSet>();
     const connectionIds = new Map<string, string>();
     for (const [id, scopes] of intersectScopes(tokenScope, agent.grants)) {
       const connection = this.#ctx.deps.connections.getById(id);
