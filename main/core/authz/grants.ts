@@ -5,8 +5,11 @@ import type { Grant } from '../../common/admin-api.js';
 
 export type { Grant };
 
-/** Grants by connection: a set of scopes, or '*' (everything the connection holds). */
-export type ScopeMap = ReadonlyMap<string, ReadonlySet<string> | '*'>;
+/** The scopes granted on one connection: a set of scopes, or '*' (everything the connection holds). Not a `Grant`, which names its connection. */
+export type ScopeSet = ReadonlySet<string> | '*';
+
+/** Grants by connection: a scope set each. */
+export type ScopeMap = ReadonlyMap<string, ScopeSet>;
 
 /** A connection as grants see it: its id is what a grant binds to, its name what people and agents use. */
 export interface GrantableConnection {
@@ -145,7 +148,7 @@ export function formatScope(map: ScopeMap): string {
  * Connections left with nothing are dropped.
  */
 export function intersectScopes(a: ScopeMap, b: ScopeMap): ScopeMap {
-  const result = new Map<string, ReadonlySet<string> | '*'>();
+  const result = new Map<string, ScopeSet>();
   for (const [connection, left] of a) {
     const right = b.get(connection);
     if (right === undefined) continue;
@@ -169,4 +172,9 @@ export function uncoveredScopes(granted: ScopeMap, requested: ScopeMap): string[
     else for (const scope of wanted) if (!has?.has(scope)) missing.push(`${connection}:${scope}`);
   }
   return missing.sort();
+}
+
+/** How the audit log words a set of grants. */
+export function describeGrants(grants: readonly Grant[]): string {
+  return grants.length === 0 ? 'no grants' : `grants ${formatScope(grantsToScopeMap(grants))}`;
 }
