@@ -5,6 +5,9 @@ import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catal
 import { ungrantableScopes } from '../common/grantable-scopes.js';
 import { ConnectionService } from './connections/service.js';
 import { TokenManager } from './connections/tokens.js';
+import { ProviderApps } from './connections/provider-apps.js';
+import { connectionRoutes } from './connections/routes.js';
+import { oauthCallbackRoute } from './connections/callback-route.js';
 import { AuditLog } from './audit/audit-log.js';
 import { AuditHeadCopy } from './audit/head-copy.js';
 import { UnauthenticatedDenials } from './audit/unauthenticated-denials.js';
@@ -116,11 +119,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const clients = new ProviderClientStore(db);
     const flows = new FlowRegistry(options.flowTtlMs ? { ttlMs: options.flowTtlMs } : {});
     let port = 0;
-    // The token manager and the service need each other's halves: refresh needs the client factory.
-    let service: ConnectionService | undefined;
-    const tokens = new TokenManager({ vault, connections, events, audit, clientFor: (provider, method) => (service as ConnectionService).clientFor(provider, method) });
-    service = new ConnectionService({ catalog, dataDir, vault, connections, clients, flows, tokens, events, audit, port: () => port });
-    cleanup.push(() => tokens.close(), () => service?.close());
+    // The person's OAuth apps: connecting and refreshing both build their provider clients here.
+    const apps = new ProviderApps({ catalog, vault, clients, port: () => port });
+    const tokens = new TokenManager({ vault, connections, apps, events, audit, logger });
+    const service = new ConnectionService({ catalog, connections, apps, flows, tokens, events, audit, logger });
+    cleanup.push(() => tokens.close(), () => service.close());
 
     // Grants are checked against what each connection may grant (catalog `unenforced_subsets`), not only what it holds.
     const grantableOf = (record: ConnectionRecord | undefined) =>
@@ -149,10 +152,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     cleanup.push(() => proxy.agents.close());
     const stream = new EventStream(events);
     const server = await buildHttpServer({
-      adminToken, service, version: VERSION, logger,
+      adminToken, version: VERSION, logger,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
       admin: [
         (app) => adminRoutes(app, { catalog, service, clients, dataDir, status }),
+        (app) => connectionRoutes(app, { service }),
         (app) => auditAdminRoutes(app, { audit }),
         (app) => activityRoute(app, { db }),
         (app) => eventsRoute(app, { stream }),
@@ -163,6 +167,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         (app) => proxyRoutes(app, { ...proxy.deps, runtime: proxy }),
         (app) => mcpRoutes(app, { authz, runtime: proxy, version: VERSION }),
         schemaRoutes,
+        (app) => oauthCallbackRoute(app, { service }),
       ],
     });
     cleanup.push(() => server.app.close());

@@ -1,3 +1,4 @@
+import { unknownConnection } from '../connections/unknown-connection.js';
 import { LatchkeyError } from '../errors.js';
 
 /** What an agent may use: a connection (by name) and scopes it holds, or `["*"]` for all of them. */
@@ -53,7 +54,7 @@ export function validateGrants(grants: readonly Grant[], connections: Connection
     }
     seen.add(grant.connection);
     const connection = connections.getByName(grant.connection);
-    if (!connection) throw new LatchkeyError('unknown_connection', `No connection named "${grant.connection}"`, 404, { connection: grant.connection });
+    if (!connection) throw unknownConnection(grant.connection);
     const scopes = [...new Set(grant.scopes)].sort();
     if (scopes.length === 0) throw new LatchkeyError('invalid_grant_scope', `The grant on "${grant.connection}" lists no scopes; use ["*"] for all of them`, 400, { connection: grant.connection, unknown_scopes: [], available_scopes: connection.scopes });
     if (scopes.includes('*')) {
@@ -89,7 +90,7 @@ export function validateGrants(grants: readonly Grant[], connections: Connection
 export function bindGrants(grants: readonly Grant[], connections: ConnectionLookup): StoredGrant[] {
   return grants.map((grant) => {
     const connection = connections.getByName(grant.connection);
-    if (!connection) throw new LatchkeyError('unknown_connection', `No connection named "${grant.connection}"`, 404, { connection: grant.connection });
+    if (!connection) throw unknownConnection(grant.connection);
     return { connection_id: connection.id, scopes: grant.scopes };
   });
 }
