@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catalog.js';
+import type { Catalog } from './catalog/catalog.js';
+import { formatCatalogProblem } from './catalog/catalog-problem.js';
+import { loadCatalog } from './catalog/load-catalog.js';
 import { ungrantableScopes } from '../common/grantable-scopes.js';
 import { ConnectionService } from './connections/service.js';
 import { TokenManager } from './connections/tokens.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type Database from 'better-sqlite3';
 import { Catalog } from '../../main/core/catalog/catalog.js';
-import { validateProviderDefinition } from '../../main/core/catalog/schema.js';
+import { validateProviderDefinition } from '../../main/core/catalog/validate-definition.js';
 import { ConnectionService } from '../../main/core/connections/service.js';
 import { connectionServices } from '../fixtures/connection-services.js';
 import { TokenManager } from '../../main/core/connections/tokens.js';
