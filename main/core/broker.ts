@@ -28,6 +28,7 @@ import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
 import { ConnectionStore, type ConnectionRecord, type ConnectionStatus } from './store/connections.js';
 import { openDatabase } from './store/database.js';
+import { MIGRATIONS } from './migrations.js';
 import { acquireDataDirLock } from './store/lock.js';
 import { installId } from './store/meta.js';
 import { ProviderClientStore } from './store/provider-clients.js';
@@ -83,7 +84,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     for (const step of cleanup.reverse()) await step();
   };
   try {
-    const db = openDatabase(join(dataDir, 'latchkey.db'));
+    const db = openDatabase(join(dataDir, 'latchkey.db'), MIGRATIONS);
     cleanup.push(() => void db.close());
     const events = createBrokerEvents();
 

@@ -22,7 +22,7 @@ import { ConnectionService } from '../../main/core/connections/service.js';
 import { TokenManager } from '../../main/core/connections/tokens.js';
 import { proxyRoutes } from '../../main/core/proxy/routes.js';
 import { ConnectionStore } from '../../main/core/store/connections.js';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { startTestBroker, type TestBroker } from '../fixtures/broker.js';
 import { addForgeConnections } from '../fixtures/forge.js';

@@ -20,7 +20,7 @@ import { connectionServices } from '../fixtures/connection-services.js';
 import { proxyRoutes } from '../../main/core/proxy/routes.js';
 import type { AgentPrincipal, AgentVerifier } from '../../main/core/proxy/types.js';
 import { ConnectionStore } from '../../main/core/store/connections.js';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
 

@@ -21,7 +21,7 @@ import { TokenManager } from '../../main/core/connections/tokens.js';
 import { proxyRoutes } from '../../main/core/proxy/routes.js';
 import type { AuditRecord, ProxyDeps } from '../../main/core/proxy/types.js';
 import { ConnectionStore, type ConnectionRecord } from '../../main/core/store/connections.js';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
 import { principal, TableVerifier } from '../fixtures/principals.js';
