@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catalog.js';
+import type { Catalog } from './catalog/catalog.js';
+import { formatCatalogProblem } from './catalog/catalog-problem.js';
+import { loadCatalog } from './catalog/load-catalog.js';
 import { ungrantableScopes } from '../common/grantable-scopes.js';
 import { ConnectionService } from './connections/service.js';
 import { TokenManager } from './connections/tokens.js';
@@ -30,6 +32,7 @@ import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
 import { ConnectionStore, type ConnectionRecord, type ConnectionStatus } from './store/connections.js';
 import { openDatabase } from './store/database.js';
+import { MIGRATIONS } from './migrations.js';
 import { acquireDataDirLock } from './store/lock.js';
 import { installId } from './store/meta.js';
 import { ProviderClientStore } from './store/provider-clients.js';
@@ -85,7 +88,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     for (const step of cleanup.reverse()) await step();
   };
   try {
-    const db = openDatabase(join(dataDir, 'latchkey.db'));
+    const db = openDatabase(join(dataDir, 'latchkey.db'), MIGRATIONS);
     cleanup.push(() => void db.close());
     const events = createBrokerEvents();
 

@@ -22,7 +22,7 @@ import { openAuthz, type Authz } from '../../main/core/authz/open-authz.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 import { adminAuthHook } from '../../main/core/http/admin-auth.js';
 import { connectionSchema, errorSchema, flowSchema, providerSummarySchema } from '../../main/core/http/schemas.js';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
 

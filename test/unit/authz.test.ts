@@ -12,7 +12,7 @@ import type { TokenResponse } from '../../main/core/authz/protocol.js';
 import { SIGNING_KEYS_VAULT_KEY } from '../../main/core/authz/keys.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 import { createBrokerEvents, type BrokerEvents } from '../../main/core/events.js';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
 

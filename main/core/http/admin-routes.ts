@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { BrokerStatus } from '../../common/admin-api.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { validateProviderDefinition } from '../catalog/schema.js';
+import { validateProviderDefinition } from '../catalog/validate-definition.js';
 import type { ConnectionService } from '../connections/service.js';
 import type { ProviderClientStore } from '../store/provider-clients.js';
 import { errorResponses } from './schemas.js';
