@@ -19,7 +19,8 @@ import { clientCredentialsToken, spawnServe, startServeProcess, type ServeProces
 import { loadGenerator, type LoadResult } from './lib/load.js';
 import { BIG_FILE_BYTES, nginxInstalled, startReverseProxy, startUpstream } from './lib/nginx.js';
 import { startNodeFloor } from './lib/node-floor.js';
-import { medianMs, memoryMiB } from './lib/process.js';
+import { setUpBroker, type BenchAgent as Agent } from './lib/bench-broker.js';
+import { medianMs, memoryMiB, resetPeakMemory } from './lib/process.js';
 import { refreshStorm } from './lib/refresh-storm.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -43,24 +44,9 @@ async function measure(target: string, url: string, connections: number, headers
   return result;
 }
 
-interface Agent {
-  client_id: string;
-  client_secret: string;
-}
-
-/** The broker as the benchmark sets it up: a provider pointing at the upstream, a key connection, one agent. */
-async function setUpBroker(broker: ServeProcess, upstream: string): Promise<Agent> {
-  await broker.admin('/providers', {
-    id: 'bench', name: 'Bench upstream',
-    auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { read: 'Read', write: 'Write' } },
-    api: { base_url: upstream, rules: [{ method: 'GET', path: '/**', scopes: ['read'] }, { method: 'POST', path: '/upload', scopes: ['write'] }] },
-  });
-  await broker.admin('/connections', { provider: 'bench', secret: 'upstream-key-for-bench' });
-  // The highest per-agent limit the API takes, so the run measures the proxy, not the limiter.
-  return broker.admin('/agents', { name: 'bench', grants: [{ connection: 'bench', scopes: ['read', 'write'] }], rate_limit_per_minute: 1_000_000 });
-}
-
 async function streaming(brokerUrl: string, token: string, pid: number): Promise<{ download_mib_s: number; upload_mib_s: number; peak_rss_mib: number; rss_before_mib: number }> {
+  // The peak since start would count the start itself (module loading): measure from here.
+  resetPeakMemory(pid);
   const rssBefore = memoryMiB(pid).rss;
   const rounds = 5;
   let started = performance.now();
