@@ -4,13 +4,15 @@
  * fastify + undici pass-through (the Node floor: no auth, no audit), and Latchkey's `/proxy`
  * (agent JWT, scope rule, credential injection, audit committed before the response ends);
  * then streaming, a refresh storm, scale (agents, connections, audit rows), cold start and
- * idle memory. Loopback only, every phase bounded. Prints a table and writes
+ * idle memory. Latchkey runs as installed: built into dist/ first, started with plain node.
+ * Loopback only, every phase bounded. Prints a table and writes
  * test/bench/results/latest.json and latest.md; asserts nothing.
  * Run: npm run bench (BENCH_SECONDS=N per load point, default 5; BENCH_AUDIT_ROWS, default 1,000,000).
  */
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditLog } from '../../main/core/audit/audit-log.js';
@@ -19,7 +21,8 @@ import { clientCredentialsToken, spawnServe, startServeProcess, type ServeProces
 import { loadGenerator, type LoadResult } from './lib/load.js';
 import { BIG_FILE_BYTES, nginxInstalled, startReverseProxy, startUpstream } from './lib/nginx.js';
 import { startNodeFloor } from './lib/node-floor.js';
-import { medianMs, memoryMiB } from './lib/process.js';
+import { setUpBroker, type BenchAgent as Agent } from './lib/bench-broker.js';
+import { medianMs, memoryMiB, resetPeakMemory } from './lib/process.js';
 import { refreshStorm } from './lib/refresh-storm.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -31,7 +34,11 @@ if (!nginxInstalled()) {
   console.error('npm run bench needs nginx as the upstream and the reference proxy: sudo apt-get install nginx wrk');
   process.exit(1);
 }
+// The broker is measured as installed (dist/, plain node), not through the tests' TypeScript loader.
+const build = spawnSync('npm', ['run', 'build:main'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(1);
 
+const loadAtStart = loadavg()[0]!;
 const root = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
 const generator = loadGenerator(root);
 const runs: ({ target: string; connections: number } & LoadResult)[] = [];
@@ -43,24 +50,9 @@ async function measure(target: string, url: string, connections: number, headers
   return result;
 }
 
-interface Agent {
-  client_id: string;
-  client_secret: string;
-}
-
-/** The broker as the benchmark sets it up: a provider pointing at the upstream, a key connection, one agent. */
-async function setUpBroker(broker: ServeProcess, upstream: string): Promise<Agent> {
-  await broker.admin('/providers', {
-    id: 'bench', name: 'Bench upstream',
-    auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { read: 'Read', write: 'Write' } },
-    api: { base_url: upstream, rules: [{ method: 'GET', path: '/**', scopes: ['read'] }, { method: 'POST', path: '/upload', scopes: ['write'] }] },
-  });
-  await broker.admin('/connections', { provider: 'bench', secret: 'upstream-key-for-bench' });
-  // The highest per-agent limit the API takes, so the run measures the proxy, not the limiter.
-  return broker.admin('/agents', { name: 'bench', grants: [{ connection: 'bench', scopes: ['read', 'write'] }], rate_limit_per_minute: 1_000_000 });
-}
-
 async function streaming(brokerUrl: string, token: string, pid: number): Promise<{ download_mib_s: number; upload_mib_s: number; peak_rss_mib: number; rss_before_mib: number }> {
+  // The peak since start would count the start itself (module loading): measure from here.
+  resetPeakMemory(pid);
   const rssBefore = memoryMiB(pid).rss;
   const rounds = 5;
   let started = performance.now();
@@ -86,7 +78,7 @@ async function streaming(brokerUrl: string, token: string, pid: number): Promise
  */
 async function coldStart(dataDir: string, agent: Agent): Promise<number> {
   const started = performance.now();
-  const child = spawnServe(dataDir);
+  const child = spawnServe(dataDir, 'built');
   try {
     let out = '';
     while (!/listening on (\S+)/.test(out)) {
@@ -126,7 +118,7 @@ const upstream = await startUpstream(join(root, 'upstream'));
 const nginxProxy = await startReverseProxy(join(root, 'nginx-proxy'), upstream.url);
 const floor = await startNodeFloor(upstream.url);
 const dataDir = join(root, 'data');
-let broker = await startServeProcess(dataDir);
+let broker = await startServeProcess(dataDir, 'built');
 try {
   const agent = await setUpBroker(broker, upstream.url);
   let token = await clientCredentialsToken(broker.url, agent.client_id, agent.client_secret);
@@ -166,7 +158,7 @@ try {
   const filling = performance.now();
   await fillAudit(dataDir, AUDIT_ROWS);
   console.log(`audit filled with ${AUDIT_ROWS} rows in ${Math.round((performance.now() - filling) / 1000)} s`);
-  broker = await startServeProcess(dataDir);
+  broker = await startServeProcess(dataDir, 'built');
   token = await clientCredentialsToken(broker.url, agent.client_id, agent.client_secret);
   const audit1m = await measure(`latchkey, ${AUDIT_ROWS} audit rows`, `${broker.url}/proxy/bench/items`, 32, auth());
   const firstPage = await medianMs(20, () => broker.admin('/audit?limit=50'));
@@ -180,6 +172,9 @@ try {
     date: new Date().toISOString(),
     cores: cpus().length,
     load_generator: generator.name,
+    broker: 'dist/ (npm run build:main), plain node',
+    /** The 1-minute load average when the run started and ended: the 2 cores may be shared with more than this benchmark. */
+    load_average: { start: Number(loadAtStart.toFixed(2)), end: Number(loadavg()[0]!.toFixed(2)) },
     seconds_per_point: SECONDS,
     runs,
     ratios: {
@@ -216,14 +211,17 @@ try {
 }
 
 function markdown(r: {
-  date: string; cores: number; load_generator: string; runs: typeof runs;
+  date: string; cores: number; load_generator: string; broker: string; load_average: { start: number; end: number }; runs: typeof runs;
   ratios: Record<string, number>; refresh_storm: { callers: number; provider_refreshes: number; p99_ms: number };
   scale: Record<string, number | boolean>; streaming: Record<string, number>; cold_start_ms: number; idle_rss_mib: number;
 }): string {
   const rows = r.runs.map((x) => `| ${x.target} | ${x.connections} | ${x.rps.toLocaleString('en')} | ${x.p50_ms} | ${x.p99_ms} | ${x.max_ms} |`).join('\n');
   return `# Benchmark — ${r.date.slice(0, 10)}
 
-${r.load_generator}, one thread, loopback, ${r.cores} cores shared by the generator, nginx and the proxy under test.
+${r.load_generator}, one thread, loopback, ${r.cores} cores shared by the generator, nginx and the proxy under test
+(1-minute load average ${r.load_average.start} at the start and ${r.load_average.end} at the end: a load well above what the benchmark itself makes
+means other work competed for the cores, so compare the ratios within one run rather than absolute figures across runs).
+Latchkey runs from ${r.broker}.
 
 | target | connections | req/s | p50 ms | p99 ms | max ms |
 |---|---|---|---|---|---|

@@ -26,6 +26,8 @@ export interface AuditInput {
 /** Caps on text fields: an oversized name is truncated, never a reason to fail an append. */
 const MAX_TEXT = { reason: 1024, agent_id: 128, agent_name: 256, connection: 128, method: 32 } as const;
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /**
  * SQLite stores UTF-8, so a lone UTF-16 surrogate would be read back differently and the
  * entry would no longer match its hash: store exactly what will be read back.
@@ -34,7 +36,8 @@ function text(value: unknown, max: number, field: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new LatchkeyError('invalid_audit_entry', `audit ${field} must be a string`, 500);
   const capped = value.length > max ? `${value.slice(0, max - 1)}…` : value;
-  return Buffer.from(capped, 'utf8').toString('utf8');
+  // Only a surrogate can be lone; a string without any round-trips through UTF-8 unchanged.
+  return SURROGATE.test(capped) ? Buffer.from(capped, 'utf8').toString('utf8') : capped;
 }
 
 function count(value: unknown, field: string, round = false): number | null {

@@ -60,6 +60,8 @@ export class AccessTokens {
   readonly #revoked = new Map<string, number>();
   /** token → its claims, for tokens whose signature and claims already verified (oldest first). */
   readonly #verified = new Map<string, AccessClaims>();
+  /** issuer + resource → the audiences accepted there (see #audiences). */
+  readonly #audienceCache = new Map<string, string[]>();
 
   constructor(deps: AccessTokensDeps) {
     this.#deps = deps;
@@ -106,7 +108,7 @@ export class AccessTokens {
    * types, then the revoked set. Throws 401 invalid_token, token_expired or token_revoked.
    */
   async verify(token: string, resource: TokenResource = '/proxy'): Promise<AccessClaims> {
-    const audiences = loopbackAliases(this.#deps.issuer()).map((origin) => `${origin}${resource}`);
+    const audiences = this.#audiences(resource);
     const known = this.#verified.get(token);
     if (known) {
       if (!audiences.includes(known.aud)) throw this.error('invalid_token', 'The access token was issued for another resource.');
@@ -157,6 +159,19 @@ export class AccessTokens {
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value as string);
     this.#verified.set(token, claims);
     return claims;
+  }
+
+  /** The audiences a token for `resource` may name: every loopback spelling of the issuer, built once per issuer (it changes when the port is known). */
+  #audiences(resource: TokenResource): string[] {
+    const issuer = this.#deps.issuer();
+    const key = `${issuer}${resource}`;
+    let audiences = this.#audienceCache.get(key);
+    if (audiences === undefined) {
+      audiences = loopbackAliases(issuer).map((origin) => `${origin}${resource}`);
+      if (this.#audienceCache.size >= 8) this.#audienceCache.clear();
+      this.#audienceCache.set(key, audiences);
+    }
+    return audiences;
   }
 
   isRevoked(jti: string): boolean {

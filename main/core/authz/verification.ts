@@ -1,4 +1,4 @@
-import type { TokenResource } from './access-tokens.js';
+import type { AccessClaims, TokenResource } from './access-tokens.js';
 import type { AuthzContext } from './context.js';
 import { intersectScopes, type ScopeMap, type ScopeSet } from './grants.js';
 
@@ -20,6 +20,7 @@ export interface AgentPrincipal {
 /** Access-token verification for the proxy and MCP, served from memory: no SQLite, no vault. */
 export class Verification {
   readonly #ctx: AuthzContext;
+  readonly #heldByToken = new WeakMap<AccessClaims, { agentGrants: ScopeMap; held: ScopeMap }>();
 
   constructor(ctx: AuthzContext) {
     this.#ctx = ctx;
@@ -34,6 +35,20 @@ export class Verification {
     return this.#ctx.tokens.tokenEndpoint();
   }
 
+  /**
+   * What a token's holder may use now, by connection id: the token's scopes ∩ the agent's
+   * grants. Kept per token (its verified claims are cached and never change) for as long as
+   * the agent's grants are the same map: any change to the agent replaces that map.
+   */
+  #held(claims: AccessClaims, agentGrants: ScopeMap): ScopeMap {
+    const kept = this.#heldByToken.get(claims);
+    if (kept?.agentGrants === agentGrants) return kept.held;
+    const tokenScope = new Map([...claims.scope].map(([name, scopes]) => [claims.connection_ids.get(name) as string, scopes]));
+    const held = intersectScopes(tokenScope, agentGrants);
+    this.#heldByToken.set(claims, { agentGrants, held });
+    return held;
+  }
+
   /** Throws 401 invalid_token | token_expired | token_revoked (with token_endpoint). */
   async verifyAccessToken(token: string, resource: TokenResource = '/proxy'): Promise<AgentPrincipal> {
     const { tokens } = this.#ctx;
@@ -46,10 +61,9 @@ export class Verification {
     if (agent.client_id !== claims.client_id) throw tokens.error('invalid_token', 'The access token does not belong to its agent.');
     if (claims.iat * 1000 < agent.tokens_valid_after) throw revoked('This access token was issued before the agent\'s tokens were revoked.');
     // By connection id: what the token was issued for ∩ what the agent holds now; then under today's names.
-    const tokenScope = new Map([...claims.scope].map(([name, scopes]) => [claims.connection_ids.get(name) as string, scopes]));
     const grants = new Map<string, ScopeSet>();
     const connectionIds = new Map<string, string>();
-    for (const [id, scopes] of intersectScopes(tokenScope, agent.grants)) {
+    for (const [id, scopes] of this.#held(claims, agent.grants)) {
       const connection = this.#ctx.deps.connections.getById(id);
       if (!connection) continue;
       grants.set(connection.name, scopes);

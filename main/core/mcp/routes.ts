@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
+import type { AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
 import type { Authz } from '../authz/open-authz.js';
 import { formatScope } from '../authz/grants.js';
 import { LatchkeyError } from '../errors.js';
@@ -7,7 +7,6 @@ import { bearerChallenge } from '../proxy/errors.js';
 import { admitAgent, type ProxyRuntime } from '../proxy/handler.js';
 import { asLatchkeyError, commit, openExchange, type Exchange } from '../proxy/respond.js';
 import type { AgentPrincipal, AgentVerifier, ProxyDeps } from '../proxy/types.js';
-import { toolServer } from './tools.js';
 
 export interface McpRoutesOptions {
   authz: Pick<Authz, 'verification' | 'metadata'>;
@@ -50,8 +49,16 @@ export async function mcpRoutes(app: FastifyInstance, { authz: { verification, m
     tokenEndpoint: () => verification.tokenEndpoint(),
   };
   const deps: ProxyDeps = { ...runtime.deps, verifier };
-  const handler = createMcpHandler(({ authInfo }) => toolServer(principalOf(authInfo), runtime, version, app.log));
-  app.addHook('onClose', async () => handler.close());
+  // The MCP SDK and the tools (zod) load with the first /mcp request: a broker nobody calls
+  // over MCP starts sooner and stays smaller without them.
+  let loading: Promise<ReturnType<typeof createMcpHandler>> | undefined;
+  const mcpHandler = (): Promise<ReturnType<typeof createMcpHandler>> =>
+    (loading ??= Promise.all([import('@modelcontextprotocol/server'), import('./tools.js')]).then(([{ createMcpHandler }, { toolServer }]) =>
+      createMcpHandler(({ authInfo }) => toolServer(principalOf(authInfo), runtime, version, app.log))));
+  app.addHook('onClose', async () => {
+    // A handler that failed to load has nothing to close (its requests were answered 500).
+    await loading?.then((handler) => handler.close(), () => undefined);
+  });
 
   // RFC 9728, path form for /mcp and the root form clients fall back to; both describe /mcp.
   for (const path of [`${METADATA_PATH}${MCP_PATH}`, METADATA_PATH]) {
@@ -85,6 +92,7 @@ export async function mcpRoutes(app: FastifyInstance, { authz: { verification, m
       };
       const abort = new AbortController();
       reply.raw.once('close', () => abort.abort());
+      const handler = await mcpHandler();
       return reply.send(await handler.fetch(webRequest(request, origin, abort.signal), { authInfo, ...(request.body === undefined ? {} : { parsedBody: request.body }) }));
     },
   });

@@ -112,11 +112,32 @@ export function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: st
   const provider = deps.catalog.require(record.provider);
   const base = target.base ?? DEFAULT_BASE;
   // Only the definition's own bases, with this connection's checked variables, are ever dialled.
-  const bases = resolveBases(provider, record.variables);
+  const bases = connectionBases(provider, record.variables);
   const baseUrl = Object.hasOwn(bases, base) ? bases[base] : undefined;
   if (baseUrl === undefined) throw unknownBase(record.name, base, Object.keys(bases));
   authorizeCall({ matcher: deps.catalog.matcher(provider.id, base), method, path, connection: record.name, connectionScopes: grantableConnectionScopes(record, provider), granted: grantedScopes(grant, record, provider) });
   return { record, provider, ...upstreamTarget(baseUrl, target.path as string, target.query) };
+}
+
+/**
+ * resolveBases, once per definition and set of variables: both are replaced whole, never
+ * edited, when the catalog or the connection changes, so their identity keys the result.
+ * A resolution that throws is not kept: every call through it is refused anew.
+ */
+const resolvedBases = new WeakMap<ProviderDefinition, WeakMap<Readonly<Record<string, string>>, Readonly<Record<string, string>>>>();
+
+function connectionBases(provider: ProviderDefinition, variables: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let byVariables = resolvedBases.get(provider);
+  if (byVariables === undefined) {
+    byVariables = new WeakMap();
+    resolvedBases.set(provider, byVariables);
+  }
+  let bases = byVariables.get(variables);
+  if (bases === undefined) {
+    bases = Object.freeze(resolveBases(provider, variables));
+    byVariables.set(variables, bases);
+  }
+  return bases;
 }
 
 function grantedProvider(agent: AgentPrincipal, name: string, deps: ProxyDeps): ProviderDefinition | undefined {

@@ -30,6 +30,8 @@ const SANDBOX_RAW: readonly string[] = Object.entries(SANDBOX_HEADERS).flat();
 /** Our X-RateLimit-* describe the agent's Latchkey limit; the provider's own move aside under this prefix. */
 const UPSTREAM_RATE_LIMIT = /^x-ratelimit-(limit|remaining|reset)$/i;
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Field names listed in Connection headers (hop-by-hop by declaration). */
 function connectionTokens(values: Iterable<string>): Set<string> {
   const names = new Set<string>();
@@ -48,7 +50,20 @@ export function credentialHeader(provider: ProviderDefinition, record: Pick<Conn
 /** `{key_base64}` → the secret in base64 (HTTP Basic "user:password" pasted as one key), `{key}` → the secret. */
 function fillCredentialTemplate(template: string, secret: string): string {
   // split/join rather than replace(): a "$&" in a key must stay literal. The base64 form never contains "{key}".
-  return template.split('{key_base64}').join(Buffer.from(secret, 'utf8').toString('base64')).split('{key}').join(secret);
+  const encoded = template.includes('{key_base64}') ? template.split('{key_base64}').join(Buffer.from(secret, 'utf8').toString('base64')) : template;
+  return encoded.split('{key}').join(secret);
+}
+
+/** Per definition (frozen, replaced whole when it changes): the lower-cased headers its SDKs put the key in. */
+const agentAuthHeaders = new WeakMap<ProviderDefinition, ReadonlySet<string>>();
+
+function agentAuthHeadersOf(provider: ProviderDefinition): ReadonlySet<string> {
+  let names = agentAuthHeaders.get(provider);
+  if (names === undefined) {
+    names = new Set((provider.api.agent_auth ?? []).map((scheme) => scheme.header.toLowerCase()));
+    agentAuthHeaders.set(provider, names);
+  }
+  return names;
 }
 
 /**
@@ -59,18 +74,23 @@ function fillCredentialTemplate(template: string, secret: string): string {
  * the HTTP client from the upstream URL; a chunked upload is re-framed as chunked.
  */
 export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: ProviderDefinition, credential: [string, string]): OutgoingHttpHeaders {
-  const named = connectionTokens(typeof incoming.connection === 'string' ? [incoming.connection] : []);
+  const named = typeof incoming.connection === 'string' ? connectionTokens([incoming.connection]) : NONE;
   const credentialName = credential[0].toLowerCase();
   // Where the provider's SDKs put the key, the agent put its Latchkey token.
-  const agentAuth = new Set((provider.api.agent_auth ?? []).map((scheme) => scheme.header.toLowerCase()));
+  const agentAuth = agentAuthHeadersOf(provider);
   const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) {
+  for (const name of Object.keys(incoming)) {
+    const value = incoming[name];
     if (value === undefined || HOP_BY_HOP.has(name) || LOCAL_ONLY.has(name) || METHOD_OVERRIDE.has(name) || named.has(name) || name === credentialName || agentAuth.has(name)) continue;
     if (name.startsWith('proxy-') || name.startsWith('x-forwarded-')) continue;
     headers[name] = value;
   }
-  for (const [name, value] of Object.entries(provider.api.headers ?? {})) {
-    if (headers[name.toLowerCase()] === undefined) headers[name.toLowerCase()] = value;
+  const fixed = provider.api.headers;
+  if (fixed) {
+    for (const name of Object.keys(fixed)) {
+      const lower = name.toLowerCase();
+      if (headers[lower] === undefined) headers[lower] = fixed[name];
+    }
   }
   if (/\bchunked\b/i.test(incoming['transfer-encoding'] ?? '')) headers['transfer-encoding'] = 'chunked';
   headers[credentialName] = credential[1];
@@ -84,16 +104,21 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: 
  * by SANDBOX_HEADERS, Location and everything else untouched.
  */
 export function agentResponseHeaders(raw: readonly string[]): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'connection') values.push(raw[i + 1]!);
-  const named = connectionTokens(values);
+  const lowered: string[] = new Array(raw.length / 2);
+  let values: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    lowered[i / 2] = lower;
+    if (lower === 'connection') (values ??= []).push(raw[i + 1]!);
+  }
+  const named = values === undefined ? NONE : connectionTokens(values);
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
+    const lower = lowered[i / 2]!;
     if (HOP_BY_HOP.has(lower) || named.has(lower) || lower.startsWith('proxy-') || lower === 'set-cookie' || lower === 'set-cookie2' || SANDBOX_NAMES.has(lower)) continue;
-    out.push(UPSTREAM_RATE_LIMIT.test(name) ? `x-upstream-${lower.slice(2)}` : name, raw[i + 1]!);
+    out.push(lower.startsWith('x-ratelimit-') && UPSTREAM_RATE_LIMIT.test(name) ? `x-upstream-${lower.slice(2)}` : name, raw[i + 1]!);
   }
-  out.push(...SANDBOX_RAW);
+  for (const field of SANDBOX_RAW) out.push(field);
   return out;
 }

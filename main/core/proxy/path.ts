@@ -62,22 +62,27 @@ export function checkProxyPath(path: string | undefined): string {
   if (ENCODED_SEPARATOR.test(path)) throw invalidPath('it contains an encoded slash or backslash');
   if (ENCODED_CONTROL.test(path)) throw invalidPath('it contains an encoded control character');
 
+  // Without "%" a segment decodes to itself, printable ASCII is its own NFKC form and nothing
+  // is left to be encoded twice: the common case skips those steps, never the checks.
+  const encoded = path.includes('%');
   const segments = path.slice(1).split('/');
   const decoded = segments.map((segment, i) => {
     if (segment === '' && i !== segments.length - 1) throw invalidPath('it has an empty segment ("//")');
-    let text: string;
-    try {
-      text = decodeURIComponent(segment);
-    } catch {
-      throw invalidPath('it has invalid percent-encoding');
+    let text = segment;
+    if (encoded) {
+      try {
+        text = decodeURIComponent(segment);
+      } catch {
+        throw invalidPath('it has invalid percent-encoding');
+      }
     }
     // `..;x` is `..` to Tomcat; fullwidth dots become dots under NFKC.
-    const bare = (text.split(';')[0] ?? '').normalize('NFKC');
+    const bare = encoded ? (text.split(';')[0] ?? '').normalize('NFKC') : text.split(';', 1)[0];
     if (bare === '.' || bare === '..') throw invalidPath('it has a "." or ".." segment');
-    if (DOUBLE_ENCODED.test(text)) throw invalidPath('it is percent-encoded twice');
+    if (encoded && DOUBLE_ENCODED.test(text)) throw invalidPath('it is percent-encoded twice');
     return text;
   });
-  if (SCHEME.test(segments[0] ?? '') || SCHEME.test(decoded[0] ?? '')) throw invalidPath('it starts like an absolute URL');
+  if (SCHEME.test(segments[0] ?? '') || (encoded && SCHEME.test(decoded[0] ?? ''))) throw invalidPath('it starts like an absolute URL');
   return `/${decoded.join('/')}`;
 }
 
@@ -87,12 +92,26 @@ export function checkProxyPath(path: string | undefined): string {
  * result is asserted to stay on the base URL's origin and under its path.
  */
 export function upstreamTarget(baseUrl: string, path: string, query: string): { url: URL; requestPath: string } {
-  const base = new URL(baseUrl);
-  const basePath = base.pathname.replace(/\/+$/, '');
+  const { origin, basePath } = parsedBase(baseUrl);
   const requestPath = `${basePath}${path}${query === '' ? '' : `?${query}`}`;
-  const url = new URL(`${base.origin}${requestPath}`);
-  if (url.origin !== base.origin || !(url.pathname === basePath || url.pathname.startsWith(`${basePath}/`))) {
+  const url = new URL(`${origin}${requestPath}`);
+  if (url.origin !== origin || !(url.pathname === basePath || url.pathname.startsWith(`${basePath}/`))) {
     throw invalidPath('it leaves the API base URL');
   }
   return { url, requestPath };
+}
+
+/** Base URLs parsed once: a handful per connection, so the bound is only a guard. */
+const parsedBases = new Map<string, { origin: string; basePath: string }>();
+const MAX_PARSED_BASES = 1024;
+
+function parsedBase(baseUrl: string): { origin: string; basePath: string } {
+  let parsed = parsedBases.get(baseUrl);
+  if (parsed === undefined) {
+    const base = new URL(baseUrl);
+    parsed = { origin: base.origin, basePath: base.pathname.replace(/\/+$/, '') };
+    if (parsedBases.size >= MAX_PARSED_BASES) parsedBases.clear();
+    parsedBases.set(baseUrl, parsed);
+  }
+  return parsed;
 }
