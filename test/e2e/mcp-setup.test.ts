@@ -6,14 +6,17 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, openPage } from './browser.js';
+import { launchBrowser, openPage, SCREENSHOTS } from './browser.js';
 import { startWorld, type World } from './world.js';
 
 let browser: Browser;
 let world: World;
 
 before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
   world = await startWorld();
   browser = await launchBrowser();
 });
@@ -39,9 +42,10 @@ test('the Agents view shows each MCP client\'s snippet for this broker\'s /mcp, 
     assert.equal(await snippet.getAttribute('data-client'), 'cursor');
     const shown = await snippet.innerText();
     assert.deepEqual(JSON.parse(shown), { mcpServers: { latchkey: { url: mcpUrl } } });
+    await page.screenshot({ path: join(SCREENSHOTS, 'mcp-setup.png') });
     await setup.getByRole('button', { name: 'Copy' }).click();
     await setup.getByRole('button', { name: 'Copied' }).waitFor();
-    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const copied = (await page.evaluate('navigator.clipboard.readText()')) as string;
     assert.deepEqual(JSON.parse(copied), { mcpServers: { latchkey: { url: mcpUrl } } });
 
     await setup.getByRole('radio', { name: 'Codex' }).check();
