@@ -4,7 +4,7 @@ import { adminClient } from './admin-token.js';
 import type { ControlClient } from './control-client.js';
 import { findAgent } from './find-agent.js';
 import { collectGrant, dataDirOf, dataDirOption, jsonOption } from './options.js';
-import { formatTime, printJson, printLine, printTable } from './output.js';
+import { formatRegistration, formatTime, printJson, printLine, printTable } from './output.js';
 
 export const formatGrants = (grants: Grant[]): string => grants.flatMap((g) => g.scopes.map((scope) => `${g.connection}:${scope}`)).join(' ') || '-';
 
@@ -20,7 +20,7 @@ export function register(program: Command): void {
       if (options.json) return printJson(list);
       printTable(
         ['NAME', 'STATUS', 'GRANTS', 'REGISTERED', 'CREATED'],
-        list.map((a) => [a.name, a.status, formatGrants(a.grants), a.registered_via === 'dcr' ? 'self-registered' : 'by you', formatTime(a.created_at)]),
+        list.map((a) => [a.name, a.status, formatGrants(a.grants), formatRegistration(a.registration), formatTime(a.created_at)]),
         'No agents yet: `latchkey agents create NAME --grant CONNECTION:SCOPE` adds one.',
       );
     });

@@ -3,7 +3,7 @@ import type { ApprovalView } from '../common/admin-api.js';
 import { formatGrants } from './agents.js';
 import { adminClient } from './admin-token.js';
 import { dataDirOf, dataDirOption, jsonOption } from './options.js';
-import { formatTime, printJson, printTable } from './output.js';
+import { formatRegistration, formatTime, printJson, printTable } from './output.js';
 
 export function register(program: Command): void {
   program.command('approvals')
@@ -18,7 +18,7 @@ export function register(program: Command): void {
       if (options.json) return printJson(shown);
       printTable(
         ['ID', 'AGENT', 'STATUS', 'ASKS FOR', 'REGISTERED', 'ANSWERS AT', 'CREATED'],
-        shown.map((a) => [a.id, a.agent_name, a.status, a.requested_grants.length ? formatGrants(a.requested_grants) : '(you choose)', a.registered_via === 'dcr' ? 'self-registered' : 'by you', a.redirect_hosts.join(' '), formatTime(a.created_at)]),
+        shown.map((a) => [a.id, a.agent_name, a.status, a.requested_grants.length ? formatGrants(a.requested_grants) : '(you choose)', formatRegistration(a.registration), a.redirect_hosts.join(' '), formatTime(a.created_at)]),
         options.all ? 'No authorization requests.' : 'Nothing waiting for you.',
       );
     });

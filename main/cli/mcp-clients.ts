@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { MCP_SNIPPETS, type McpClientId } from '../common/mcp-snippets.js';
 import { LatchkeyError } from '../core/errors.js';
 
 /** Where a client keeps its config, from the home dir and the environment (HOME, APPDATA, XDG_CONFIG_HOME). */
@@ -26,13 +27,14 @@ export interface McpClient {
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
-/** A JSON config whose servers sit under `key`: only `key.latchkey` changes. */
-function jsonClient(label: string, key: string, entry: (url: string) => Record<string, unknown>, file: McpClient['file'], instructions: McpClient['instructions'], snippet?: McpClient['snippet']): McpClient {
+/** A client configured by a JSON file whose servers sit under `key`: `--write` changes only `key.latchkey`. */
+function jsonClient(id: Exclude<McpClientId, 'codex'>, file: McpClient['file'], instructions: McpClient['instructions']): McpClient {
+  const { label, snippet, json: { key, entry } } = MCP_SNIPPETS[id];
   return {
     label,
     file,
     instructions,
-    snippet: snippet ?? ((url) => json({ [key]: { latchkey: entry(url) } })),
+    snippet,
     merge(existing, path, url) {
       let config: unknown = {};
       if (existing !== undefined && existing.trim() !== '') {
@@ -60,7 +62,7 @@ const TOML_HEADER = /^\s*\[/;
  * to the next table header) are replaced, or the table is appended; other lines stay as they are.
  */
 function mergeCodexToml(existing: string | undefined, url: string): string {
-  const table = codexSnippet(url);
+  const table = MCP_SNIPPETS.codex.snippet(url);
   const text = existing ?? '';
   const lines = text.split('\n');
   const start = lines.findIndex((line) => TOML_TABLE.test(line));
@@ -76,50 +78,37 @@ function mergeCodexToml(existing: string | undefined, url: string): string {
   return replaced.join('\n');
 }
 
-// A JSON string is a valid TOML basic string (same escapes).
-const codexSnippet = (url: string): string => `[mcp_servers.latchkey]\nurl = ${JSON.stringify(url)}\n`;
-
 function claudeDesktopFile({ home, platform, env }: ClientEnvironment): string {
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Claude', 'claude_desktop_config.json');
   if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Claude', 'claude_desktop_config.json');
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'Claude', 'claude_desktop_config.json');
 }
 
-export const MCP_CLIENTS: Record<string, McpClient> = {
+export const MCP_CLIENTS: Record<McpClientId, McpClient> = {
   'claude-desktop': jsonClient(
-    'Claude Desktop',
-    'mcpServers',
-    // Claude Desktop's config file starts only local (stdio) servers: mcp-remote bridges to /mcp.
-    (url) => ({ command: 'npx', args: ['-y', 'mcp-remote', url] }),
+    'claude-desktop',
     claudeDesktopFile,
     (file) => `Merge this into ${file} (or run with --write), then restart Claude Desktop. Its config file starts only local servers, so this goes through the mcp-remote bridge (needs npx). Remote connectors can also be added in Claude Desktop's Settings → Connectors, with the URL above.`,
   ),
   'claude-code': jsonClient(
-    'Claude Code',
-    'mcpServers',
-    (url) => ({ type: 'http', url }),
+    'claude-code',
     ({ home }) => join(home, '.claude.json'),
     (file) => `Run this command (or run this with --write to merge it into ${file}):`,
-    (url) => `claude mcp add --transport http latchkey ${url}\n`,
   ),
   cursor: jsonClient(
-    'Cursor',
-    'mcpServers',
-    (url) => ({ url }),
+    'cursor',
     ({ home }) => join(home, '.cursor', 'mcp.json'),
     (file) => `Merge this into ${file} (or run with --write):`,
   ),
   vscode: jsonClient(
-    'VS Code',
-    'servers',
-    (url) => ({ type: 'http', url }),
+    'vscode',
     ({ cwd }) => join(cwd, '.vscode', 'mcp.json'),
     (file) => `Merge this into the workspace's ${file} (or run with --write), or into your user mcp.json (Command Palette: "MCP: Open User Configuration"):`,
   ),
   codex: {
-    label: 'Codex',
+    label: MCP_SNIPPETS.codex.label,
     file: ({ home, env }) => join(env.CODEX_HOME || join(home, '.codex'), 'config.toml'),
-    snippet: codexSnippet,
+    snippet: MCP_SNIPPETS.codex.snippet,
     instructions: (file) => `Add this table to ${file} (or run with --write):`,
     merge: (existing, _file, url) => mergeCodexToml(existing, url),
   },

@@ -4,7 +4,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { BrokerStatus } from '../common/admin-api.js';
 import { isLatchkeyError } from '../core/errors.js';
 import { ControlClient } from './control-client.js';
-import { currentEnvironment, MCP_CLIENTS, type McpClient } from './mcp-clients.js';
+import { mcpUrlOf, type McpClientId } from '../common/mcp-snippets.js';
+import { currentEnvironment, MCP_CLIENTS } from './mcp-clients.js';
 import { dataDirOf, dataDirOption, jsonOption } from './options.js';
 import { printJson, printLine } from './output.js';
 import { writeFileAtomic } from '../core/files/write-file-atomic.js';
@@ -26,7 +27,7 @@ function parseUrl(value: string): string {
 async function brokerMcpUrl(dataDir: string): Promise<string> {
   try {
     const status = await new ControlClient(dataDir).call<BrokerStatus>('GET', '/status');
-    return `${status.url.replace(/\/+$/, '')}/mcp`;
+    return mcpUrlOf(status.url);
   } catch (error) {
     if (isLatchkeyError(error) && error.code === 'broker_not_running') return DEFAULT_MCP_URL;
     throw error;
@@ -65,7 +66,7 @@ export function register(program: Command): void {
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(async (options: { client: string; url?: string; write?: boolean; dataDir?: string; json?: boolean }) => {
-      const client = MCP_CLIENTS[options.client] as McpClient; // choices() refused any other name
+      const client = MCP_CLIENTS[options.client as McpClientId]; // choices() refused any other name
       const url = options.url ?? (await brokerMcpUrl(dataDirOf(options)));
       const file = client.file(currentEnvironment());
       const snippet = client.snippet(url);

@@ -1,4 +1,5 @@
 import { styleText } from 'node:util';
+import type { RegistrationKind } from '../common/admin-api.js';
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -32,6 +33,10 @@ export function printTable(headers: string[], rows: string[][], empty: string): 
 }
 
 /** A time as "2026-11-30 15:47:14" in the person's local zone, or "-". */
+/** How an agent came to be, in the REGISTERED column of `agents` and `approvals`. */
+export const formatRegistration = (registration: RegistrationKind): string =>
+  ({ admin: 'by you', dynamic: 'self-registered', metadata_document: 'metadata document' })[registration];
+
 export function formatTime(iso: string | null): string {
   if (!iso) return '-';
   const date = new Date(iso);

@@ -11,6 +11,8 @@ export interface Grant {
 
 export type AgentStatus = 'pending' | 'active' | 'revoked';
 export type RegisteredVia = 'admin' | 'dcr';
+/** How an agent came to be: created by the person, RFC 7591 dynamic registration, or a Client ID Metadata Document. */
+export type RegistrationKind = 'admin' | 'dynamic' | 'metadata_document';
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
 /** An agent as the admin API shows it: never its secret or the secret's hash. */
@@ -24,6 +26,8 @@ export interface AgentView {
   created_at: string;
   updated_at: string;
   registered_via: RegisteredVia;
+  /** The finer kind: a self-registered agent ('dcr') registered either way. */
+  registration: RegistrationKind;
   redirect_uris: string[];
 }
 
@@ -35,6 +39,8 @@ export interface ApprovalView {
   client_id: string;
   /** How the agent came to be: 'dcr' is a self-registered client (RFC 7591) that anyone on this machine could have made. */
   registered_via: RegisteredVia;
+  /** 'metadata_document': its client_id is the https URL of its metadata document, which Latchkey fetched; 'dynamic': RFC 7591. */
+  registration: RegistrationKind;
   /** Where the agent's registered redirect URIs send answers (host and port), each once. */
   redirect_hosts: string[];
   status: ApprovalStatus;

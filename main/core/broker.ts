@@ -18,6 +18,7 @@ import { activityRoute } from './audit/activity-route.js';
 import { authzAdminRoutes } from './authz/admin-routes.js';
 import { oauthRoutes } from './authz/oauth-routes.js';
 import { openAuthz, type Authz } from './authz/open-authz.js';
+import type { ClientMetadataTestOptions } from './authz/client-metadata/documents.js';
 import { mcpRoutes } from './mcp/routes.js';
 import { proxyRoutes } from './proxy/routes.js';
 import { createProxyRuntime } from './proxy/runtime.js';
@@ -57,6 +58,8 @@ export interface BrokerOptions {
   flowTtlMs?: number | undefined;
   /** Where the broker says what went wrong (default: nothing is written). */
   logger?: Logger | undefined;
+  /** Tests only: exceptions to the client metadata document fetch guard (never set from env, CLI or HTTP). */
+  clientMetadata?: ClientMetadataTestOptions | undefined;
 }
 
 export interface RunningBroker {
@@ -132,7 +135,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const grantableOf = (record: ConnectionRecord | undefined) =>
       record && { id: record.id, name: record.name, scopes: record.scopes, ungrantable: ungrantableScopes(catalog.get(record.provider)?.auth.unenforced_subsets, record.scopes) };
     const grantable = { getByName: (name: string) => grantableOf(connections.getByName(name)), getById: (id: string) => grantableOf(connections.getById(id)) };
-    const authz = await openAuthz({ db, vault, events, audit: guardedAudit, connections: grantable, issuer: () => `http://127.0.0.1:${port}` });
+    const authz = await openAuthz({ db, vault, events, audit: guardedAudit, connections: grantable, issuer: () => `http://127.0.0.1:${port}`, clientMetadata: options.clientMetadata });
     // A disconnected connection takes the grants bound to it along (the event is emitted right after the row is deleted).
     events.on('connection-changed', (change: { id?: string; name: string; status: string }) => {
       if (change.status !== 'removed' || change.id === undefined) return;

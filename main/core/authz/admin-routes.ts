@@ -23,9 +23,11 @@ const grantListSchema = {
   items: { type: 'object', required: ['connection', 'scopes'], properties: { connection: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } } },
 } as const;
 
+const registrationSchema = { type: 'string', enum: ['admin', 'dynamic', 'metadata_document'] } as const;
+
 const agentSchema = {
   type: 'object',
-  required: ['id', 'name', 'client_id', 'status', 'grants', 'rate_limit_per_minute', 'created_at', 'updated_at', 'registered_via', 'redirect_uris'],
+  required: ['id', 'name', 'client_id', 'status', 'grants', 'rate_limit_per_minute', 'created_at', 'updated_at', 'registered_via', 'registration', 'redirect_uris'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -36,6 +38,7 @@ const agentSchema = {
     created_at: { type: 'string', format: 'date-time' },
     updated_at: { type: 'string', format: 'date-time' },
     registered_via: { type: 'string', enum: ['admin', 'dcr'] },
+    registration: registrationSchema,
     redirect_uris: { type: 'array', items: { type: 'string' } },
   },
 } as const;
@@ -48,13 +51,14 @@ const createdAgentSchema = {
 
 const approvalSchema = {
   type: 'object',
-  required: ['id', 'agent_id', 'agent_name', 'client_id', 'registered_via', 'redirect_hosts', 'status', 'requested_scope', 'requested_grants', 'redirect_uri', 'created_at', 'expires_at', 'decided_at', 'granted'],
+  required: ['id', 'agent_id', 'agent_name', 'client_id', 'registered_via', 'registration', 'redirect_hosts', 'status', 'requested_scope', 'requested_grants', 'redirect_uri', 'created_at', 'expires_at', 'decided_at', 'granted'],
   properties: {
     id: { type: 'string' },
     agent_id: { type: 'string' },
     agent_name: { type: 'string' },
     client_id: { type: 'string' },
     registered_via: { type: 'string', enum: ['admin', 'dcr'] },
+    registration: registrationSchema,
     redirect_hosts: { type: 'array', items: { type: 'string' } },
     status: { type: 'string', enum: ['pending', 'approved', 'denied', 'expired'] },
     requested_scope: { type: 'string' },

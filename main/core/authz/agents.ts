@@ -5,6 +5,7 @@ import { checkAgentName, lookAlikeOf } from './agent-name.js';
 import { iso } from './approval-status.js';
 import { audit, emitAgent, type AuthzContext } from './context.js';
 import { bindGrants, describeGrants, nameGrants, validateGrants, type ConnectionLookup, type Grant } from './grants.js';
+import { registrationOf } from './registration-kind.js';
 import { hashSecret, randomId, randomToken } from './secrets.js';
 import type { AgentRecord } from './store.js';
 
@@ -21,6 +22,7 @@ export function agentView(agent: AgentRecord, connections: ConnectionLookup): Ag
     created_at: iso(agent.created_at),
     updated_at: iso(agent.updated_at),
     registered_via: agent.registered_via,
+    registration: registrationOf(agent),
     redirect_uris: agent.redirect_uris,
   };
 }

@@ -2,6 +2,7 @@ import type { ApprovalView } from '../../common/admin-api.js';
 import { LatchkeyError } from '../errors.js';
 import type { AuthzContext } from './context.js';
 import { parseScope, scopeMapToGrants } from './grants.js';
+import { registrationOf } from './registration-kind.js';
 import type { ApprovalRecord, ApprovalStatus } from './store.js';
 
 export const APPROVAL_TTL_MS = 10 * 60_000;
@@ -34,6 +35,7 @@ export function approvalView(ctx: AuthzContext, approval: ApprovalRecord): Appro
     agent_name: agent?.name ?? '',
     client_id: agent?.client_id ?? '',
     registered_via: agent?.registered_via ?? 'dcr',
+    registration: agent === undefined ? 'dynamic' : registrationOf(agent),
     redirect_hosts: redirectHosts(agent?.redirect_uris ?? []),
     status: effectiveStatus(ctx, approval),
     requested_scope: approval.scope,

@@ -1,12 +1,15 @@
 import { LatchkeyError } from '../errors.js';
+import { checkAgentName } from './agent-name.js';
+import { isClientIdUrl, requireDocumentRedirectUri } from './client-metadata/document.js';
 import { APPROVAL_TTL_MS } from './approval-status.js';
 import { audit, type AuthzContext } from './context.js';
 import { formatScope, parseScope, scopeMapToGrants, validateGrants, type ScopeMap } from './grants.js';
 import { checkResource } from './issuance.js';
-import { PAUSED, oauthError, withParams } from './protocol.js';
+import { PAUSED, oauthError, pausedError, withParams } from './protocol.js';
 import { redirectUriMatches } from './redirect-uris.js';
+import { createPendingAgent } from './pending-agent.js';
 import { randomId } from './secrets.js';
-import type { ApprovalRecord } from './store.js';
+import type { AgentRecord, ApprovalRecord } from './store.js';
 
 /** An S256 code_challenge is 43 base64url characters (RFC 7636 §4.2). */
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -28,7 +31,7 @@ export class Authorization {
     const { store, approvalResources } = this.#ctx;
     const clientId = params.client_id;
     if (!clientId) throw oauthError('invalid_request', 'client_id is required');
-    const agent = store.agentByClientId(clientId);
+    const agent = isClientIdUrl(clientId) ? await this.#documentClient(clientId, params.redirect_uri) : store.agentByClientId(clientId);
     if (!agent) throw oauthError('invalid_client', 'Unknown client_id: register the client first');
     if (agent.status === 'revoked') throw oauthError('invalid_client', `Agent "${agent.name}" was revoked in Latchkey`);
     const redirectUri = params.redirect_uri;
@@ -82,5 +85,31 @@ export class Authorization {
     await audit(this.#ctx, 'approval', 'info', `requested ${scope || 'no particular scope'}; waiting for the person`, agent);
     this.#ctx.deps.events.emit('approval-requested', { id: approval.id, agent_id: agent.id, agent_name: agent.name });
     return { location: `/consent/${approval.id}` };
+  }
+
+  /**
+   * A client whose client_id is the URL of its metadata document: the document is fetched
+   * (or taken from the cache) and must list the request's redirect_uri; a client seen for
+   * the first time becomes a pending agent, exactly like one registered by RFC 7591.
+   */
+  async #documentClient(clientId: string, redirectUri: string | undefined): Promise<AgentRecord> {
+    const known = this.#ctx.store.agentByClientId(clientId);
+    if (known?.status === 'revoked') return known; // refused by the caller, without fetching anything
+    try {
+      if (!redirectUri) throw oauthError('invalid_request', 'redirect_uri is required');
+      const document = await this.#ctx.clientDocuments.resolve(clientId);
+      requireDocumentRedirectUri(document, redirectUri);
+      if (known) return known;
+      if (this.#ctx.pause.paused) throw pausedError();
+      return await createPendingAgent(this.#ctx, {
+        name: checkAgentName(document.client_name ?? new URL(clientId).host, 'invalid_client'),
+        client_id: clientId, client_secret_hash: null, token_endpoint_auth_method: 'none', redirect_uris: document.redirect_uris,
+        how: 'client ID metadata document', refusal: 'invalid_client',
+      });
+    } catch (error) {
+      // Refusals are audited, as for RFC 7591 registrations; the error goes on to the caller either way.
+      if (error instanceof LatchkeyError && error.status < 500) await audit(this.#ctx, 'agent', 'deny', `metadata document client refused: ${error.code}: ${error.message}`, known, error.status);
+      throw error;
+    }
   }
 }

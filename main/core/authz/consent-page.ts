@@ -3,7 +3,7 @@
  * what and waits: the decision is taken in Latchkey (the admin API), never here, so the
  * page has nothing to click and an agent fetching it gains nothing.
  */
-import type { RegisteredVia } from '../../common/admin-api.js';
+import type { RegistrationKind } from '../../common/admin-api.js';
 import { escapeHtml } from '../http/pages.js';
 
 /** Scripts only from our origin (consent.js), no framing, no forms. */
@@ -13,7 +13,7 @@ export interface ConsentDetails {
   id: string;
   agent_name: string;
   client_id: string;
-  registered_via: RegisteredVia;
+  registration: RegistrationKind;
   redirect_host: string;
   scopes: string[];
   status: 'pending' | 'approved' | 'denied' | 'expired';
@@ -32,6 +32,13 @@ h1{font-size:1.3rem;margin:0 0 .5rem}code{background:#eef0f4;padding:.1rem .35re
 #status{font-weight:600}.muted{color:#5b6475;font-size:.9rem}
 @media (prefers-color-scheme:dark){body{background:#16181d;color:#e6e8ee}main{background:#1f232b}code{background:#2a2f39}.muted{color:#9aa3b5}}`;
 
+/** How the client registered, and what that says about trusting its name. */
+const ORIGIN_TEXT: Record<RegistrationKind, string> = {
+  admin: '',
+  dynamic: '<p id="origin"><strong>Self-registered</strong> via dynamic client registration: any program on this computer can register under any name, so judge it by where the answer goes.</p>',
+  metadata_document: '<p id="origin"><strong>Self-registered</strong> by its client metadata document (its client ID is that document\'s web address): anyone can publish such a document under any name, so judge it by the address and where the answer goes.</p>',
+};
+
 export function consentPage(details: ConsentDetails): string {
   const scopes = details.scopes.length > 0
     ? `<ul>${details.scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('')}</ul>`
@@ -42,7 +49,7 @@ export function consentPage(details: ConsentDetails): string {
 <h1>An agent asks for access</h1>
 <p><strong>${escapeHtml(details.agent_name)}</strong> <span class="muted">(client <code>${escapeHtml(details.client_id)}</code>)</span> asks to use:</p>
 ${scopes}
-${details.registered_via === 'dcr' ? '<p id="origin"><strong>Self-registered</strong> via dynamic client registration: any program on this computer can register under any name, so judge it by where the answer goes.</p>' : ''}
+${ORIGIN_TEXT[details.registration]}
 <p class="muted">The answer goes back to <code>${escapeHtml(details.redirect_host)}</code>.</p>
 <p id="status" role="status">${STATUS_TEXT[details.status]}</p>
 <p class="muted">Approve or deny this request in the Latchkey app or dashboard. Nothing on this page can approve it.</p>

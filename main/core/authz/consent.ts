@@ -3,6 +3,7 @@ import { effectiveStatus, requireApproval } from './approval-status.js';
 import type { ConsentDetails } from './consent-page.js';
 import { formatScope, grantsToScopeMap, parseScope } from './grants.js';
 import { CODE_TTL_MS, withParams } from './protocol.js';
+import { registrationOf } from './registration-kind.js';
 import type { ApprovalStatus } from './store.js';
 
 export interface ConsentStatus {
@@ -28,7 +29,7 @@ export class Consent {
       id,
       agent_name: agent.name,
       client_id: agent.client_id,
-      registered_via: agent.registered_via,
+      registration: registrationOf(agent),
       redirect_host: new URL(approval.redirect_uri).host,
       scopes: formatScope(parseScope(approval.scope)).split(' ').filter(Boolean),
       status: effectiveStatus(this.#ctx, approval),

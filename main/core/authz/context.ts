@@ -4,6 +4,7 @@ import type { BrokerEvents } from '../events.js';
 import type { Vault } from '../vault/vault.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { AgentCache } from './agent-cache.js';
+import type { ClientMetadataDocuments, ClientMetadataTestOptions } from './client-metadata/documents.js';
 import type { AuthorizationCodes } from './codes.js';
 import type { ConnectionLookup } from './grants.js';
 import type { SigningKeys } from './keys.js';
@@ -21,6 +22,8 @@ export interface AuthzDeps {
   now?: () => number;
   /** ≤ 900, default 900. */
   accessTokenTtlSeconds?: number;
+  /** Tests only (in process, never from env, CLI or HTTP): exceptions to the metadata document fetch guard. */
+  clientMetadata?: ClientMetadataTestOptions | undefined;
 }
 
 /** The state the authz parts share, built once by openAuthz. Internal to authz/. */
@@ -34,6 +37,8 @@ export interface AuthzContext {
   readonly agents: AgentCache;
   /** Approval id → the RFC 8707 resource its request named, bound into its code (in memory, like codes). */
   readonly approvalResources: Map<string, { resource: string; expires_at: number }>;
+  /** Client ID Metadata Documents, fetched through the SSRF guard and cached. */
+  readonly clientDocuments: ClientMetadataDocuments;
   /** The kill switch's state, read by every endpoint that issues tokens. */
   readonly pause: { paused: boolean };
 }

@@ -30,6 +30,7 @@ export class Metadata {
       token_endpoint_auth_methods_supported: [...AUTH_METHODS],
       revocation_endpoint_auth_methods_supported: [...AUTH_METHODS],
       authorization_response_iss_parameter_supported: true,
+      client_id_metadata_document_supported: true,
     };
   }
 }

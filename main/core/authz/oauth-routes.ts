@@ -27,6 +27,7 @@ const metadataSchema = {
     token_endpoint_auth_methods_supported: { type: 'array', items: { type: 'string' } },
     revocation_endpoint_auth_methods_supported: { type: 'array', items: { type: 'string' } },
     authorization_response_iss_parameter_supported: { type: 'boolean' },
+    client_id_metadata_document_supported: { type: 'boolean' },
   },
 } as const;
 

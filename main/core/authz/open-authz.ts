@@ -3,6 +3,7 @@ import { AccessTokens } from './access-tokens.js';
 import { AgentCache } from './agent-cache.js';
 import { Agents } from './agents.js';
 import { Approvals } from './approvals.js';
+import { ClientMetadataDocuments } from './client-metadata/documents.js';
 import { Authorization } from './authorize.js';
 import { AuthorizationCodes } from './codes.js';
 import { Consent } from './consent.js';
@@ -62,6 +63,7 @@ export async function openAuthz(deps: AuthzDeps): Promise<Authz> {
     codes: new AuthorizationCodes(now, CODE_TTL_MS),
     agents: new AgentCache(store),
     approvalResources: new Map(),
+    clientDocuments: new ClientMetadataDocuments(now, deps.clientMetadata),
     pause: { paused: store.paused() },
   };
   return {

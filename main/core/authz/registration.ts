@@ -1,15 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { LatchkeyError } from '../errors.js';
-import { checkAgentName, lookAlikeOf } from './agent-name.js';
-import { audit, emitAgent, type AuthzContext } from './context.js';
+import { checkAgentName } from './agent-name.js';
+import { audit, type AuthzContext } from './context.js';
+import { createPendingAgent } from './pending-agent.js';
 import { AUTH_METHODS, oauthError, pausedError } from './protocol.js';
 import { validateRedirectUri } from './redirect-uris.js';
 import { hashSecret, randomId, randomToken } from './secrets.js';
-import type { AgentRecord, ClientAuthMethod } from './store.js';
+import type { ClientAuthMethod } from './store.js';
 
-/** Self-registered agents nobody approved are forgotten after a day, and at most this many wait. */
-const PENDING_REGISTRATION_TTL_MS = 24 * 3600_000;
-const MAX_PENDING_REGISTRATIONS = 100;
 /** What a self-registered (interactive) agent may use. */
 const DCR_GRANT_TYPES = ['authorization_code', 'refresh_token'];
 
@@ -45,7 +42,6 @@ export class Registration {
   }
 
   async register(metadata: ClientMetadata): Promise<RegisteredClient> {
-    const { store } = this.#ctx;
     try {
       if (this.#ctx.pause.paused) throw pausedError();
       const redirectUris = [...new Set((metadata.redirect_uris ?? []).map(validateRedirectUri))];
@@ -60,29 +56,15 @@ export class Registration {
       const clientId = randomId();
       // A nameless client gets a name of its own, so that it never looks like another.
       const name = checkAgentName(metadata.client_name ?? `Unnamed agent ${clientId.slice(0, 6)}`, 'invalid_client_metadata');
-
-      const now = this.#ctx.now();
-      for (const id of store.deleteStaleRegistrations(now - PENDING_REGISTRATION_TTL_MS)) this.#ctx.agents.forget(id);
-      // Refused without saying which agent it resembles: a registering client learns no more than that the name is taken.
-      if (lookAlikeOf(name, store.listAgents().map((a) => a.name)) !== undefined) {
-        throw oauthError('invalid_client_metadata', 'client_name is, or looks like, the name of another agent (a revoked one keeps its name until the person deletes it in Latchkey); register under a name of your own');
-      }
-      if (store.countPendingRegistrations() >= MAX_PENDING_REGISTRATIONS) {
-        throw oauthError('temporarily_unavailable', 'Too many registered agents are waiting for approval; try again later', 503);
-      }
       const secret = method === 'none' ? undefined : randomToken();
-      const record: AgentRecord = {
-        id: randomUUID(), name, client_id: clientId, client_secret_hash: secret === undefined ? null : hashSecret(secret), token_endpoint_auth_method: method,
-        redirect_uris: redirectUris, status: 'pending', grants: [], rate_limit_per_minute: null, tokens_valid_after: 0, registered_via: 'dcr', created_at: now, updated_at: now,
-      };
-      const agent = store.insertAgent(record);
-      this.#ctx.agents.remember(agent);
-      await audit(this.#ctx, 'agent', 'info', 'registered itself (RFC 7591); pending approval', agent);
-      emitAgent(this.#ctx, agent);
+      const agent = await createPendingAgent(this.#ctx, {
+        name, client_id: clientId, client_secret_hash: secret === undefined ? null : hashSecret(secret), token_endpoint_auth_method: method,
+        redirect_uris: redirectUris, how: 'RFC 7591', refusal: 'invalid_client_metadata',
+      });
       return {
         client_id: agent.client_id,
         ...(secret === undefined ? {} : { client_secret: secret, client_secret_expires_at: 0 }),
-        client_id_issued_at: Math.floor(now / 1000),
+        client_id_issued_at: Math.floor(agent.created_at / 1000),
         client_name: agent.name,
         redirect_uris: agent.redirect_uris,
         token_endpoint_auth_method: method,

@@ -24,6 +24,12 @@ const SHOWN: Record<ShownStatus, { badge: string; label: string }> = {
   revoked: { badge: 'agent-revoked', label: 'Revoked' },
 };
 
+const REGISTRATION: Record<AgentView['registration'], { label: string; title: string | undefined }> = {
+  admin: { label: 'Added by you', title: undefined },
+  dynamic: { label: 'Registered itself (DCR)', title: 'Registered itself through dynamic client registration' },
+  metadata_document: { label: 'Registered itself (metadata document)', title: 'Registered by the client metadata document at its client ID' },
+};
+
 /** `awaiting`: whether a request of the agent waits for a decision; null when not known. */
 export function shownStatus(status: AgentView['status'], awaiting: boolean | null): ShownStatus {
   if (status !== 'pending' || awaiting === null) return status;
@@ -110,8 +116,8 @@ export function AgentRow({
         <div className="connection-title">
           <span className="connection-name">{a.name}</span>
           <Badge status={SHOWN[shown].badge}>{SHOWN[shown].label}</Badge>
-          <span className="tag" title={a.registered_via === 'dcr' ? 'Registered itself through dynamic client registration' : undefined}>
-            {a.registered_via === 'dcr' ? 'Registered itself (DCR)' : 'Added by you'}
+          <span className="tag" title={REGISTRATION[a.registration].title}>
+            {REGISTRATION[a.registration].label}
           </span>
         </div>
         <div className="connection-sub muted">

@@ -8,6 +8,7 @@ import type { Notify } from './Notices';
 import { AgentForm, type AgentValues } from './AgentForm';
 import { AgentRow, shownStatus } from './AgentRow';
 import { SecretPanel } from './AgentSecretPanel';
+import { McpSetup } from './McpSetup';
 
 export function AgentsView({
   api,
@@ -78,6 +79,8 @@ export function AgentsView({
           New agent
         </button>
       </div>
+
+      <McpSetup brokerUrl={brokerUrl} />
 
       {created ? <SecretPanel agent={created} brokerUrl={brokerUrl} onDone={() => setCreated(null)} /> : null}
 

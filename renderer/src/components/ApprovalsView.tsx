@@ -183,10 +183,15 @@ function PendingApproval({
         <div>
           <dt>Registered</dt>
           <dd data-testid="registered-via">
-            {a.registered_via === 'dcr' ? (
+            {a.registration === 'dynamic' ? (
               <>
                 <strong>Self-registered</strong> via dynamic client registration (any program on this computer can pick any
                 name); answers go to {a.redirect_hosts.join(', ')}
+              </>
+            ) : a.registration === 'metadata_document' ? (
+              <>
+                <strong>Self-registered</strong> by its client metadata document at <code>{a.client_id}</code> (anyone can
+                publish one under any name); answers go to {a.redirect_hosts.join(', ')}
               </>
             ) : (
               'Created in Latchkey'
