@@ -214,12 +214,12 @@ const TABLE: Record<string, Row[]> = {
   ],
   // Twilio key split into broker scopes (https://www.twilio.com/docs/messaging/api/message-resource, /voice/api/call-resource)
   twilio: [
-    ['GET', '/Accounts/AC0123/Messages.json', ['read']],
-    ['GET', '/Accounts/AC0123/Messages/SM0123.json', ['read']],
-    ['POST', '/Accounts/AC0123/Messages.json', ['messages']],
-    ['DELETE', '/Accounts/AC0123/Messages/SM0123.json', ['messages']],
-    ['POST', '/Accounts/AC0123/Calls.json', ['calls']],
-    ['POST', '/Accounts/AC0123/IncomingPhoneNumbers.json', NONE],
+    ['GET', '/2010-04-01/Accounts/AC0123/Messages.json', ['read']],
+    ['GET', '/2010-04-01/Accounts/AC0123/Messages/SM0123.json', ['read']],
+    ['POST', '/2010-04-01/Accounts/AC0123/Messages.json', ['messages']],
+    ['DELETE', '/2010-04-01/Accounts/AC0123/Messages/SM0123.json', ['messages']],
+    ['POST', '/2010-04-01/Accounts/AC0123/Calls.json', ['calls']],
+    ['POST', '/2010-04-01/Accounts/AC0123/IncomingPhoneNumbers.json', NONE],
   ],
   // Calendly personal token split into broker scopes (https://developer.calendly.com/api-docs)
   calendly: [
@@ -242,21 +242,21 @@ const TABLE: Record<string, Row[]> = {
   ],
   // https://learn.microsoft.com/en-us/graph/permissions-reference (least to most privileged, per API page)
   microsoft: [
-    ['GET', '/me', ['User.Read']],
-    ['GET', '/me/messages/AAMkAG', ['Mail.Read', 'Mail.ReadWrite']],
-    ['POST', '/me/sendMail', ['Mail.Send']],
-    ['POST', '/me/events', ['Calendars.ReadWrite']],
-    ['GET', '/me/drive/root/children', ['Files.Read', 'Files.ReadWrite', 'Files.Read.All']],
-    ['PUT', '/me/drive/root:/notes.txt:/content', ['Files.ReadWrite']],
+    ['GET', '/v1.0/me', ['User.Read']],
+    ['GET', '/v1.0/me/messages/AAMkAG', ['Mail.Read', 'Mail.ReadWrite']],
+    ['POST', '/v1.0/me/sendMail', ['Mail.Send']],
+    ['POST', '/v1.0/me/events', ['Calendars.ReadWrite']],
+    ['GET', '/v1.0/me/drive/root/children', ['Files.Read', 'Files.ReadWrite', 'Files.Read.All']],
+    ['PUT', '/v1.0/me/drive/root:/notes.txt:/content', ['Files.ReadWrite']],
   ],
   // https://docs.gitlab.com/user/profile/personal_access_tokens/#personal-access-token-scopes
   gitlab: [
-    ['GET', '/user', ['read_user', 'read_api', 'api']],
-    ['GET', '/projects/42/issues', ['read_api', 'api']],
-    ['POST', '/projects/42/issues', ['api']],
-    ['PUT', '/projects/42/merge_requests/7/merge', ['api']],
-    ['POST', '/projects/42/pipeline', ['api']],
-    ['DELETE', '/projects/42', NONE],
+    ['GET', '/api/v4/user', ['read_user', 'read_api', 'api']],
+    ['GET', '/api/v4/projects/42/issues', ['read_api', 'api']],
+    ['POST', '/api/v4/projects/42/issues', ['api']],
+    ['PUT', '/api/v4/projects/42/merge_requests/7/merge', ['api']],
+    ['POST', '/api/v4/projects/42/pipeline', ['api']],
+    ['DELETE', '/api/v4/projects/42', NONE],
   ],
   // https://developers.hubspot.com/docs/api/scopes
   hubspot: [
