@@ -229,6 +229,38 @@ const TABLE: Record<string, Row[]> = {
     ['POST', '/scheduling_links', ['write']],
     ['POST', '/scheduled_events/AAAA/cancellation', ['write']],
   ],
+  // https://developer.atlassian.com/cloud/trello/rest/ (token scopes read/write split by Latchkey into read, write, delete)
+  trello: [
+    ['GET', '/members/me/boards', ['read']],
+    ['GET', '/boards/5abbe4b7ddc1b351ef961414/cards', ['read']],
+    ['POST', '/cards', ['write']],
+    ['PUT', '/cards/5abbe4b7ddc1b351ef961414', ['write']],
+    ['POST', '/cards/5abbe4b7ddc1b351ef961414/actions/comments', ['write']],
+    ['DELETE', '/cards/5abbe4b7ddc1b351ef961414', ['delete']],
+    ['DELETE', '/boards/5abbe4b7ddc1b351ef961414', NONE],
+  ],
+  // https://mailchimp.com/developer/marketing/api/ (an API key reaches everything: Latchkey's own scopes)
+  mailchimp: [
+    ['GET', '/lists/57afe96172/members', ['read']],
+    ['POST', '/lists/57afe96172/members', ['audience:write']],
+    ['PATCH', '/lists/57afe96172/members/62eeb292278cc15f5817cb78f7790b08', ['audience:write']],
+    ['POST', '/campaigns', ['campaigns:write']],
+    ['POST', '/campaigns/42694e9e57/actions/send', ['campaigns:send']],
+    ['POST', '/batches', ALL],
+    ['POST', '/lists/57afe96172/members/62eeb292278cc15f5817cb78f7790b08/actions/delete-permanent', NONE],
+    ['DELETE', '/lists/57afe96172', NONE],
+  ],
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_list.htm (OAuth scope "api" covers the REST API)
+  salesforce: [
+    ['GET', '/services/data/v62.0/query', ['api']],
+    ['GET', '/services/data/v62.0/sobjects/Account/001xx000003DGb2AAG', ['api']],
+    ['POST', '/services/data/v62.0/sobjects/Account', ['api']],
+    ['PATCH', '/services/data/v62.0/sobjects/Account/001xx000003DGb2AAG', ['api']],
+    ['POST', '/services/data/v62.0/composite/batch', ALL],
+    ['GET', '/services/oauth2/userinfo', ['openid', 'id']],
+    ['POST', '/services/data/v62.0/chatter/feed-elements', ['chatter_api']],
+    ['POST', '/services/apexrest/Orders', NONE],
+  ],
   // --- Providers built in before issue 11 (see the note at the top for the three left out) ---
   // https://developer.atlassian.com/cloud/jira/platform/scopes-for-oauth-2-3LO-and-forge-apps/ and the Confluence equivalent
   atlassian: [

@@ -94,6 +94,9 @@ describe('full-access endpoints (GraphQL, batch)', () => {
       'anthropic: POST /v1/messages/batches/*/cancel',
       'github: POST /graphql',
       'linear: POST /graphql',
+      // Mailchimp's batch operations run any request of the API.
+      'mailchimp: GET /batches/*',
+      'mailchimp: POST /batches',
       'openai: GET /batches/**',
       'openai: POST /batches/**',
       'shopify: POST /graphql.json',

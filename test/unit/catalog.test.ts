@@ -12,9 +12,9 @@ import { isLatchkeyError, LatchkeyError } from '../../main/core/errors.js';
 import { defaultDataDir, packageRoot } from '../../main/core/paths.js';
 
 const OAUTH_IDS = ['slack', 'github', 'google', 'notion', 'linear', 'atlassian', 'microsoft', 'dropbox', 'gitlab', 'hubspot', 'spotify',
-  'asana', 'monday', 'zoom', 'box', 'x', 'reddit', 'strava'];
+  'asana', 'monday', 'zoom', 'box', 'x', 'reddit', 'strava', 'salesforce'];
 const KEY_IDS = ['stripe', 'discord-bot', 'openai', 'zendesk', 'shopify',
-  'clickup', 'figma', 'intercom', 'todoist', 'sentry', 'vercel', 'cloudflare', 'anthropic', 'sendgrid', 'calendly', 'twilio'];
+  'clickup', 'figma', 'intercom', 'todoist', 'sentry', 'vercel', 'cloudflare', 'anthropic', 'sendgrid', 'calendly', 'twilio', 'trello', 'mailchimp'];
 
 const temps: string[] = [];
 function tempDir(): string {
