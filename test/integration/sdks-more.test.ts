@@ -10,9 +10,22 @@ import { Client as GraphClient, GraphError, HTTPMessageHandler, RetryHandler, ty
 import { Client as HubSpotClient } from '@hubspot/api-client';
 import { Dropbox, DropboxResponseError } from 'dropbox';
 import { Gitlab, GitbeakerRequestError } from '@gitbeaker/rest';
+import { createRequire } from 'node:module';
 import { startApiStandIn, type ApiStandIn, type StandInRequest } from '../fixtures/api-stand-in.js';
 import { clientCredentialsToken, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
 import { standInDefinition, thrown } from '../fixtures/sdk-calls.js';
+
+/** Mailchimp's SDK ships no types: the part of its client (a module-wide instance) used here. */
+interface MailchimpClient {
+  basePath: string;
+  setConfig(config: { accessToken?: string; apiKey?: string; server?: string }): void;
+  lists: {
+    getAllLists(): Promise<{ lists: { id: string; name: string }[] }>;
+    getListMember(listId: string, subscriberHash: string): Promise<{ email_address: string }>;
+    addListMember(listId: string, body: { email_address: string; status: string }): Promise<{ id: string; email_address: string }>;
+  };
+}
+const mailchimp = createRequire(import.meta.url)('@mailchimp/mailchimp_marketing') as MailchimpClient;
 
 /**
  * More providers' official Node SDKs, unmodified, through `latchkey serve` (the pattern of
@@ -28,6 +41,7 @@ const KEYS: Record<string, string> = {
   hubspot: 'pat-na1-standin-hubspot',
   dropbox: 'sl.standin-dropbox-token',
   gitlab: 'glpat-standin-gitlab-token',
+  mailchimp: 'latchkey:0123456789abcdef0123456789abcdef-us6',
 };
 /** Header and value each API expects its credential in. */
 const EXPECTED_CREDENTIAL: Record<string, [string, string]> = {
@@ -37,6 +51,7 @@ const EXPECTED_CREDENTIAL: Record<string, [string, string]> = {
   hubspot: ['authorization', `Bearer ${KEYS.hubspot}`],
   dropbox: ['authorization', `Bearer ${KEYS.dropbox}`],
   gitlab: ['private-token', KEYS.gitlab!],
+  mailchimp: ['authorization', `Basic ${Buffer.from(KEYS.mailchimp!).toString('base64')}`],
 };
 
 const json = (body: unknown, status = 200) => ({ status, body });
@@ -89,6 +104,13 @@ const ROUTES = {
     if (r.method === 'POST' && r.path === '/api/v4/projects/42/issues') return json({ iid: 7, title: (JSON.parse(r.body) as { title: string }).title, state: 'opened' }, 201);
     return json({ message: '404 Not Found' }, 404);
   },
+  // Mailchimp Marketing API 3.0, JSON; errors are problem details.
+  mailchimp: (r: StandInRequest) => {
+    if (r.method === 'GET' && r.path === '/3.0/lists') return json({ lists: [{ id: '57afe96172', name: 'Newsletter' }], total_items: 1 });
+    if (r.method === 'GET' && r.path === '/3.0/lists/57afe96172/members/62eeb292278cc15f5817cb78f7790b08') return json({ id: '62eeb292278cc15f5817cb78f7790b08', email_address: 'ada@example.com', status: 'subscribed' });
+    if (r.method === 'POST' && r.path === '/3.0/lists/57afe96172/members') return json({ id: 'd1', ...(JSON.parse(r.body) as object) });
+    return json({ type: 'https://mailchimp.com/developer/marketing/docs/errors/', title: 'Resource Not Found', status: 404, detail: 'The requested resource could not be found.' }, 404);
+  },
 };
 
 describe('more official SDKs through latchkey serve', () => {
@@ -107,7 +129,7 @@ describe('more official SDKs through latchkey serve', () => {
     mkdirSync(join(dataDir, 'providers'));
     for (const id of Object.keys(KEYS)) writeFileSync(join(dataDir, 'providers', `${id}-standin.json`), JSON.stringify(standInDefinition(id, standIn.url)));
     broker = await startServeProcess(dataDir);
-    for (const [id, key] of Object.entries(KEYS)) await broker.admin('/connections', { provider: `${id}-standin`, name: id, secret: key, ...(id === 'anthropic' ? {} : { method: 'personal_token' }) });
+    for (const [id, key] of Object.entries(KEYS)) await broker.admin('/connections', { provider: `${id}-standin`, name: id, secret: key, ...(['anthropic', 'mailchimp'].includes(id) ? {} : { method: 'personal_token' }) });
     const fullAgent = await broker.admin('/agents', {
       name: 'sdk-writer',
       grants: [
@@ -117,6 +139,7 @@ describe('more official SDKs through latchkey serve', () => {
         { connection: 'hubspot', scopes: ['crm.objects.contacts.write'] },
         { connection: 'dropbox', scopes: ['account_info.read', 'files.metadata.read', 'files.content.write'] },
         { connection: 'gitlab', scopes: ['api'] },
+        { connection: 'mailchimp', scopes: ['read', 'audience:write'] },
       ],
     });
     full = await clientCredentialsToken(broker.url, fullAgent.client_id, fullAgent.client_secret);
@@ -129,6 +152,7 @@ describe('more official SDKs through latchkey serve', () => {
         { connection: 'hubspot', scopes: ['crm.objects.contacts.read'] },
         { connection: 'dropbox', scopes: ['files.metadata.read'] },
         { connection: 'gitlab', scopes: ['read_api'] },
+        { connection: 'mailchimp', scopes: ['read'] },
       ],
     });
     narrow.token = await clientCredentialsToken(broker.url, narrowAgent.client_id, narrowAgent.client_secret);
@@ -287,5 +311,24 @@ describe('more official SDKs through latchkey serve', () => {
     assert.ok(error instanceof GitbeakerRequestError, inspect(error));
     assert.equal(error.message, 'POST /api/v4/projects/42/issues on "gitlab" needs one of the scopes api; ask the person to grant one');
     await assertDeniedOnce('gitlab', '/api/v4/projects/42/issues');
+  });
+
+  test('Mailchimp (@mailchimp/mailchimp_marketing): basePath, the agent token as its OAuth access token', async () => {
+    const use = (token: string) => {
+      mailchimp.basePath = `${base('mailchimp')}`;
+      mailchimp.setConfig({ accessToken: token });
+    };
+    use(full);
+    assert.equal((await mailchimp.lists.getAllLists()).lists[0]?.name, 'Newsletter');
+    assert.equal((await mailchimp.lists.getListMember('57afe96172', '62eeb292278cc15f5817cb78f7790b08')).email_address, 'ada@example.com');
+    assert.equal((await mailchimp.lists.addListMember('57afe96172', { email_address: 'grace@example.com', status: 'subscribed' })).email_address, 'grace@example.com');
+    assert.deepEqual(seen('mailchimp').map((r) => `${r.method} ${r.path}`), ['GET /3.0/lists', 'GET /3.0/lists/57afe96172/members/62eeb292278cc15f5817cb78f7790b08', 'POST /3.0/lists/57afe96172/members']);
+    assertInjected('mailchimp');
+
+    use(narrow.token);
+    const error = await thrown(() => mailchimp.lists.addListMember('57afe96172', { email_address: 'denied@example.com', status: 'subscribed' })) as Error & { status: number; response: { body: Record<string, any> } };
+    assert.equal(error.status, 403, inspect(error));
+    assert.equal(error.response.body.error_description, 'POST /lists/57afe96172/members on "mailchimp" needs one of the scopes audience:write; ask the person to grant one');
+    await assertDeniedOnce('mailchimp', '/lists/57afe96172/members');
   });
 });
