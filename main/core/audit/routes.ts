@@ -2,7 +2,11 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { LatchkeyError } from '../errors.js';
 import { errorResponses } from '../http/schemas.js';
-import { AUDIT_DECISIONS, AUDIT_KINDS, type AuditDecision, type AuditExportFilter, type AuditExportFormat, type AuditKind, type AuditLog } from './audit-log.js';
+import type { AuditDecision, AuditKind } from '../../common/admin-api.js';
+import type { AuditLog } from './audit-log.js';
+import type { AuditExportFilter } from './audit-query.js';
+import { AUDIT_DECISIONS, AUDIT_KINDS } from './entry-fields.js';
+import type { AuditExportFormat } from './export-format.js';
 
 interface FilterQuery {
   agent?: string;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { providerDefinitionSchema } from '../catalog/schema.js';
+import { providerDefinitionSchema } from '../catalog/definition-schema.js';
 
 /** Where the running broker publishes the provider definition schema, for editors ("$schema") and tools. */
 export const PROVIDER_SCHEMA_PATH = '/schemas/provider.json';
