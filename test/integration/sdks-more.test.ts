@@ -196,7 +196,11 @@ describe('more official SDKs through latchkey serve', () => {
     const reader = new Anthropic({ apiKey: narrow.token, baseURL: base('anthropic') });
     const error = await thrown(() => reader.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] }));
     assert.ok(error instanceof Anthropic.PermissionDeniedError, inspect(error));
-    assert.ok(error.message.startsWith('403 ') && error.message.includes('POST /v1/messages on \\"anthropic\\" needs one of the scopes inference; ask the person to grant one'), error.message);
+    const sentence = 'POST /v1/messages on "anthropic" needs one of the scopes inference; ask the person to grant one';
+    // Anthropic's SDK prints the error body after the status, as it does for Anthropic's own errors.
+    assert.ok(error.message.startsWith('403 {"type":"error","error":{"type":"permission_error","message":') && error.message.includes(JSON.stringify(sentence)), error.message);
+    assert.equal(error.type, 'permission_error');
+    assert.equal(error.apiMessage, sentence);
     await assertDeniedOnce('anthropic', '/v1/messages');
   });
 
@@ -328,7 +332,8 @@ describe('more official SDKs through latchkey serve', () => {
     use(narrow.token);
     const error = await thrown(() => mailchimp.lists.addListMember('57afe96172', { email_address: 'denied@example.com', status: 'subscribed' })) as Error & { status: number; response: { body: Record<string, any> } };
     assert.equal(error.status, 403, inspect(error));
-    assert.equal(error.response.body.error_description, 'POST /lists/57afe96172/members on "mailchimp" needs one of the scopes audience:write; ask the person to grant one');
+    assert.equal(error.response.body.title, 'insufficient_scope');
+    assert.equal(error.response.body.detail, 'POST /lists/57afe96172/members on "mailchimp" needs one of the scopes audience:write; ask the person to grant one');
     await assertDeniedOnce('mailchimp', '/lists/57afe96172/members');
   });
 });

@@ -81,8 +81,10 @@ describe('refusals in the provider\'s dialect', () => {
     assert.deepEqual(dialectAnswer('github', refusal(denial))?.body, { message: description, documentation_url: 'http://127.0.0.1:7317/llms.txt', status: '403', latchkey });
     assert.deepEqual(dialectAnswer('stripe', refusal(denial))?.body, { error: { type: 'invalid_request_error', code: 'insufficient_scope', message: description, doc_url: 'http://127.0.0.1:7317/llms.txt' }, latchkey });
     assert.deepEqual(dialectAnswer('notion', refusal(denial))?.body, { object: 'error', status: 403, code: 'restricted_resource', message: description, latchkey });
+    assert.deepEqual(dialectAnswer('anthropic', refusal(denial))?.body, { type: 'error', error: { type: 'permission_error', message: description }, latchkey });
+    assert.deepEqual(dialectAnswer('problem', refusal(denial))?.body, { type: 'http://127.0.0.1:7317/llms.txt', title: 'insufficient_scope', status: 403, detail: description, latchkey });
     assert.deepEqual(dialectAnswer('graphql', refusal(denial))?.body, { errors: [{ message: description, extensions: { code: 'FORBIDDEN', type: 'forbidden', latchkey_error: 'insufficient_scope' } }], extensions: { latchkey } });
-    for (const dialect of ['openai', 'github', 'stripe', 'notion', 'graphql'] as const) {
+    for (const dialect of ['openai', 'github', 'stripe', 'notion', 'graphql', 'anthropic', 'problem'] as const) {
       const answer = dialectAnswer(dialect, refusal(denial))!;
       assert.equal(answer.status, 403, dialect);
       assert.deepEqual(answer.headers, { 'x-latchkey-error': 'insufficient_scope', 'x-should-retry': 'false', 'stripe-should-retry': 'false' }, dialect);
@@ -96,6 +98,7 @@ describe('refusals in the provider\'s dialect', () => {
     assert.equal(limited.headers['x-should-retry'], 'true');
     assert.equal(dialectAnswer('slack', refusal(paused()))?.body.error, 'paused');
     assert.equal(dialectAnswer('notion', refusal(rateLimitExceeded(60, 3)))?.body.code, 'rate_limited');
+    assert.deepEqual(dialectAnswer('anthropic', refusal(rateLimitExceeded(60, 3)))?.body.error, { type: 'rate_limit_error', message: rateLimitExceeded(60, 3).message });
   });
 
   test('5xx are not shaped: SDKs rightly retry those', () => {

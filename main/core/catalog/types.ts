@@ -167,7 +167,7 @@ export interface AgentAuthScheme {
 }
 
 /** Error shapes Latchkey can speak: each is the body a provider's own API gives and its SDKs parse. */
-export type ErrorDialect = 'slack' | 'openai' | 'github' | 'stripe' | 'notion' | 'graphql';
+export type ErrorDialect = 'slack' | 'openai' | 'github' | 'stripe' | 'notion' | 'graphql' | 'anthropic' | 'problem';
 
 export interface EndpointRule {
   /** HTTP method in upper case, or "*" for any. */
