@@ -11,6 +11,8 @@ import { Client as HubSpotClient } from '@hubspot/api-client';
 import { Dropbox, DropboxResponseError } from 'dropbox';
 import { Gitlab, GitbeakerRequestError } from '@gitbeaker/rest';
 import { createRequire } from 'node:module';
+import twilio from 'twilio';
+import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
 import { startApiStandIn, type ApiStandIn, type StandInRequest } from '../fixtures/api-stand-in.js';
 import { clientCredentialsToken, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
 import { standInDefinition, thrown } from '../fixtures/sdk-calls.js';
@@ -42,6 +44,7 @@ const KEYS: Record<string, string> = {
   dropbox: 'sl.standin-dropbox-token',
   gitlab: 'glpat-standin-gitlab-token',
   mailchimp: 'latchkey:0123456789abcdef0123456789abcdef-us6',
+  twilio: 'SK0123456789abcdef0123456789abcdef:standin-twilio-secret',
 };
 /** Header and value each API expects its credential in. */
 const EXPECTED_CREDENTIAL: Record<string, [string, string]> = {
@@ -52,7 +55,9 @@ const EXPECTED_CREDENTIAL: Record<string, [string, string]> = {
   dropbox: ['authorization', `Bearer ${KEYS.dropbox}`],
   gitlab: ['private-token', KEYS.gitlab!],
   mailchimp: ['authorization', `Basic ${Buffer.from(KEYS.mailchimp!).toString('base64')}`],
+  twilio: ['authorization', `Basic ${Buffer.from(KEYS.twilio!).toString('base64')}`],
 };
+const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 
 const json = (body: unknown, status = 200) => ({ status, body });
 const G = 'https://www.googleapis.com/auth/';
@@ -111,6 +116,15 @@ const ROUTES = {
     if (r.method === 'POST' && r.path === '/3.0/lists/57afe96172/members') return json({ id: 'd1', ...(JSON.parse(r.body) as object) });
     return json({ type: 'https://mailchimp.com/developer/marketing/docs/errors/', title: 'Resource Not Found', status: 404, detail: 'The requested resource could not be found.' }, 404);
   },
+  // Twilio's 2010-04-01 REST API: .json resources, form-encoded writes.
+  twilio: (r: StandInRequest) => {
+    const account = `/2010-04-01/Accounts/${ACCOUNT}`;
+    const message = (body: string) => ({ sid: 'SM1', account_sid: ACCOUNT, body, status: 'queued', to: '+15005550006', from: '+15005550001' });
+    if (r.method === 'GET' && r.path === `${account}.json`) return json({ sid: ACCOUNT, friendly_name: 'Ada', status: 'active' });
+    if (r.method === 'GET' && r.path === `${account}/Messages.json`) return json({ messages: [message('Hello')], page: 0, page_size: 1, first_page_uri: `${account}/Messages.json?PageSize=1&Page=0`, next_page_uri: null, previous_page_uri: null, uri: `${account}/Messages.json?PageSize=1&Page=0` });
+    if (r.method === 'POST' && r.path === `${account}/Messages.json` && r.headers['content-type'] === 'application/x-www-form-urlencoded') return json(message(new URLSearchParams(r.body).get('Body') ?? ''), 201);
+    return json({ code: 20404, message: 'The requested resource was not found', more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 }, 404);
+  },
 };
 
 describe('more official SDKs through latchkey serve', () => {
@@ -129,7 +143,7 @@ describe('more official SDKs through latchkey serve', () => {
     mkdirSync(join(dataDir, 'providers'));
     for (const id of Object.keys(KEYS)) writeFileSync(join(dataDir, 'providers', `${id}-standin.json`), JSON.stringify(standInDefinition(id, standIn.url)));
     broker = await startServeProcess(dataDir);
-    for (const [id, key] of Object.entries(KEYS)) await broker.admin('/connections', { provider: `${id}-standin`, name: id, secret: key, ...(['anthropic', 'mailchimp'].includes(id) ? {} : { method: 'personal_token' }) });
+    for (const [id, key] of Object.entries(KEYS)) await broker.admin('/connections', { provider: `${id}-standin`, name: id, secret: key, ...(['anthropic', 'mailchimp', 'twilio'].includes(id) ? {} : { method: 'personal_token' }) });
     const fullAgent = await broker.admin('/agents', {
       name: 'sdk-writer',
       grants: [
@@ -140,6 +154,7 @@ describe('more official SDKs through latchkey serve', () => {
         { connection: 'dropbox', scopes: ['account_info.read', 'files.metadata.read', 'files.content.write'] },
         { connection: 'gitlab', scopes: ['api'] },
         { connection: 'mailchimp', scopes: ['read', 'audience:write'] },
+        { connection: 'twilio', scopes: ['read', 'messages'] },
       ],
     });
     full = await clientCredentialsToken(broker.url, fullAgent.client_id, fullAgent.client_secret);
@@ -153,6 +168,7 @@ describe('more official SDKs through latchkey serve', () => {
         { connection: 'dropbox', scopes: ['files.metadata.read'] },
         { connection: 'gitlab', scopes: ['read_api'] },
         { connection: 'mailchimp', scopes: ['read'] },
+        { connection: 'twilio', scopes: ['read'] },
       ],
     });
     narrow.token = await clientCredentialsToken(broker.url, narrowAgent.client_id, narrowAgent.client_secret);
@@ -335,5 +351,27 @@ describe('more official SDKs through latchkey serve', () => {
     assert.equal(error.response.body.title, 'insufficient_scope');
     assert.equal(error.response.body.detail, 'POST /lists/57afe96172/members on "mailchimp" needs one of the scopes audience:write; ask the person to grant one');
     await assertDeniedOnce('mailchimp', '/lists/57afe96172/members');
+  });
+
+  test('Twilio (twilio): its documented custom HTTP client, prefixing the proxy path; the agent token as the auth token', async () => {
+    // Twilio's SDK takes no base URL (only region and edge): a RequestClient that moves each URI.
+    class ViaLatchkey extends twilio.RequestClient {
+      override request<TData>(opts: TwilioRequestClient.RequestOptions<TData>) {
+        const { pathname, search } = new URL(opts.uri);
+        return super.request<TData>({ ...opts, uri: `${base('twilio')}${pathname}${search}` });
+      }
+    }
+    const client = (token: string) => twilio(ACCOUNT, token, { httpClient: new ViaLatchkey() });
+    const sdk = client(full);
+    assert.equal((await sdk.api.v2010.accounts(ACCOUNT).fetch()).friendlyName, 'Ada');
+    assert.deepEqual((await sdk.messages.list({ limit: 1 })).map((m) => m.body), ['Hello']);
+    assert.equal((await sdk.messages.create({ to: '+15005550006', from: '+15005550001', body: 'Through Latchkey' })).body, 'Through Latchkey');
+    assert.deepEqual(seen('twilio').map((r) => `${r.method} ${r.path}`), [`GET /2010-04-01/Accounts/${ACCOUNT}.json`, `GET /2010-04-01/Accounts/${ACCOUNT}/Messages.json`, `POST /2010-04-01/Accounts/${ACCOUNT}/Messages.json`]);
+    assertInjected('twilio');
+
+    const error = await thrown(() => client(narrow.token).messages.create({ to: '+15005550006', from: '+15005550001', body: 'Denied' })) as Error & { status: number; moreInfo?: string };
+    assert.equal(error.status, 403, inspect(error));
+    assert.equal(error.message, `POST /2010-04-01/Accounts/${ACCOUNT}/Messages.json on "twilio" needs one of the scopes messages; ask the person to grant one`);
+    await assertDeniedOnce('twilio', `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`);
   });
 });

@@ -185,7 +185,7 @@ const agentAuth = {
     type: 'object',
     additionalProperties: false,
     required: ['header'],
-    properties: { header: headerName, scheme: { enum: ['bare', 'bearer'] } },
+    properties: { header: headerName, scheme: { enum: ['bare', 'bearer', 'basic-password'] } },
   },
 } as const;
 
