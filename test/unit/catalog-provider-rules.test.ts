@@ -261,6 +261,21 @@ const TABLE: Record<string, Row[]> = {
     ['POST', '/services/data/v62.0/chatter/feed-elements', ['chatter_api']],
     ['POST', '/services/apexrest/Orders', NONE],
   ],
+  // https://airtable.com/developers/web/api/scopes (each endpoint's page names its scope); base IDs start with "app"
+  airtable: [
+    ['GET', '/v0/appAbc123/Tasks', ['data.records:read', 'data.records:write']],
+    ['GET', '/v0/appAbc123/Tasks/recXyz789', ['data.records:read', 'data.records:write']],
+    ['POST', '/v0/appAbc123/Tasks', ['data.records:write']],
+    ['PATCH', '/v0/appAbc123/Tasks/recXyz789', ['data.records:write']],
+    ['POST', '/v0/appAbc123/Tasks/recXyz789/comments', ['data.recordComments:write']],
+    ['GET', '/v0/meta/bases', ['schema.bases:read', 'schema.bases:write']],
+    ['POST', '/v0/meta/bases', ['schema.bases:write']],
+    ['POST', '/v0/meta/bases/appAbc123/tables', ['schema.bases:write']],
+    ['POST', '/v0/bases/appAbc123/webhooks', ['webhook:manage']],
+    // The records scopes never reach the schema endpoints: "meta" is no base ID.
+    ['PATCH', '/v0/meta/bases', NONE],
+    ['DELETE', '/v0/meta/bases/appAbc123', NONE],
+  ],
   // --- Providers built in before issue 11 (see the note at the top for the three left out) ---
   // https://developer.atlassian.com/cloud/jira/platform/scopes-for-oauth-2-3LO-and-forge-apps/ and the Confluence equivalent
   atlassian: [
