@@ -12,6 +12,7 @@ import { Dropbox, DropboxResponseError } from 'dropbox';
 import { Gitlab, GitbeakerRequestError } from '@gitbeaker/rest';
 import { createRequire } from 'node:module';
 import twilio from 'twilio';
+import Airtable from 'airtable';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
 import { startApiStandIn, type ApiStandIn, type StandInRequest } from '../fixtures/api-stand-in.js';
 import { clientCredentialsToken, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
@@ -45,6 +46,7 @@ const KEYS: Record<string, string> = {
   gitlab: 'glpat-standin-gitlab-token',
   mailchimp: 'latchkey:0123456789abcdef0123456789abcdef-us6',
   twilio: 'SK0123456789abcdef0123456789abcdef:standin-twilio-secret',
+  airtable: 'patStandin.airtable-token',
 };
 /** Header and value each API expects its credential in. */
 const EXPECTED_CREDENTIAL: Record<string, [string, string]> = {
@@ -56,6 +58,7 @@ const EXPECTED_CREDENTIAL: Record<string, [string, string]> = {
   gitlab: ['private-token', KEYS.gitlab!],
   mailchimp: ['authorization', `Basic ${Buffer.from(KEYS.mailchimp!).toString('base64')}`],
   twilio: ['authorization', `Basic ${Buffer.from(KEYS.twilio!).toString('base64')}`],
+  airtable: ['authorization', `Bearer ${KEYS.airtable}`],
 };
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 
@@ -125,6 +128,15 @@ const ROUTES = {
     if (r.method === 'POST' && r.path === `${account}/Messages.json` && r.headers['content-type'] === 'application/x-www-form-urlencoded') return json(message(new URLSearchParams(r.body).get('Body') ?? ''), 201);
     return json({ code: 20404, message: 'The requested resource was not found', more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 }, 404);
   },
+  // Airtable's Web API: /v0/{baseId}/{table}[/{recordId}], JSON.
+  airtable: (r: StandInRequest) => {
+    const record = (id: string, fields: Record<string, unknown>) => ({ id, createdTime: '2026-01-01T00:00:00.000Z', fields });
+    if (r.method === 'GET' && r.path === '/v0/appAbc123/Tasks') return json({ records: [record('rec1', { Name: 'Design review' })] });
+    if (r.method === 'GET' && r.path === '/v0/appAbc123/Tasks/rec1') return json(record('rec1', { Name: 'Design review' }));
+    // The SDK creates records at the table path with a trailing slash, which the API accepts.
+    if (r.method === 'POST' && r.path === '/v0/appAbc123/Tasks/') return json(record('rec2', (JSON.parse(r.body) as { fields: Record<string, unknown> }).fields));
+    return json({ error: 'NOT_FOUND' }, 404);
+  },
 };
 
 describe('more official SDKs through latchkey serve', () => {
@@ -155,6 +167,7 @@ describe('more official SDKs through latchkey serve', () => {
         { connection: 'gitlab', scopes: ['api'] },
         { connection: 'mailchimp', scopes: ['read', 'audience:write'] },
         { connection: 'twilio', scopes: ['read', 'messages'] },
+        { connection: 'airtable', scopes: ['data.records:write'] },
       ],
     });
     full = await clientCredentialsToken(broker.url, fullAgent.client_id, fullAgent.client_secret);
@@ -169,6 +182,7 @@ describe('more official SDKs through latchkey serve', () => {
         { connection: 'gitlab', scopes: ['read_api'] },
         { connection: 'mailchimp', scopes: ['read'] },
         { connection: 'twilio', scopes: ['read'] },
+        { connection: 'airtable', scopes: ['data.records:read'] },
       ],
     });
     narrow.token = await clientCredentialsToken(broker.url, narrowAgent.client_id, narrowAgent.client_secret);
@@ -373,5 +387,23 @@ describe('more official SDKs through latchkey serve', () => {
     assert.equal(error.status, 403, inspect(error));
     assert.equal(error.message, `POST /2010-04-01/Accounts/${ACCOUNT}/Messages.json on "twilio" needs one of the scopes messages; ask the person to grant one`);
     await assertDeniedOnce('twilio', `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`);
+  });
+
+  test('Airtable (airtable): endpointUrl', async () => {
+    const tasks = (token: string) => new Airtable({ apiKey: token, endpointUrl: base('airtable') }).base('appAbc123')('Tasks');
+    const table = tasks(full);
+    assert.deepEqual((await table.select().firstPage()).map((r) => r.get('Name')), ['Design review']);
+    assert.equal((await table.find('rec1')).get('Name'), 'Design review');
+    assert.equal((await table.create({ Name: 'Through Latchkey' })).id, 'rec2');
+    assert.deepEqual(seen('airtable').map((r) => `${r.method} ${r.path}`), ['GET /v0/appAbc123/Tasks', 'GET /v0/appAbc123/Tasks/rec1', 'POST /v0/appAbc123/Tasks/']);
+    assertInjected('airtable');
+
+    // Airtable's SDK replaces the message of every 403 with its own fixed sentence: the
+    // refusal is typed and immediate, but the missing scope is not in it.
+    const error = await thrown(() => tasks(narrow.token).create({ Name: 'Denied' })) as unknown as { error: string; message: string; statusCode: number };
+    assert.equal(error.statusCode, 403);
+    assert.equal(error.error, 'NOT_AUTHORIZED');
+    assert.equal(error.message, 'You are not authorized to perform this operation');
+    await assertDeniedOnce('airtable', '/v0/appAbc123/Tasks/?'); // the audit keeps the path as sent
   });
 });
