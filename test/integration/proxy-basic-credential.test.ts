@@ -44,7 +44,7 @@ before(async () => {
     res.writeHead(201, { 'content-type': 'application/json' }).end('{"sid":"SM1","status":"queued"}');
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/2010-04-01`;
+  const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
 
   const builtin = loadCatalog({ extraDirs: [] }).catalog.require('twilio');
   const twilio = validateProviderDefinition({ ...structuredClone(builtin), id: 'twilio-local', api: { ...structuredClone(builtin.api), base_url: upstreamUrl } });
@@ -83,7 +83,7 @@ after(async () => {
 });
 
 test('the pasted "SID:secret" key goes upstream as HTTP Basic, base64 of exactly what was pasted', async () => {
-  const response = await fetch(`${base}/proxy/twilio/Accounts/${ACCOUNT}/Messages.json`, {
+  const response = await fetch(`${base}/proxy/twilio/2010-04-01/Accounts/${ACCOUNT}/Messages.json`, {
     method: 'POST',
     headers: { authorization: 'Bearer tok-sms', 'content-type': 'application/x-www-form-urlencoded' },
     body: 'To=%2B15005550006&From=%2B15005550001&Body=hi',
@@ -98,7 +98,7 @@ test('the pasted "SID:secret" key goes upstream as HTTP Basic, base64 of exactly
 
 test('a scope the agent lacks is refused before anything reaches the upstream', async () => {
   const before = seen.length;
-  const response = await fetch(`${base}/proxy/twilio/Accounts/${ACCOUNT}/Calls.json`, {
+  const response = await fetch(`${base}/proxy/twilio/2010-04-01/Accounts/${ACCOUNT}/Calls.json`, {
     method: 'POST',
     headers: { authorization: 'Bearer tok-sms', 'content-type': 'application/x-www-form-urlencoded' },
     body: 'To=%2B15005550006',

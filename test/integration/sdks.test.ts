@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -10,10 +10,9 @@ import Stripe from 'stripe';
 import { WebClient, LogLevel, type Logger } from '@slack/web-api';
 import { APIErrorCode, Client as NotionClient, isNotionClientError } from '@notionhq/client';
 import { LinearClient, LinearErrorType, type LinearError } from '@linear/sdk';
-import { builtinProvidersDir } from '../../main/core/catalog/load-catalog.js';
-import type { ProviderDefinition } from '../../main/core/catalog/types.js';
 import { startApiStandIn, type ApiStandIn, type StandInRequest } from '../fixtures/api-stand-in.js';
 import { clientCredentialsToken, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
+import { standInDefinition, thrown } from '../fixtures/sdk-calls.js';
 
 /**
  * The providers' own Node SDKs, unmodified, pointed at `latchkey serve` the way the
@@ -95,36 +94,6 @@ const ROUTES = {
     return json({ errors: [{ message: `unknown operation ${query.slice(0, 40)}` }] }, 400);
   },
 };
-
-/** A built-in definition as a custom one (id `<id>-standin`) whose API lives on the stand-in. */
-function standInDefinition(id: string, standIn: string): ProviderDefinition {
-  const builtin = JSON.parse(readFileSync(join(builtinProvidersDir(), `${id}.json`), 'utf8')) as ProviderDefinition;
-  const upstream = new URL(builtin.api.base_url ?? (builtin.api.bases?.default as string));
-  const definition: ProviderDefinition = { ...builtin, id: `${id}-standin`, api: { ...builtin.api, base_url: `${standIn}/${id}${upstream.pathname.replace(/\/$/, '')}` } };
-  // Slack is OAuth only; a pasted user token stands in for the connect flow (the proxy treats both alike).
-  if (definition.auth.type === 'oauth2' && !definition.auth.personal_token) definition.auth = { ...definition.auth, personal_token: { header: 'Authorization', format: 'Bearer {key}' } };
-  return definition;
-}
-
-/** Fails when the SDK is still busy (retrying) after `ms`. */
-function within<T>(ms: number, call: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the SDK had not given up after ${ms} ms`)), ms);
-  });
-  return Promise.race([call, late]).finally(() => clearTimeout(timer));
-}
-
-/** The error the SDK throws for the call (and that it threw within 2 s). */
-async function thrown(call: () => Promise<unknown>): Promise<Error> {
-  try {
-    await within(2000, call());
-  } catch (error) {
-    assert.ok(!(error instanceof Error && /had not given up/.test(error.message)), (error as Error).message);
-    return error as Error;
-  }
-  assert.fail('the call outside the grant succeeded');
-}
 
 describe('official SDKs through latchkey serve', () => {
   let standIn: ApiStandIn;

@@ -214,12 +214,12 @@ const TABLE: Record<string, Row[]> = {
   ],
   // Twilio key split into broker scopes (https://www.twilio.com/docs/messaging/api/message-resource, /voice/api/call-resource)
   twilio: [
-    ['GET', '/Accounts/AC0123/Messages.json', ['read']],
-    ['GET', '/Accounts/AC0123/Messages/SM0123.json', ['read']],
-    ['POST', '/Accounts/AC0123/Messages.json', ['messages']],
-    ['DELETE', '/Accounts/AC0123/Messages/SM0123.json', ['messages']],
-    ['POST', '/Accounts/AC0123/Calls.json', ['calls']],
-    ['POST', '/Accounts/AC0123/IncomingPhoneNumbers.json', NONE],
+    ['GET', '/2010-04-01/Accounts/AC0123/Messages.json', ['read']],
+    ['GET', '/2010-04-01/Accounts/AC0123/Messages/SM0123.json', ['read']],
+    ['POST', '/2010-04-01/Accounts/AC0123/Messages.json', ['messages']],
+    ['DELETE', '/2010-04-01/Accounts/AC0123/Messages/SM0123.json', ['messages']],
+    ['POST', '/2010-04-01/Accounts/AC0123/Calls.json', ['calls']],
+    ['POST', '/2010-04-01/Accounts/AC0123/IncomingPhoneNumbers.json', NONE],
   ],
   // Calendly personal token split into broker scopes (https://developer.calendly.com/api-docs)
   calendly: [
@@ -228,6 +228,53 @@ const TABLE: Record<string, Row[]> = {
     ['GET', '/scheduled_events/AAAA/invitees', ['read']],
     ['POST', '/scheduling_links', ['write']],
     ['POST', '/scheduled_events/AAAA/cancellation', ['write']],
+  ],
+  // https://developer.atlassian.com/cloud/trello/rest/ (token scopes read/write split by Latchkey into read, write, delete)
+  trello: [
+    ['GET', '/members/me/boards', ['read']],
+    ['GET', '/boards/5abbe4b7ddc1b351ef961414/cards', ['read']],
+    ['POST', '/cards', ['write']],
+    ['PUT', '/cards/5abbe4b7ddc1b351ef961414', ['write']],
+    ['POST', '/cards/5abbe4b7ddc1b351ef961414/actions/comments', ['write']],
+    ['DELETE', '/cards/5abbe4b7ddc1b351ef961414', ['delete']],
+    ['DELETE', '/boards/5abbe4b7ddc1b351ef961414', NONE],
+  ],
+  // https://mailchimp.com/developer/marketing/api/ (an API key reaches everything: Latchkey's own scopes)
+  mailchimp: [
+    ['GET', '/lists/57afe96172/members', ['read']],
+    ['POST', '/lists/57afe96172/members', ['audience:write']],
+    ['PATCH', '/lists/57afe96172/members/62eeb292278cc15f5817cb78f7790b08', ['audience:write']],
+    ['POST', '/campaigns', ['campaigns:write']],
+    ['POST', '/campaigns/42694e9e57/actions/send', ['campaigns:send']],
+    ['POST', '/batches', ALL],
+    ['POST', '/lists/57afe96172/members/62eeb292278cc15f5817cb78f7790b08/actions/delete-permanent', NONE],
+    ['DELETE', '/lists/57afe96172', NONE],
+  ],
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_list.htm (OAuth scope "api" covers the REST API)
+  salesforce: [
+    ['GET', '/services/data/v62.0/query', ['api']],
+    ['GET', '/services/data/v62.0/sobjects/Account/001xx000003DGb2AAG', ['api']],
+    ['POST', '/services/data/v62.0/sobjects/Account', ['api']],
+    ['PATCH', '/services/data/v62.0/sobjects/Account/001xx000003DGb2AAG', ['api']],
+    ['POST', '/services/data/v62.0/composite/batch', ALL],
+    ['GET', '/services/oauth2/userinfo', ['openid', 'id']],
+    ['POST', '/services/data/v62.0/chatter/feed-elements', ['chatter_api']],
+    ['POST', '/services/apexrest/Orders', NONE],
+  ],
+  // https://airtable.com/developers/web/api/scopes (each endpoint's page names its scope); base IDs start with "app"
+  airtable: [
+    ['GET', '/v0/appAbc123/Tasks', ['data.records:read', 'data.records:write']],
+    ['GET', '/v0/appAbc123/Tasks/recXyz789', ['data.records:read', 'data.records:write']],
+    ['POST', '/v0/appAbc123/Tasks', ['data.records:write']],
+    ['PATCH', '/v0/appAbc123/Tasks/recXyz789', ['data.records:write']],
+    ['POST', '/v0/appAbc123/Tasks/recXyz789/comments', ['data.recordComments:write']],
+    ['GET', '/v0/meta/bases', ['schema.bases:read', 'schema.bases:write']],
+    ['POST', '/v0/meta/bases', ['schema.bases:write']],
+    ['POST', '/v0/meta/bases/appAbc123/tables', ['schema.bases:write']],
+    ['POST', '/v0/bases/appAbc123/webhooks', ['webhook:manage']],
+    // The records scopes never reach the schema endpoints: "meta" is no base ID.
+    ['PATCH', '/v0/meta/bases', NONE],
+    ['DELETE', '/v0/meta/bases/appAbc123', NONE],
   ],
   // --- Providers built in before issue 11 (see the note at the top for the three left out) ---
   // https://developer.atlassian.com/cloud/jira/platform/scopes-for-oauth-2-3LO-and-forge-apps/ and the Confluence equivalent
@@ -242,21 +289,21 @@ const TABLE: Record<string, Row[]> = {
   ],
   // https://learn.microsoft.com/en-us/graph/permissions-reference (least to most privileged, per API page)
   microsoft: [
-    ['GET', '/me', ['User.Read']],
-    ['GET', '/me/messages/AAMkAG', ['Mail.Read', 'Mail.ReadWrite']],
-    ['POST', '/me/sendMail', ['Mail.Send']],
-    ['POST', '/me/events', ['Calendars.ReadWrite']],
-    ['GET', '/me/drive/root/children', ['Files.Read', 'Files.ReadWrite', 'Files.Read.All']],
-    ['PUT', '/me/drive/root:/notes.txt:/content', ['Files.ReadWrite']],
+    ['GET', '/v1.0/me', ['User.Read']],
+    ['GET', '/v1.0/me/messages/AAMkAG', ['Mail.Read', 'Mail.ReadWrite']],
+    ['POST', '/v1.0/me/sendMail', ['Mail.Send']],
+    ['POST', '/v1.0/me/events', ['Calendars.ReadWrite']],
+    ['GET', '/v1.0/me/drive/root/children', ['Files.Read', 'Files.ReadWrite', 'Files.Read.All']],
+    ['PUT', '/v1.0/me/drive/root:/notes.txt:/content', ['Files.ReadWrite']],
   ],
   // https://docs.gitlab.com/user/profile/personal_access_tokens/#personal-access-token-scopes
   gitlab: [
-    ['GET', '/user', ['read_user', 'read_api', 'api']],
-    ['GET', '/projects/42/issues', ['read_api', 'api']],
-    ['POST', '/projects/42/issues', ['api']],
-    ['PUT', '/projects/42/merge_requests/7/merge', ['api']],
-    ['POST', '/projects/42/pipeline', ['api']],
-    ['DELETE', '/projects/42', NONE],
+    ['GET', '/api/v4/user', ['read_user', 'read_api', 'api']],
+    ['GET', '/api/v4/projects/42/issues', ['read_api', 'api']],
+    ['POST', '/api/v4/projects/42/issues', ['api']],
+    ['PUT', '/api/v4/projects/42/merge_requests/7/merge', ['api']],
+    ['POST', '/api/v4/projects/42/pipeline', ['api']],
+    ['DELETE', '/api/v4/projects/42', NONE],
   ],
   // https://developers.hubspot.com/docs/api/scopes
   hubspot: [

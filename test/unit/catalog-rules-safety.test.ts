@@ -95,6 +95,9 @@ describe('full-access endpoints (GraphQL, batch)', () => {
       'anthropic: POST /v1/messages/batches/*/cancel',
       'github: POST /graphql',
       'linear: POST /graphql',
+      // Mailchimp's batch operations run any request of the API.
+      'mailchimp: GET /batches/*',
+      'mailchimp: POST /batches',
       'openai: GET /batches/**',
       'openai: POST /batches/**',
       'shopify: POST /graphql.json',
@@ -164,6 +167,8 @@ describe('read-only scopes never allow a write method', () => {
    * verb, so a read scope is the right one for them.
    */
   const READS_OVER_POST = new Set([
+    // Airtable's list records takes long formulas in a POST body (its SDK switches to it by itself).
+    'airtable: POST /v0/app*/*/listRecords',
     // Jira's JQL search takes its query in a POST body.
     'atlassian: POST /ex/jira/*/rest/api/3/search/**',
     // Dropbox's API is RPC: every call, reads included, is a POST.

@@ -15,9 +15,9 @@ import { isLatchkeyError, LatchkeyError } from '../../main/core/errors.js';
 import { defaultDataDir, packageRoot } from '../../main/core/paths.js';
 
 const OAUTH_IDS = ['slack', 'github', 'google', 'notion', 'linear', 'atlassian', 'microsoft', 'dropbox', 'gitlab', 'hubspot', 'spotify',
-  'asana', 'monday', 'zoom', 'box', 'x', 'reddit', 'strava'];
+  'asana', 'monday', 'zoom', 'box', 'x', 'reddit', 'strava', 'salesforce', 'airtable'];
 const KEY_IDS = ['stripe', 'discord-bot', 'openai', 'zendesk', 'shopify',
-  'clickup', 'figma', 'intercom', 'todoist', 'sentry', 'vercel', 'cloudflare', 'anthropic', 'sendgrid', 'calendly', 'twilio'];
+  'clickup', 'figma', 'intercom', 'todoist', 'sentry', 'vercel', 'cloudflare', 'anthropic', 'sendgrid', 'calendly', 'twilio', 'trello', 'mailchimp'];
 
 const temps: string[] = [];
 function tempDir(): string {
@@ -194,7 +194,8 @@ describe('validateProviderDefinition', () => {
     { name: 'lower-case rule method', change: (d) => (d.api.rules[3].method = 'delete'), path: '/api/rules/3/method', message: /must be upper case: "DELETE", not "delete"/ },
     { name: 'not a method', change: (d) => (d.api.rules[0].method = 'FETCH'), path: '/api/rules/0/method', message: /"FETCH" is not an HTTP method/ },
     { name: 'bad glob segment', change: (d) => (d.api.rules[1].path = '/a/**b'), path: '/api/rules/1/path', message: /segment "\*\*b" of "\/a\/\*\*b"/ },
-    { name: 'partial wildcard', change: (d) => (d.api.rules[1].path = '/items/x*'), path: '/api/rules/1/path', message: /segment "x\*"/ },
+    { name: 'wildcard inside a segment', change: (d) => (d.api.rules[1].path = '/items/x*y'), path: '/api/rules/1/path', message: /segment "x\*y".*"prefix\*"/ },
+    { name: 'wildcard before a suffix', change: (d) => (d.api.rules[1].path = '/items/*x'), path: '/api/rules/1/path', message: /segment "\*x"/ },
     { name: 'relative rule path', change: (d) => (d.api.rules[1].path = 'items'), path: '/api/rules/1/path', message: /"items" must start with "\/"/ },
     { name: 'empty rule segment', change: (d) => (d.api.rules[1].path = '/a//b'), path: '/api/rules/1/path', message: /empty segment/ },
     { name: 'query in rule path', change: (d) => (d.api.rules[1].path = '/a?b=1'), path: '/api/rules/1/path', message: /query string/ },

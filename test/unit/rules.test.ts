@@ -56,6 +56,16 @@ describe('compileRules: glob semantics', () => {
     assert.deepEqual(match('GET', '/v1/items'), []);
   });
 
+  test('"prefix*" matches one segment that starts with the prefix and goes on, nothing else', () => {
+    const match = compileRules([rule('GET', '/v0/app*/*')]);
+    assert.equal(match('GET', '/v0/appAbc123/Tasks').length, 1);
+    assert.deepEqual(match('GET', '/v0/meta/bases'), [], 'another first letter');
+    assert.deepEqual(match('GET', '/v0/app/Tasks'), [], 'the prefix alone is not enough');
+    assert.deepEqual(match('GET', '/v0/xappA/Tasks'), [], 'a prefix, not a substring');
+    assert.deepEqual(match('GET', '/v0/appA/b/Tasks'), [], 'one segment only');
+    assert.deepEqual(compileRules([rule('GET', '/a.b*')])('GET', '/aXbc'), [], 'regex characters of the prefix are literal');
+  });
+
   test('methods: exact, "*" matches any, HEAD matches a GET rule but not the reverse', () => {
     const match = compileRules([rule('GET', '/r'), rule('*', '/any'), rule('HEAD', '/head-only')]);
     assert.equal(match('GET', '/r').length, 1);

@@ -27,6 +27,8 @@ describe('api.agent_auth and api.error_dialect in definitions', () => {
     assert.match(problems({ agent_auth: [{ header: 'x-key', scheme: 'digest' }] }).join('\n'), /\/api\/agent_auth\/0\/scheme: must be one of "bare", "bearer"/);
     assert.match(problems({ agent_auth: [{ header: 'Cookie' }] }).join('\n'), /\/api\/agent_auth\/0\/header: "Cookie" cannot carry an agent token/);
     assert.match(problems({ agent_auth: [{ header: 'authorization' }] }).join('\n'), /\/api\/agent_auth\/0\/scheme: "Authorization" is always read as Bearer, token or Basic/);
+    assert.deepEqual(problems({ agent_auth: [{ header: 'Authorization', scheme: 'basic-password' }] }), []);
+    assert.match(problems({ agent_auth: [{ header: 'x-key', scheme: 'basic-password' }] }).join('\n'), /\/api\/agent_auth\/0\/scheme: "basic-password" is HTTP Basic, which only "Authorization" carries/);
     assert.match(problems({ agent_auth: [{ header: 'x-key' }, { header: 'X-Key', scheme: 'bearer' }] }).join('\n'), /\/api\/agent_auth\/1\/header: "X-Key" is listed twice \(first at \/api\/agent_auth\/0\)/);
     assert.match(problems({ agent_auth: [{ header: 'bad header' }] }).join('\n'), /\/api\/agent_auth\/0\/header: "bad header" is not a valid HTTP header name/);
   });
@@ -51,6 +53,21 @@ describe('agent tokens in the SDK\'s own scheme', () => {
       assert.equal(presentedToken(headers, declared), undefined, JSON.stringify(headers));
     }
     assert.equal(presentedToken({ authorization: 'a.b.c' }, []), undefined, 'no bare Authorization unless some definition declares it');
+  });
+
+  test('Basic with the token as the password, under any user name, where a definition declares it', () => {
+    const twilio = definition({ agent_auth: [{ header: 'Authorization', scheme: 'basic-password' }] });
+    const schemes = declaredSchemes([twilio, linear]);
+    const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    assert.deepEqual(presentedToken({ authorization: basic('AC123', 'a.b.c') }, schemes), { token: 'a.b.c', via: { header: 'Authorization', scheme: 'basic-password' } });
+    assert.deepEqual(presentedToken({ authorization: basic('a.b.c', '') }, schemes), { token: 'a.b.c' }, 'the token as user name stays the standard scheme');
+    for (const authorization of [basic('', 'a.b.c'), 'Basic !!', `Bearer ${Buffer.from('AC1:t').toString('base64')} x`]) {
+      assert.equal(presentedToken({ authorization }, schemes), undefined, authorization);
+    }
+    assert.equal(presentedToken({ authorization: basic('AC123', 'a.b.c') }, declared), undefined, 'not unless some definition declares it');
+    const via = presentedToken({ authorization: basic('AC123', 'a.b.c') }, schemes)!.via;
+    assert.equal(acceptsScheme(twilio, via), true);
+    assert.equal(acceptsScheme(linear, via), false);
   });
 
   test('only the provider that declares a scheme accepts tokens sent that way', () => {
@@ -81,8 +98,10 @@ describe('refusals in the provider\'s dialect', () => {
     assert.deepEqual(dialectAnswer('github', refusal(denial))?.body, { message: description, documentation_url: 'http://127.0.0.1:7317/llms.txt', status: '403', latchkey });
     assert.deepEqual(dialectAnswer('stripe', refusal(denial))?.body, { error: { type: 'invalid_request_error', code: 'insufficient_scope', message: description, doc_url: 'http://127.0.0.1:7317/llms.txt' }, latchkey });
     assert.deepEqual(dialectAnswer('notion', refusal(denial))?.body, { object: 'error', status: 403, code: 'restricted_resource', message: description, latchkey });
+    assert.deepEqual(dialectAnswer('anthropic', refusal(denial))?.body, { type: 'error', error: { type: 'permission_error', message: description }, latchkey });
+    assert.deepEqual(dialectAnswer('problem', refusal(denial))?.body, { type: 'http://127.0.0.1:7317/llms.txt', title: 'insufficient_scope', status: 403, detail: description, latchkey });
     assert.deepEqual(dialectAnswer('graphql', refusal(denial))?.body, { errors: [{ message: description, extensions: { code: 'FORBIDDEN', type: 'forbidden', latchkey_error: 'insufficient_scope' } }], extensions: { latchkey } });
-    for (const dialect of ['openai', 'github', 'stripe', 'notion', 'graphql'] as const) {
+    for (const dialect of ['openai', 'github', 'stripe', 'notion', 'graphql', 'anthropic', 'problem'] as const) {
       const answer = dialectAnswer(dialect, refusal(denial))!;
       assert.equal(answer.status, 403, dialect);
       assert.deepEqual(answer.headers, { 'x-latchkey-error': 'insufficient_scope', 'x-should-retry': 'false', 'stripe-should-retry': 'false' }, dialect);
@@ -96,6 +115,7 @@ describe('refusals in the provider\'s dialect', () => {
     assert.equal(limited.headers['x-should-retry'], 'true');
     assert.equal(dialectAnswer('slack', refusal(paused()))?.body.error, 'paused');
     assert.equal(dialectAnswer('notion', refusal(rateLimitExceeded(60, 3)))?.body.code, 'rate_limited');
+    assert.deepEqual(dialectAnswer('anthropic', refusal(rateLimitExceeded(60, 3)))?.body.error, { type: 'rate_limit_error', message: rateLimitExceeded(60, 3).message });
   });
 
   test('5xx are not shaped: SDKs rightly retry those', () => {

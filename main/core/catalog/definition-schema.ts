@@ -177,7 +177,7 @@ const notExposedEntry = {
 } as const;
 
 // SDK compatibility: where SDKs put the key (the agent token goes there too) and the error shape they parse.
-export const ERROR_DIALECTS = ['slack', 'openai', 'github', 'stripe', 'notion', 'graphql'] as const;
+export const ERROR_DIALECTS = ['slack', 'openai', 'github', 'stripe', 'notion', 'graphql', 'anthropic', 'problem'] as const;
 const agentAuth = {
   type: 'array',
   maxItems: 10,
@@ -185,7 +185,7 @@ const agentAuth = {
     type: 'object',
     additionalProperties: false,
     required: ['header'],
-    properties: { header: headerName, scheme: { enum: ['bare', 'bearer'] } },
+    properties: { header: headerName, scheme: { enum: ['bare', 'bearer', 'basic-password'] } },
   },
 } as const;
 

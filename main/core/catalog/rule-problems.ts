@@ -22,7 +22,7 @@ export function methodProblem(method: string): string | undefined {
   return `"${method}" is not an HTTP method; use one of ${HTTP_METHODS.join(', ')} or "*" for any`;
 }
 
-/** A rule path: "/" then segments, each a literal, "*" (one segment) or "**" (any number). */
+/** A rule path: "/" then segments, each a literal, "*" (one segment), "prefix*" (one segment starting with prefix) or "**" (any number). */
 export function rulePathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return `"${path}" must start with "/"`;
   if (path === '/') return undefined;
@@ -34,8 +34,8 @@ export function rulePathProblem(path: string): string | undefined {
         : `"${path}" has an empty segment ("//")`;
     }
     if (segment === '*' || segment === '**') continue;
-    if (segment.includes('*')) {
-      return `segment "${segment}" of "${path}" mixes "*" with other characters; a segment is a literal, "*" (exactly one segment) or "**" (any number of segments)`;
+    if (segment.indexOf('*') !== segment.length - 1 && segment.includes('*')) {
+      return `segment "${segment}" of "${path}" mixes "*" with other characters; a segment is a literal, "*" (exactly one segment), "prefix*" (one segment starting with prefix) or "**" (any number of segments)`;
     }
     if (segment === '.' || segment === '..') return `segment "${segment}" of "${path}" never occurs in a normalised path`;
     const bad = /[?#\s]/.exec(segment);
@@ -84,7 +84,7 @@ export function fullAccessOverlaps(rules: unknown[]): DefinitionProblem[] {
     // Rules of other bases address other hosts: they cannot reach this endpoint.
     const match = compileRules(wellFormed.filter((rule) => rule.requires !== ALL_CONNECTION_SCOPES && (rule.base ?? DEFAULT_BASE) === (target.base ?? DEFAULT_BASE)));
     // The endpoint as an agent would call it: each wildcard filled with one segment.
-    const example = target.path.split('/').map((segment) => (segment === '*' || segment === '**' ? 'x' : segment)).join('/');
+    const example = target.path.split('/').map((segment) => (segment === '*' || segment === '**' ? 'x' : segment.endsWith('*') ? `${segment.slice(0, -1)}x` : segment)).join('/');
     for (const method of target.method === '*' ? ['GET', 'POST'] : [target.method]) {
       for (const rule of match(method, example)) {
         problems.push({

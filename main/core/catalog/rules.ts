@@ -17,8 +17,9 @@ import type { EndpointRule } from './types.js';
  *
  * Patterns: paths are relative to the base the rule names (`base`, default `default`: the
  * provider's `api.base_url`); each base has its own rules; literal segments
- * compare exactly (case-sensitive); `*` matches exactly one non-empty segment; `**`
- * matches zero or more segments. Method `*` matches any method, and a HEAD call
+ * compare exactly (case-sensitive); `*` matches exactly one non-empty segment; `prefix*`
+ * matches one segment that starts with `prefix` and goes on (Airtable's `app…` base IDs,
+ * which keep `/v0/{base}` apart from `/v0/meta`); `**` matches zero or more segments. Method `*` matches any method, and a HEAD call
  * matches GET rules too.
  */
 export type RuleMatcher = (method: string, path: string) => EndpointRule[];
@@ -79,13 +80,14 @@ export function isCallAllowed(matches: readonly EndpointRule[], held: Iterable<s
 function compileRule(rule: EndpointRule): CompiledRule {
   const method = rule.method === '*' ? undefined : rule.method.toUpperCase();
   const segments = splitPath(rule.path);
-  if (!segments.some((segment) => segment === '*' || segment === '**')) {
+  if (!segments.some((segment) => segment.endsWith('*'))) {
     return { rule, method, literal: segments.map((segment) => `/${segment}`).join(''), regex: undefined };
   }
   let source = '';
   for (const segment of segments) {
     if (segment === '**') source += ANY_SEGMENTS;
     else if (segment === '*') source += ONE_SEGMENT;
+    else if (segment.endsWith('*')) source += `/${escapeRegExp(segment.slice(0, -1))}[^/]+`;
     else source += `/${escapeRegExp(segment)}`;
   }
   return { rule, method, literal: undefined, regex: new RegExp(`^${source}$`) };

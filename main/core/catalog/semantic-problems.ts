@@ -201,7 +201,8 @@ function agentAuthProblems(entries: unknown[]): DefinitionProblem[] {
     const at = `/api/agent_auth/${i}`;
     const name = entry.header.toLowerCase();
     if (NOT_AGENT_AUTH_HEADERS.has(name)) problems.push({ path: `${at}/header`, message: `"${entry.header}" cannot carry an agent token: it is a transport or browser field` });
-    if (name === 'authorization' && entry.scheme !== 'bare') problems.push({ path: `${at}/scheme`, message: '"Authorization" is always read as Bearer, token or Basic; declare it here only with "scheme": "bare"' });
+    if (name === 'authorization' && entry.scheme !== 'bare' && entry.scheme !== 'basic-password') problems.push({ path: `${at}/scheme`, message: '"Authorization" is always read as Bearer, token or Basic with the token as user name; declare it here only with "scheme": "bare" or "basic-password"' });
+    if (name !== 'authorization' && entry.scheme === 'basic-password') problems.push({ path: `${at}/scheme`, message: '"basic-password" is HTTP Basic, which only "Authorization" carries' });
     const first = seen.get(name);
     if (first !== undefined) problems.push({ path: `${at}/header`, message: `"${entry.header}" is listed twice (first at /api/agent_auth/${first})` });
     else seen.set(name, i);

@@ -159,15 +159,17 @@ export interface NotExposedOperation {
 
 /**
  * Where an SDK sends its key: `header` (e.g. "x-api-key"), its value the key itself
- * ("bare", the default, e.g. Linear's `Authorization: <key>`) or `Bearer <key>`.
+ * ("bare", the default, e.g. Linear's `Authorization: <key>`), `Bearer <key>`, or HTTP Basic
+ * with the key as the password and any user name ("basic-password", Authorization only:
+ * Twilio's SDK sends `AccountSid:AuthToken` and needs both).
  */
 export interface AgentAuthScheme {
   header: string;
-  scheme?: 'bare' | 'bearer';
+  scheme?: 'bare' | 'bearer' | 'basic-password';
 }
 
 /** Error shapes Latchkey can speak: each is the body a provider's own API gives and its SDKs parse. */
-export type ErrorDialect = 'slack' | 'openai' | 'github' | 'stripe' | 'notion' | 'graphql';
+export type ErrorDialect = 'slack' | 'openai' | 'github' | 'stripe' | 'notion' | 'graphql' | 'anthropic' | 'problem';
 
 export interface EndpointRule {
   /** HTTP method in upper case, or "*" for any. */

@@ -41,10 +41,20 @@ export function presentedToken(headers: IncomingHttpHeaders, declared: readonly 
   for (const scheme of declared) {
     const value = headers[scheme.header.toLowerCase()];
     if (typeof value !== 'string') continue;
-    const match = (scheme.scheme === 'bearer' ? /^Bearer +(\S+) *$/i : /^(\S+)$/).exec(value);
-    if (match) return { token: match[1]!, via: scheme };
+    const token = scheme.scheme === 'basic-password' ? basicPassword(value) : (scheme.scheme === 'bearer' ? /^Bearer +(\S+) *$/i : /^(\S+)$/).exec(value)?.[1];
+    if (token !== undefined) return { token, via: scheme };
   }
   return undefined;
+}
+
+/** The password of `Basic <base64 user:password>` when both are non-empty (the user name is the SDK's, e.g. an Account SID). */
+function basicPassword(value: string): string | undefined {
+  const match = /^Basic +(\S+) *$/i.exec(value);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0 || colon === decoded.length - 1) return undefined;
+  return decoded.slice(colon + 1);
 }
 
 /** Whether a token that came `via` a declared scheme may be used on the provider's connections: only if that provider declares it. */

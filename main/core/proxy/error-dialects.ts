@@ -60,6 +60,20 @@ const FORMATTERS: Record<ErrorDialect, (refusal: Refusal) => { status?: number; 
       latchkey: json,
     },
   }),
+  // Anthropic's {type: "error", error: {type, message}}: its SDK types the error by status and
+  // keeps `error.type` and the message (`apiMessage`); the printed message is the whole body.
+  anthropic: ({ error, json }) => ({
+    body: {
+      type: 'error',
+      error: {
+        type: codeFor({ 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 412: 'authentication_error', 429: 'rate_limit_error', default: 'invalid_request_error' }, error.status),
+        message: error.message,
+      },
+      latchkey: json,
+    },
+  }),
+  // RFC 9457 problem details (Mailchimp): the sentence is `detail`, where those APIs explain an error.
+  problem: ({ error, json, docsUrl }) => ({ body: { type: docsUrl, title: error.code, status: error.status, detail: error.message, latchkey: json } }),
   // `extensions.type` is what Linear's SDK types its errors by; `code` is the common GraphQL convention.
   graphql: ({ error, json }) => ({
     body: {
