@@ -34,6 +34,8 @@ export interface AgentView {
 
 /** An authorization request of an interactive agent. */
 export interface ApprovalView {
+  /** Beside held calls (`CallApprovalView`, kind "call") in GET /approvals. */
+  kind: 'registration';
   id: string;
   agent_id: string;
   agent_name: string;

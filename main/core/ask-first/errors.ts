@@ -13,6 +13,9 @@ export const approvalTimeout = (approvalId: string, waitedSeconds: number, retry
     { approval_id: approvalId, retry_after: retryAfter },
   );
 
+export const stopping = (): LatchkeyError =>
+  new LatchkeyError('temporarily_unavailable', 'Latchkey is stopping, so this call can no longer wait for the person\'s approval; retry once it runs again.', 503);
+
 export const callApprovalNotFound = (id: string): LatchkeyError =>
   new LatchkeyError('approval_not_found', `No approval request ${id} is waiting: it was decided, timed out, or its agent went away. GET /admin/api/approvals lists those that wait.`, 404);
 

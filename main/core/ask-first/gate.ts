@@ -11,11 +11,9 @@ import { scopesToAsk } from './scopes-to-ask.js';
 
 export type AskFirstDeps = Omit<HeldCallsDeps, 'allowances'> & { catalog: Pick<Catalog, 'matcher'> };
 
-/** An authorized call of an agent whose grant on the connection names ask scopes. */
+/** An authorized call of an agent whose grants name ask scopes (`agent.ask`). */
 export interface AskedCall {
   agent: AgentPrincipal;
-  /** The grant's ask scopes on the called connection. */
-  ask: ReadonlySet<string>;
   call: AdmittedCall;
   target: ProxyTarget;
   method: string;
@@ -46,13 +44,15 @@ export class AskFirst {
     const { agent, call, target } = input;
     const { record, provider } = call;
     const grant = agent.grants.get(target.connection);
-    if (grant === undefined) return undefined; // admitCall refused it already: unreachable in practice
+    const ask = agent.ask?.get(target.connection);
+    // No ask on this connection; no grant was refused by admitCall already.
+    if (ask === undefined || grant === undefined) return undefined;
     const path = target.path as string;
     const matches = this.#catalog.matcher(provider.id, target.base ?? DEFAULT_BASE)(input.method, path);
     const question = scopesToAsk({
       matches,
       granted: grantedScopes(grant, record, provider),
-      ask: input.ask,
+      ask,
       connectionScopes: grantableConnectionScopes(record, provider),
       allowedNow: (scope) => this.allowances.allows(agent.agent_id, record.id, scope),
     });

@@ -5,7 +5,7 @@ import type { BrokerEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import { clientClosed } from '../proxy/errors.js';
 import type { Allowances } from './allowances.js';
-import { approvalTimeout, callApprovalDecided, callApprovalNotFound, callDenied } from './errors.js';
+import { approvalTimeout, callApprovalDecided, callApprovalNotFound, callDenied, stopping } from './errors.js';
 
 export const DEFAULT_HOLD_TIMEOUT_MS = 60_000;
 export const ALLOW_FOR_MS = 3_600_000;
@@ -144,6 +144,11 @@ export class HeldCalls {
   /** Drops every call of an agent (revoked or deleted): they end as their agent went away. */
   dropAgent(agentId: string): void {
     for (const [id, waiting] of this.#waiting) if (waiting.request.agent.agent_id === agentId) this.#drop(id, clientClosed());
+  }
+
+  /** Latchkey stops: every held call ends now (503), so that the server's close does not wait out their timeouts. */
+  close(): void {
+    for (const id of [...this.#waiting.keys()]) this.#drop(id, stopping());
   }
 
   async #releaseAlike(decidedId: string, decided: HeldCallRequest, window: CallApprovalWindow): Promise<void> {

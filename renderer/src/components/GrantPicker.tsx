@@ -97,11 +97,13 @@ function ConnectionGrant({
     onChoice(choice.mode === 'some' ? { ...choice, ask: nextAsk } : { mode: 'all', ask: nextAsk });
   }
 
+  // Named "Ask first" and described by its scope's code (so a scope's own name labels one box only).
+  const scopeId = (scope: string) => `${id}-scope-${scopes.indexOf(scope)}`;
   const askBox = (scope: string) =>
     askable ? (
-      <label className="ask-first" title="Each call needing this scope waits for your approval">
-        <input type="checkbox" checked={ask.includes(scope)} onChange={(e) => toggleAsk(scope, e.target.checked)} aria-label={`Ask first: ${name} ${scope}`} />
-        ask first
+      <label className="ask-first" title="Each call needing this scope waits for your approval" data-ask={scope}>
+        <input type="checkbox" checked={ask.includes(scope)} onChange={(e) => toggleAsk(scope, e.target.checked)} aria-describedby={scopeId(scope)} />
+        Ask first
       </label>
     ) : null;
 
@@ -149,7 +151,7 @@ function ConnectionGrant({
             <div className="grant-scopes" role="group" aria-label={`Ask first on ${name}`}>
               {grantable.map((s) => (
                 <div key={s} className="scope">
-                  <code>{s}</code>
+                  <code id={scopeId(s)}>{s}</code>
                   {askBox(s)}
                 </div>
               ))}
@@ -164,7 +166,7 @@ function ConnectionGrant({
             <label className="scope">
               <input type="checkbox" checked={chosen.includes(s)} onChange={(e) => toggle(s, e.target.checked)} value={s} />
               <span>
-                <code>{s}</code>
+                <code id={scopeId(s)}>{s}</code>
                 <span className="scope-description">
                   {grantable.includes(s)
                     ? (provider?.scopes.find((x) => x.name === s)?.description ?? '')
