@@ -15,6 +15,7 @@ let broker: TestBroker;
 let api: ApiStandIn;
 let agentId: string;
 let token: string;
+let clientSecret: { client_id: string; client_secret: string };
 
 interface Answer {
   status: number;
@@ -76,6 +77,7 @@ before(async () => {
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.deepEqual(created.body.grants, [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] }]);
   agentId = created.body.id;
+  clientSecret = { client_id: created.body.client_id, client_secret: created.body.client_secret };
   const minted = await broker.admin(`/agents/${agentId}/token`, { method: 'POST' });
   assert.equal(minted.status, 200, JSON.stringify(minted.body));
   token = minted.body.access_token;
@@ -213,6 +215,36 @@ describe('ask-first grants at the proxy', () => {
     assert.deepEqual(agent.body.grants, [{ connection: 'acme', scopes: ['items:read', 'items:write'] }]);
     assert.equal((await call('POST', '/api/items', { body: {} })).status, 201);
     assert.deepEqual(await heldCalls(0), []);
+  });
+});
+
+describe('ask-first grants at the MCP tools', () => {
+  test('a tool call that writes is held like a proxied one, and runs once the person allows it', async () => {
+    const issued = await fetch(`${broker.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientSecret.client_id}:${clientSecret.client_secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${broker.url}/mcp` }),
+    });
+    assert.equal(issued.status, 200);
+    const mcpToken = ((await issued.json()) as { access_token: string }).access_token;
+    const patched = await broker.admin(`/agents/${agentId}`, { method: 'PATCH', body: { grants: [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] }] } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+
+    const before = posts();
+    const pending = fetch(`${broker.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', authorization: `Bearer ${mcpToken}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'acme_request', arguments: { method: 'POST', path: '/api/items', body: { name: 'via mcp' } } } }),
+    });
+    const [held] = await heldCalls(1);
+    assert.equal([held.method, held.path, held.summary].join(' '), 'POST /api/items create items');
+    assert.equal(posts(), before);
+    await decide(held.id, { decision: 'approve' });
+    const text = await (await pending).text();
+    const payload = /^data: (.*)$/m.exec(text)?.[1] ?? text;
+    const result = JSON.parse(JSON.parse(payload).result.content[0].text);
+    assert.equal(result.status, 201);
+    assert.equal(posts(), before + 1);
   });
 });
 
