@@ -14,6 +14,7 @@ import type { EndpointRule } from '../../main/core/catalog/types.js';
 import { createBrokerEvents, type BrokerEventMap } from '../../main/core/events.js';
 import { silentLogger } from '../../main/core/log.js';
 import { isLatchkeyError } from '../../main/core/errors.js';
+import { validateGrants } from '../../main/core/authz/grants.js';
 
 const rule = (method: string, path: string, ...scopes: string[]): EndpointRule => ({ method, path, scopes });
 
@@ -204,5 +205,23 @@ describe('HeldCalls', () => {
     assert.equal(h.held.has(id), true);
     h.held.dropAgent('agent-1');
     await assert.rejects(waiting);
+  });
+});
+
+describe('validateGrants: a grant\'s ask scopes', () => {
+  const connections = {
+    getByName: (name: string) => (name === 'acme' ? { id: 'c1', name, scopes: ['items:read', 'items:write', 'narrow'], ungrantable: new Map([['narrow', 'items:write']]) } : undefined),
+    getById: () => undefined,
+  };
+
+  test('deduplicated and sorted; none means no ask at all', () => {
+    assert.deepEqual(validateGrants([{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write', 'items:write'] }], connections), [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] }]);
+    assert.deepEqual(validateGrants([{ connection: 'acme', scopes: ['items:read'], ask: [] }], connections), [{ connection: 'acme', scopes: ['items:read'] }]);
+  });
+
+  test('ask names only scopes the grant gives (with "*", ones the connection may grant): else 400 invalid_grant_scope', () => {
+    assert.throws(() => validateGrants([{ connection: 'acme', scopes: ['items:read'], ask: ['items:write'] }], connections), (e) => code(e) === 'invalid_grant_scope');
+    assert.deepEqual(validateGrants([{ connection: 'acme', scopes: ['*'], ask: ['items:write'] }], connections), [{ connection: 'acme', scopes: ['*'], ask: ['items:write'] }]);
+    assert.throws(() => validateGrants([{ connection: 'acme', scopes: ['*'], ask: ['narrow'] }], connections), (e) => code(e) === 'invalid_grant_scope');
   });
 });
