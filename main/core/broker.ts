@@ -15,6 +15,7 @@ import { auditAdminRoutes } from './audit/routes.js';
 import { activityRoute } from './audit/activity-route.js';
 import { authzAdminRoutes } from './authz/admin-routes.js';
 import { AskFirst } from './ask-first/gate.js';
+import { paused as pausedError } from './proxy/errors.js';
 import { oauthRoutes } from './authz/oauth-routes.js';
 import { openAuthz, type Authz } from './authz/open-authz.js';
 import { mcpRoutes } from './mcp/routes.js';
@@ -153,6 +154,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       if (change.status !== 'revoked' && change.status !== 'deleted') return;
       askFirst.held.dropAgent(change.id);
       askFirst.allowances.forgetAgent(change.id);
+    });
+    // Paused means every agent request is refused: the held ones too, whatever the person answers later.
+    events.on('paused-changed', (change) => {
+      if (change.paused) askFirst.held.endAll(pausedError());
     });
 
     const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');

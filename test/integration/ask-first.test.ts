@@ -206,6 +206,19 @@ describe('ask-first grants at the proxy', () => {
     assert.deepEqual(await heldCalls(0), []);
   });
 
+  test('the kill switch refuses held calls too: paused, they end with 403 paused and leave the list', async () => {
+    const before = posts();
+    const pending = call('POST', '/api/items', { body: {} });
+    await heldCalls(1);
+    assert.equal((await broker.admin('/pause', { method: 'POST' })).status, 200);
+    const answered = await pending;
+    assert.equal(answered.status, 403);
+    assert.equal(answered.body.error, 'paused');
+    assert.deepEqual(await heldCalls(0), []);
+    assert.equal(posts(), before);
+    assert.equal((await broker.admin('/resume', { method: 'POST' })).status, 200);
+  });
+
   test('"always" takes the scope out of ask: the next writes go straight through', async () => {
     const pending = call('POST', '/api/items', { body: {} });
     const [held] = await heldCalls(1);

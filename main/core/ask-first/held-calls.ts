@@ -148,7 +148,12 @@ export class HeldCalls {
 
   /** Latchkey stops: every held call ends now (503), so that the server's close does not wait out their timeouts. */
   close(): void {
-    for (const id of [...this.#waiting.keys()]) this.#drop(id, stopping());
+    this.endAll(stopping());
+  }
+
+  /** Every held call ends with `error` (the kill switch: no answer can let one through any more). */
+  endAll(error: Error): void {
+    for (const id of [...this.#waiting.keys()]) this.#drop(id, error);
   }
 
   async #releaseAlike(decidedId: string, decided: HeldCallRequest, window: CallApprovalWindow): Promise<void> {
