@@ -14,6 +14,7 @@ Options:
   --secret-store STORE     keychain (default) or file (AES-256-GCM, key from LATCHKEY_PASSPHRASE via scrypt)
   --providers DIR          Extra provider definitions (DATA_DIR/providers/*.json is always read)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info); JSON lines on stderr
+  --ask-timeout SECONDS    How long a call under an ask-first scope waits for your answer (default 60, at most 600)
   -h, --help               Show this help
 
 Environment:
@@ -29,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
       'secret-store': { type: 'string', default: 'keychain' },
       providers: { type: 'string', multiple: true },
       'log-level': { type: 'string', default: 'info' },
+      'ask-timeout': { type: 'string', default: '60' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -41,6 +43,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LatchkeyError('invalid_option', `--port must be 0–65535, not "${values.port}"`);
   const level = values['log-level'];
   if (!isLogLevel(level)) throw new LatchkeyError('invalid_option', `--log-level is one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
+  const askTimeout = Number(values['ask-timeout']);
+  if (!Number.isInteger(askTimeout) || askTimeout < 1 || askTimeout > 600) throw new LatchkeyError('invalid_option', `--ask-timeout is a whole number of seconds from 1 to 600, not "${values['ask-timeout']}"`);
   const store = values['secret-store'];
   if (store !== 'keychain' && store !== 'file') throw new LatchkeyError('invalid_option', `--secret-store is "keychain" or "file", not "${store}"`);
   if (store === 'file' && !process.env.LATCHKEY_PASSPHRASE) {
@@ -65,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     providerDirs: values.providers,
     adminToken: process.env.LATCHKEY_ADMIN_TOKEN || undefined,
     logger: createLogger({ level }),
+    askFirst: { timeoutMs: askTimeout * 1000 },
   });
   process.stdout.write(`Latchkey listening on ${broker.url}\nDashboard: ${broker.dashboardUrl}\n`);
 

@@ -7,6 +7,11 @@
 export interface Grant {
   connection: string;
   scopes: string[];
+  /**
+   * Ask-first: scopes of `scopes` (any the connection holds, with `["*"]`) under which each
+   * call waits for the person's say. Absent or empty: no call is held.
+   */
+  ask?: string[];
 }
 
 export type AgentStatus = 'pending' | 'active' | 'revoked';
@@ -33,6 +38,8 @@ export interface AgentView {
 
 /** An authorization request of an interactive agent. */
 export interface ApprovalView {
+  /** Beside held calls (`CallApprovalView`, kind "call") in GET /approvals. */
+  kind: 'registration';
   id: string;
   agent_id: string;
   agent_name: string;
@@ -54,6 +61,38 @@ export interface ApprovalView {
   decided_at: string | null;
   /** What was granted; null until approved. */
   granted: Grant[] | null;
+}
+
+/** How long an approved call approval lets such calls through: this one call, an hour, or for good (the scope leaves `ask`). */
+export type CallApprovalWindow = 'once' | '1h' | 'always';
+
+/** A proxied or MCP call held until the person decides (ask-first grants); listed while it waits, then gone. */
+export interface CallApprovalView {
+  kind: 'call';
+  id: string;
+  agent_id: string;
+  agent_name: string;
+  connection: string;
+  method: string;
+  /** The path under the connection's API base (query values redacted). */
+  path: string;
+  /** What the call does, in a line: "create issues in person/repo". */
+  summary: string;
+  /** The ask scopes that would let it through. */
+  scopes: string[];
+  /** The request body's declared size; null when not announced (chunked). */
+  body_bytes: number | null;
+  /** Listed while pending; the answer to a decision shows what was decided. */
+  status: 'pending' | 'approved' | 'denied';
+  created_at: string;
+  /** When the call gives up waiting (403 approval_timeout). */
+  expires_at: string;
+}
+
+/** The decision on a call approval: `for` defaults to `once`. */
+export interface CallDecision {
+  decision: 'approve' | 'deny';
+  for?: CallApprovalWindow;
 }
 
 export type AuditKind = 'proxy' | 'token' | 'approval' | 'revocation' | 'connection' | 'agent' | 'control';

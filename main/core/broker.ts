@@ -16,6 +16,8 @@ import { UnauthenticatedDenials } from './audit/unauthenticated-denials.js';
 import { auditAdminRoutes } from './audit/routes.js';
 import { activityRoute } from './audit/activity-route.js';
 import { authzAdminRoutes } from './authz/admin-routes.js';
+import { AskFirst } from './ask-first/gate.js';
+import { paused as pausedError } from './proxy/errors.js';
 import { oauthRoutes } from './authz/oauth-routes.js';
 import { openAuthz, type Authz } from './authz/open-authz.js';
 import type { ClientMetadataTestOptions } from './authz/client-metadata/documents.js';
@@ -60,6 +62,8 @@ export interface BrokerOptions {
   logger?: Logger | undefined;
   /** Tests only: exceptions to the client metadata document fetch guard (never set from env, CLI or HTTP). */
   clientMetadata?: ClientMetadataTestOptions | undefined;
+  /** Ask-first grants: how long a held call waits for the person (default 60 s), and the clock of "allow for 1 hour" (tests). */
+  askFirst?: { timeoutMs?: number | undefined; now?: (() => number) | undefined } | undefined;
 }
 
 export interface RunningBroker {
@@ -144,6 +148,24 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       });
     });
 
+    // Calls under ask-first scopes wait here for the person; "always" answers change the grant through authz.
+    const askFirst = new AskFirst({
+      catalog, events, audit: guardedAudit, logger,
+      stopAsking: async (agentId, connectionId, scopes) => void (await authz.agents.stopAsking(agentId, connectionId, scopes)),
+      ...(options.askFirst?.timeoutMs === undefined ? {} : { timeoutMs: options.askFirst.timeoutMs }),
+      ...(options.askFirst?.now === undefined ? {} : { now: options.askFirst.now }),
+    });
+    // A revoked or deleted agent's held calls end, and what it was allowed for an hour is forgotten.
+    events.on('agent-changed', (change) => {
+      if (change.status !== 'revoked' && change.status !== 'deleted') return;
+      askFirst.held.dropAgent(change.id);
+      askFirst.allowances.forgetAgent(change.id);
+    });
+    // Paused means every agent request is refused: the held ones too, whatever the person answers later.
+    events.on('paused-changed', (change) => {
+      if (change.paused) askFirst.held.endAll(pausedError());
+    });
+
     const adminToken = options.adminToken ?? randomBytes(32).toString('base64url');
     // The person's CLI reads it from here (main/cli/admin-token.ts); each start replaces the last one.
     await vault.set(ADMIN_TOKEN_KEY, adminToken);
@@ -151,10 +173,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const status = () => ({
       version: VERSION, data_dir: dataDir, secret_store: backend.kind, install_id: install, started_at: startedAt, url,
       paused: authz.killSwitch.paused,
-      counts: { connections: connections.list().length, agents: authz.agents.list().length, pending_approvals: authz.approvals.list().filter((a) => a.status === 'pending').length },
+      counts: { connections: connections.list().length, agents: authz.agents.list().length, pending_approvals: authz.approvals.list().filter((a) => a.status === 'pending').length + askFirst.held.list().length },
     });
     // One proxy runtime for /proxy and the MCP tools: an agent has one rate limit whichever way it calls.
-    const proxy = createProxyRuntime({ verifier: authz.verification, audit: guardedAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url });
+    const proxy = createProxyRuntime({ verifier: authz.verification, audit: guardedAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url, askFirst });
     cleanup.push(() => proxy.agents.close());
     const stream = new EventStream(events);
     const server = await buildHttpServer({
@@ -166,7 +188,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         (app) => auditAdminRoutes(app, { audit }),
         (app) => activityRoute(app, { db }),
         (app) => eventsRoute(app, { stream }),
-        (app) => authzAdminRoutes(app, authz),
+        (app) => authzAdminRoutes(app, { ...authz, heldCalls: askFirst.held }),
       ],
       root: [
         (app) => oauthRoutes(app, authz),
@@ -178,6 +200,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     });
     cleanup.push(() => server.app.close());
     cleanup.push(() => stream.close()); // runs first: open event streams would hold the server's close
+    cleanup.push(() => askFirst.held.close()); // so do held calls, until their timeout
     port = await server.listen(options.port);
     await server.listenControl(controlSocketPath(dataDir));
     const url = `http://127.0.0.1:${port}`;

@@ -11,8 +11,8 @@ export interface BrokerEventMap {
   /** A browser or device connect flow ended. */
   'flow-finished': [{ flow_id: string; status: 'connected' | 'failed'; provider: string; connection?: string; error?: string }];
   'agent-changed': [{ id: string; name: string; status: AgentStatus | 'deleted' }];
-  /** An interactive agent waits for the person's decision. */
-  'approval-requested': [{ id: string; agent_id: string; agent_name: string }];
+  /** An interactive agent, or (kind 'call', with what it does) an agent's held call, waits for the person's decision. */
+  'approval-requested': [{ id: string; agent_id: string; agent_name: string; kind?: 'call'; summary?: string }];
   'approval-decided': [{ id: string; agent_id: string; status: ApprovalStatus }];
   'paused-changed': [{ paused: boolean }];
   /** An audit entry was committed (emitted after its transaction, in id order). */

@@ -144,9 +144,10 @@ async function run(): Promise<void> {
   });
   events.on('approval-requested', (request) => {
     menu.rebuild();
-    notify(`${request.agent_name} asks for access`, 'Review the request in Latchkey: nothing is granted until you approve it.', () =>
-      dashboard.show({ view: 'approvals' }),
-    );
+    const [title, body] = request.kind === 'call'
+      ? [`${request.agent_name} wants to ${request.summary ?? 'make a call'}`, 'The call waits for your answer in Latchkey: allow it or deny it.']
+      : [`${request.agent_name} asks for access`, 'Review the request in Latchkey: nothing is granted until you approve it.'];
+    notify(title, body, () => dashboard.show({ view: 'approvals' }));
   });
   events.on('flow-finished', (event) => {
     menu.rebuild();

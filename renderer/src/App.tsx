@@ -3,7 +3,10 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   describeError,
   LatchkeyApi,
+  isCallApproval,
+  isRegistration,
   type AgentView,
+  type AnyApproval,
   type ApprovalView,
   type BrokerStatus,
   type Connection,
@@ -122,13 +125,16 @@ function Dashboard({
   const providersQuery = useQuery({ queryKey: queryKeys.providers, queryFn: () => api.providers() });
   const connectionsQuery = useQuery({ queryKey: queryKeys.connections, queryFn: () => api.connections() });
   const agentsQuery = useQuery({ queryKey: queryKeys.agents, queryFn: () => api.agents() });
-  const approvalsQuery = useQuery({ queryKey: queryKeys.approvals, queryFn: () => api.approvals() });
+  // One list behind two views of it: agents' authorization requests, and calls held for the person (ask-first grants).
+  const approvalsQuery = useQuery({ queryKey: queryKeys.approvals, queryFn: () => api.approvals(), select: (list) => list.filter(isRegistration) });
+  const callsQuery = useQuery({ queryKey: queryKeys.approvals, queryFn: () => api.approvals(), select: (list) => list.filter(isCallApproval) });
   const pausedQuery = useQuery({ queryKey: queryKeys.paused, queryFn: () => api.paused() });
   const status = statusQuery.data ?? null;
   const providers = providersQuery.data ?? null;
   const connections = connectionsQuery.data ?? null;
   const agents = agentsQuery.data ?? null;
   const approvals = approvalsQuery.data ?? null;
+  const heldCalls = callsQuery.data ?? [];
   const paused = pausedQuery.data ?? null;
   const [pausing, setPausing] = useState(false);
   const { notices, notify, dismiss } = useNotices();
@@ -153,7 +159,12 @@ function Dashboard({
         refetch(queryKeys.agents);
         return;
       case 'approval-requested':
-        notify('info', `${event.data.agent_name} asks for access. Review it under Approvals.`);
+        notify(
+          'info',
+          event.data.kind === 'call'
+            ? `${event.data.agent_name} waits for your approval to ${event.data.summary ?? 'make a call'}. Review it under Approvals.`
+            : `${event.data.agent_name} asks for access. Review it under Approvals.`,
+        );
         refetch(queryKeys.approvals);
         refetch(queryKeys.agents);
         return;
@@ -189,14 +200,14 @@ function Dashboard({
   const setAgent = (updated: AgentView) =>
     queryClient.setQueryData<AgentView[]>(queryKeys.agents, (list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated]);
   const setApproval = (updated: ApprovalView) =>
-    queryClient.setQueryData<ApprovalView[]>(queryKeys.approvals, (list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated]);
+    queryClient.setQueryData<AnyApproval[]>(queryKeys.approvals, (list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated]);
 
   const openProviders = (providerId?: string) => {
     onView('providers');
     if (providerId) onFocusProvider(providerId);
   };
 
-  const pendingCount = approvals?.filter((a) => a.status === 'pending').length ?? 0;
+  const pendingCount = (approvals?.filter((a) => a.status === 'pending').length ?? 0) + heldCalls.length;
   const attention = connections?.filter((c) => c.status !== 'connected').length ?? 0;
   const counts: Record<ViewId, { count: number; note?: string; tone?: 'warn' | 'alert' } | null> = {
     connections:
@@ -293,9 +304,11 @@ function Dashboard({
             <ApprovalsView
               api={api}
               approvals={approvals}
+              heldCalls={heldCalls}
               loadError={errorOf(approvalsQuery.error)}
               connections={connections ?? []}
               providers={providers ?? []}
+              onCallDecided={() => refetch(queryKeys.approvals)}
               onDecided={(updated) => {
                 setApproval(updated);
                 refetch(queryKeys.agents);

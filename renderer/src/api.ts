@@ -6,6 +6,8 @@
 import type {
   AgentView,
   ApprovalView,
+  CallApprovalView,
+  CallDecision,
   AuditDecision,
   AuditEntry,
   AuditKind,
@@ -45,6 +47,12 @@ export interface AgentChanges {
 }
 
 export type ApprovalDecision = { decision: 'approve'; grants?: Grant[] } | { decision: 'deny' };
+
+/** What GET /approvals lists: agents' authorization requests and held calls (ask-first grants). */
+export type AnyApproval = ApprovalView | CallApprovalView;
+
+export const isCallApproval = (approval: AnyApproval): approval is CallApprovalView => (approval as { kind?: string }).kind === 'call';
+export const isRegistration = (approval: AnyApproval): approval is ApprovalView => !isCallApproval(approval);
 
 /** Filters of GET /audit and its export; absent fields do not filter. */
 export interface AuditFilters {
@@ -181,9 +189,14 @@ export class LatchkeyApi {
     await this.request('DELETE', `/agents/${seg(id)}`);
   }
 
-  async approvals(): Promise<ApprovalView[]> {
-    const body = await this.request<{ approvals: ApprovalView[] }>('GET', '/approvals');
+  async approvals(): Promise<AnyApproval[]> {
+    const body = await this.request<{ approvals: AnyApproval[] }>('GET', '/approvals');
     return body.approvals;
+  }
+
+  /** A held call: let it through (once, for an hour, always) or refuse it. */
+  decideCall(id: string, decision: CallDecision): Promise<CallApprovalView> {
+    return this.request('POST', `/approvals/${seg(id)}`, decision);
   }
 
   /** Without `grants`, approving grants what was requested (400 `grants_required` when nothing was). */

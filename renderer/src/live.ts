@@ -8,7 +8,7 @@ export type LiveEvent =
   | { type: 'connection-changed'; data: { name: string; provider: string; status: ConnectionStatus | 'removed' } }
   | { type: 'flow-finished'; data: { flow_id: string; status: 'connected' | 'failed'; provider: string; connection?: string; error?: string } }
   | { type: 'agent-changed'; data: { id: string; name: string; status: AgentStatus | 'deleted' } }
-  | { type: 'approval-requested'; data: { id: string; agent_id: string; agent_name: string } }
+  | { type: 'approval-requested'; data: { id: string; agent_id: string; agent_name: string; kind?: 'call'; summary?: string } }
   | { type: 'approval-decided'; data: { id: string; agent_id: string; status: ApprovalStatus } }
   | { type: 'paused-changed'; data: { paused: boolean } }
   | { type: 'reset'; data: Record<string, never> };

@@ -163,6 +163,9 @@ test('agents: list, create shows the secret exactly once, errors, edit, one-clic
     assert.equal(await create.isDisabled(), true, '"some scopes" with none ticked');
     await acmeGrant.getByLabel('items:read').check();
     await form.locator('[data-grant="stripe"]').getByLabel('Everything').check();
+    // A new agent asks first before scopes that write: preselected, and the person sees it.
+    assert.equal(await form.locator('[data-grant="stripe"] [data-ask="write"] input').isChecked(), true);
+    assert.equal(await form.locator('[data-grant="stripe"] [data-ask="read"] input').isChecked(), false);
     await form.getByLabel(/Rate limit/).fill('30');
     await page.screenshot({ path: join(SCREENSHOTS, 'agent-new.png'), fullPage: true });
     await create.click();
@@ -175,12 +178,12 @@ test('agents: list, create shows the secret exactly once, errors, edit, one-clic
       name: 'deploy-bot',
       grants: [
         { connection: 'acme-work', scopes: ['items:read'] },
-        { connection: 'stripe', scopes: ['*'] },
+        { connection: 'stripe', scopes: ['*'], ask: ['write'] },
       ],
       rate_limit_per_minute: 30,
     });
     const deploy = await agentNamed('deploy-bot');
-    assert.deepEqual(deploy?.grants, [{ connection: 'acme-work', scopes: ['items:read'] }, { connection: 'stripe', scopes: ['*'] }]);
+    assert.deepEqual(deploy?.grants, [{ connection: 'acme-work', scopes: ['items:read'] }, { connection: 'stripe', scopes: ['*'], ask: ['write'] }]);
     assert.equal(deploy.rate_limit_per_minute, 30);
     const clientId = await panel.getByTestId('client-id').innerText();
     const secret = await panel.getByTestId('client-secret').innerText();

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearTestKeychain, TEST_KEYCHAIN_SERVICE, testKeychainEntries } from '../fixtures/broker.js';
+import { startApiStandIn } from '../fixtures/api-stand-in.js';
 import { authorize, ScriptedBrowser } from '../fixtures/browser.js';
 import { PUBLIC_CLIENT_ID, startTestProvider, type TestProvider } from '../fixtures/oidc-provider.js';
 import { labels, REPO, ShellProcess, submenuOf, type ShellRecord } from '../desktop/shell-process.js';
@@ -179,6 +180,44 @@ describe('desktop shell on the Electron stand-in', () => {
     await shell.command('click-tray-item', { path: ['cursor wants stripe: read — Review…'] });
     const again = await shell.waitFor('the Approvals view from the menu', (r) => r.api === 'BrowserWindow.loadURL', { from: reviewed });
     assert.equal(new URLSearchParams(new URL(again.url as string).hash.slice(1)).get('view'), 'approvals');
+  });
+
+  test('a call held under an ask-first grant is a notification saying what it does; the notification opens Approvals', async () => {
+    const upstream = await startApiStandIn({ tracker: () => ({ status: 201, body: { ok: true } }) });
+    try {
+      const added = await admin('/providers', {
+        body: {
+          id: 'tracker', name: 'Tracker',
+          auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { 'tickets:write': 'Open tickets' } },
+          api: { base_url: `${upstream.url}/tracker`, rules: [{ method: 'POST', path: '/projects/*/tickets', scopes: ['tickets:write'] }] },
+        },
+      });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      assert.equal((await admin('/connections', { body: { provider: 'tracker', secret: 'tracker-key' } })).status, 201);
+      const agent = await admin('/agents', { body: { name: 'filer', grants: [{ connection: 'tracker', scopes: ['tickets:write'], ask: ['tickets:write'] }] } });
+      assert.equal(agent.status, 201, JSON.stringify(agent.body));
+      const token = (await admin(`/agents/${agent.body.id}/token`, { method: 'POST' })).body.access_token as string;
+
+      const from = shell.records.length;
+      const held = fetch(`${origin}/proxy/tracker/projects/apollo/tickets`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const notification = await shell.waitFor('the held call notification', (r) => r.api === 'Notification.show' && r.title === 'filer wants to create tickets in apollo', { from });
+      assert.match(notification.body as string, /waits for your answer/);
+      const clicked = shell.records.length;
+      await shell.command('click-notification', { title: 'filer wants to create tickets in apollo' });
+      const load = await shell.waitFor('the Approvals view', (r) => r.api === 'BrowserWindow.loadURL', { from: clicked });
+      assert.equal(new URLSearchParams(new URL(load.url as string).hash.slice(1)).get('view'), 'approvals');
+
+      const [call] = ((await admin('/approvals')).body.approvals as { kind: string; id: string }[]).filter((a) => a.kind === 'call');
+      assert.ok(call);
+      assert.equal((await admin(`/approvals/${call.id}`, { body: { decision: 'deny' } })).status, 200);
+      assert.equal((await held).status, 403);
+      assert.equal(upstream.requests.length, 0);
+      // The tests after this one count the agents and connections the person made.
+      assert.equal((await admin(`/agents/${agent.body.id}`, { method: 'DELETE' })).status, 200);
+      assert.equal((await admin('/connections/tracker', { method: 'DELETE' })).status, 200);
+    } finally {
+      await upstream.close();
+    }
   });
 
   test('Pause all agents, one-click Revoke and Resume act on the broker, and the menu and icon follow', async () => {

@@ -3,6 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { byteSize, countdown, fromNow, hostOf, isPast, secretPlace } from '../../renderer/src/format.js';
 import { choicesFromGrants, grantsFromChoices, incompleteConnections, scopeStrings } from '../../renderer/src/grants.js';
+import { preselectedAsk } from '../../main/common/ask-scopes.js';
 import { parseRoute, routeHash } from '../../renderer/src/route.js';
 import { EventStreamParser } from '../../renderer/src/sse.js';
 import { matchesAuditFilters, prependEntries } from '../../renderer/src/audit-match.js';
@@ -42,6 +43,21 @@ describe('grants', () => {
     assert.deepEqual(choices, { github: { mode: 'some', scopes: ['repo', 'read:org'] }, stripe: { mode: 'all' } });
     assert.deepEqual(incompleteConnections({ a: { mode: 'some', scopes: [] }, b: { mode: 'all' } }), ['a']);
     assert.deepEqual(scopeStrings(grants), ['github:repo', 'github:read:org', 'stripe:*']);
+  });
+
+  test('ask-first scopes travel with their grant; an ask scope no longer granted is dropped', () => {
+    const grants = [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] }, { connection: 'stripe', scopes: ['*'], ask: ['write'] }];
+    const choices = choicesFromGrants(grants);
+    assert.deepEqual(choices, { acme: { mode: 'some', scopes: ['items:read', 'items:write'], ask: ['items:write'] }, stripe: { mode: 'all', ask: ['write'] } });
+    assert.deepEqual(grantsFromChoices(choices), grants);
+    assert.deepEqual(grantsFromChoices({ acme: { mode: 'some', scopes: ['items:read'], ask: ['items:write'] } }), [{ connection: 'acme', scopes: ['items:read'] }]);
+  });
+
+  test('a new agent is preselected to ask before scopes that write, delete or send', () => {
+    assert.deepEqual(
+      preselectedAsk(['items:read', 'items:write', 'repo', 'delete_repo', 'chat:write', 'https://www.googleapis.com/auth/gmail.send', 'read', 'writers:read']),
+      ['items:write', 'delete_repo', 'chat:write', 'https://www.googleapis.com/auth/gmail.send'],
+    );
   });
 });
 

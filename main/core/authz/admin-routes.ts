@@ -1,11 +1,17 @@
 import type { FastifyInstance } from 'fastify';
+import type { CallApprovalWindow } from '../../common/admin-api.js';
+import type { HeldCalls } from '../ask-first/held-calls.js';
+import { callApprovalSchema, callWindowSchema } from '../ask-first/schemas.js';
+import { LatchkeyError } from '../errors.js';
 import { errorResponses } from '../http/schemas.js';
 import type { Grant } from './grants.js';
 import type { Authz } from './open-authz.js';
 import { errorRef, tokenResponseSchema } from './route-schemas.js';
 
-/** What the admin surface needs of authz: nothing of the protocol side. */
-export type AdminRoutesOptions = Pick<Authz, 'agents' | 'approvals' | 'killSwitch' | 'execTokens' | 'signingKeys'>;
+/** What the admin surface needs of authz (nothing of the protocol side), and the calls held under ask-first grants. */
+export type AdminRoutesOptions = Pick<Authz, 'agents' | 'approvals' | 'killSwitch' | 'execTokens' | 'signingKeys'> & {
+  heldCalls?: Pick<HeldCalls, 'list' | 'has' | 'decide'>;
+};
 
 const grantSchema = {
   type: 'object',
@@ -15,12 +21,16 @@ const grantSchema = {
     connection: { type: 'string', minLength: 1, maxLength: 64 },
     // RFC 6749 scope-token characters, so that every grant can travel as a `scope` value.
     scopes: { type: 'array', minItems: 1, maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 512, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' } },
+    ask: {
+      type: 'array', maxItems: 200, description: 'Scopes of this grant under which every call waits for the person\'s approval (default: none)',
+      items: { type: 'string', minLength: 1, maxLength: 512, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' },
+    },
   },
 } as const;
 const grantsSchema = { type: 'array', maxItems: 100, items: grantSchema } as const;
 const grantListSchema = {
   type: 'array',
-  items: { type: 'object', required: ['connection', 'scopes'], properties: { connection: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } } },
+  items: { type: 'object', required: ['connection', 'scopes'], properties: { connection: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } }, ask: { type: 'array', items: { type: 'string' } } } },
 } as const;
 
 const registrationSchema = { type: 'string', enum: ['admin', 'dynamic', 'metadata_document'] } as const;
@@ -51,8 +61,9 @@ const createdAgentSchema = {
 
 const approvalSchema = {
   type: 'object',
-  required: ['id', 'agent_id', 'agent_name', 'client_id', 'registered_via', 'registration', 'redirect_hosts', 'status', 'requested_scope', 'requested_grants', 'redirect_uri', 'created_at', 'expires_at', 'decided_at', 'granted'],
+  required: ['kind', 'id', 'agent_id', 'agent_name', 'client_id', 'registered_via', 'registration', 'redirect_hosts', 'status', 'requested_scope', 'requested_grants', 'redirect_uri', 'created_at', 'expires_at', 'decided_at', 'granted'],
   properties: {
+    kind: { type: 'string', const: 'registration' },
     id: { type: 'string' },
     agent_id: { type: 'string' },
     agent_name: { type: 'string' },
@@ -80,7 +91,7 @@ const adminErrors = { ...errorResponses, 403: errorRef } as const;
 
 /** Agents, approvals, the kill switch and key rotation; registered inside the admin scope (/admin/api, admin token enforced there). */
 export async function authzAdminRoutes(app: FastifyInstance, authz: AdminRoutesOptions): Promise<void> {
-  const { agents, approvals, killSwitch, execTokens, signingKeys } = authz;
+  const { agents, approvals, killSwitch, execTokens, signingKeys, heldCalls } = authz;
   app.post<{ Body: { name: string; grants: Grant[]; rate_limit_per_minute?: number | null } }>('/agents', {
     schema: {
       tags: ['agents'],
@@ -150,19 +161,32 @@ export async function authzAdminRoutes(app: FastifyInstance, authz: AdminRoutesO
     },
   }, async (request, reply) => reply.header('cache-control', 'no-store').send(await execTokens.mint(agents.named(request.body.agent).id)));
 
+  const anyApproval = { anyOf: [callApprovalSchema, approvalSchema] } as const;
   app.get('/approvals', {
-    schema: { tags: ['approvals'], summary: 'Authorization requests of interactive agents, pending first', response: { 200: { type: 'object', required: ['approvals'], properties: { approvals: { type: 'array', items: approvalSchema } } }, ...adminErrors } },
-  }, async () => ({ approvals: approvals.list() }));
-
-  app.post<{ Params: { id: string }; Body: { decision: 'approve' | 'deny'; grants?: Grant[] } }>('/approvals/:id', {
     schema: {
       tags: ['approvals'],
-      summary: 'Approve (optionally with other grants than asked) or deny a request',
-      params: idParams,
-      body: { type: 'object', required: ['decision'], additionalProperties: false, properties: { decision: { type: 'string', enum: ['approve', 'deny'] }, grants: grantsSchema } },
-      response: { 200: approvalSchema, ...adminErrors },
+      summary: 'Calls held for the person under ask-first grants ("kind": "call", oldest first), then authorization requests of interactive agents ("kind": "registration", pending first)',
+      response: { 200: { type: 'object', required: ['approvals'], properties: { approvals: { type: 'array', items: anyApproval } } }, ...adminErrors },
     },
-  }, async (request) => approvals.decide(request.params.id, request.body.decision, request.body.grants));
+  }, async () => ({ approvals: [...(heldCalls?.list() ?? []), ...approvals.list()] }));
+
+  app.post<{ Params: { id: string }; Body: { decision: 'approve' | 'deny'; grants?: Grant[]; for?: CallApprovalWindow } }>('/approvals/:id', {
+    schema: {
+      tags: ['approvals'],
+      summary: 'Answer a held call (approve once, for 1 hour or always, or deny), or approve (optionally with other grants than asked) or deny a request',
+      params: idParams,
+      body: { type: 'object', required: ['decision'], additionalProperties: false, properties: { decision: { type: 'string', enum: ['approve', 'deny'] }, grants: grantsSchema, for: callWindowSchema } },
+      response: { 200: anyApproval, ...adminErrors },
+    },
+  }, async (request) => {
+    const { decision, grants, for: window } = request.body;
+    if (heldCalls?.has(request.params.id)) {
+      if (grants !== undefined) throw new LatchkeyError('invalid_request', 'A held call is answered with "for" (once, 1h or always), not with grants', 400);
+      return heldCalls.decide(request.params.id, decision, window);
+    }
+    if (window !== undefined) throw new LatchkeyError('invalid_request', '"for" answers held calls; this is no held call (it was decided, timed out, or is an authorization request)', 400);
+    return approvals.decide(request.params.id, decision, grants);
+  });
 
   app.get('/pause', { schema: { tags: ['control'], summary: 'Whether agents are paused', response: { 200: pausedSchema, ...adminErrors } } }, async () => ({ paused: killSwitch.paused }));
 

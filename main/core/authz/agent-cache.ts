@@ -10,6 +10,8 @@ export interface CachedAgent {
   status: AgentStatus;
   /** By connection id. */
   grants: ScopeMap;
+  /** Ask-first scopes by connection id, only where a grant names some. */
+  ask: ReadonlyMap<string, ReadonlySet<string>>;
   tokens_valid_after: number;
   rate_limit_per_minute: number | null;
 }
@@ -42,6 +44,7 @@ export class AgentCache {
       client_id: agent.client_id,
       status: agent.status,
       grants: scopeMapById(agent.grants),
+      ask: new Map(agent.grants.filter((g) => g.ask && g.ask.length > 0).map((g) => [g.connection_id, new Set(g.ask)])),
       tokens_valid_after: agent.tokens_valid_after,
       rate_limit_per_minute: agent.rate_limit_per_minute,
     });

@@ -101,6 +101,27 @@ export class Agents {
     return agentView(saved, deps.connections);
   }
 
+  /**
+   * The person answered a held call "always": these scopes stop asking on the agent's grant
+   * on that connection (by id), from its very next call.
+   */
+  async stopAsking(id: string, connectionId: string, scopes: readonly string[]): Promise<AgentView> {
+    const { deps, agents } = this.#ctx;
+    const agent = agents.require(id);
+    const drop = new Set(scopes);
+    const grants = agent.grants.map((grant) => {
+      if (grant.connection_id !== connectionId || !grant.ask) return grant;
+      const { ask, ...rest } = grant;
+      const kept = ask.filter((scope) => !drop.has(scope));
+      return kept.length > 0 ? { ...rest, ask: kept } : rest;
+    });
+    const saved = agents.save({ ...agent, grants, updated_at: this.#ctx.now() });
+    const connection = deps.connections.getById(connectionId)?.name ?? connectionId;
+    await audit(this.#ctx, 'agent', 'info', `updated: calls under ${scopes.map((scope) => `${connection}:${scope}`).join(' ')} no longer ask first (answered "always")`, saved);
+    emitAgent(this.#ctx, saved);
+    return agentView(saved, deps.connections);
+  }
+
   /** Immediate: every token of the agent fails verification from now on, refresh tokens included. */
   async revoke(id: string): Promise<AgentView> {
     const { deps, store, agents } = this.#ctx;

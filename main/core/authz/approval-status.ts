@@ -30,6 +30,7 @@ export function requireApproval(ctx: AuthzContext, id: string): ApprovalRecord {
 export function approvalView(ctx: AuthzContext, approval: ApprovalRecord): ApprovalView {
   const agent = ctx.store.agentById(approval.agent_id);
   return {
+    kind: 'registration',
     id: approval.id,
     agent_id: approval.agent_id,
     agent_name: agent?.name ?? '',

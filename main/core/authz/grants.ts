@@ -33,6 +33,8 @@ export interface ConnectionLookup {
 export interface StoredGrant {
   connection_id: string;
   scopes: string[];
+  /** Ask-first scopes (see Grant.ask); absent when none. Stored in the grants JSON, so no migration. */
+  ask?: string[];
 }
 
 /** RFC 6749 §3.3 scope-token characters: printable ASCII except space, `"` and `\`. */
@@ -59,7 +61,7 @@ export function validateGrants(grants: readonly Grant[], connections: Connection
     if (scopes.length === 0) throw new LatchkeyError('invalid_grant_scope', `The grant on "${grant.connection}" lists no scopes; use ["*"] for all of them`, 400, { connection: grant.connection, unknown_scopes: [], available_scopes: connection.scopes });
     if (scopes.includes('*')) {
       if (scopes.length > 1) throw new LatchkeyError('invalid_grant_scope', `"*" already means every scope of "${grant.connection}"; list it alone`, 400, { connection: grant.connection, unknown_scopes: scopes.filter((s) => s !== '*'), available_scopes: connection.scopes });
-      normalised.push({ connection: grant.connection, scopes: ['*'] });
+      normalised.push({ connection: grant.connection, scopes: ['*'], ...checkAsk(grant, connection.scopes.filter((scope) => !connection.ungrantable?.has(scope))) });
       continue;
     }
     const held = new Set(connection.scopes);
@@ -81,17 +83,38 @@ export function validateGrants(grants: readonly Grant[], connections: Connection
         available_scopes: connection.scopes.filter((scope) => !connection.ungrantable?.has(scope)),
       });
     }
-    normalised.push({ connection: grant.connection, scopes });
+    normalised.push({ connection: grant.connection, scopes, ...checkAsk(grant, scopes) });
   }
   return normalised.sort((a, b) => (a.connection < b.connection ? -1 : a.connection > b.connection ? 1 : 0));
 }
+
+/**
+ * A grant's ask-first scopes, deduplicated and sorted: each must be one the grant gives
+ * (with "*", one the connection may grant), else 400 invalid_grant_scope. None: no `ask`.
+ */
+function checkAsk(grant: Grant, covered: readonly string[]): { ask?: string[] } {
+  const ask = [...new Set(grant.ask ?? [])].sort();
+  if (ask.length === 0) return {};
+  const outside = ask.filter((scope) => !covered.includes(scope));
+  if (outside.length > 0) {
+    throw new LatchkeyError('invalid_grant_scope', `"ask" on "${grant.connection}" names ${outside.map((s) => `"${s}"`).join(', ')}, which the grant does not give; ask only about scopes it grants`, 400, {
+      connection: grant.connection,
+      unknown_scopes: outside,
+      available_scopes: [...covered],
+    });
+  }
+  return { ask };
+}
+
+/** A grant's `ask`, carried over only when it names a scope. */
+const askOf = (grant: { ask?: string[] }): { ask?: string[] } => (grant.ask && grant.ask.length > 0 ? { ask: grant.ask } : {});
 
 /** Grants by name (already validated) bound to the ids of the connections they name now. */
 export function bindGrants(grants: readonly Grant[], connections: ConnectionLookup): StoredGrant[] {
   return grants.map((grant) => {
     const connection = connections.getByName(grant.connection);
     if (!connection) throw unknownConnection(grant.connection);
-    return { connection_id: connection.id, scopes: grant.scopes };
+    return { connection_id: connection.id, scopes: grant.scopes, ...askOf(grant) };
   });
 }
 
@@ -100,7 +123,7 @@ export function nameGrants(grants: readonly StoredGrant[], connections: Connecti
   const named: Grant[] = [];
   for (const grant of grants) {
     const connection = connections.getById(grant.connection_id);
-    if (connection) named.push({ connection: connection.name, scopes: grant.scopes });
+    if (connection) named.push({ connection: connection.name, scopes: grant.scopes, ...askOf(grant) });
   }
   return named.sort((a, b) => (a.connection < b.connection ? -1 : a.connection > b.connection ? 1 : 0));
 }
@@ -177,5 +200,7 @@ export function uncoveredScopes(granted: ScopeMap, requested: ScopeMap): string[
 
 /** How the audit log words a set of grants. */
 export function describeGrants(grants: readonly Grant[]): string {
-  return grants.length === 0 ? 'no grants' : `grants ${formatScope(grantsToScopeMap(grants))}`;
+  if (grants.length === 0) return 'no grants';
+  const asked = grants.flatMap((g) => (g.ask ?? []).map((scope) => `${g.connection}:${scope}`));
+  return `grants ${formatScope(grantsToScopeMap(grants))}${asked.length > 0 ? ` (asks first: ${asked.join(' ')})` : ''}`;
 }

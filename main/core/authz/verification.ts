@@ -15,6 +15,12 @@ export interface AgentPrincipal {
   /** The id of each granted connection: the proxy uses a grant only on the connection of that id. */
   connection_ids: ReadonlyMap<string, string>;
   rate_limit_per_minute: number | null;
+  /**
+   * Ask-first scopes by connection name, where the agent's grant names some: calls needing
+   * them wait for the person (main/core/ask-first). Absent when no grant asks, so the proxy
+   * spends nothing on agents that never ask.
+   */
+  ask?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** Access-token verification for the proxy and MCP, served from memory: no SQLite, no vault. */
@@ -63,11 +69,14 @@ export class Verification {
     // By connection id: what the token was issued for ∩ what the agent holds now; then under today's names.
     const grants = new Map<string, ScopeSet>();
     const connectionIds = new Map<string, string>();
+    let ask: Map<string, ReadonlySet<string>> | undefined;
     for (const [id, scopes] of this.#held(claims, agent.grants)) {
       const connection = this.#ctx.deps.connections.getById(id);
       if (!connection) continue;
       grants.set(connection.name, scopes);
       connectionIds.set(connection.name, id);
+      const asked = agent.ask.get(id);
+      if (asked) (ask ??= new Map()).set(connection.name, asked);
     }
     return {
       agent_id: agent.id,
@@ -78,6 +87,7 @@ export class Verification {
       grants,
       connection_ids: connectionIds,
       rate_limit_per_minute: agent.rate_limit_per_minute,
+      ...(ask ? { ask } : {}),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { holdIfAsked } from '../ask-first/hook.js';
 import { LatchkeyError } from '../errors.js';
 import { admitCall, admitPrincipal, callUpstream, type ProxyRuntime } from '../proxy/handler.js';
 import { agentResponseHeaders } from '../proxy/headers.js';
@@ -39,7 +40,7 @@ export interface ConnectionResponse {
  * refresh-and-retry as `/proxy/<connection>/<path>`, and one audit entry naming the tool,
  * committed before the result is returned. Refusals are thrown as the proxy's errors.
  */
-export async function requestThroughProxy(agent: AgentPrincipal, tool: string, connection: string, input: ConnectionRequest, runtime: ProxyRuntime, log: Exchange['log']): Promise<ConnectionResponse> {
+export async function requestThroughProxy(agent: AgentPrincipal, tool: string, connection: string, input: ConnectionRequest, runtime: ProxyRuntime, log: Exchange['log'], signal?: AbortSignal): Promise<ConnectionResponse> {
   const { target, method, exchange } = toolCall(agent, connection, input, log);
   const body = input.body === undefined ? null : Buffer.from(JSON.stringify(input.body));
   const meter = { bytesIn: 0 };
@@ -47,6 +48,8 @@ export async function requestThroughProxy(agent: AgentPrincipal, tool: string, c
   try {
     admitPrincipal(agent, exchange, runtime.deps, runtime);
     const call = admitCall(agent, target, method, runtime.deps);
+    // Ask-first grants hold tool calls as they hold proxied ones (`signal`: the client cancelled).
+    if (agent.ask) await holdIfAsked(runtime.deps.askFirst, { agent, call, target, method, bodyBytes: body?.length ?? 0, signal, exchange });
     exchange.entry.decision = 'allow';
     const headers = body === null ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) };
     upstream = await callUpstream(call, { method, headers, body }, exchange, runtime, meter);

@@ -81,9 +81,9 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
       description: `Call the ${connection.provider_name} API as the person's "${connection.name}" account, through Latchkey (which adds the credential). You hold the scopes: ${connection.scopes.join(', ') || 'none'}.${otherBases(connection.bases)} Returns status, selected headers and the body.`,
       inputSchema: requestInput,
       scopeChallenge: ({ request }) => scopeChallenge(agent, name, connection.name, request.params?.arguments, runtime, log),
-    }, async (input) => {
+    }, async (input, extra) => {
       try {
-        const response = await requestThroughProxy(agent, name, connection.name, input, runtime, log);
+        const response = await requestThroughProxy(agent, name, connection.name, input, runtime, log, extra.mcpReq.signal);
         return result(response, response.status >= 400);
       } catch (error) {
         return errorResult(asLatchkeyError(error));
@@ -99,9 +99,9 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
         description: `${tool.description} (${connection.provider_name}, as the person's "${connection.name}" account, through Latchkey.)`,
         inputSchema: fromJsonSchema<Record<string, unknown>>(tool.params as JsonSchemaType),
         ...(tool.method === 'GET' ? { annotations: { readOnlyHint: true } } : {}),
-      }, async (input) => {
+      }, async (input, extra) => {
         try {
-          const response = await requestThroughProxy(agent, curated, connection.name, curatedCall(tool, input), runtime, log);
+          const response = await requestThroughProxy(agent, curated, connection.name, curatedCall(tool, input), runtime, log, extra.mcpReq.signal);
           return result(response, response.status >= 400);
         } catch (error) {
           return errorResult(asLatchkeyError(error));

@@ -122,6 +122,9 @@ the X-Latchkey-Error header and the JSON above under "latchkey" (GraphQL: extens
 - 403 insufficient_scope: this call needs one of required_scopes, you hold granted_scopes; ask the person to extend your grant. Do not retry.
   With "requires": "all_connection_scopes" (GraphQL and batch endpoints) it needs ALL of required_scopes: every scope the connection holds.
 - 403 paused: the person paused all agents; stop and tell them.
+- Slow answers: a call under a scope the person asked to approve waits (up to a minute) until they answer; keep waiting, do not resend it.
+- 403 call_denied: the person said no to this call; do not retry it unless they ask you to.
+- 403 approval_timeout: nobody answered in time; retry after Retry-After seconds and it waits for them again.
 - 403 forbidden_origin: Latchkey is not callable from web pages.
 - 400 invalid_path: the path has dot segments, encoded slashes, backslashes, "@" or control characters; send a plain path.
 - 404 unknown_connection: you have no connection of that name; see available or /v1/connections.

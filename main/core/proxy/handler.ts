@@ -14,6 +14,7 @@ import { checkProxyPath, splitProxyUrl, upstreamTarget, type ProxyTarget } from 
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
 import { commit, openExchange, refuse, relay, type Exchange } from './respond.js';
 import type { AgentPrincipal, ProxyDeps } from './types.js';
+import { agentGone, declaredBodyBytes, holdIfAsked } from '../ask-first/hook.js';
 import { sendUpstream, type UpstreamAgents } from './upstream.js';
 
 export interface ProxyRuntime {
@@ -85,6 +86,8 @@ export async function handleProxyRequest(req: IncomingMessage, res: ServerRespon
   try {
     const agent = await admitAgent(req, exchange, runtime.deps, runtime);
     call = admitCall(agent, target, req.method ?? 'GET', runtime.deps);
+    // Ask-first grants: only agents whose grants ask pay for it.
+    if (agent.ask) await holdIfAsked(runtime.deps.askFirst, { agent, call, target, method: req.method ?? 'GET', bodyBytes: declaredBodyBytes(req.headers), signal: agentGone(res), exchange });
   } catch (error) {
     return refuse(runtime.deps, res, exchange, error);
   }

@@ -3,6 +3,7 @@ import type { ConnectionService } from '../connections/service.js';
 import type { TokenManager } from '../connections/tokens.js';
 import type { ConnectionStore } from '../store/connections.js';
 import type { AuditInput } from '../audit/audit-log.js';
+import type { AskFirst } from '../ask-first/gate.js';
 import type { AgentPrincipal, Verification } from '../authz/verification.js';
 
 export type { AgentPrincipal };
@@ -39,4 +40,6 @@ export interface ProxyDeps {
   upstreamTimeoutMs?: number;
   /** Requests per minute for agents without their own limit (default 6000). */
   defaultRateLimitPerMinute?: number;
+  /** Holds calls under ask-first grants for the person's answer; without it such calls are refused (500), never let through. */
+  askFirst?: AskFirst;
 }

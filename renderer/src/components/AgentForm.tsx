@@ -82,7 +82,15 @@ export function AgentForm({
         </span>
       </label>
 
-      <GrantPicker connections={connections} providers={providers} choices={choices} onChange={setChoices} />
+      {/* A new agent starts asking before writes, deletes and sends; the person can untick any of them. */}
+      <GrantPicker
+        connections={connections}
+        providers={providers}
+        choices={choices}
+        onChange={setChoices}
+        askable
+        preselectAsk={initial === undefined}
+      />
       {needsGrant && connections.length > 0 ? <p className="hint">Give it access to at least one connection.</p> : null}
 
       <label className="field rate-field">

@@ -1,6 +1,15 @@
 import { useState } from 'react';
-import { ApiError, describeError, type ApprovalView, type Connection, type LatchkeyApi, type ProviderSummary } from '../api';
-import { countdown, fromNow, fullDate, hostOf } from '../format';
+import {
+  ApiError,
+  describeError,
+  type ApprovalView,
+  type CallApprovalView,
+  type CallApprovalWindow,
+  type Connection,
+  type LatchkeyApi,
+  type ProviderSummary,
+} from '../api';
+import { byteSize, countdown, fromNow, fullDate, hostOf } from '../format';
 import { choicesFromGrants, grantsFromChoices, incompleteConnections, scopeStrings, type GrantChoices } from '../grants';
 import { useNow } from '../hooks';
 import { Badge, ErrorMessage, ProviderMark, Spinner } from './common';
@@ -19,23 +28,28 @@ const STATUS_LABEL: Record<ApprovalView['status'], string> = {
 export function ApprovalsView({
   api,
   approvals,
+  heldCalls,
   loadError,
   connections,
   providers,
   onDecided,
+  onCallDecided,
   notify,
 }: {
   api: LatchkeyApi;
   approvals: ApprovalView[] | null;
+  /** Calls waiting for the person under ask-first grants. */
+  heldCalls: CallApprovalView[];
   loadError: { code: string; description: string } | null;
   connections: Connection[];
   providers: ProviderSummary[];
   onDecided: (approval: ApprovalView) => void;
+  onCallDecided: () => void;
   notify: Notify;
 }) {
   const pending = approvals?.filter((a) => a.status === 'pending') ?? [];
   const decided = approvals?.filter((a) => a.status !== 'pending') ?? [];
-  const now = useNow(pending.length > 0);
+  const now = useNow(pending.length > 0 || heldCalls.length > 0);
 
   return (
     <section aria-labelledby="approvals-title">
@@ -43,8 +57,8 @@ export function ApprovalsView({
         <div>
           <h1 id="approvals-title">Approvals</h1>
           <p className="muted">
-            Agents that registered themselves wait here until you decide. Only you can approve, from this dashboard — an
-            agent cannot approve its own request.
+            Agents that registered themselves, and calls under scopes you asked to be asked about, wait here until you
+            decide. Only you can approve, from this dashboard — an agent cannot approve its own request.
           </p>
         </div>
       </div>
@@ -56,7 +70,15 @@ export function ApprovalsView({
         </div>
       ) : null}
 
-      {approvals !== null && pending.length === 0 ? (
+      {heldCalls.length > 0 ? (
+        <ul className="approval-list" aria-label="Calls waiting for you">
+          {heldCalls.map((c) => (
+            <HeldCall key={c.id} api={api} call={c} now={now} onDecided={onCallDecided} notify={notify} />
+          ))}
+        </ul>
+      ) : null}
+
+      {approvals !== null && pending.length === 0 && heldCalls.length === 0 ? (
         <div className="empty" data-testid="approvals-empty">
           <h2>Nothing to approve</h2>
           <p className="muted">When an agent asks for access, its request shows up here and in the sidebar.</p>
@@ -249,6 +271,97 @@ function PendingApproval({
             {editing ? 'Use the requested scopes' : 'Edit grants…'}
           </button>
         )}
+        <button type="button" className="button button-quiet-danger" disabled={busy !== null} onClick={() => void decide('deny')}>
+          {busy === 'deny' ? <Spinner /> : null} Deny
+        </button>
+      </div>
+    </li>
+  );
+}
+
+const WINDOW_LABEL: Record<CallApprovalWindow, string> = { once: 'Allow once', '1h': 'Allow for 1 hour', always: 'Always allow' };
+
+/** A call held under an ask-first grant: what it does, and the person's answer (it waits until expires_at). */
+function HeldCall({
+  api,
+  call: c,
+  now,
+  onDecided,
+  notify,
+}: {
+  api: LatchkeyApi;
+  call: CallApprovalView;
+  now: number;
+  onDecided: () => void;
+  notify: Notify;
+}) {
+  const [busy, setBusy] = useState<CallApprovalWindow | 'deny' | null>(null);
+  const [error, setError] = useState<Err>(null);
+  const titleId = `call-${c.id}-title`;
+
+  async function decide(answer: CallApprovalWindow | 'deny') {
+    setBusy(answer);
+    setError(null);
+    try {
+      await api.decideCall(c.id, answer === 'deny' ? { decision: 'deny' } : { decision: 'approve', for: answer });
+      notify('success', answer === 'deny' ? `Denied: ${c.agent_name} may not ${c.summary}.` : `${WINDOW_LABEL[answer]}: ${c.agent_name} may ${c.summary}.`);
+      onDecided();
+    } catch (e) {
+      setError({ ...describeError(e), details: e instanceof ApiError ? e.body : {} });
+      setBusy(null);
+    }
+  }
+
+  return (
+    <li className="card approval held-call" data-call={c.id} aria-labelledby={titleId}>
+      <header className="approval-head">
+        <ProviderMark id={c.agent_id} name={c.agent_name} />
+        <div className="approval-title">
+          <h2 id={titleId}>
+            <span className="connection-name">{c.agent_name}</span> wants to <span className="held-call-summary">{c.summary}</span>
+          </h2>
+          <div className="muted small">
+            waiting since <span title={fullDate(c.created_at)}>{fromNow(c.created_at, now)}</span>
+            <span className="sep">·</span>
+            <span title={fullDate(c.expires_at)}>refused in {countdown(c.expires_at, now)} without an answer</span>
+          </div>
+        </div>
+      </header>
+      <dl className="facts approval-facts">
+        <div>
+          <dt>Connection</dt>
+          <dd>{c.connection}</dd>
+        </div>
+        <div>
+          <dt>Call</dt>
+          <dd>
+            <code>
+              {c.method} {c.path}
+            </code>
+          </dd>
+        </div>
+        <div>
+          <dt>Body</dt>
+          <dd>{c.body_bytes === null ? 'size not announced' : c.body_bytes === 0 ? 'none' : byteSize(c.body_bytes)}</dd>
+        </div>
+        <div>
+          <dt>Asks under</dt>
+          <dd>{c.scopes.join(', ')}</dd>
+        </div>
+      </dl>
+      {error ? <ErrorMessage code={error.code} description={error.description} /> : null}
+      <div className="actions">
+        {(['once', '1h', 'always'] as const).map((window) => (
+          <button
+            key={window}
+            type="button"
+            className={window === 'once' ? 'button button-primary' : 'button'}
+            disabled={busy !== null}
+            onClick={() => void decide(window)}
+          >
+            {busy === window ? <Spinner /> : null} {WINDOW_LABEL[window]}
+          </button>
+        ))}
         <button type="button" className="button button-quiet-danger" disabled={busy !== null} onClick={() => void decide('deny')}>
           {busy === 'deny' ? <Spinner /> : null} Deny
         </button>

@@ -1,12 +1,15 @@
 import { useId } from 'react';
 import type { Connection, Grant, ProviderSummary } from '../api';
 import { ungrantableScopes } from '../../../main/common/grantable-scopes';
+import { preselectedAsk } from '../../../main/common/ask-scopes';
 import { ALL_SCOPES, type GrantChoice, type GrantChoices } from '../grants';
 import { Chip, ProviderMark } from './common';
 
 /**
- * Per connection: no access, everything it holds, or some of its scopes. Lists the person's
+ * Per connection: no access, everything it holds, or some of its scopes, and for each
+ * granted scope whether its calls ask the person first (`askable`). Lists the person's
  * connections plus any connection named in `choices` that no longer exists (so nothing is dropped silently).
+ * With `preselectAsk`, a scope that writes, deletes or sends is ticked "ask first" as it is granted.
  */
 export function GrantPicker({
   connections,
@@ -14,12 +17,16 @@ export function GrantPicker({
   choices,
   onChange,
   legend = 'Access',
+  askable = false,
+  preselectAsk = false,
 }: {
   connections: readonly Connection[];
   providers: readonly ProviderSummary[];
   choices: GrantChoices;
   onChange: (next: GrantChoices) => void;
   legend?: string;
+  askable?: boolean;
+  preselectAsk?: boolean;
 }) {
   const missing = Object.keys(choices).filter((name) => !connections.some((c) => c.name === name));
   const set = (connection: string, choice: GrantChoice) => onChange({ ...choices, [connection]: choice });
@@ -40,6 +47,8 @@ export function GrantPicker({
             provider={providers.find((p) => p.id === connection?.provider)}
             choice={choices[name] ?? { mode: 'none' }}
             onChoice={(choice) => set(name, choice)}
+            askable={askable}
+            preselectAsk={preselectAsk}
           />
         );
       })}
@@ -53,6 +62,8 @@ function ConnectionGrant({
   provider,
   choice,
   onChoice,
+  askable,
+  preselectAsk,
 }: {
   name: string;
   /** Undefined when the grant names a connection that no longer exists. */
@@ -60,6 +71,8 @@ function ConnectionGrant({
   provider: ProviderSummary | undefined;
   choice: GrantChoice;
   onChoice: (choice: GrantChoice) => void;
+  askable: boolean;
+  preselectAsk: boolean;
 }) {
   const id = useId();
   const held = connection?.scopes ?? [];
@@ -70,11 +83,29 @@ function ConnectionGrant({
   // Scopes the grant names but the connection cannot grant stay visible, so they can be unticked.
   const scopes = [...grantable, ...chosen.filter((s) => !grantable.includes(s))];
   const offerSome = scopes.length > 0;
+  const ask = choice.mode === 'none' ? [] : (choice.ask ?? []);
+  const preselect = (granted: readonly string[]) => (askable && preselectAsk ? preselectedAsk(granted) : []);
 
   function toggle(scope: string, on: boolean) {
     const next = on ? [...chosen, scope] : chosen.filter((s) => s !== scope);
-    onChoice({ mode: 'some', scopes: scopes.filter((s) => next.includes(s)) });
+    const nextAsk = on ? [...ask, ...preselect([scope])] : ask.filter((s) => s !== scope);
+    onChoice({ mode: 'some', scopes: scopes.filter((s) => next.includes(s)), ask: nextAsk });
   }
+
+  function toggleAsk(scope: string, on: boolean) {
+    const nextAsk = on ? [...ask, scope] : ask.filter((s) => s !== scope);
+    onChoice(choice.mode === 'some' ? { ...choice, ask: nextAsk } : { mode: 'all', ask: nextAsk });
+  }
+
+  // Named "Ask first" and described by its scope's code (so a scope's own name labels one box only).
+  const scopeId = (scope: string) => `${id}-scope-${scopes.indexOf(scope)}`;
+  const askBox = (scope: string) =>
+    askable ? (
+      <label className="ask-first" title="Each call needing this scope waits for your approval" data-ask={scope}>
+        <input type="checkbox" checked={ask.includes(scope)} onChange={(e) => toggleAsk(scope, e.target.checked)} aria-describedby={scopeId(scope)} />
+        Ask first
+      </label>
+    ) : null;
 
   const modes: { mode: GrantChoice['mode']; label: string }[] = [
     { mode: 'none', label: 'No access' },
@@ -98,7 +129,13 @@ function ConnectionGrant({
               value={m.mode}
               checked={choice.mode === m.mode}
               onChange={() =>
-                onChoice(m.mode === 'some' ? { mode: 'some', scopes: choice.mode === 'some' ? choice.scopes : [] } : { mode: m.mode })
+                onChoice(
+                  m.mode === 'some'
+                    ? { mode: 'some', scopes: choice.mode === 'some' ? choice.scopes : [], ask: choice.mode === 'some' ? ask : [] }
+                    : m.mode === 'all'
+                      ? { mode: 'all', ask: choice.mode === 'all' ? ask : preselect(grantable) }
+                      : { mode: 'none' },
+                )
               }
             />
             {m.label}
@@ -106,17 +143,30 @@ function ConnectionGrant({
         ))}
       </div>
       {choice.mode === 'all' ? (
-        <p className="hint">
-          Everything {name} holds{held.length > 0 ? `: ${held.join(', ')}` : ''}.
-        </p>
+        <>
+          <p className="hint">
+            Everything {name} holds{held.length > 0 ? `: ${held.join(', ')}` : ''}.
+          </p>
+          {askable && grantable.length > 0 ? (
+            <div className="grant-scopes" role="group" aria-label={`Ask first on ${name}`}>
+              {grantable.map((s) => (
+                <div key={s} className="scope">
+                  <code id={scopeId(s)}>{s}</code>
+                  {askBox(s)}
+                </div>
+              ))}
+            </div>
+          ) : null}
+        </>
       ) : null}
       {choice.mode === 'some' ? (
         <div className="grant-scopes" role="group" aria-label={`Scopes of ${name}`}>
           {scopes.map((s) => (
-            <label key={s} className="scope">
+            <div key={s} className="scope-row">
+            <label className="scope">
               <input type="checkbox" checked={chosen.includes(s)} onChange={(e) => toggle(s, e.target.checked)} value={s} />
               <span>
-                <code>{s}</code>
+                <code id={scopeId(s)}>{s}</code>
                 <span className="scope-description">
                   {grantable.includes(s)
                     ? (provider?.scopes.find((x) => x.name === s)?.description ?? '')
@@ -126,6 +176,8 @@ function ConnectionGrant({
                 </span>
               </span>
             </label>
+              {chosen.includes(s) ? askBox(s) : null}
+            </div>
           ))}
           {chosen.length === 0 ? <p className="hint grant-warning">Tick at least one scope, or choose No access.</p> : null}
         </div>
@@ -150,6 +202,11 @@ export function GrantList({ grants, label }: { grants: readonly Grant[]; label: 
             ) : (
               g.scopes.map((s) => <Chip key={s}>{s}</Chip>)
             )}
+            {(g.ask ?? []).map((s) => (
+              <span key={`ask-${s}`} className="chip chip-ask" title={`Each call needing ${s} waits for your approval`}>
+                asks first: {s}
+              </span>
+            ))}
           </span>
         </li>
       ))}
