@@ -28,6 +28,8 @@ export interface AuditInput {
   latency_ms?: number | null;
   bytes_in?: number | null;
   bytes_out?: number | null;
+  /** The exec session whose token made the call (main/core/sessions). */
+  session_id?: string | null;
 }
 
 /** Filters combine with AND. `agent` is an agent id; since/until are epoch ms, both inclusive. */
@@ -70,7 +72,7 @@ const VERIFY_CHUNK = 250;
 /** Upper bound of one group commit; a larger backlog is committed in several. */
 const MAX_BATCH = 1000;
 /** Caps on text fields: an oversized name is truncated, never a reason to fail an append. */
-const MAX_TEXT = { reason: 1024, agent_id: 128, agent_name: 256, connection: 128, method: 32 } as const;
+const MAX_TEXT = { reason: 1024, agent_id: 128, agent_name: 256, connection: 128, method: 32, session_id: 64 } as const;
 const HEAD_KEY = 'audit_head';
 
 type Row = ChainedFields & { prev_hash: string; hash: string };
@@ -81,7 +83,7 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-const COLUMNS = 'id, at, kind, decision, reason, agent_id, agent_name, connection, method, path, status, latency_ms, bytes_in, bytes_out, prev_hash, hash';
+const COLUMNS = 'id, at, kind, decision, reason, agent_id, agent_name, connection, method, path, status, latency_ms, bytes_in, bytes_out, session_id, prev_hash, hash';
 
 const invalid = (message: string): LatchkeyError => new LatchkeyError('invalid_request', message, 400);
 
@@ -129,6 +131,7 @@ function fieldsOf(input: AuditInput, at: number): Omit<ChainedFields, 'id'> {
     latency_ms: count(input.latency_ms, 'latency_ms', true),
     bytes_in: count(input.bytes_in, 'bytes_in'),
     bytes_out: count(input.bytes_out, 'bytes_out'),
+    session_id: text(input.session_id, MAX_TEXT.session_id, 'session_id'),
   };
 }
 
@@ -223,7 +226,7 @@ export class AuditLog {
     this.now = options.now ?? Date.now;
     this.headCopy = options.headCopy;
     this.onCommitted = options.onCommitted;
-    this.insert = db.prepare(`INSERT INTO audit (${COLUMNS}) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)`);
+    this.insert = db.prepare(`INSERT INTO audit (${COLUMNS}) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @session_id, @prev_hash, @hash)`);
     this.readHead = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.lastRow = db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');
     this.chunk = db.prepare(`SELECT ${COLUMNS} FROM audit WHERE id > @after AND id <= @upto ORDER BY id LIMIT @limit`);

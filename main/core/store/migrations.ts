@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { LatchkeyError } from '../errors.js';
 import { auditMigration } from '../audit/migration.js';
 import { agentsMigration, grantsByConnectionIdMigration } from '../authz/migration.js';
+import { execSessionsMigration } from '../sessions/migration.js';
 
 /**
  * Schema migrations, applied in order. Each runs in its own transaction together
@@ -68,6 +69,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // Per-account host parts (Zendesk subdomain, Shopify shop): checked host names, not secrets.
     up: `ALTER TABLE connections ADD COLUMN variables TEXT NOT NULL DEFAULT '{}';`,
   },
+  execSessionsMigration,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
