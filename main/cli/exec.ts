@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { ExecSessionView } from '../common/exec-session.js';
 import { LatchkeyError } from '../core/errors.js';
 import { defaultDataDir } from '../core/paths.js';
+import { MAX_SESSION_TTL_MS, MIN_SESSION_TTL_MS } from '../core/sessions/exec-sessions.js';
 import { childEnvironment, type IssuedEnvironment } from './child-environment.js';
 import { ControlClient } from './control-client.js';
 import { parseDuration } from './duration.js';
@@ -41,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   const command = split === -1 ? [] : argv.slice(split + 1);
   if (!values.agent || command.length === 0) throw new LatchkeyError('invalid_option', 'Usage: latchkey exec --agent NAME [--ttl 12h] -- COMMAND [ARGS...]');
   const ttlMs = values.ttl === undefined ? undefined : parseDuration(values.ttl, '--ttl');
+  if (ttlMs !== undefined && (ttlMs < MIN_SESSION_TTL_MS || ttlMs > MAX_SESSION_TTL_MS)) throw new LatchkeyError('invalid_option', `--ttl is from 1m to 7d, not ${values.ttl}`);
   const [file, ...args] = command as [string, ...string[]];
 
   const dataDir = values['data-dir'] ?? defaultDataDir();

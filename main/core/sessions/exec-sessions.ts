@@ -10,7 +10,7 @@ import type { SessionRecord, SessionStore } from './store.js';
 
 export const DEFAULT_SESSION_TTL_MS = 12 * 3600_000;
 export const MAX_SESSION_TTL_MS = 7 * 24 * 3600_000;
-const MIN_SESSION_TTL_MS = 60_000;
+export const MIN_SESSION_TTL_MS = 60_000;
 /**
  * A session's token outlives the session by this much, so that ending the session (at its
  * ttl too) is answered with `token_revoked` from the revoked set, not a bare expiry.
