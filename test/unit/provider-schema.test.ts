@@ -142,7 +142,6 @@ describe('the published schema', () => {
     temps.push(dashboardDir);
     const server = await buildHttpServer({
       version: 'test', adminToken: 'admin-token-not-sent', dashboardDir, logger: silentLogger(),
-      service: { completeBrowser: async () => assert.fail('no OAuth callback in this test') },
       admin: [], root: [schemaRoutes],
     });
     try {
