@@ -14,6 +14,8 @@ Options:
   --secret-store STORE     keychain (default) or file (AES-256-GCM, key from LATCHKEY_PASSPHRASE via scrypt)
   --providers DIR          Extra provider definitions (DATA_DIR/providers/*.json is always read)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info); JSON lines on stderr
+  --access-token-ttl N     Lifetime of agents' access tokens in seconds, 1-900 (default 900);
+                           \`latchkey exec\` tokens live as long as their session
   -h, --help               Show this help
 
 Environment:
@@ -29,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
       'secret-store': { type: 'string', default: 'keychain' },
       providers: { type: 'string', multiple: true },
       'log-level': { type: 'string', default: 'info' },
+      'access-token-ttl': { type: 'string', default: '900' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -41,6 +44,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LatchkeyError('invalid_option', `--port must be 0–65535, not "${values.port}"`);
   const level = values['log-level'];
   if (!isLogLevel(level)) throw new LatchkeyError('invalid_option', `--log-level is one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
+  const accessTokenTtl = Number(values['access-token-ttl']);
+  if (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1 || accessTokenTtl > 900) throw new LatchkeyError('invalid_option', `--access-token-ttl is 1–900 seconds, not "${values['access-token-ttl']}"`);
   const store = values['secret-store'];
   if (store !== 'keychain' && store !== 'file') throw new LatchkeyError('invalid_option', `--secret-store is "keychain" or "file", not "${store}"`);
   if (store === 'file' && !process.env.LATCHKEY_PASSPHRASE) {
@@ -65,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     providerDirs: values.providers,
     adminToken: process.env.LATCHKEY_ADMIN_TOKEN || undefined,
     logger: createLogger({ level }),
+    accessTokenTtlSeconds: accessTokenTtl,
   });
   process.stdout.write(`Latchkey listening on ${broker.url}\nDashboard: ${broker.dashboardUrl}\n`);
 

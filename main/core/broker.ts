@@ -25,6 +25,8 @@ import { createBrokerEvents, type BrokerEvents } from './events.js';
 import { controlSocketPath } from './control-socket.js';
 import { buildHttpServer } from './http/server.js';
 import { EventStream } from './live/event-stream.js';
+import { openExecSessions } from './sessions/open-sessions.js';
+import { sessionRoutes } from './sessions/routes.js';
 import { eventsRoute } from './live/events-route.js';
 import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
@@ -54,6 +56,8 @@ export interface BrokerOptions {
   flowTtlMs?: number | undefined;
   /** Where the broker says what went wrong (default: nothing is written). */
   logger?: Logger | undefined;
+  /** Lifetime of agents' access tokens, 1–900 s (default 900); exec sessions' tokens live as long as their session. */
+  accessTokenTtlSeconds?: number | undefined;
 }
 
 export interface RunningBroker {
@@ -129,7 +133,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const grantableOf = (record: ConnectionRecord | undefined) =>
       record && { id: record.id, name: record.name, scopes: record.scopes, ungrantable: ungrantableScopes(catalog.get(record.provider)?.auth.unenforced_subsets, record.scopes) };
     const grantable = { getByName: (name: string) => grantableOf(connections.getByName(name)), getById: (id: string) => grantableOf(connections.getById(id)) };
-    const authz = await openAuthz({ db, vault, events, audit: guardedAudit, connections: grantable, issuer: () => `http://127.0.0.1:${port}` });
+    const authz = await openAuthz({
+      db, vault, events, audit: guardedAudit, connections: grantable, issuer: () => `http://127.0.0.1:${port}`,
+      ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
+    });
     // A disconnected connection takes the grants bound to it along (the event is emitted right after the row is deleted).
     events.on('connection-changed', (change: { id?: string; name: string; status: string }) => {
       if (change.status !== 'removed' || change.id === undefined) return;
@@ -151,6 +158,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const proxy = createProxyRuntime({ verifier: authz.verification, audit: guardedAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url });
     cleanup.push(() => proxy.agents.close());
     const stream = new EventStream(events);
+    const sessions = await openExecSessions({ db, authz, audit, events, logger });
     const server = await buildHttpServer({
       adminToken, version: VERSION, logger,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
@@ -161,6 +169,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         (app) => activityRoute(app, { db }),
         (app) => eventsRoute(app, { stream }),
         (app) => authzAdminRoutes(app, authz),
+        (app) => sessionRoutes(app, { sessions, logger }),
       ],
       root: [
         (app) => oauthRoutes(app, authz),
@@ -172,6 +181,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     });
     cleanup.push(() => server.app.close());
     cleanup.push(() => stream.close()); // runs first: open event streams would hold the server's close
+    cleanup.push(() => sessions.close()); // so do the holds of exec sessions; the sessions themselves go on, for the next start
     port = await server.listen(options.port);
     await server.listenControl(controlSocketPath(dataDir));
     const url = `http://127.0.0.1:${port}`;

@@ -15,6 +15,8 @@ export interface AgentPrincipal {
   /** The id of each granted connection: the proxy uses a grant only on the connection of that id. */
   connection_ids: ReadonlyMap<string, string>;
   rate_limit_per_minute: number | null;
+  /** The exec session the token belongs to (its audit entries name it), if any. */
+  session_id?: string | null;
 }
 
 /** Access-token verification for the proxy and MCP, served from memory: no SQLite, no vault. */
@@ -64,6 +66,7 @@ export class Verification {
       grants,
       connection_ids: connectionIds,
       rate_limit_per_minute: agent.rate_limit_per_minute,
+      session_id: claims.sid ?? null,
     };
   }
 }
