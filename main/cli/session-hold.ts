@@ -57,6 +57,8 @@ export function holdSession(options: HoldOptions): { stop(): void } {
         options.onBroker('back');
       }
       const lines = createInterface({ input: response });
+      // A broker killed mid-stream resets the response ('aborted'): the request's 'close' below holds the session again.
+      lines.on('error', () => {});
       lines.on('line', (line) => {
         const message = JSON.parse(line) as HoldMessage;
         if (message.type === 'ended') {

@@ -261,15 +261,17 @@ describe('exec sessions', () => {
 
   test('audit --follow prints an entry made after it started, and ends on Ctrl-C', async () => {
     const agent = await broker.admin('/agents', { name: 'followed', grants: [{ connection: 'items', scopes: ['read'] }] });
-    const token = await clientCredentialsToken(broker.url, agent.client_id, agent.client_secret);
     const follow = spawn(process.execPath, [...CLI, 'audit', '--follow', '--json', '--agent', 'followed', '--data-dir', broker.dataDir], {
       env: { ...process.env, LATCHKEY_ADMIN_TOKEN: ADMIN_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000,
     });
     let stderr = '';
     follow.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const lines = createInterface({ input: follow.stdout });
-    const first = new Promise<string>((resolve) => lines.once('line', resolve));
+    // The first proxied call's entry (the token's issuance comes before it).
+    const first = new Promise<string>((resolve) => lines.on('line', (line) => JSON.parse(line).kind === 'proxy' && resolve(line)));
     await eventually('audit --follow to be ready', async () => (stderr.includes('Following new audit entries') ? true : undefined));
+    // Fetched now: the broker's access tokens live 2 s.
+    const token = await clientCredentialsToken(broker.url, agent.client_id, agent.client_secret);
     assert.equal((await callWith(broker, token)).status, 200);
     const entry = JSON.parse(await first) as { kind: string; agent_name: string; path: string; status: number };
     assert.deepEqual([entry.kind, entry.agent_name, entry.path, entry.status], ['proxy', 'followed', '/things', 200]);
@@ -306,7 +308,7 @@ describe('exec sessions across a broker restart', () => {
       assert.match(followErr, /the broker stopped; no more entries/);
 
       broker = await brokerWithItems(upstream, dataDir, port);
-      const held = await eventually('exec to hold its session again', async () => (await sessionsOf(broker)).find((s) => s.id === session?.id && s.held));
+      const held = await eventually(`exec to hold its session again (exec said: ${exec.stderr()})`, async () => (await sessionsOf(broker)).find((s) => s.id === session?.id && s.held));
       assert.equal(held.agent_name, 'durable');
       await sleep(PAST_TOKEN_TTL_MS); // past any access token's lifetime, to be sure
       assert.equal((await exec.ask('call /proxy/items/things')).status, 200, 'the same token works after the restart');
