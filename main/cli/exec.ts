@@ -52,7 +52,9 @@ export async function run(argv: string[]): Promise<number> {
     agent: values.agent, command: file, ...(ttlMs === undefined ? {} : { ttl_seconds: Math.round(ttlMs / 1000) }),
   });
   // From here on the session exists: whatever happens, it ends with exec.
+  let finishing = false;
   const finish = async (): Promise<void> => {
+    finishing = true; // the end exec asks for needs no announcement
     try {
       await control.call('POST', `/sessions/${encodeURIComponent(session.id)}/finish`, { token: access_token });
     } catch (error) {
@@ -76,7 +78,9 @@ export async function run(argv: string[]): Promise<number> {
   const say = (line: string): void => void process.stderr.write(`latchkey: ${line}\n`);
   const hold = child.pid === undefined ? undefined : holdSession({
     dataDir, sessionId: session.id, token: access_token, pid: child.pid, expiresAt: Date.parse(session.expires_at),
-    onEnded: (_reason, description) => say(`exec session ${session.id} ended: ${description}. The agent's token is refused from now on.`),
+    onEnded: (_reason, description) => {
+      if (!finishing) say(`exec session ${session.id} ended: ${description}. The agent's token is refused from now on.`);
+    },
     onBroker: (state) => say(state === 'away'
       ? 'the broker stopped; the session is held again as soon as it is back.'
       : `the broker is back; exec session ${session.id} goes on.`),

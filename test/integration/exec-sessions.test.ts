@@ -154,6 +154,7 @@ describe('exec sessions', () => {
     assert.deepEqual(await exec.exit, { code: 3, signal: null }, 'the command\'s exit code');
     assert.deepEqual(await callWith(broker, env.LATCHKEY_TOKEN as string), { status: 401, error: 'token_revoked' });
     assert.deepEqual(await sessionsOf(broker), []);
+    assert.equal(exec.stderr(), '', 'exec says nothing of its own');
   });
 
   test('the command\'s environment holds no LATCHKEY_* variable exec did not set, even when the parent had them', async () => {
