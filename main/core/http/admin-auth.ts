@@ -32,7 +32,8 @@ export function adminAuthHook(adminToken: string, isControl: (request: FastifyRe
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match?.[1]) {
-      const onSocket = control ? ` Without it the control socket answers only ${[...CONTROL_SOCKET_ROUTES].join(' and ')}.` : '';
+      const routes = [...CONTROL_SOCKET_ROUTES];
+      const onSocket = control ? ` Without it the control socket answers only ${routes.slice(0, -1).join(', ')} and ${routes.at(-1)}.` : '';
       throw new LatchkeyError('missing_token', `The admin API needs "Authorization: Bearer <admin token>" (printed by \`latchkey serve\` in the dashboard link).${onSocket}`, 401);
     }
     if (!timingSafeEqual(digest(match[1]), expected)) {
