@@ -45,6 +45,10 @@ export function holdSession(options: HoldOptions): { stop(): void } {
       path: `/admin/api/sessions/${encodeURIComponent(options.sessionId)}/hold`,
       headers: { host: 'latchkey', 'content-type': 'application/json', accept: 'application/x-ndjson' },
     }, (response) => {
+      if (response.statusCode === 503) {
+        response.resume(); // the broker is stopping: the request's 'close' retries once it is back
+        return;
+      }
       if (response.statusCode !== 200) {
         // The broker is back but no longer knows the session (it ended while exec was away, or the token is refused).
         ended = true;

@@ -162,6 +162,8 @@ export class ExecSessions {
    * is the proof: only the exec that started the session has it. 409 when it is held already.
    */
   async hold(id: string, token: string, pid: number | undefined, holder: SessionHolder): Promise<ExecSessionView> {
+    // Holds let go while the broker stops; one coming back before the listener closes is sent away to retry, not told the session is gone.
+    if (this.#closed) throw new LatchkeyError('broker_stopping', 'Latchkey is stopping; hold the session again once it is back.', 503);
     const live = await this.#proven(id, token);
     if (live.holder) throw new LatchkeyError('session_held', `Session ${id} is held by its latchkey exec already.`, 409);
     live.holder = holder;
