@@ -3,10 +3,11 @@ import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import type { AuditDecision, AuditEntry, AuditVerification } from '../common/admin-api.js';
 import { adminClient } from './admin-token.js';
+import { auditRow, followAudit } from './audit-follow.js';
 import type { ControlClient } from './control-client.js';
 import { findAgent } from './find-agent.js';
 import { dataDirOf, dataDirOption, jsonOption, parsePositiveInteger, parseSince } from './options.js';
-import { formatTime, printJson, printLine, printTable } from './output.js';
+import { printJson, printLine, printTable } from './output.js';
 
 interface FilterOptions {
   agent?: string;
@@ -42,26 +43,15 @@ export function register(program: Command): void {
     .description('What agents did, newest first; `audit verify` checks the hash chain, `audit export` downloads it')
     .option('--limit <n>', 'at most this many entries (1-500)', parsePositiveInteger(500), 50)
     .addOption(jsonOption())
-    .addHelpText('after', '\n(--follow, a live stream of new entries, is not available yet.)')
-    .action(async (options: FilterOptions & { limit: number; json?: boolean }) => {
+    .option('--follow', 'print new entries as they commit (after the filters; --limit and --since do not apply), until Ctrl-C or the broker stops')
+    .action(async (options: FilterOptions & { limit: number; json?: boolean; follow?: boolean }) => {
       const client = await adminClient(dataDirOf(options));
       const params = await query(client, options);
+      if (options.follow) return followAudit(client, { agentId: params.get('agent') ?? undefined, connection: options.connection, decision: options.decision }, options.json === true);
       params.set('limit', String(options.limit));
       const { entries } = await client.call<{ entries: AuditEntry[] }>('GET', `/audit?${params}`);
       if (options.json) return printJson(entries);
-      printTable(
-        ['TIME', 'AGENT', 'CONNECTION', 'DECISION', 'REQUEST', 'STATUS', 'REASON'],
-        entries.map((e) => [
-          formatTime(e.at),
-          e.agent_name ?? '-',
-          e.connection ?? '-',
-          e.decision,
-          e.method ? `${e.method} ${e.path ?? ''}` : e.kind,
-          e.status === null ? '-' : String(e.status),
-          e.reason ?? '',
-        ]),
-        'No audit entries match.',
-      );
+      printTable(['TIME', 'AGENT', 'CONNECTION', 'DECISION', 'REQUEST', 'STATUS', 'REASON'], entries.map(auditRow), 'No audit entries match.');
     });
 
   audit.command('verify')

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Grant } from '../common/admin-api.js';
 import { defaultDataDir } from '../core/paths.js';
+import { durationMs } from './duration.js';
 
 /** Every command finds the running broker from its data dir, as `serve` and `exec` do. */
 export const dataDirOption = (): Option => new Option('--data-dir <dir>', `data folder of the running broker (default: ${defaultDataDir()})`);
@@ -32,12 +33,10 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** `--since`: a duration back from now (`90s`, `15m`, `1h`, `7d`) or a date-time; as ISO 8601. */
 export function parseSince(value: string, now = Date.now()): string {
-  const match = /^(\d{1,6})([smhd])$/.exec(value);
-  if (match) return new Date(now - Number(match[1]) * (UNITS[match[2] as string] as number)).toISOString();
+  const back = durationMs(value);
+  if (back !== undefined) return new Date(now - back).toISOString();
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new InvalidArgumentError(`"${value}" is neither a duration (30m, 1h, 7d) nor a date-time (2026-11-30T09:00:00Z).`);
   return new Date(ms).toISOString();

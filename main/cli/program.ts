@@ -11,6 +11,7 @@ import { register as mcpConfig } from './mcp-config.js';
 import { register as pause } from './pause.js';
 import { register as providers } from './providers.js';
 import { register as resume } from './resume.js';
+import { register as sessions } from './sessions.js';
 import { register as status } from './status.js';
 
 /**
@@ -19,7 +20,7 @@ import { register as status } from './status.js';
  */
 const RAW: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   serve: { summary: 'Run the broker headless on loopback, with the dashboard in your browser', load: () => import('./serve.js') },
-  exec: { summary: 'Run a command with a short-lived token of an agent and its proxy URLs', load: () => import('./exec.js') },
+  exec: { summary: 'Run a command in a session of an agent: a token valid while it runs, and its proxy URLs', load: () => import('./exec.js') },
 };
 
 /** The `latchkey` command line; `argv` is what the raw commands receive (after their name). */
@@ -43,7 +44,7 @@ export function buildProgram(argv: string[]): Command {
         process.exitCode = await (await raw.load()).run(argv.slice(1));
       });
   }
-  for (const register of [status, providers, connect, connections, disconnect, agents, approvals, approve, deny, pause, resume, audit, mcpConfig]) register(program);
+  for (const register of [status, providers, connect, connections, disconnect, agents, sessions, approvals, approve, deny, pause, resume, audit, mcpConfig]) register(program);
   return program;
 }
 

@@ -15,6 +15,8 @@ Options:
   --providers DIR          Extra provider definitions (DATA_DIR/providers/*.json is always read)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info); JSON lines on stderr
   --ask-timeout SECONDS    How long a call under an ask-first scope waits for your answer (default 60, at most 600)
+  --access-token-ttl N     Lifetime of agents' access tokens in seconds, 1-900 (default 900);
+                           \`latchkey exec\` tokens live as long as their session
   -h, --help               Show this help
 
 Environment:
@@ -31,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
       providers: { type: 'string', multiple: true },
       'log-level': { type: 'string', default: 'info' },
       'ask-timeout': { type: 'string', default: '60' },
+      'access-token-ttl': { type: 'string', default: '900' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -45,6 +48,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!isLogLevel(level)) throw new LatchkeyError('invalid_option', `--log-level is one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
   const askTimeout = Number(values['ask-timeout']);
   if (!Number.isInteger(askTimeout) || askTimeout < 1 || askTimeout > 600) throw new LatchkeyError('invalid_option', `--ask-timeout is a whole number of seconds from 1 to 600, not "${values['ask-timeout']}"`);
+  const accessTokenTtl = Number(values['access-token-ttl']);
+  if (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1 || accessTokenTtl > 900) throw new LatchkeyError('invalid_option', `--access-token-ttl is 1–900 seconds, not "${values['access-token-ttl']}"`);
   const store = values['secret-store'];
   if (store !== 'keychain' && store !== 'file') throw new LatchkeyError('invalid_option', `--secret-store is "keychain" or "file", not "${store}"`);
   if (store === 'file' && !process.env.LATCHKEY_PASSPHRASE) {
@@ -70,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     adminToken: process.env.LATCHKEY_ADMIN_TOKEN || undefined,
     logger: createLogger({ level }),
     askFirst: { timeoutMs: askTimeout * 1000 },
+    accessTokenTtlSeconds: accessTokenTtl,
   });
   process.stdout.write(`Latchkey listening on ${broker.url}\nDashboard: ${broker.dashboardUrl}\n`);
 

@@ -114,6 +114,8 @@ export interface AuditEntry {
   latency_ms: number | null;
   bytes_in: number | null;
   bytes_out: number | null;
+  /** The exec session whose token was used (`latchkey exec`), if any. */
+  session_id: string | null;
   prev_hash: string;
   hash: string;
 }

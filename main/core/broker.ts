@@ -30,6 +30,8 @@ import { createBrokerEvents, type BrokerEvents } from './events.js';
 import { controlSocketPath } from './control-socket.js';
 import { buildHttpServer } from './http/server.js';
 import { EventStream } from './live/event-stream.js';
+import { openExecSessions } from './sessions/open-sessions.js';
+import { sessionRoutes } from './sessions/routes.js';
 import { eventsRoute } from './live/events-route.js';
 import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
@@ -64,6 +66,8 @@ export interface BrokerOptions {
   clientMetadata?: ClientMetadataTestOptions | undefined;
   /** Ask-first grants: how long a held call waits for the person (default 60 s), and the clock of "allow for 1 hour" (tests). */
   askFirst?: { timeoutMs?: number | undefined; now?: (() => number) | undefined } | undefined;
+  /** Lifetime of agents' access tokens, 1–900 s (default 900); exec sessions' tokens live as long as their session. */
+  accessTokenTtlSeconds?: number | undefined;
 }
 
 export interface RunningBroker {
@@ -139,7 +143,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const grantableOf = (record: ConnectionRecord | undefined) =>
       record && { id: record.id, name: record.name, scopes: record.scopes, ungrantable: ungrantableScopes(catalog.get(record.provider)?.auth.unenforced_subsets, record.scopes) };
     const grantable = { getByName: (name: string) => grantableOf(connections.getByName(name)), getById: (id: string) => grantableOf(connections.getById(id)) };
-    const authz = await openAuthz({ db, vault, events, audit: guardedAudit, connections: grantable, issuer: () => `http://127.0.0.1:${port}`, clientMetadata: options.clientMetadata });
+    const authz = await openAuthz({
+      db, vault, events, audit: guardedAudit, connections: grantable, issuer: () => `http://127.0.0.1:${port}`, clientMetadata: options.clientMetadata,
+      ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
+    });
     // A disconnected connection takes the grants bound to it along (the event is emitted right after the row is deleted).
     events.on('connection-changed', (change: { id?: string; name: string; status: string }) => {
       if (change.status !== 'removed' || change.id === undefined) return;
@@ -179,6 +186,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const proxy = createProxyRuntime({ verifier: authz.verification, audit: guardedAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url, askFirst });
     cleanup.push(() => proxy.agents.close());
     const stream = new EventStream(events);
+    const sessions = await openExecSessions({ db, authz, audit, events, logger });
     const server = await buildHttpServer({
       adminToken, version: VERSION, logger,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
@@ -189,6 +197,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         (app) => activityRoute(app, { db }),
         (app) => eventsRoute(app, { stream }),
         (app) => authzAdminRoutes(app, { ...authz, heldCalls: askFirst.held }),
+        (app) => sessionRoutes(app, { sessions, logger }),
       ],
       root: [
         (app) => oauthRoutes(app, authz),
@@ -201,6 +210,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     cleanup.push(() => server.app.close());
     cleanup.push(() => stream.close()); // runs first: open event streams would hold the server's close
     cleanup.push(() => askFirst.held.close()); // so do held calls, until their timeout
+    cleanup.push(() => sessions.close()); // so do the holds of exec sessions; the sessions themselves go on, for the next start
     port = await server.listen(options.port);
     await server.listenControl(controlSocketPath(dataDir));
     const url = `http://127.0.0.1:${port}`;

@@ -2,6 +2,7 @@ import { auditMigration } from './audit/migration.js';
 import { agentsMigration, grantsByConnectionIdMigration } from './authz/migration.js';
 import { latestVersion, type Migration } from './store/migrate.js';
 import { connectionVariablesMigration, initialSchemaMigration } from './store/migration.js';
+import { execSessionsMigration } from './sessions/migration.js';
 
 /**
  * Every module's schema migrations, in version order: collected here, by the composition root,
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   agentsMigration,
   grantsByConnectionIdMigration,
   connectionVariablesMigration,
+  execSessionsMigration,
 ];
 
 export const LATEST_VERSION = latestVersion(MIGRATIONS);

@@ -148,6 +148,7 @@ function Dashboard({
           refetch(queryKeys.activityAll);
           if (event.data.connection) refetch(queryKeys.connections); // its "last used"
         }
+        if (event.data.session_id) refetch(queryKeys.sessionsAll); // a session started or ended, or its calls count grew
         return;
       case 'connection-changed':
       case 'flow-finished':

@@ -24,6 +24,7 @@ import type {
   ActivityRange,
   ActivityReport,
 } from '../../main/common/admin-api';
+import type { ExecSessionView } from '../../main/common/exec-session';
 
 // The admin API's shapes, defined once in main/common, for the views to import from here.
 export type * from '../../main/common/admin-api';
@@ -175,6 +176,12 @@ export class LatchkeyApi {
   /** 400 `invalid_grant_scope` (with `connection`, `unknown_scopes`, `available_scopes`), 404 `unknown_connection`, 409 when the name is taken. */
   createAgent(agent: NewAgent): Promise<CreatedAgent> {
     return this.request('POST', '/agents', agent);
+  }
+
+  /** The agent's live `latchkey exec` sessions. */
+  async agentSessions(id: string): Promise<ExecSessionView[]> {
+    const body = await this.request<{ sessions: ExecSessionView[] }>('GET', `/agents/${seg(id)}/sessions`);
+    return body.sessions;
   }
 
   updateAgent(id: string, changes: AgentChanges): Promise<AgentView> {

@@ -11,6 +11,8 @@ export const queryKeys = {
   paused: ['paused'],
   activityAll: ['activity'],
   activity: (range: ActivityRange) => ['activity', range],
+  sessionsAll: ['sessions'],
+  sessions: (agentId: string) => ['sessions', agentId],
 } as const;
 
 /**

@@ -78,7 +78,7 @@ async function streaming(brokerUrl: string, token: string, pid: number): Promise
  */
 async function coldStart(dataDir: string, agent: Agent): Promise<number> {
   const started = performance.now();
-  const child = spawnServe(dataDir, 'built');
+  const child = spawnServe(dataDir, { entry: 'built' });
   try {
     let out = '';
     while (!/listening on (\S+)/.test(out)) {
@@ -118,7 +118,7 @@ const upstream = await startUpstream(join(root, 'upstream'));
 const nginxProxy = await startReverseProxy(join(root, 'nginx-proxy'), upstream.url);
 const floor = await startNodeFloor(upstream.url);
 const dataDir = join(root, 'data');
-let broker = await startServeProcess(dataDir, 'built');
+let broker = await startServeProcess(dataDir, { entry: 'built' });
 try {
   const agent = await setUpBroker(broker, upstream.url);
   let token = await clientCredentialsToken(broker.url, agent.client_id, agent.client_secret);
@@ -158,7 +158,7 @@ try {
   const filling = performance.now();
   await fillAudit(dataDir, AUDIT_ROWS);
   console.log(`audit filled with ${AUDIT_ROWS} rows in ${Math.round((performance.now() - filling) / 1000)} s`);
-  broker = await startServeProcess(dataDir, 'built');
+  broker = await startServeProcess(dataDir, { entry: 'built' });
   token = await clientCredentialsToken(broker.url, agent.client_id, agent.client_secret);
   const audit1m = await measure(`latchkey, ${AUDIT_ROWS} audit rows`, `${broker.url}/proxy/bench/items`, 32, auth());
   const firstPage = await medianMs(20, () => broker.admin('/audit?limit=50'));

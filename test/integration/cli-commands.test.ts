@@ -303,7 +303,7 @@ describe('latchkey commands against `latchkey serve`', () => {
     const exported = await latchkey(dir(['audit', 'export', '--format', 'csv', '--output', file]));
     assert.equal(exported.code, 0, exported.stderr);
     const csv = readFileSync(file, 'utf8').split('\r\n');
-    assert.equal(csv[0], 'id,at,kind,decision,reason,agent_id,agent_name,connection,method,path,status,latency_ms,bytes_in,bytes_out,prev_hash,hash');
+    assert.equal(csv[0], 'id,at,kind,decision,reason,agent_id,agent_name,connection,method,path,status,latency_ms,bytes_in,bytes_out,session_id,prev_hash,hash');
     assert.ok(csv.length > 2);
     assert.equal(statSync(file).mode & 0o077, 0, 'readable by the person only');
     const jsonl = await latchkey(dir(['audit', 'export', '--format', 'jsonl', '--agent', 'auditor']));

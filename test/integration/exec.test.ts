@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { runExec } from '../fixtures/exec-process.js';
 import { startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
 
-const PRINT_ENV = "process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(LATCHKEY_|OPENAI_BASE_URL)/.test(k)))))";
+/** Prints the Latchkey variables and what discovery answers the command's token (the token is revoked once exec exits). */
+const PRINT_ENV = `(async () => {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(LATCHKEY_|OPENAI_BASE_URL)/.test(k)));
+  const discovery = await fetch(process.env.LATCHKEY_URL + '/v1/connections', { headers: { authorization: 'Bearer ' + process.env.LATCHKEY_TOKEN } });
+  process.stdout.write(JSON.stringify({ env, discovery: { status: discovery.status, body: await discovery.json() } }));
+})()`;
 
 describe('latchkey exec', () => {
   let broker: ServeProcess;
@@ -23,15 +28,13 @@ describe('latchkey exec', () => {
   test('runs the command with the broker URL, a fresh agent token and the proxy base URLs', async () => {
     const run = await runExec(['--agent', 'scripted', '--data-dir', broker.dataDir, '--', process.execPath, '-e', PRINT_ENV]);
     assert.equal(run.status, 0, run.stderr);
-    const env = JSON.parse(run.stdout) as Record<string, string>;
+    const { env, discovery } = JSON.parse(run.stdout) as { env: Record<string, string>; discovery: { status: number; body: { connections: { name: string }[] } } };
     assert.equal(env.LATCHKEY_URL, broker.url);
     assert.equal(env.LATCHKEY_OPENAI_URL, `${broker.url}/proxy/openai`);
     assert.equal(env.OPENAI_BASE_URL, `${broker.url}/proxy/openai`);
     // The token is the agent's own: discovery accepts it and shows its grant.
-    const discovery = await fetch(`${broker.url}/v1/connections`, { headers: { authorization: `Bearer ${env.LATCHKEY_TOKEN}` } });
     assert.equal(discovery.status, 200);
-    const { connections } = (await discovery.json()) as { connections: { name: string }[] };
-    assert.deepEqual(connections.map((c) => c.name), ['openai']);
+    assert.deepEqual(discovery.body.connections.map((c) => c.name), ['openai']);
     assert.ok(!run.stdout.includes('sk-test-openai-key'), 'the provider key never reaches the command');
   });
 

@@ -121,12 +121,25 @@ describe('the control socket without the admin token', () => {
     assert.equal(minted.body.scope, 'openai:read', 'the agent\'s grants, nothing more');
   });
 
+  test('a session is held or finished only with its own token', async () => {
+    const started = await overSocket(broker.dataDir, 'POST', '/sessions', { body: { agent: 'scripted', command: 'python' } });
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    const other = await overSocket(broker.dataDir, 'POST', '/agent-tokens', { body: { agent: 'scripted' } });
+    for (const action of ['hold', 'finish']) {
+      const refused = await overSocket(broker.dataDir, 'POST', `/sessions/${started.body.session.id}/${action}`, { body: { token: other.body.access_token } });
+      assert.equal(refused.status, 401, `${action}: ${JSON.stringify(refused.body)}`);
+      assert.equal(refused.body.error, 'invalid_token');
+    }
+    const finished = await overSocket(broker.dataDir, 'POST', `/sessions/${started.body.session.id}/finish`, { body: { token: started.body.access_token } });
+    assert.deepEqual([finished.status, finished.body], [200, { ended: true }]);
+  });
+
   test('a registered agent cannot approve itself, nor get a token before the person approves it', async () => {
     const pending = await pendingRegistration();
     const approve = await overSocket(broker.dataDir, 'POST', `/approvals/${pending.id}`, { body: { decision: 'approve' } });
     assert.equal(approve.status, 401);
     assert.equal(approve.body.error, 'missing_token');
-    assert.match(approve.body.error_description, /Authorization: Bearer <admin token>.*the control socket answers only GET \/admin\/api\/status and POST \/admin\/api\/agent-tokens\.$/);
+    assert.match(approve.body.error_description, /Authorization: Bearer <admin token>.*the control socket answers only GET \/admin\/api\/status, POST \/admin\/api\/agent-tokens, POST \/admin\/api\/sessions, POST \/admin\/api\/sessions\/:id\/hold and POST \/admin\/api\/sessions\/:id\/finish\.$/);
     const { approvals } = await broker.admin('/approvals');
     assert.equal((approvals as { id: string; status: string }[]).find((a) => a.id === pending.id)?.status, 'pending');
     const token = await overSocket(broker.dataDir, 'POST', '/agent-tokens', { body: { agent: pending.agent_name } });
@@ -146,6 +159,9 @@ describe('the control socket without the admin token', () => {
       ['PUT', '/providers/linear/client', { client_id: 'planted' }],
       ['POST', '/keys/rotate'],
       ['GET', '/audit'],
+      ['GET', '/sessions'],
+      ['GET', `/agents/${scripted.id}/sessions`],
+      ['DELETE', '/sessions/ses_any'],
     ];
     await broker.admin('/pause', {});
     for (const [method, path, body] of refused) {

@@ -114,7 +114,7 @@ describe('event stream parser', () => {
 
 const entry = (over: Partial<AuditEntry>): AuditEntry => ({
   id: 1, at: '2030-01-01T12:00:00.000Z', kind: 'proxy', decision: 'allow', reason: null, agent_id: 'ag1', agent_name: 'cursor', connection: 'github',
-  method: 'GET', path: '/user', status: 200, latency_ms: 5, bytes_in: 0, bytes_out: 10, prev_hash: '0'.repeat(64), hash: 'f'.repeat(64), ...over,
+  method: 'GET', path: '/user', status: 200, latency_ms: 5, bytes_in: 0, bytes_out: 10, session_id: null, prev_hash: '0'.repeat(64), hash: 'f'.repeat(64), ...over,
 });
 
 describe('live audit rows', () => {

@@ -70,7 +70,7 @@ describe('audit log: append and query', () => {
     assert.equal(second.prev_hash, first.hash);
     assert.deepEqual(second, {
       id: 2, at: new Date(t0 + 1000).toISOString(), kind: 'control', decision: 'info', reason: 'paused',
-      agent_id: null, agent_name: null, connection: null, method: null, path: null, status: null, latency_ms: null, bytes_in: null, bytes_out: null,
+      agent_id: null, agent_name: null, connection: null, method: null, path: null, status: null, latency_ms: null, bytes_in: null, bytes_out: null, session_id: null,
       prev_hash: first.hash, hash: second.hash,
     });
     const page = audit.query({});
@@ -585,10 +585,10 @@ describe('audit export', () => {
     await audit.append(proxy({ reason: null, method: 'POST' }));
     const csv = [...audit.export({}, 'csv')].join('');
     const lines = csv.split('\r\n');
-    assert.equal(lines[0], 'id,at,kind,decision,reason,agent_id,agent_name,connection,method,path,status,latency_ms,bytes_in,bytes_out,prev_hash,hash');
+    assert.equal(lines[0], 'id,at,kind,decision,reason,agent_id,agent_name,connection,method,path,status,latency_ms,bytes_in,bytes_out,session_id,prev_hash,hash');
     assert.equal(lines.length, 4, 'header, two entries, and the final CRLF');
     assert.equal(lines[3], '');
-    assert.match(lines[1] as string, /^1,2030-01-01T00:00:00\.000Z,proxy,allow,"'=cmd\|""\/c calc""!A1",ag_1,"bot, ""the"" one",github,GET,\/user,200,12,0,321,0{64},[0-9a-f]{64}$/);
+    assert.match(lines[1] as string, /^1,2030-01-01T00:00:00\.000Z,proxy,allow,"'=cmd\|""\/c calc""!A1",ag_1,"bot, ""the"" one",github,GET,\/user,200,12,0,321,,0{64},[0-9a-f]{64}$/);
     assert.match(lines[2] as string, /^2,[^,]+,proxy,allow,,ag_1,bot,github,POST,/);
   });
 

@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { AuditInput } from '../../main/core/audit/audit-log.js';
 import { openAuthz, type Authz, type AuthzDeps } from '../../main/core/authz/open-authz.js';
-import type { TokenResponse } from '../../main/core/authz/protocol.js';
+import { MAX_SESSION_TOKEN_LIFETIME_MS, type TokenResponse } from '../../main/core/authz/protocol.js';
 import { SIGNING_KEYS_VAULT_KEY } from '../../main/core/authz/keys.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 import { createBrokerEvents, type BrokerEvents } from '../../main/core/events.js';
@@ -422,14 +422,31 @@ describe('signing keys', () => {
     await restarted.verification.verifyAccessToken(old);
     await restarted.verification.verifyAccessToken(fresh);
 
-    // 15 minutes after the rotation every token of the old key has expired: it leaves the JWKS.
-    h.clock.now = START + 60_000 + 900_000;
+    // Once the longest token of the old key (an exec session's) has expired, it leaves the JWKS; not before.
+    h.clock.now = START + 60_000 + MAX_SESSION_TOKEN_LIFETIME_MS - 1;
+    assert.deepEqual(h.authority.signingKeys.jwks().keys.map((k) => k.kid).sort(), [oldKid, newKid].sort());
+    h.clock.now = START + 60_000 + MAX_SESSION_TOKEN_LIFETIME_MS;
     assert.deepEqual(h.authority.signingKeys.jwks().keys.map((k) => k.kid), [newKid]);
     await h.authority.signingKeys.rotate();
     const stored = JSON.parse(h.backend.values.get(SIGNING_KEYS_VAULT_KEY) as string) as { kid: string }[];
     assert.ok(!stored.some((k) => k.kid === oldKid), 'the expired key is dropped from the vault');
     assert.equal(stored.length, 2);
     assert.ok(h.audit.some((e) => e.kind === 'control' && /rotated/.test(e.reason ?? '')));
+  });
+
+  test('an exec session token lives until the session ends, names the session, and is refused once revoked', async () => {
+    const h = await harness();
+    const { agent } = await headlessAgent(h);
+    const expiresAt = START + 12 * 3600_000;
+    const session = await h.authority.execTokens.mintForSession(agent.id, { id: 'ses_1', expiresAt });
+    assert.equal(session.expires_at, expiresAt);
+    assert.equal(decodeJwt(session.access_token).sid, 'ses_1');
+    h.clock.now = START + 11 * 3600_000; // far past any other access token's lifetime
+    assert.equal((await h.authority.verification.verifyAccessToken(session.access_token)).session_id, 'ses_1');
+    h.authority.execTokens.revoke([{ jti: session.jti, expires_at: session.expires_at }]);
+    await assert.rejects(h.authority.verification.verifyAccessToken(session.access_token), (error: LatchkeyError) => error.code === 'token_revoked');
+    await assert.rejects(h.authority.execTokens.mintForSession(agent.id, { id: 'ses_2', expiresAt: h.clock.now + MAX_SESSION_TOKEN_LIFETIME_MS + 1 }),
+      (error: LatchkeyError) => error.code === 'invalid_ttl');
   });
 
   test('private keys are kept in the vault only, never in SQLite', async () => {

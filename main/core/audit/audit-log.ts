@@ -98,7 +98,7 @@ export class AuditLog {
     this.now = options.now ?? Date.now;
     this.headCopy = options.headCopy;
     this.onCommitted = options.onCommitted;
-    this.insert = db.prepare(`INSERT INTO audit (${COLUMNS}) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)`);
+    this.insert = db.prepare(`INSERT INTO audit (${COLUMNS}) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @session_id, @prev_hash, @hash)`);
     this.readHead = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.lastRow = db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');
     this.chunk = db.prepare(`SELECT ${COLUMNS} FROM audit WHERE id > @after AND id <= @upto ORDER BY id LIMIT @limit`);

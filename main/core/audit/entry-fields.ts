@@ -21,10 +21,12 @@ export interface AuditInput {
   latency_ms?: number | null;
   bytes_in?: number | null;
   bytes_out?: number | null;
+  /** The exec session whose token made the call (main/core/sessions). */
+  session_id?: string | null;
 }
 
 /** Caps on text fields: an oversized name is truncated, never a reason to fail an append. */
-const MAX_TEXT = { reason: 1024, agent_id: 128, agent_name: 256, connection: 128, method: 32 } as const;
+const MAX_TEXT = { reason: 1024, agent_id: 128, agent_name: 256, connection: 128, method: 32, session_id: 64 } as const;
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
@@ -67,5 +69,6 @@ export function fieldsOf(input: AuditInput, at: number): Omit<ChainedFields, 'id
     latency_ms: count(input.latency_ms, 'latency_ms', true),
     bytes_in: count(input.bytes_in, 'bytes_in'),
     bytes_out: count(input.bytes_out, 'bytes_out'),
+    session_id: text(input.session_id, MAX_TEXT.session_id, 'session_id'),
   };
 }

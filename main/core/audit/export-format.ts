@@ -4,7 +4,7 @@ export type AuditExportFormat = 'jsonl' | 'csv';
 
 export const EXPORT_COLUMNS = [
   'id', 'at', 'kind', 'decision', 'reason', 'agent_id', 'agent_name', 'connection', 'method',
-  'path', 'status', 'latency_ms', 'bytes_in', 'bytes_out', 'prev_hash', 'hash',
+  'path', 'status', 'latency_ms', 'bytes_in', 'bytes_out', 'session_id', 'prev_hash', 'hash',
 ] as const satisfies readonly (keyof AuditEntry)[];
 
 /**

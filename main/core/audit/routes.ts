@@ -46,6 +46,7 @@ const auditEntrySchema = {
     latency_ms: nullable('integer'),
     bytes_in: nullable('integer'),
     bytes_out: nullable('integer'),
+    session_id: { type: ['string', 'null'], description: 'The exec session whose token made the call (`latchkey sessions`)' },
     prev_hash: { type: 'string', description: 'hash of the previous entry (64 zeros for the first)' },
     hash: { type: 'string', description: 'sha256(prev_hash + "\\n" + canonical fields), hex' },
   },

@@ -39,6 +39,14 @@ export interface AccessClaims {
   connection_ids: ReadonlyMap<string, string>;
   /** The audience it was minted for. */
   aud: string;
+  /** The exec session it belongs to (main/core/sessions), if any. */
+  sid?: string;
+}
+
+/** A token of an exec session: it lives until `expiresAt` (epoch ms) rather than the TTL, and names the session. */
+export interface SessionBinding {
+  id: string;
+  expiresAt: number;
 }
 
 export interface AccessTokensDeps {
@@ -83,14 +91,14 @@ export class AccessTokens {
    * `connectionIds` binds each connection of `scope` to its id (a later connection of the same name is another one);
    * `audience` is the resource URL the client named (any loopback spelling of ours), the proxy by default.
    */
-  async issue(subject: { id: string; client_id: string }, scope: ScopeMap, connectionIds: ReadonlyMap<string, string>, audience = this.audience()): Promise<IssuedAccessToken> {
+  async issue(subject: { id: string; client_id: string }, scope: ScopeMap, connectionIds: ReadonlyMap<string, string>, audience = this.audience(), session?: SessionBinding): Promise<IssuedAccessToken> {
     const iat = Math.floor(this.#deps.now() / 1000);
-    const exp = iat + this.#deps.ttlSeconds;
+    const exp = session ? Math.ceil(session.expiresAt / 1000) : iat + this.#deps.ttlSeconds;
     const jti = randomId();
     const scopeText = formatScope(scope);
     const { kid, privateKey } = this.#deps.keys.current;
     const boundIds = Object.fromEntries([...scope.keys()].map((name) => [name, connectionIds.get(name)]));
-    const token = await new SignJWT({ client_id: subject.client_id, scope: scopeText, connection_ids: boundIds })
+    const token = await new SignJWT({ client_id: subject.client_id, scope: scopeText, connection_ids: boundIds, ...(session ? { sid: session.id } : {}) })
       .setProtectedHeader({ alg: SIGNING_ALG, typ: TOKEN_TYPE, kid })
       .setIssuer(this.#deps.issuer())
       .setAudience(audience)
@@ -99,7 +107,7 @@ export class AccessTokens {
       .setIssuedAt(iat)
       .setExpirationTime(exp)
       .sign(privateKey);
-    return { token, jti, expires_at: exp * 1000, expires_in: this.#deps.ttlSeconds, scope: scopeText };
+    return { token, jti, expires_at: exp * 1000, expires_in: exp - iat, scope: scopeText };
   }
 
   /**
@@ -138,8 +146,8 @@ export class AccessTokens {
       const reason = error instanceof joseErrors.JOSEError ? `: ${error.message}` : '';
       throw this.error('invalid_token', `The access token is not valid${reason}.`);
     }
-    const { sub, client_id, jti, iat, exp, scope, aud, connection_ids: ids } = payload;
-    if (typeof aud !== 'string' || typeof sub !== 'string' || typeof client_id !== 'string' || typeof jti !== 'string' || typeof scope !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
+    const { sub, client_id, jti, iat, exp, scope, aud, sid, connection_ids: ids } = payload;
+    if (typeof aud !== 'string' || typeof sub !== 'string' || typeof client_id !== 'string' || typeof jti !== 'string' || typeof scope !== 'string' || typeof iat !== 'number' || typeof exp !== 'number' || (sid !== undefined && typeof sid !== 'string')) {
       throw this.error('invalid_token', 'The access token has malformed claims.');
     }
     let scopes: ScopeMap;
@@ -155,7 +163,7 @@ export class AccessTokens {
       connectionIds.set(name, id);
     }
     if (this.isRevoked(jti)) throw this.error('token_revoked', 'This access token was revoked.');
-    const claims: AccessClaims = { sub, client_id, jti, iat, exp, scope: scopes, connection_ids: connectionIds, aud };
+    const claims: AccessClaims = { sub, client_id, jti, iat, exp, scope: scopes, connection_ids: connectionIds, aud, ...(typeof sid === 'string' ? { sid } : {}) };
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value as string);
     this.#verified.set(token, claims);
     return claims;

@@ -1,5 +1,5 @@
 import { loopbackAliases } from '../net.js';
-import type { TokenResource } from './access-tokens.js';
+import type { SessionBinding, TokenResource } from './access-tokens.js';
 import type { CodeRedemption } from './codes.js';
 import type { AuthzContext } from './context.js';
 import { grantsToScopeMap, intersectScopes, nameGrants, parseScope, uncoveredScopes, type ScopeMap } from './grants.js';
@@ -14,12 +14,12 @@ export function grantedScope(ctx: AuthzContext, agent: AgentRecord): ScopeMap {
   return grantsToScopeMap(nameGrants(agent.grants, ctx.deps.connections));
 }
 
-/** Signs an access token for the current grants ∩ `scope`, for `audience` (the proxy when undefined); refuses an empty one. */
-export async function issueAccess(ctx: AuthzContext, agent: AgentRecord, scope: ScopeMap, audience?: string) {
+/** Signs an access token for the current grants ∩ `scope`, for `audience` (the proxy when undefined), of `session` if given; refuses an empty one. */
+export async function issueAccess(ctx: AuthzContext, agent: AgentRecord, scope: ScopeMap, audience?: string, session?: SessionBinding) {
   const effective = intersectScopes(scope, grantedScope(ctx, agent));
   if (effective.size === 0) throw oauthError('invalid_scope', `Agent "${agent.name}" has no grants covering this request; grant it connections in Latchkey`);
   const ids = new Map([...effective.keys()].map((name) => [name, ctx.deps.connections.getByName(name)?.id as string]));
-  return ctx.tokens.issue(agent, effective, ids, audience);
+  return ctx.tokens.issue(agent, effective, ids, audience, session);
 }
 
 /** An access token plus a refresh token of `familyId`, spending `spend` (a refresh token hash) atomically. */

@@ -12,7 +12,7 @@ import { ExecTokens } from './exec-tokens.js';
 import { SigningKeys } from './keys.js';
 import { KillSwitch } from './kill-switch.js';
 import { Metadata } from './metadata.js';
-import { CODE_TTL_MS, MAX_ACCESS_TOKEN_TTL_SECONDS } from './protocol.js';
+import { CODE_TTL_MS, MAX_ACCESS_TOKEN_TTL_SECONDS, MAX_SESSION_TOKEN_LIFETIME_MS } from './protocol.js';
 import { Registration } from './registration.js';
 import { Revocation } from './revocation.js';
 import { SigningKeyRotation } from './signing-keys.js';
@@ -48,8 +48,8 @@ export interface Authz {
 export async function openAuthz(deps: AuthzDeps): Promise<Authz> {
   const now = deps.now ?? Date.now;
   const ttlSeconds = deps.accessTokenTtlSeconds ?? MAX_ACCESS_TOKEN_TTL_SECONDS;
-  // Retired keys stay published for the longest possible token lifetime, whatever this run's TTL.
-  const keys = await SigningKeys.open(deps.vault, MAX_ACCESS_TOKEN_TTL_SECONDS * 1000, now);
+  // Retired keys stay published for the longest possible token lifetime (an exec session's), whatever this run's TTL.
+  const keys = await SigningKeys.open(deps.vault, MAX_SESSION_TOKEN_LIFETIME_MS, now);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_ACCESS_TOKEN_TTL_SECONDS) {
     throw new LatchkeyError('invalid_option', `accessTokenTtlSeconds is an integer from 1 to ${MAX_ACCESS_TOKEN_TTL_SECONDS}`, 500);
   }

@@ -3,6 +3,11 @@ import type { ClientAuthMethod } from './store.js';
 
 /** RFC 9068 recommends short-lived access tokens; ours live at most 15 minutes. */
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 900;
+/**
+ * Except the token of an exec session, which lives as long as its session (at most 7 days,
+ * plus a few minutes so its end is a revocation) and is revoked when its `latchkey exec` ends.
+ */
+export const MAX_SESSION_TOKEN_LIFETIME_MS = (7 * 24 * 60 + 10) * 60_000;
 export const CODE_TTL_MS = 60_000;
 export const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 export const GRANT_TYPES = ['authorization_code', 'client_credentials', 'refresh_token'] as const;

@@ -21,6 +21,8 @@ export interface AgentPrincipal {
    * spends nothing on agents that never ask.
    */
   ask?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The exec session the token belongs to (its audit entries name it), if any. */
+  session_id?: string | null;
 }
 
 /** Access-token verification for the proxy and MCP, served from memory: no SQLite, no vault. */
@@ -88,6 +90,7 @@ export class Verification {
       connection_ids: connectionIds,
       rate_limit_per_minute: agent.rate_limit_per_minute,
       ...(ask ? { ask } : {}),
+      session_id: claims.sid ?? null,
     };
   }
 }

@@ -6,11 +6,18 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 
 /**
  * What the control socket answers without the admin token: exactly what `latchkey exec`
- * needs (the broker's status, a token of an agent that is already active). Any process of
+ * needs (the broker's status, a token or session of an agent that is already active). Any process of
  * the person's user can open the socket, so nothing here may change who may do what:
  * approvals, agents, grants, resume, connections and secrets need the admin token there too.
  */
-const CONTROL_SOCKET_ROUTES: ReadonlySet<string> = new Set(['GET /admin/api/status', 'POST /admin/api/agent-tokens']);
+const CONTROL_SOCKET_ROUTES: ReadonlySet<string> = new Set([
+  'GET /admin/api/status',
+  'POST /admin/api/agent-tokens',
+  // Exec sessions (main/core/sessions): holding and finishing one need its token.
+  'POST /admin/api/sessions',
+  'POST /admin/api/sessions/:id/hold',
+  'POST /admin/api/sessions/:id/finish',
+]);
 
 /**
  * The admin token is accepted only from the Authorization header (never a query string
@@ -25,7 +32,8 @@ export function adminAuthHook(adminToken: string, isControl: (request: FastifyRe
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match?.[1]) {
-      const onSocket = control ? ` Without it the control socket answers only ${[...CONTROL_SOCKET_ROUTES].join(' and ')}.` : '';
+      const routes = [...CONTROL_SOCKET_ROUTES];
+      const onSocket = control ? ` Without it the control socket answers only ${routes.slice(0, -1).join(', ')} and ${routes.at(-1)}.` : '';
       throw new LatchkeyError('missing_token', `The admin API needs "Authorization: Bearer <admin token>" (printed by \`latchkey serve\` in the dashboard link).${onSocket}`, 401);
     }
     if (!timingSafeEqual(digest(match[1]), expected)) {

@@ -64,6 +64,7 @@ export async function admitAgent(req: IncomingMessage, exchange: Exchange, deps:
 export function admitPrincipal(agent: AgentPrincipal, exchange: Exchange, deps: ProxyDeps, rateLimit?: Pick<ProxyRuntime, 'limiter' | 'defaultRateLimit'>): AgentPrincipal {
   exchange.entry.agent_id = agent.agent_id;
   exchange.entry.agent_name = agent.agent_name;
+  if (agent.session_id) exchange.entry.session_id = agent.session_id; // a `latchkey exec` session's call
   if (rateLimit) {
     const state = rateLimit.limiter.take(agent.agent_id, agent.rate_limit_per_minute ?? rateLimit.defaultRateLimit);
     exchange.headers = rateLimitHeaders(state);

@@ -6,6 +6,7 @@ import { GrantList } from './GrantPicker';
 import type { Notify } from './Notices';
 import { AgentForm, type AgentValues } from './AgentForm';
 import { AgentUsage } from './AgentUsage';
+import { AgentSessions } from './AgentSessions';
 
 type Err = { code: string; description: string } | null;
 
@@ -137,6 +138,7 @@ export function AgentRow({
           </p>
         ) : null}
         {usage ? <AgentUsage usage={usage.report} spark={usage.spark} /> : null}
+        {a.status === 'active' ? <AgentSessions api={api} agentId={a.id} /> : null}
         <GrantList grants={a.grants} label={`Grants of ${a.name}`} />
         <dl className="facts">
           <div>
