@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ApprovalView } from '../common/admin-api.js';
+import type { ApprovalList } from '../common/admin-api.js';
 import { formatGrants } from './agents.js';
 import { adminClient } from './admin-token.js';
 import { dataDirOf, dataDirOption, jsonOption } from './options.js';
@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .addOption(jsonOption())
     .action(async (options: { all?: boolean; dataDir?: string; json?: boolean }) => {
       const client = await adminClient(dataDirOf(options));
-      const { approvals } = await client.call<{ approvals: ApprovalView[] }>('GET', '/approvals');
+      const { approvals } = await client.call<ApprovalList>('GET', '/approvals');
       const shown = options.all ? approvals : approvals.filter((a) => a.status === 'pending');
       if (options.json) return printJson(shown);
       printTable(

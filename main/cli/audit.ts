@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
-import type { AuditDecision, AuditEntry, AuditVerification } from '../common/admin-api.js';
+import type { AuditDecision, AuditPage, AuditVerification } from '../common/admin-api.js';
 import { adminClient } from './admin-token.js';
 import type { ControlClient } from './control-client.js';
 import { findAgent } from './find-agent.js';
@@ -47,7 +47,7 @@ export function register(program: Command): void {
       const client = await adminClient(dataDirOf(options));
       const params = await query(client, options);
       params.set('limit', String(options.limit));
-      const { entries } = await client.call<{ entries: AuditEntry[] }>('GET', `/audit?${params}`);
+      const { entries } = await client.call<AuditPage>('GET', `/audit?${params}`);
       if (options.json) return printJson(entries);
       printTable(
         ['TIME', 'AGENT', 'CONNECTION', 'DECISION', 'REQUEST', 'STATUS', 'REASON'],

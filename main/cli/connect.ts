@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Connection, ConnectRequest, ConnectResult, Flow, ProviderSummary } from '../common/admin-api.js';
+import type { Connection, ConnectRequest, ConnectResult, Flow, ProviderList } from '../common/admin-api.js';
 import { LatchkeyError } from '../core/errors.js';
 import { adminClient } from './admin-token.js';
 import type { ControlClient } from './control-client.js';
@@ -72,7 +72,7 @@ async function readSecret(): Promise<string> {
 
 /** An API-key provider takes `api_key`; an OAuth provider may take a personal token instead. */
 async function secretMethod(client: ControlClient, provider: string): Promise<'api_key' | 'personal_token'> {
-  const { providers } = await client.call<{ providers: ProviderSummary[] }>('GET', '/providers');
+  const { providers } = await client.call<ProviderList>('GET', '/providers');
   const summary = providers.find((p) => p.id === provider);
   if (!summary) throw new LatchkeyError('unknown_provider', `No provider "${provider}". Providers: ${providers.map((p) => p.id).join(', ')}`, 404);
   if (summary.connect_methods.includes('api_key')) return 'api_key';

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { BrokerStatus, TokenResponse } from '../common/admin-api.js';
 import { LatchkeyError } from '../core/errors.js';
 import { defaultDataDir } from '../core/paths.js';
 import { childEnvironment, type IssuedEnvironment } from './child-environment.js';
@@ -31,8 +32,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.agent || command.length === 0) throw new LatchkeyError('invalid_option', 'Usage: latchkey exec --agent NAME -- COMMAND [ARGS...]');
 
   const control = new ControlClient(values['data-dir'] ?? defaultDataDir());
-  const { access_token } = await control.call<{ access_token: string }>('POST', '/agent-tokens', { agent: values.agent });
-  const { url } = await control.call<{ url: string }>('GET', '/status');
+  const { access_token } = await control.call<TokenResponse>('POST', '/agent-tokens', { agent: values.agent });
+  const { url } = await control.call<BrokerStatus>('GET', '/status');
   const discovery = await fetch(`${url}/v1/connections`, { headers: { authorization: `Bearer ${access_token}` } });
   if (!discovery.ok) throw new LatchkeyError('discovery_failed', `The broker refused the agent's discovery request (HTTP ${discovery.status})`, discovery.status);
   const { connections } = (await discovery.json()) as Pick<IssuedEnvironment, 'connections'>;

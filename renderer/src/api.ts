@@ -4,65 +4,36 @@
  */
 
 import type {
+  AgentChanges,
+  AgentList,
   AgentView,
+  ApprovalDecision,
+  ApprovalList,
   ApprovalView,
-  AuditDecision,
-  AuditEntry,
-  AuditKind,
+  AuditExportFormat,
+  AuditFilters,
+  AuditPage,
   AuditVerification,
-  Grant,
   BrokerStatus,
+  ProviderClientInput,
+  ProviderList,
+  ProviderProblem,
   ProviderSummary,
   Connection,
+  ConnectionList,
   ConnectRequest,
   ConnectResult,
   Flow,
   DeleteResult,
   CreatedAgent,
+  NewAgent,
+  Paused,
   ActivityRange,
   ActivityReport,
 } from '../../main/common/admin-api';
 
 // The admin API's shapes, defined once in main/common, for the views to import from here.
 export type * from '../../main/common/admin-api';
-
-export interface ProviderProblem {
-  path: string;
-  message: string;
-}
-
-export interface NewAgent {
-  name: string;
-  grants: Grant[];
-  rate_limit_per_minute?: number;
-}
-
-/** `rate_limit_per_minute: null` removes the limit. */
-export interface AgentChanges {
-  name?: string;
-  grants?: Grant[];
-  rate_limit_per_minute?: number | null;
-}
-
-export type ApprovalDecision = { decision: 'approve'; grants?: Grant[] } | { decision: 'deny' };
-
-/** Filters of GET /audit and its export; absent fields do not filter. */
-export interface AuditFilters {
-  agent?: string;
-  connection?: string;
-  decision?: AuditDecision;
-  kind?: AuditKind;
-  /** ISO date-times. */
-  since?: string;
-  until?: string;
-}
-
-export interface AuditPage {
-  entries: AuditEntry[];
-  next_cursor: string | null;
-}
-
-export type AuditExportFormat = 'jsonl' | 'csv';
 
 /** A file the broker sent for saving. */
 export interface Download {
@@ -124,7 +95,7 @@ export class LatchkeyApi {
   }
 
   async providers(): Promise<ProviderSummary[]> {
-    const body = await this.request<{ providers: ProviderSummary[] }>('GET', '/providers');
+    const body = await this.request<ProviderList>('GET', '/providers');
     return body.providers;
   }
 
@@ -134,7 +105,7 @@ export class LatchkeyApi {
   }
 
   /** Stores the person's own OAuth app for a provider. Omit `client_secret` to send none. */
-  setClient(providerId: string, client: { client_id: string; client_secret?: string }): Promise<ProviderSummary> {
+  setClient(providerId: string, client: ProviderClientInput): Promise<ProviderSummary> {
     return this.request('PUT', `/providers/${seg(providerId)}/client`, client);
   }
 
@@ -147,7 +118,7 @@ export class LatchkeyApi {
   }
 
   async connections(): Promise<Connection[]> {
-    const body = await this.request<{ connections: Connection[] }>('GET', '/connections');
+    const body = await this.request<ConnectionList>('GET', '/connections');
     return body.connections;
   }
 
@@ -160,7 +131,7 @@ export class LatchkeyApi {
   }
 
   async agents(): Promise<AgentView[]> {
-    const body = await this.request<{ agents: AgentView[] }>('GET', '/agents');
+    const body = await this.request<AgentList>('GET', '/agents');
     return body.agents;
   }
 
@@ -182,7 +153,7 @@ export class LatchkeyApi {
   }
 
   async approvals(): Promise<ApprovalView[]> {
-    const body = await this.request<{ approvals: ApprovalView[] }>('GET', '/approvals');
+    const body = await this.request<ApprovalList>('GET', '/approvals');
     return body.approvals;
   }
 
@@ -192,12 +163,12 @@ export class LatchkeyApi {
   }
 
   async paused(): Promise<boolean> {
-    return (await this.request<{ paused: boolean }>('GET', '/pause')).paused;
+    return (await this.request<Paused>('GET', '/pause')).paused;
   }
 
   /** The kill switch: `true` refuses every agent request until set back to `false`. */
   async setPaused(paused: boolean): Promise<boolean> {
-    return (await this.request<{ paused: boolean }>('POST', paused ? '/pause' : '/resume')).paused;
+    return (await this.request<Paused>('POST', paused ? '/pause' : '/resume')).paused;
   }
 
   audit(filters: AuditFilters, cursor?: string, limit?: number): Promise<AuditPage> {
