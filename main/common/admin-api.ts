@@ -10,5 +10,6 @@ export type * from './api/audit.js';
 export type * from './api/connections.js';
 export type * from './api/errors.js';
 export type * from './api/events.js';
+export type * from './api/oauth.js';
 export type * from './api/providers.js';
 export type * from './api/status.js';

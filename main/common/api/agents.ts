@@ -69,14 +69,4 @@ export type DeletedAgent = Static<typeof DeletedAgent>;
 export const AgentTokenRequest = Type.Object({ agent: AgentName }, { additionalProperties: false });
 export type AgentTokenRequest = Static<typeof AgentTokenRequest>;
 
-/** An OAuth token response (RFC 6749 §5.1), as the token endpoint and the admin API mint it. */
-export const TokenResponse = Type.Object({
-  access_token: Type.String(),
-  token_type: Type.String(),
-  expires_in: Type.Integer(),
-  scope: Type.String(),
-  refresh_token: Type.Optional(Type.String()),
-});
-export type TokenResponse = Static<typeof TokenResponse>;
-
 export const AgentIdParams = PathParams('id');

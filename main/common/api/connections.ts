@@ -94,3 +94,22 @@ export type DeleteResult = Static<typeof DeleteResult>;
 
 export const ConnectionNameParams = PathParams('name');
 export const FlowIdParams = PathParams('flow_id', 128);
+
+/** A connection as GET /v1/connections shows it to an agent: what it holds there and where to call it. */
+export const AgentConnection = Type.Object({
+  name: Type.String(),
+  provider: Type.String(),
+  provider_name: Type.String(),
+  status: StringEnum(CONNECTION_STATUSES),
+  scopes: Type.Array(Type.String(), { description: 'Scopes this agent holds on the connection' }),
+  base_url: Type.String({ description: "Use in place of the provider's API base URL" }),
+  upstream_base_url: Type.String(),
+  base_url_env: Type.Optional(Type.String({ description: "Environment variable the provider's SDKs read for their base URL" })),
+  bases: Type.Record(Type.String(), Type.Object({ base_url: Type.String(), upstream_base_url: Type.String() }), {
+    description: 'Every API base of the provider (default included): base_url to call (/proxy/<connection>:<base>), upstream_base_url it reaches',
+  }),
+});
+export type AgentConnection = Static<typeof AgentConnection>;
+
+export const AgentConnectionList = Type.Object({ connections: Type.Array(AgentConnection) });
+export type AgentConnectionList = Static<typeof AgentConnectionList>;

@@ -59,3 +59,9 @@ export const ProviderIdParams = PathParams('id');
 /** One item of an `invalid_provider` answer's `problems`: where the definition is wrong and how. */
 export const ProviderProblem = Type.Object({ path: Type.String({ description: 'JSON pointer into the definition' }), message: Type.String() });
 export type ProviderProblem = Static<typeof ProviderProblem>;
+
+/** GET /schemas/provider.json: the draft-07 JSON Schema of a provider definition, for editors ("$schema") and tools. */
+export const ProviderDefinitionSchemaDocument = Type.Object(
+  { $schema: Type.String(), title: Type.String(), properties: Type.Record(Type.String(), Type.Unknown()) },
+  { additionalProperties: true, description: 'A draft-07 JSON Schema' },
+);
