@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { DASHBOARD_META_CSP } from '../main/common/dashboard-csp.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const outDir = fileURLToPath(new URL('../dist/renderer', import.meta.url));
@@ -27,6 +28,14 @@ function noInlineCode(): Plugin {
   };
 }
 
+/** The dashboard's one CSP (main/common/dashboard-csp.ts) into index.html's meta tag. */
+function dashboardCsp(): Plugin {
+  return {
+    name: 'latchkey:dashboard-csp',
+    transformIndexHtml: { order: 'pre', handler: (html) => html.replace('%DASHBOARD_CSP%', DASHBOARD_META_CSP) },
+  };
+}
+
 /** In dev (`vite --config renderer/vite.config.ts`), the meta CSP would block Vite's HMR client: drop it there only. */
 function devWithoutMetaCsp(): Plugin {
   return {
@@ -39,7 +48,7 @@ function devWithoutMetaCsp(): Plugin {
 export default defineConfig({
   root,
   base: './',
-  plugins: [react(), noInlineCode(), devWithoutMetaCsp()],
+  plugins: [react(), dashboardCsp(), noInlineCode(), devWithoutMetaCsp()],
   build: {
     outDir,
     emptyOutDir: true,

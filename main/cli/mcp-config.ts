@@ -7,7 +7,7 @@ import { ControlClient } from './control-client.js';
 import { currentEnvironment, MCP_CLIENTS, type McpClient } from './mcp-clients.js';
 import { dataDirOf, dataDirOption, jsonOption } from './options.js';
 import { printJson, printLine } from './output.js';
-import { writeFileAtomic } from './write-file-atomic.js';
+import { writeFileAtomic } from '../core/files/write-file-atomic.js';
 
 const DEFAULT_MCP_URL = 'http://127.0.0.1:7317/mcp';
 

@@ -1,17 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadCatalog, formatCatalogProblem, type Catalog } from './catalog/catalog.js';
+import type { Catalog } from './catalog/catalog.js';
+import { formatCatalogProblem } from './catalog/catalog-problem.js';
+import { loadCatalog } from './catalog/load-catalog.js';
 import { ungrantableScopes } from '../common/grantable-scopes.js';
 import { ConnectionService } from './connections/service.js';
 import { TokenManager } from './connections/tokens.js';
+import { ProviderApps } from './connections/provider-apps.js';
+import { connectionRoutes } from './connections/routes.js';
+import { oauthCallbackRoute } from './connections/callback-route.js';
 import { AuditLog } from './audit/audit-log.js';
 import { AuditHeadCopy } from './audit/head-copy.js';
 import { UnauthenticatedDenials } from './audit/unauthenticated-denials.js';
 import { auditAdminRoutes } from './audit/routes.js';
 import { activityRoute } from './audit/activity-route.js';
-import { AgentAuthority } from './authz/authority.js';
-import { agentAdminRoutes, authzRoutes } from './authz/routes.js';
+import { authzAdminRoutes } from './authz/admin-routes.js';
+import { oauthRoutes } from './authz/oauth-routes.js';
+import { openAuthz, type Authz } from './authz/open-authz.js';
 import { mcpRoutes } from './mcp/routes.js';
 import { proxyRoutes } from './proxy/routes.js';
 import { createProxyRuntime } from './proxy/runtime.js';
@@ -26,6 +32,7 @@ import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
 import { ConnectionStore, type ConnectionRecord, type ConnectionStatus } from './store/connections.js';
 import { openDatabase } from './store/database.js';
+import { MIGRATIONS } from './migrations.js';
 import { acquireDataDirLock } from './store/lock.js';
 import { installId } from './store/meta.js';
 import { ProviderClientStore } from './store/provider-clients.js';
@@ -65,7 +72,7 @@ export interface RunningBroker {
   connections(): { name: string; provider: string; status: ConnectionStatus; account: string | null }[];
   startBrowserConnection(provider: string): Promise<{ authorize_url: string; flow_id: string }>;
   /** In-process services for the shell and the proxy: never exposed over HTTP as such. */
-  core: { service: ConnectionService; tokens: TokenManager; audit: AuditLog; authority: AgentAuthority };
+  core: { service: ConnectionService; tokens: TokenManager; audit: AuditLog; authz: Authz };
   close(): Promise<void>;
 }
 
@@ -81,7 +88,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     for (const step of cleanup.reverse()) await step();
   };
   try {
-    const db = openDatabase(join(dataDir, 'latchkey.db'));
+    const db = openDatabase(join(dataDir, 'latchkey.db'), MIGRATIONS);
     cleanup.push(() => void db.close());
     const events = createBrokerEvents();
 
@@ -115,21 +122,21 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const clients = new ProviderClientStore(db);
     const flows = new FlowRegistry(options.flowTtlMs ? { ttlMs: options.flowTtlMs } : {});
     let port = 0;
-    // The token manager and the service need each other's halves: refresh needs the client factory.
-    let service: ConnectionService | undefined;
-    const tokens = new TokenManager({ vault, connections, events, audit, clientFor: (provider, method) => (service as ConnectionService).clientFor(provider, method) });
-    service = new ConnectionService({ catalog, dataDir, vault, connections, clients, flows, tokens, events, audit, port: () => port });
-    cleanup.push(() => tokens.close(), () => service?.close());
+    // The person's OAuth apps: connecting and refreshing both build their provider clients here.
+    const apps = new ProviderApps({ catalog, vault, clients, port: () => port });
+    const tokens = new TokenManager({ vault, connections, apps, events, audit, logger });
+    const service = new ConnectionService({ catalog, connections, apps, flows, tokens, events, audit, logger });
+    cleanup.push(() => tokens.close(), () => service.close());
 
     // Grants are checked against what each connection may grant (catalog `unenforced_subsets`), not only what it holds.
     const grantableOf = (record: ConnectionRecord | undefined) =>
       record && { id: record.id, name: record.name, scopes: record.scopes, ungrantable: ungrantableScopes(catalog.get(record.provider)?.auth.unenforced_subsets, record.scopes) };
     const grantable = { getByName: (name: string) => grantableOf(connections.getByName(name)), getById: (id: string) => grantableOf(connections.getById(id)) };
-    const authority = await AgentAuthority.open({ db, vault, events, audit: guardedAudit, connections: grantable, issuer: () => `http://127.0.0.1:${port}` });
+    const authz = await openAuthz({ db, vault, events, audit: guardedAudit, connections: grantable, issuer: () => `http://127.0.0.1:${port}` });
     // A disconnected connection takes the grants bound to it along (the event is emitted right after the row is deleted).
     events.on('connection-changed', (change: { id?: string; name: string; status: string }) => {
       if (change.status !== 'removed' || change.id === undefined) return;
-      authority.forgetConnection({ id: change.id, name: change.name }).catch((error: unknown) => {
+      authz.agents.forgetConnection({ id: change.id, name: change.name }).catch((error: unknown) => {
         logger.error({ err: error, connection: change.name }, 'grants on the disconnected connection not dropped');
       });
     });
@@ -140,28 +147,30 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const startedAt = new Date().toISOString();
     const status = () => ({
       version: VERSION, data_dir: dataDir, secret_store: backend.kind, install_id: install, started_at: startedAt, url,
-      paused: authority.paused,
-      counts: { connections: connections.list().length, agents: authority.listAgents().length, pending_approvals: authority.listApprovals().filter((a) => a.status === 'pending').length },
+      paused: authz.killSwitch.paused,
+      counts: { connections: connections.list().length, agents: authz.agents.list().length, pending_approvals: authz.approvals.list().filter((a) => a.status === 'pending').length },
     });
     // One proxy runtime for /proxy and the MCP tools: an agent has one rate limit whichever way it calls.
-    const proxy = createProxyRuntime({ verifier: authority, audit: guardedAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url });
+    const proxy = createProxyRuntime({ verifier: authz.verification, audit: guardedAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url });
     cleanup.push(() => proxy.agents.close());
     const stream = new EventStream(events);
     const server = await buildHttpServer({
-      adminToken, service, version: VERSION, logger,
+      adminToken, version: VERSION, logger,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
       admin: [
         (app) => adminRoutes(app, { catalog, service, clients, dataDir, status }),
+        (app) => connectionRoutes(app, { service }),
         (app) => auditAdminRoutes(app, { audit }),
         (app) => activityRoute(app, { db }),
         (app) => eventsRoute(app, { stream }),
-        (app) => agentAdminRoutes(app, { authority }),
+        (app) => authzAdminRoutes(app, authz),
       ],
       root: [
-        (app) => authzRoutes(app, { authority }),
+        (app) => oauthRoutes(app, authz),
         (app) => proxyRoutes(app, { ...proxy.deps, runtime: proxy }),
-        (app) => mcpRoutes(app, { authority, runtime: proxy, version: VERSION }),
+        (app) => mcpRoutes(app, { authz, runtime: proxy, version: VERSION }),
         schemaRoutes,
+        (app) => oauthCallbackRoute(app, { service }),
       ],
     });
     cleanup.push(() => server.app.close());
@@ -193,7 +202,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         if (started.kind !== 'browser') throw new Error('unreachable: a browser connect starts a browser flow');
         return { authorize_url: started.authorize_url, flow_id: started.flow_id };
       },
-      core: { service, tokens, audit, authority },
+      core: { service, tokens, audit, authz },
       close: () => (closing ??= unwind()),
     };
   } catch (error) {

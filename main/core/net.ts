@@ -1,27 +1,34 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 
-/** 127.0.0.0/8, ::1 and `localhost`: the only hosts that may be reached over plain http. */
+const bare = (hostname: string): string => hostname.replace(/^\[|\]$/g, '').toLowerCase();
+
+/**
+ * 127.0.0.1, ::1 and `localhost` (any case, IPv6 with or without brackets): the one loopback
+ * check for what the broker itself trusts (its Host and Origin checks, agents' redirect URIs,
+ * the desktop shell's links out). Exactly the names the broker listens under (see LOOPBACK_NAMES).
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
+  const host = bare(hostname);
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
 }
 
 /**
- * A loopback host, or a name under `localhost.` (RFC 6761 §6.3: always this machine, never
- * looked up in DNS; the proxy dials them on loopback itself). Where plain http may go
- * upstream; the broker's own Host and Origin checks keep to `isLoopbackHost`.
+ * A loopback host, any 127.0.0.0/8 address, or a name under `localhost.` (RFC 6761 §6.3:
+ * always this machine, never looked up in DNS; the proxy dials them on loopback itself).
+ * Where plain http may go upstream (provider APIs and token endpoints), not what the broker trusts.
  */
 export function isLocalhostName(hostname: string): boolean {
-  return isLoopbackHost(hostname) || hostname.toLowerCase().endsWith('.localhost');
+  const host = bare(hostname);
+  return isLoopbackHost(host) || (isIP(host) === 4 && host.startsWith('127.')) || host.endsWith('.localhost');
 }
 
+/** A URL on this machine, where plain http is allowed upstream (see isLocalhostName). */
 export function isLoopbackUrl(url: string): boolean {
   try {
-    return isLoopbackHost(new URL(url).hostname);
+    return isLocalhostName(new URL(url).hostname);
   } catch {
-    return false;
+    return false; // not a URL: certainly not a loopback one
   }
 }
 

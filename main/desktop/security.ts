@@ -5,18 +5,8 @@
  * (or loopback http).
  */
 import { app, shell, type Session, type WebContents } from 'electron';
-
-/** The dashboard's policy; the renderer's index.html carries the same one as a meta tag (minus frame-ancestors). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-].join('; ');
+import { DASHBOARD_CSP } from '../common/dashboard-csp.js';
+import { isLoopbackHost } from '../core/net.js';
 
 let brokerOrigin: string | null = null;
 
@@ -38,14 +28,12 @@ export function isBrokerUrl(url: string): boolean {
   return parsed !== null && brokerOrigin !== null && parsed.origin === brokerOrigin;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /** What may leave the app for the system browser: https, or http to this machine; never with credentials in the URL. */
 export function isSafeExternalUrl(url: string): boolean {
   const parsed = parse(url);
   if (!parsed || parsed.username || parsed.password) return false;
   if (parsed.protocol === 'https:') return parsed.hostname !== '';
-  if (parsed.protocol === 'http:') return LOOPBACK_HOSTS.has(parsed.hostname);
+  if (parsed.protocol === 'http:') return isLoopbackHost(parsed.hostname);
   return false;
 }
 
@@ -104,7 +92,7 @@ export function hardenSession(ses: Session): void {
       if (lower === 'content-security-policy') csp = [...csp, ...value];
       else if (lower !== 'x-content-type-options') headers[name] = value;
     }
-    headers['Content-Security-Policy'] = [...csp.filter((policy) => policy !== CONTENT_SECURITY_POLICY), CONTENT_SECURITY_POLICY];
+    headers['Content-Security-Policy'] = [...csp.filter((policy) => policy !== DASHBOARD_CSP), DASHBOARD_CSP];
     headers['X-Content-Type-Options'] = ['nosniff'];
     callback({ responseHeaders: headers });
   });

@@ -103,16 +103,16 @@ export class LatchkeyTray {
 
   /** The tray's state, with the pending requests as the broker has them (their expiry included). */
   private state(): TrayState & { pendingApprovals: readonly ApprovalView[] } {
-    const { authority } = this.broker.core;
+    const { authz } = this.broker.core;
     const providers = this.safe(() => this.broker.providers(), []);
     const names = new Map(providers.map((p) => [p.id, p.name]));
     return {
       oauthProviders: providers.filter((p) => p.auth_type === 'oauth2'),
       connections: this.safe(() => this.broker.connections(), []).map((c) => ({ ...c, providerName: names.get(c.provider) ?? c.provider })),
-      // listApprovals() is newest first: the tray lists the oldest request first.
-      pendingApprovals: this.safe(() => authority.listApprovals(), []).filter((a) => a.status === 'pending').reverse(),
-      agents: this.safe(() => authority.listAgents(), []),
-      paused: authority.paused,
+      // approvals.list() is newest first: the tray lists the oldest request first.
+      pendingApprovals: this.safe(() => authz.approvals.list(), []).filter((a) => a.status === 'pending').reverse(),
+      agents: this.safe(() => authz.agents.list(), []),
+      paused: authz.killSwitch.paused,
       startAtLogin: loginItemsSupported ? app.getLoginItemSettings({ args: LOGIN_ITEM_ARGS }).openAtLogin : null,
     };
   }
@@ -147,10 +147,10 @@ export class LatchkeyTray {
       case 'pause':
       case 'resume':
         return void this.run(action.kind === 'pause' ? 'pause the agents' : 'resume the agents', () =>
-          action.kind === 'pause' ? this.broker.core.authority.pause() : this.broker.core.authority.resume(),
+          action.kind === 'pause' ? this.broker.core.authz.killSwitch.pause() : this.broker.core.authz.killSwitch.resume(),
         );
       case 'revoke-agent':
-        return void this.run(`revoke ${action.agentName}`, () => this.broker.core.authority.revokeAgent(action.agentId));
+        return void this.run(`revoke ${action.agentName}`, () => this.broker.core.authz.agents.revoke(action.agentId));
       case 'set-start-at-login':
         app.setLoginItemSettings({ openAtLogin: action.enabled, args: LOGIN_ITEM_ARGS });
         return this.rebuild();

@@ -14,7 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditLog } from '../../main/core/audit/audit-log.js';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 import { clientCredentialsToken, spawnServe, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
 import { loadGenerator, type LoadResult } from './lib/load.js';
 import { BIG_FILE_BYTES, nginxInstalled, startReverseProxy, startUpstream } from './lib/nginx.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../main/core/audit/audit-log.js';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-audit-kill-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -16,12 +16,13 @@ import { chromium } from 'playwright-core';
 import { browserLaunchOptions } from '../setup/find-browser.js';
 import type Database from 'better-sqlite3';
 import type { AuditInput } from '../../main/core/audit/audit-log.js';
-import { AgentAuthority } from '../../main/core/authz/authority.js';
-import { agentAdminRoutes, authzRoutes } from '../../main/core/authz/routes.js';
+import { authzAdminRoutes } from '../../main/core/authz/admin-routes.js';
+import { oauthRoutes } from '../../main/core/authz/oauth-routes.js';
+import { openAuthz, type Authz } from '../../main/core/authz/open-authz.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 import { adminAuthHook } from '../../main/core/http/admin-auth.js';
 import { connectionSchema, errorSchema, flowSchema, providerSummarySchema } from '../../main/core/http/schemas.js';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
 
@@ -36,7 +37,7 @@ const CONNECTIONS = new Map([
 let dir: string;
 let db: Database.Database;
 let app: FastifyInstance;
-let authority: AgentAuthority;
+let authority: Authz;
 let issuer: string;
 let as: oauth.AuthorizationServer;
 const audit: AuditInput[] = [];
@@ -104,14 +105,14 @@ before(async () => {
     if (error instanceof LatchkeyError) return reply.code(error.status).send(error.toJSON());
     return reply.code(error.statusCode ?? 500).send({ error: error.validation ? 'invalid_request' : 'internal_error', error_description: error.message });
   });
-  authority = await AgentAuthority.open({
+  authority = await openAuthz({
     db, vault: new Vault(new MemoryBackend()), issuer: () => issuer, connections: { getByName: (name) => CONNECTIONS.get(name), getById: (id) => [...CONNECTIONS.values()].find((c) => c.id === id) },
     audit: { append: async (input) => void audit.push(input) }, events: new EventEmitter(),
   });
-  await app.register((scope) => authzRoutes(scope, { authority }));
+  await app.register((scope) => oauthRoutes(scope, authority));
   await app.register(async (scope) => {
     scope.addHook('onRequest', adminAuthHook(ADMIN_TOKEN, () => false));
-    await scope.register((inner) => agentAdminRoutes(inner, { authority }));
+    await scope.register((inner) => authzAdminRoutes(inner, authority));
   }, { prefix: '/admin/api' });
   await app.listen({ host: '127.0.0.1', port: 0 });
   issuer = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -209,9 +210,9 @@ describe('headless agents (client_credentials)', () => {
     const client: oauth.Client = { client_id: created.client_id };
     const clientAuth = oauth.ClientSecretBasic(created.client_secret);
     const tokens = await oauth.processClientCredentialsResponse(as, client, await oauth.clientCredentialsGrantRequest(as, client, clientAuth, new URLSearchParams(), insecure));
-    await authority.verifyAccessToken(tokens.access_token);
+    await authority.verification.verifyAccessToken(tokens.access_token);
     await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, clientAuth, tokens.access_token, insecure));
-    await assert.rejects(authority.verifyAccessToken(tokens.access_token), { code: 'token_revoked' });
+    await assert.rejects(authority.verification.verifyAccessToken(tokens.access_token), { code: 'token_revoked' });
     await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, clientAuth, 'never-issued', insecure));
     const unauthenticated = await fetch(`${issuer}/oauth/revoke`, form({ token: tokens.access_token, client_id: created.client_id }));
     assert.equal(unauthenticated.status, 401);
@@ -263,12 +264,12 @@ describe('interactive agents (authorization_code + PKCE)', () => {
       await oauth.authorizationCodeGrantRequest(as, flow.client, flow.clientAuth, params, flow.redirectUri, flow.verifier, insecure));
     assert.equal(tokens.scope, 'github:repo');
     assert.ok(tokens.refresh_token);
-    assert.equal((await authority.verifyAccessToken(tokens.access_token)).agent_id, pending.id);
+    assert.equal((await authority.verification.verifyAccessToken(tokens.access_token)).agent_id, pending.id);
 
     const rotated = await oauth.processRefreshTokenResponse(as, flow.client, await oauth.refreshTokenGrantRequest(as, flow.client, flow.clientAuth, tokens.refresh_token as string, insecure));
     assert.ok(rotated.refresh_token);
     assert.notEqual(rotated.refresh_token, tokens.refresh_token);
-    await authority.verifyAccessToken(rotated.access_token);
+    await authority.verification.verifyAccessToken(rotated.access_token);
 
     await assert.rejects(
       oauth.processRefreshTokenResponse(as, flow.client, await oauth.refreshTokenGrantRequest(as, flow.client, flow.clientAuth, tokens.refresh_token as string, insecure)),
@@ -279,7 +280,7 @@ describe('interactive agents (authorization_code + PKCE)', () => {
       oauth.processRefreshTokenResponse(as, flow.client, await oauth.refreshTokenGrantRequest(as, flow.client, flow.clientAuth, rotated.refresh_token as string, insecure)),
       (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant',
     );
-    await assert.rejects(authority.verifyAccessToken(rotated.access_token), { code: 'token_revoked' });
+    await assert.rejects(authority.verification.verifyAccessToken(rotated.access_token), { code: 'token_revoked' });
   });
 
   test('a confidential client authenticates at the token endpoint; a denial redirects with access_denied', async () => {
@@ -433,19 +434,19 @@ describe('admin API', () => {
     const minted = await admin(`/agents/${created.id}/token`, { method: 'POST' });
     assert.equal(minted.status, 200);
     assert.equal(minted.body.scope, 'github:* slack:chat:write');
-    const principal = await authority.verifyAccessToken(minted.body.access_token);
+    const principal = await authority.verification.verifyAccessToken(minted.body.access_token);
     assert.equal(principal.agent_name, 'exec-target');
 
     const patched = await admin(`/agents/${created.id}`, { method: 'PATCH', body: { grants: [{ connection: 'github', scopes: ['repo'] }], rate_limit_per_minute: 60 } });
     assert.equal(patched.status, 200);
     assert.deepEqual(patched.body.grants, [{ connection: 'github', scopes: ['repo'] }]);
     assert.equal(patched.body.rate_limit_per_minute, 60);
-    assert.deepEqual([...(await authority.verifyAccessToken(minted.body.access_token)).grants.keys()], ['github']);
+    assert.deepEqual([...(await authority.verification.verifyAccessToken(minted.body.access_token)).grants.keys()], ['github']);
     assert.equal((await admin(`/agents/${created.id}`, { method: 'PATCH', body: {} })).status, 400);
 
     const revoked = await admin(`/agents/${created.id}/revoke`, { method: 'POST' });
     assert.equal(revoked.body.status, 'revoked');
-    await assert.rejects(authority.verifyAccessToken(minted.body.access_token), { code: 'token_revoked' });
+    await assert.rejects(authority.verification.verifyAccessToken(minted.body.access_token), { code: 'token_revoked' });
     assert.equal((await admin(`/agents/${created.id}/token`, { method: 'POST' })).status, 409);
     assert.deepEqual((await admin(`/agents/${created.id}`, { method: 'DELETE' })).body, { deleted: true });
     assert.equal((await admin(`/agents/${created.id}`)).status, 404);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import * as oauth from 'oauth4webapi';
-import { MIGRATIONS, migrate } from '../../main/core/store/migrations.js';
+import { MIGRATIONS, migrate } from '../fixtures/database.js';
 import { clearTestKeychain, startTestBroker, type TestBroker } from '../fixtures/broker.js';
 import { startResourceServer, type ResourceServer } from '../fixtures/resource-server.js';
 

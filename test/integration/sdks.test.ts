@@ -10,7 +10,7 @@ import Stripe from 'stripe';
 import { WebClient, LogLevel, type Logger } from '@slack/web-api';
 import { APIErrorCode, Client as NotionClient, isNotionClientError } from '@notionhq/client';
 import { LinearClient, LinearErrorType, type LinearError } from '@linear/sdk';
-import { builtinProvidersDir } from '../../main/core/catalog/catalog.js';
+import { builtinProvidersDir } from '../../main/core/catalog/load-catalog.js';
 import type { ProviderDefinition } from '../../main/core/catalog/types.js';
 import { startApiStandIn, type ApiStandIn, type StandInRequest } from '../fixtures/api-stand-in.js';
 import { clientCredentialsToken, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';

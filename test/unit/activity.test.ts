@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 import { AuditLog, type AuditEntry, type AuditInput } from '../../main/core/audit/audit-log.js';
 import { auditActivity } from '../../main/core/audit/activity.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import type Database from 'better-sqlite3';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 import { AuditLog, type AuditEntry } from '../../main/core/audit/audit-log.js';
 import { auditAdminRoutes } from '../../main/core/audit/routes.js';
 import { errorSchema } from '../../main/core/http/schemas.js';

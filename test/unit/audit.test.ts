@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 import { AuditLog, redactPath, type AuditEntry, type AuditInput, type AuditVerification } from '../../main/core/audit/audit-log.js';
 import { GENESIS_HASH, entryHash, type ChainedFields } from '../../main/core/audit/chain.js';
 import { csvCell } from '../../main/core/audit/export-format.js';

@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { AuditInput } from '../../main/core/audit/audit-log.js';
-import { AgentAuthority, type AgentAuthorityDeps, type TokenResponse } from '../../main/core/authz/authority.js';
+import { openAuthz, type Authz, type AuthzDeps } from '../../main/core/authz/open-authz.js';
+import type { TokenResponse } from '../../main/core/authz/protocol.js';
 import { SIGNING_KEYS_VAULT_KEY } from '../../main/core/authz/keys.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 import { createBrokerEvents, type BrokerEvents } from '../../main/core/events.js';
-import { openDatabase } from '../../main/core/store/database.js';
+import { openDatabase } from '../fixtures/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
 
@@ -36,14 +37,14 @@ const hasCode = (code: string, status?: number) => (error: unknown): boolean => 
 const basic = (clientId: string, secret: string): string => `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 interface Harness {
-  authority: AgentAuthority;
+  authority: Authz;
   db: Database.Database;
   backend: MemoryBackend;
   audit: AuditInput[];
   events: BrokerEvents;
   clock: { now: number };
   dir: string;
-  reopen(): Promise<AgentAuthority>;
+  reopen(): Promise<Authz>;
 }
 
 let root: string;
@@ -57,26 +58,26 @@ after(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function harness(options: Partial<AgentAuthorityDeps> = {}): Promise<Harness> {
+async function harness(options: Partial<AuthzDeps> = {}): Promise<Harness> {
   const dir = join(root, `h${counter++}`);
   const db = openDatabase(join(dir, 'latchkey.db'));
   const backend = new MemoryBackend();
   const audit: AuditInput[] = [];
   const events = createBrokerEvents();
   const clock = { now: START };
-  const deps = (): AgentAuthorityDeps => ({
+  const deps = (): AuthzDeps => ({
     db, vault: new Vault(backend), issuer: () => ISSUER, connections, events, now: () => clock.now,
     audit: { append: async (input) => void audit.push(input) },
     ...options,
   });
-  const h: Harness = { authority: await AgentAuthority.open(deps()), db, backend, audit, events, clock, dir, reopen: () => AgentAuthority.open(deps()) };
+  const h: Harness = { authority: await openAuthz(deps()), db, backend, audit, events, clock, dir, reopen: () => openAuthz(deps()) };
   open.push(h);
   return h;
 }
 
 async function headlessAgent(h: Harness, grants = [{ connection: 'github', scopes: ['repo'] }]) {
-  const { agent, client_secret } = await h.authority.createAgent({ name: `agent-${counter++}`, grants });
-  const token = (scope?: string): Promise<TokenResponse> => h.authority.token({
+  const { agent, client_secret } = await h.authority.agents.create({ name: `agent-${counter++}`, grants });
+  const token = (scope?: string): Promise<TokenResponse> => h.authority.tokenEndpoint.token({
     params: { grant_type: 'client_credentials', ...(scope === undefined ? {} : { scope }) },
     authorization: basic(agent.client_id, client_secret),
   });
@@ -90,11 +91,11 @@ const registered = new WeakMap<Harness, number>();
 async function interactiveAgent(h: Harness, scope = 'github:repo') {
   const count = (registered.get(h) ?? 0) + 1;
   registered.set(h, count);
-  const client = await h.authority.register({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: count === 1 ? 'Desk agent' : `Desk agent ${count}` });
+  const client = await h.authority.registration.register({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', client_name: count === 1 ? 'Desk agent' : `Desk agent ${count}` });
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const redirectUri = 'http://127.0.0.1:49152/callback';
-  const authorize = () => h.authority.authorize({ response_type: 'code', client_id: client.client_id, redirect_uri: redirectUri, scope, state: 'st4te', code_challenge: challenge, code_challenge_method: 'S256' });
+  const authorize = () => h.authority.authorization.authorize({ response_type: 'code', client_id: client.client_id, redirect_uri: redirectUri, scope, state: 'st4te', code_challenge: challenge, code_challenge_method: 'S256' });
   const { location } = await authorize();
   assert.match(location, /^\/consent\/[A-Za-z0-9_-]+$/);
   const approvalId = location.split('/').pop() as string;
@@ -102,11 +103,11 @@ async function interactiveAgent(h: Harness, scope = 'github:repo') {
 }
 
 async function approveAndExchange(h: Harness, flow: Awaited<ReturnType<typeof interactiveAgent>>): Promise<{ tokens: TokenResponse; code: string }> {
-  await h.authority.decide(flow.approvalId, 'approve');
-  const status = h.authority.consentStatus(flow.approvalId);
+  await h.authority.approvals.decide(flow.approvalId, 'approve');
+  const status = h.authority.consent.status(flow.approvalId);
   assert.equal(status.status, 'approved');
   const code = new URL(status.redirect_to as string).searchParams.get('code') as string;
-  const tokens = await h.authority.token({
+  const tokens = await h.authority.tokenEndpoint.token({
     params: { grant_type: 'authorization_code', code, redirect_uri: flow.redirectUri, code_verifier: flow.verifier, client_id: flow.client.client_id },
     authorization: undefined,
   });
@@ -114,7 +115,7 @@ async function approveAndExchange(h: Harness, flow: Awaited<ReturnType<typeof in
 }
 
 const refresh = (h: Harness, clientId: string, refreshToken: string): Promise<TokenResponse> =>
-  h.authority.token({ params: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }, authorization: undefined });
+  h.authority.tokenEndpoint.token({ params: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }, authorization: undefined });
 
 /** Our own signing key, read from the vault: to forge tokens that differ from ours only in a claim. */
 async function ourKey(h: Harness): Promise<{ key: CryptoKey; kid: string }> {
@@ -130,7 +131,7 @@ async function sign(payload: JWTPayload, key: CryptoKey, header: { alg: string; 
 describe('grants', () => {
   test('a grant names a connection and scopes it holds; "*" means all of them', async () => {
     const h = await harness();
-    const { agent } = await h.authority.createAgent({ name: 'ci', grants: [{ connection: 'slack', scopes: ['chat:write', 'channels:read', 'chat:write'] }, { connection: 'github', scopes: ['*'] }] });
+    const { agent } = await h.authority.agents.create({ name: 'ci', grants: [{ connection: 'slack', scopes: ['chat:write', 'channels:read', 'chat:write'] }, { connection: 'github', scopes: ['*'] }] });
     assert.deepEqual(agent.grants, [{ connection: 'github', scopes: ['*'] }, { connection: 'slack', scopes: ['channels:read', 'chat:write'] }]);
     assert.equal(agent.status, 'active');
     assert.equal(agent.registered_via, 'admin');
@@ -138,7 +139,7 @@ describe('grants', () => {
 
   test('unknown scopes are refused with what the connection holds', async () => {
     const h = await harness();
-    await assert.rejects(h.authority.createAgent({ name: 'x', grants: [{ connection: 'github', scopes: ['repo', 'admin:org', 'delete_repo'] }] }), (error: unknown) => {
+    await assert.rejects(h.authority.agents.create({ name: 'x', grants: [{ connection: 'github', scopes: ['repo', 'admin:org', 'delete_repo'] }] }), (error: unknown) => {
       hasCode('invalid_grant_scope', 400)(error);
       assert.deepEqual((error as LatchkeyError).details, { connection: 'github', unknown_scopes: ['admin:org', 'delete_repo'], available_scopes: ['gist', 'read:user', 'repo'] });
       return true;
@@ -147,31 +148,31 @@ describe('grants', () => {
 
   test('an unknown connection is a 404; "*" with other scopes, empty scopes and duplicates are refused', async () => {
     const h = await harness();
-    await assert.rejects(h.authority.createAgent({ name: 'x', grants: [{ connection: 'gitlab', scopes: ['api'] }] }), hasCode('unknown_connection', 404));
-    await assert.rejects(h.authority.createAgent({ name: 'x', grants: [{ connection: 'github', scopes: ['*', 'repo'] }] }), hasCode('invalid_grant_scope', 400));
-    await assert.rejects(h.authority.createAgent({ name: 'x', grants: [{ connection: 'github', scopes: [] }] }), hasCode('invalid_grant_scope', 400));
-    await assert.rejects(h.authority.createAgent({ name: 'x', grants: [{ connection: 'github', scopes: ['repo'] }, { connection: 'github', scopes: ['gist'] }] }), hasCode('invalid_request', 400));
-    assert.equal(h.authority.listAgents().length, 0, 'nothing was created');
+    await assert.rejects(h.authority.agents.create({ name: 'x', grants: [{ connection: 'gitlab', scopes: ['api'] }] }), hasCode('unknown_connection', 404));
+    await assert.rejects(h.authority.agents.create({ name: 'x', grants: [{ connection: 'github', scopes: ['*', 'repo'] }] }), hasCode('invalid_grant_scope', 400));
+    await assert.rejects(h.authority.agents.create({ name: 'x', grants: [{ connection: 'github', scopes: [] }] }), hasCode('invalid_grant_scope', 400));
+    await assert.rejects(h.authority.agents.create({ name: 'x', grants: [{ connection: 'github', scopes: ['repo'] }, { connection: 'github', scopes: ['gist'] }] }), hasCode('invalid_request', 400));
+    assert.equal(h.authority.agents.list().length, 0, 'nothing was created');
   });
 
   test('names are unique and free of control characters', async () => {
     const h = await harness();
-    await h.authority.createAgent({ name: 'ci', grants: [] });
-    await assert.rejects(h.authority.createAgent({ name: 'ci', grants: [] }), hasCode('agent_exists', 409));
-    await assert.rejects(h.authority.createAgent({ name: 'bad\nname', grants: [] }), hasCode('invalid_name', 400));
-    await assert.rejects(h.authority.createAgent({ name: ' padded', grants: [] }), hasCode('invalid_name', 400));
+    await h.authority.agents.create({ name: 'ci', grants: [] });
+    await assert.rejects(h.authority.agents.create({ name: 'ci', grants: [] }), hasCode('agent_exists', 409));
+    await assert.rejects(h.authority.agents.create({ name: 'bad\nname', grants: [] }), hasCode('invalid_name', 400));
+    await assert.rejects(h.authority.agents.create({ name: ' padded', grants: [] }), hasCode('invalid_name', 400));
   });
 
   test('the client secret is stored only as its sha256, and never appears in the database or the audit', async () => {
     const h = await harness();
-    const { agent, client_secret } = await h.authority.createAgent({ name: 'ci', grants: [{ connection: 'github', scopes: ['repo'] }] });
+    const { agent, client_secret } = await h.authority.agents.create({ name: 'ci', grants: [{ connection: 'github', scopes: ['repo'] }] });
     assert.equal(Buffer.from(client_secret, 'base64url').length, 32, '256-bit secret');
     const row = h.db.prepare('SELECT client_secret_hash FROM agents WHERE id = ?').get(agent.id) as { client_secret_hash: string };
     assert.equal(row.client_secret_hash, createHash('sha256').update(client_secret).digest('hex'));
     h.db.pragma('wal_checkpoint(TRUNCATE)');
     for (const file of readdirSync(h.dir)) assert.ok(!readFileSync(join(h.dir, file)).includes(client_secret), `secret found in ${file}`);
     assert.ok(!JSON.stringify(h.audit).includes(client_secret));
-    assert.ok(!JSON.stringify(h.authority.getAgent(agent.id)).includes(row.client_secret_hash), 'views never carry the hash');
+    assert.ok(!JSON.stringify(h.authority.agents.get(agent.id)).includes(row.client_secret_hash), 'views never carry the hash');
   });
 });
 
@@ -188,7 +189,7 @@ describe('client_credentials and verifyAccessToken', () => {
     const header = decodeProtectedHeader(response.access_token);
     assert.equal(header.alg, 'ES256');
     assert.equal(header.typ, 'at+jwt');
-    assert.deepEqual(h.authority.jwks().keys.map((k) => k.kid), [header.kid]);
+    assert.deepEqual(h.authority.signingKeys.jwks().keys.map((k) => k.kid), [header.kid]);
     const claims = decodeJwt(response.access_token);
     assert.equal(claims.iss, ISSUER);
     assert.equal(claims.aud, `${ISSUER}/proxy`);
@@ -198,14 +199,14 @@ describe('client_credentials and verifyAccessToken', () => {
     assert.equal(claims.exp, START / 1000 + 900);
     assert.equal(typeof claims.jti, 'string');
 
-    const principal = await h.authority.verifyAccessToken(response.access_token);
+    const principal = await h.authority.verification.verifyAccessToken(response.access_token);
     assert.equal(principal.agent_id, agent.id);
     assert.equal(principal.agent_name, agent.name);
     assert.equal(principal.jti, claims.jti);
     assert.equal(principal.expires_at, START + 900_000);
     assert.equal(principal.grants.get('github'), '*');
     assert.deepEqual([...(principal.grants.get('google') as Set<string>)], ['https://www.googleapis.com/auth/drive.readonly']);
-    assert.equal(h.authority.tokenEndpoint(), `${ISSUER}/oauth/token`);
+    assert.equal(h.authority.verification.tokenEndpoint(), `${ISSUER}/oauth/token`);
 
     assert.deepEqual(h.audit.at(-1), { kind: 'token', decision: 'allow', reason: `client_credentials (${response.scope})`, agent_id: agent.id, agent_name: agent.name });
   });
@@ -223,7 +224,7 @@ describe('client_credentials and verifyAccessToken', () => {
   test('client authentication: wrong secret, unknown client and two methods at once are refused and audited', async () => {
     const h = await harness();
     const { agent, client_secret } = await headlessAgent(h);
-    const request = (params: Record<string, string>, authorization?: string) => h.authority.token({ params: { grant_type: 'client_credentials', ...params }, authorization });
+    const request = (params: Record<string, string>, authorization?: string) => h.authority.tokenEndpoint.token({ params: { grant_type: 'client_credentials', ...params }, authorization });
     await assert.rejects(request({}, basic(agent.client_id, `${client_secret}x`)), hasCode('invalid_client', 401));
     await assert.rejects(request({}, basic('nobody', client_secret)), hasCode('invalid_client', 401));
     await assert.rejects(request({ client_secret }, basic(agent.client_id, client_secret)), hasCode('invalid_request', 400));
@@ -231,7 +232,7 @@ describe('client_credentials and verifyAccessToken', () => {
     await assert.rejects(request({ client_id: agent.client_id }), hasCode('invalid_client', 401), 'a confidential client needs its secret');
     const post = await request({ client_id: agent.client_id, client_secret });
     assert.equal(post.token_type, 'Bearer', 'client_secret_post works too');
-    await assert.rejects(h.authority.token({ params: { grant_type: 'password' }, authorization: basic(agent.client_id, client_secret) }), hasCode('unsupported_grant_type', 400));
+    await assert.rejects(h.authority.tokenEndpoint.token({ params: { grant_type: 'password' }, authorization: basic(agent.client_id, client_secret) }), hasCode('unsupported_grant_type', 400));
 
     const denials = h.audit.filter((e) => e.kind === 'token' && e.decision === 'deny');
     assert.equal(denials.length, 6);
@@ -246,7 +247,7 @@ describe('client_credentials and verifyAccessToken', () => {
     const genuine = (await token()).access_token;
     const { privateKey } = await generateKeyPair('ES256');
     const forged = await sign(decodeJwt(genuine), privateKey, { alg: 'ES256', kid: decodeProtectedHeader(genuine).kid as string });
-    await assert.rejects(h.authority.verifyAccessToken(forged), hasCode('invalid_token', 401));
+    await assert.rejects(h.authority.verification.verifyAccessToken(forged), hasCode('invalid_token', 401));
   });
 
   test('rejects alg "none" and HS256 keyed with our public key', async () => {
@@ -256,20 +257,20 @@ describe('client_credentials and verifyAccessToken', () => {
     const [, payload] = genuine.split('.');
     const kid = decodeProtectedHeader(genuine).kid as string;
     const none = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'at+jwt', kid }))}.${payload}.`;
-    await assert.rejects(h.authority.verifyAccessToken(none), (error: unknown) => {
+    await assert.rejects(h.authority.verification.verifyAccessToken(none), (error: unknown) => {
       hasCode('invalid_token', 401)(error);
       assert.equal((error as LatchkeyError).details.token_endpoint, `${ISSUER}/oauth/token`);
       return true;
     });
     // The classic key-confusion attack: the public key (as published) used as an HMAC secret.
-    const jwk = h.authority.jwks().keys[0] as JWK;
+    const jwk = h.authority.signingKeys.jwks().keys[0] as JWK;
     const publicKey = (await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } as JWK, 'ES256', { extractable: true })) as CryptoKey;
     for (const secret of [await exportSPKI(publicKey), JSON.stringify(jwk)]) {
       const hs256 = await new SignJWT(decodeJwt(genuine)).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid }).sign(new TextEncoder().encode(secret));
-      await assert.rejects(h.authority.verifyAccessToken(hs256), hasCode('invalid_token', 401));
+      await assert.rejects(h.authority.verification.verifyAccessToken(hs256), hasCode('invalid_token', 401));
     }
-    await assert.rejects(h.authority.verifyAccessToken('not.a.jwt'), hasCode('invalid_token', 401));
-    await assert.rejects(h.authority.verifyAccessToken(''), hasCode('invalid_token', 401));
+    await assert.rejects(h.authority.verification.verifyAccessToken('not.a.jwt'), hasCode('invalid_token', 401));
+    await assert.rejects(h.authority.verification.verifyAccessToken(''), hasCode('invalid_token', 401));
   });
 
   test('rejects tokens correctly signed by our key but with a wrong aud, iss, typ, kid or missing claims', async () => {
@@ -277,7 +278,7 @@ describe('client_credentials and verifyAccessToken', () => {
     const { token } = await headlessAgent(h);
     const genuine = decodeJwt((await token()).access_token);
     const { key, kid } = await ourKey(h);
-    assert.ok(await h.authority.verifyAccessToken(await sign(genuine, key, { alg: 'ES256', kid })), 'the control: our key and the genuine claims verify');
+    assert.ok(await h.authority.verification.verifyAccessToken(await sign(genuine, key, { alg: 'ES256', kid })), 'the control: our key and the genuine claims verify');
     const cases: [string, Promise<string>][] = [
       ['wrong aud', sign({ ...genuine, aud: 'http://127.0.0.1:7317/admin' }, key, { alg: 'ES256', kid })],
       ['wrong iss', sign({ ...genuine, iss: 'http://127.0.0.1:9999' }, key, { alg: 'ES256', kid })],
@@ -290,7 +291,7 @@ describe('client_credentials and verifyAccessToken', () => {
       ['malformed scope', sign({ ...genuine, scope: 'repo' }, key, { alg: 'ES256', kid })],
       ['another agent\'s client_id', sign({ ...genuine, client_id: 'someone-else' }, key, { alg: 'ES256', kid })],
     ];
-    for (const [name, forged] of cases) await assert.rejects(h.authority.verifyAccessToken(await forged), hasCode('invalid_token', 401), name);
+    for (const [name, forged] of cases) await assert.rejects(h.authority.verification.verifyAccessToken(await forged), hasCode('invalid_token', 401), name);
   });
 
   test('an expired token is token_expired', async () => {
@@ -299,10 +300,10 @@ describe('client_credentials and verifyAccessToken', () => {
     const access = (await token()).access_token;
     const unseen = (await token()).access_token;
     h.clock.now = START + 899_000;
-    await h.authority.verifyAccessToken(access);
+    await h.authority.verification.verifyAccessToken(access);
     h.clock.now = START + 900_000;
-    await assert.rejects(h.authority.verifyAccessToken(access), hasCode('token_expired', 401), 'verified before');
-    await assert.rejects(h.authority.verifyAccessToken(unseen), hasCode('token_expired', 401), 'never verified before');
+    await assert.rejects(h.authority.verification.verifyAccessToken(access), hasCode('token_expired', 401), 'verified before');
+    await assert.rejects(h.authority.verification.verifyAccessToken(unseen), hasCode('token_expired', 401), 'never verified before');
   });
 
   test('revoking or deleting an agent makes its tokens token_revoked at once', async () => {
@@ -311,14 +312,14 @@ describe('client_credentials and verifyAccessToken', () => {
     const second = await headlessAgent(h);
     const a = (await first.token()).access_token;
     const b = (await second.token()).access_token;
-    await h.authority.verifyAccessToken(a);
-    const revoked = await h.authority.revokeAgent(first.agent.id);
+    await h.authority.verification.verifyAccessToken(a);
+    const revoked = await h.authority.agents.revoke(first.agent.id);
     assert.equal(revoked.status, 'revoked');
-    await assert.rejects(h.authority.verifyAccessToken(a), hasCode('token_revoked', 401));
+    await assert.rejects(h.authority.verification.verifyAccessToken(a), hasCode('token_revoked', 401));
     await assert.rejects(first.token(), hasCode('invalid_client', 401), 'a revoked agent cannot get new tokens');
-    await assert.rejects(h.authority.mintAccessToken(first.agent.id), hasCode('agent_not_active', 409));
-    await h.authority.deleteAgent(second.agent.id);
-    await assert.rejects(h.authority.verifyAccessToken(b), hasCode('token_revoked', 401));
+    await assert.rejects(h.authority.execTokens.mint(first.agent.id), hasCode('agent_not_active', 409));
+    await h.authority.agents.delete(second.agent.id);
+    await assert.rejects(h.authority.verification.verifyAccessToken(b), hasCode('token_revoked', 401));
     assert.ok(h.audit.some((e) => e.kind === 'revocation' && e.agent_id === first.agent.id));
     assert.ok(h.audit.some((e) => e.kind === 'agent' && e.reason === 'deleted' && e.agent_id === second.agent.id));
   });
@@ -328,36 +329,36 @@ describe('client_credentials and verifyAccessToken', () => {
     const { agent, client_secret, token } = await headlessAgent(h);
     const a = (await token()).access_token;
     const b = (await token()).access_token;
-    await h.authority.revoke({ params: { token: a }, authorization: basic(agent.client_id, client_secret) });
-    await assert.rejects(h.authority.verifyAccessToken(a), hasCode('token_revoked', 401));
-    await h.authority.verifyAccessToken(b);
+    await h.authority.revocation.revoke({ params: { token: a }, authorization: basic(agent.client_id, client_secret) });
+    await assert.rejects(h.authority.verification.verifyAccessToken(a), hasCode('token_revoked', 401));
+    await h.authority.verification.verifyAccessToken(b);
     const restarted = await h.reopen();
-    await assert.rejects(restarted.verifyAccessToken(a), hasCode('token_revoked', 401));
-    await restarted.verifyAccessToken(b);
+    await assert.rejects(restarted.verification.verifyAccessToken(a), hasCode('token_revoked', 401));
+    await restarted.verification.verifyAccessToken(b);
     // Unknown tokens and another client's tokens are silently ignored (RFC 7009 §2.2).
     const other = await headlessAgent(h);
-    await h.authority.revoke({ params: { token: 'no-such-token' }, authorization: basic(agent.client_id, client_secret) });
-    await h.authority.revoke({ params: { token: b }, authorization: basic(other.agent.client_id, other.client_secret) });
-    await h.authority.verifyAccessToken(b);
+    await h.authority.revocation.revoke({ params: { token: 'no-such-token' }, authorization: basic(agent.client_id, client_secret) });
+    await h.authority.revocation.revoke({ params: { token: b }, authorization: basic(other.agent.client_id, other.client_secret) });
+    await h.authority.verification.verifyAccessToken(b);
   });
 
   test('narrowing the grants applies to tokens already issued', async () => {
     const h = await harness();
     const { agent, token } = await headlessAgent(h, [{ connection: 'github', scopes: ['*'] }, { connection: 'slack', scopes: ['chat:write'] }]);
     const access = (await token()).access_token;
-    const before = await h.authority.verifyAccessToken(access);
+    const before = await h.authority.verification.verifyAccessToken(access);
     assert.equal(before.grants.get('github'), '*');
     assert.deepEqual([...(before.grants.get('slack') as Set<string>)], ['chat:write']);
-    await h.authority.updateAgent(agent.id, { grants: [{ connection: 'github', scopes: ['repo'] }] });
-    const after = await h.authority.verifyAccessToken(access);
+    await h.authority.agents.update(agent.id, { grants: [{ connection: 'github', scopes: ['repo'] }] });
+    const after = await h.authority.verification.verifyAccessToken(access);
     assert.deepEqual([...(after.grants.get('github') as Set<string>)], ['repo']);
     assert.equal(after.grants.has('slack'), false);
     // Widening does not widen a token beyond its own scope.
-    await h.authority.updateAgent(agent.id, { grants: [{ connection: 'github', scopes: ['*'] }, { connection: 'slack', scopes: ['*'] }] });
-    const widened = await h.authority.verifyAccessToken(access);
+    await h.authority.agents.update(agent.id, { grants: [{ connection: 'github', scopes: ['*'] }, { connection: 'slack', scopes: ['*'] }] });
+    const widened = await h.authority.verification.verifyAccessToken(access);
     assert.deepEqual([...(widened.grants.get('slack') as Set<string>)], ['chat:write']);
-    await h.authority.updateAgent(agent.id, { rate_limit_per_minute: 30, name: 'renamed' });
-    const renamed = await h.authority.verifyAccessToken(access);
+    await h.authority.agents.update(agent.id, { rate_limit_per_minute: 30, name: 'renamed' });
+    const renamed = await h.authority.verification.verifyAccessToken(access);
     assert.equal(renamed.rate_limit_per_minute, 30);
     assert.equal(renamed.agent_name, 'renamed');
   });
@@ -367,37 +368,37 @@ describe('resource indicators (RFC 8707)', () => {
   test('a token asked for /mcp carries that audience, as the client spelled it, and serves only there', async () => {
     const h = await harness();
     const { agent, client_secret } = await headlessAgent(h);
-    const issue = (resource: string) => h.authority.token({ params: { grant_type: 'client_credentials', resource }, authorization: basic(agent.client_id, client_secret) });
+    const issue = (resource: string) => h.authority.tokenEndpoint.token({ params: { grant_type: 'client_credentials', resource }, authorization: basic(agent.client_id, client_secret) });
     const mcp = await issue('http://localhost:7317/mcp');
     assert.equal(decodeJwt(mcp.access_token).aud, 'http://localhost:7317/mcp');
     // Verified (and remembered) for /mcp: still not a proxy token.
-    assert.equal((await h.authority.verifyAccessToken(mcp.access_token, '/mcp')).agent_id, agent.id);
-    await assert.rejects(h.authority.verifyAccessToken(mcp.access_token), hasCode('invalid_token', 401));
+    assert.equal((await h.authority.verification.verifyAccessToken(mcp.access_token, '/mcp')).agent_id, agent.id);
+    await assert.rejects(h.authority.verification.verifyAccessToken(mcp.access_token), hasCode('invalid_token', 401));
     // A proxy token, fresh and remembered alike, is not an /mcp token.
     const proxy = await headlessAgent(h).then(({ token }) => token());
-    await assert.rejects(h.authority.verifyAccessToken(proxy.access_token, '/mcp'), hasCode('invalid_token', 401));
-    await h.authority.verifyAccessToken(proxy.access_token);
-    await assert.rejects(h.authority.verifyAccessToken(proxy.access_token, '/mcp'), hasCode('invalid_token', 401));
+    await assert.rejects(h.authority.verification.verifyAccessToken(proxy.access_token, '/mcp'), hasCode('invalid_token', 401));
+    await h.authority.verification.verifyAccessToken(proxy.access_token);
+    await assert.rejects(h.authority.verification.verifyAccessToken(proxy.access_token, '/mcp'), hasCode('invalid_token', 401));
   });
 
   test('a resource that is not Latchkey\'s own is refused with invalid_target', async () => {
     const h = await harness();
     const { agent, client_secret } = await headlessAgent(h);
     for (const resource of ['http://127.0.0.1:7318/mcp', 'http://evil.example:7317/mcp', 'http://127.0.0.1:7317/admin', 'http://127.0.0.1:7317/mcp/']) {
-      await assert.rejects(h.authority.token({ params: { grant_type: 'client_credentials', resource }, authorization: basic(agent.client_id, client_secret) }), hasCode('invalid_target', 400));
+      await assert.rejects(h.authority.tokenEndpoint.token({ params: { grant_type: 'client_credentials', resource }, authorization: basic(agent.client_id, client_secret) }), hasCode('invalid_target', 400));
     }
   });
 
   test('metadata and authorization responses keep the issuer spelling the client addressed', async () => {
     const h = await harness();
-    assert.equal(h.authority.addressedIssuer('localhost:7317'), 'http://localhost:7317');
-    assert.equal(h.authority.addressedIssuer('[::1]:7317'), 'http://[::1]:7317');
-    assert.equal(h.authority.addressedIssuer('LOCALHOST:7317'), 'http://localhost:7317');
-    assert.equal(h.authority.addressedIssuer('localhost:7318'), ISSUER);
-    assert.equal(h.authority.addressedIssuer('evil.example:7317'), ISSUER);
-    assert.equal(h.authority.addressedIssuer(undefined), ISSUER);
-    assert.equal(h.authority.metadata('http://localhost:7317').issuer, 'http://localhost:7317');
-    assert.equal(h.authority.metadata().issuer, ISSUER);
+    assert.equal(h.authority.metadata.addressedIssuer('localhost:7317'), 'http://localhost:7317');
+    assert.equal(h.authority.metadata.addressedIssuer('[::1]:7317'), 'http://[::1]:7317');
+    assert.equal(h.authority.metadata.addressedIssuer('LOCALHOST:7317'), 'http://localhost:7317');
+    assert.equal(h.authority.metadata.addressedIssuer('localhost:7318'), ISSUER);
+    assert.equal(h.authority.metadata.addressedIssuer('evil.example:7317'), ISSUER);
+    assert.equal(h.authority.metadata.addressedIssuer(undefined), ISSUER);
+    assert.equal(h.authority.metadata.document('http://localhost:7317').issuer, 'http://localhost:7317');
+    assert.equal(h.authority.metadata.document().issuer, ISSUER);
   });
 });
 
@@ -408,23 +409,23 @@ describe('signing keys', () => {
     const old = (await token()).access_token;
     const oldKid = decodeProtectedHeader(old).kid;
     h.clock.now = START + 60_000;
-    const { kid: newKid } = await h.authority.rotateSigningKey();
+    const { kid: newKid } = await h.authority.signingKeys.rotate();
     assert.notEqual(newKid, oldKid);
     const fresh = (await token()).access_token;
     assert.equal(decodeProtectedHeader(fresh).kid, newKid);
-    assert.deepEqual(h.authority.jwks().keys.map((k) => k.kid).sort(), [oldKid, newKid].sort());
-    await h.authority.verifyAccessToken(old);
-    await h.authority.verifyAccessToken(fresh);
+    assert.deepEqual(h.authority.signingKeys.jwks().keys.map((k) => k.kid).sort(), [oldKid, newKid].sort());
+    await h.authority.verification.verifyAccessToken(old);
+    await h.authority.verification.verifyAccessToken(fresh);
 
     // The keys live in the vault: another instance (a restart) verifies both.
     const restarted = await h.reopen();
-    await restarted.verifyAccessToken(old);
-    await restarted.verifyAccessToken(fresh);
+    await restarted.verification.verifyAccessToken(old);
+    await restarted.verification.verifyAccessToken(fresh);
 
     // 15 minutes after the rotation every token of the old key has expired: it leaves the JWKS.
     h.clock.now = START + 60_000 + 900_000;
-    assert.deepEqual(h.authority.jwks().keys.map((k) => k.kid), [newKid]);
-    await h.authority.rotateSigningKey();
+    assert.deepEqual(h.authority.signingKeys.jwks().keys.map((k) => k.kid), [newKid]);
+    await h.authority.signingKeys.rotate();
     const stored = JSON.parse(h.backend.values.get(SIGNING_KEYS_VAULT_KEY) as string) as { kid: string }[];
     assert.ok(!stored.some((k) => k.kid === oldKid), 'the expired key is dropped from the vault');
     assert.equal(stored.length, 2);
@@ -438,47 +439,47 @@ describe('signing keys', () => {
     assert.ok(d);
     h.db.pragma('wal_checkpoint(TRUNCATE)');
     for (const file of readdirSync(h.dir)) assert.ok(!readFileSync(join(h.dir, file)).includes(d));
-    assert.ok(!JSON.stringify(h.authority.jwks()).includes(d));
+    assert.ok(!JSON.stringify(h.authority.signingKeys.jwks()).includes(d));
   });
 });
 
 describe('interactive agents', () => {
   test('registration creates a pending agent that can do nothing until approved', async () => {
     const h = await harness();
-    const client = await h.authority.register({ redirect_uris: [REDIRECT], client_name: 'Desk agent' });
+    const client = await h.authority.registration.register({ redirect_uris: [REDIRECT], client_name: 'Desk agent' });
     assert.equal(typeof client.client_secret, 'string', 'confidential by default (client_secret_basic)');
     assert.equal(client.client_secret_expires_at, 0);
-    const agent = h.authority.listAgents().find((a) => a.client_id === client.client_id);
+    const agent = h.authority.agents.list().find((a) => a.client_id === client.client_id);
     assert.equal(agent?.status, 'pending');
     assert.equal(agent?.registered_via, 'dcr');
     assert.deepEqual(agent?.grants, []);
-    await assert.rejects(h.authority.token({ params: { grant_type: 'client_credentials' }, authorization: basic(client.client_id, client.client_secret as string) }), hasCode('unauthorized_client', 400));
-    await assert.rejects(h.authority.mintAccessToken(agent?.id as string), hasCode('agent_not_active', 409));
+    await assert.rejects(h.authority.tokenEndpoint.token({ params: { grant_type: 'client_credentials' }, authorization: basic(client.client_id, client.client_secret as string) }), hasCode('unauthorized_client', 400));
+    await assert.rejects(h.authority.execTokens.mint(agent?.id as string), hasCode('agent_not_active', 409));
     // A second registration under the same name does not take it.
-    await assert.rejects(h.authority.register({ redirect_uris: [REDIRECT], client_name: 'Desk agent' }), hasCode('invalid_client_metadata', 400));
+    await assert.rejects(h.authority.registration.register({ redirect_uris: [REDIRECT], client_name: 'Desk agent' }), hasCode('invalid_client_metadata', 400));
   });
 
   test('registration validates redirect URIs and metadata', async () => {
     const h = await harness();
-    await assert.rejects(h.authority.register({}), hasCode('invalid_redirect_uri'));
-    await assert.rejects(h.authority.register({ redirect_uris: ['http://example.com/cb'] }), hasCode('invalid_redirect_uri'));
-    await assert.rejects(h.authority.register({ redirect_uris: ['https://example.com/cb#frag'] }), hasCode('invalid_redirect_uri'));
-    await assert.rejects(h.authority.register({ redirect_uris: ['https://user@example.com/cb'] }), hasCode('invalid_redirect_uri'));
-    await assert.rejects(h.authority.register({ redirect_uris: ['javascript:alert(1)'] }), hasCode('invalid_redirect_uri'));
-    await assert.rejects(h.authority.register({ redirect_uris: [REDIRECT], grant_types: ['client_credentials'] }), hasCode('invalid_client_metadata'));
-    await assert.rejects(h.authority.register({ redirect_uris: [REDIRECT], response_types: ['token'] }), hasCode('invalid_client_metadata'));
-    await assert.rejects(h.authority.register({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt' }), hasCode('invalid_client_metadata'));
-    const ok = await h.authority.register({ redirect_uris: ['https://agent.example/cb', 'http://[::1]/cb', 'http://localhost:8080/cb'], grant_types: ['authorization_code', 'refresh_token'] });
+    await assert.rejects(h.authority.registration.register({}), hasCode('invalid_redirect_uri'));
+    await assert.rejects(h.authority.registration.register({ redirect_uris: ['http://example.com/cb'] }), hasCode('invalid_redirect_uri'));
+    await assert.rejects(h.authority.registration.register({ redirect_uris: ['https://example.com/cb#frag'] }), hasCode('invalid_redirect_uri'));
+    await assert.rejects(h.authority.registration.register({ redirect_uris: ['https://user@example.com/cb'] }), hasCode('invalid_redirect_uri'));
+    await assert.rejects(h.authority.registration.register({ redirect_uris: ['javascript:alert(1)'] }), hasCode('invalid_redirect_uri'));
+    await assert.rejects(h.authority.registration.register({ redirect_uris: [REDIRECT], grant_types: ['client_credentials'] }), hasCode('invalid_client_metadata'));
+    await assert.rejects(h.authority.registration.register({ redirect_uris: [REDIRECT], response_types: ['token'] }), hasCode('invalid_client_metadata'));
+    await assert.rejects(h.authority.registration.register({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt' }), hasCode('invalid_client_metadata'));
+    const ok = await h.authority.registration.register({ redirect_uris: ['https://agent.example/cb', 'http://[::1]/cb', 'http://localhost:8080/cb'], grant_types: ['authorization_code', 'refresh_token'] });
     assert.deepEqual(ok.grant_types, ['authorization_code', 'refresh_token']);
   });
 
   test('at most 100 self-registered agents wait for approval; unapproved ones are forgotten after a day', async () => {
     const h = await harness();
-    for (let i = 0; i < 100; i++) await h.authority.register({ redirect_uris: [REDIRECT], client_name: `waiting ${i}` });
-    await assert.rejects(h.authority.register({ redirect_uris: [REDIRECT] }), hasCode('temporarily_unavailable', 503));
+    for (let i = 0; i < 100; i++) await h.authority.registration.register({ redirect_uris: [REDIRECT], client_name: `waiting ${i}` });
+    await assert.rejects(h.authority.registration.register({ redirect_uris: [REDIRECT] }), hasCode('temporarily_unavailable', 503));
     h.clock.now += 24 * 3600_000 + 1;
-    const fresh = await h.authority.register({ redirect_uris: [REDIRECT], client_name: 'fresh' });
-    assert.deepEqual(h.authority.listAgents().map((a) => a.client_id), [fresh.client_id]);
+    const fresh = await h.authority.registration.register({ redirect_uris: [REDIRECT], client_name: 'fresh' });
+    assert.deepEqual(h.authority.agents.list().map((a) => a.client_id), [fresh.client_id]);
   });
 
   test('authorize → approve → one code → tokens; approving activates the agent with the granted grants', async () => {
@@ -487,35 +488,35 @@ describe('interactive agents', () => {
     h.events.on('approval-requested', (e) => requested.push(e));
     const flow = await interactiveAgent(h, 'github:repo slack:chat:write');
     assert.equal(requested.length, 1);
-    const [view] = h.authority.listApprovals();
+    const [view] = h.authority.approvals.list();
     assert.equal(view?.status, 'pending');
     assert.equal(view?.agent_name, 'Desk agent');
     assert.deepEqual(view?.requested_grants, [{ connection: 'github', scopes: ['repo'] }, { connection: 'slack', scopes: ['chat:write'] }]);
-    assert.deepEqual(h.authority.consentStatus(flow.approvalId), { status: 'pending' });
-    assert.deepEqual(h.authority.consent(flow.approvalId).scopes, ['github:repo', 'slack:chat:write']);
+    assert.deepEqual(h.authority.consent.status(flow.approvalId), { status: 'pending' });
+    assert.deepEqual(h.authority.consent.details(flow.approvalId).scopes, ['github:repo', 'slack:chat:write']);
 
     // The person grants less than asked.
-    const decided = await h.authority.decide(flow.approvalId, 'approve', [{ connection: 'github', scopes: ['repo'] }]);
+    const decided = await h.authority.approvals.decide(flow.approvalId, 'approve', [{ connection: 'github', scopes: ['repo'] }]);
     assert.equal(decided.status, 'approved');
-    const agent = h.authority.listAgents().find((a) => a.client_id === flow.client.client_id);
+    const agent = h.authority.agents.list().find((a) => a.client_id === flow.client.client_id);
     assert.equal(agent?.status, 'active');
     assert.deepEqual(agent?.grants, [{ connection: 'github', scopes: ['repo'] }]);
-    await assert.rejects(h.authority.decide(flow.approvalId, 'deny'), hasCode('approval_decided', 409));
+    await assert.rejects(h.authority.approvals.decide(flow.approvalId, 'deny'), hasCode('approval_decided', 409));
 
-    const status = h.authority.consentStatus(flow.approvalId);
+    const status = h.authority.consent.status(flow.approvalId);
     const redirect = new URL(status.redirect_to as string);
     assert.equal(`${redirect.origin}${redirect.pathname}`, flow.redirectUri);
     assert.equal(redirect.searchParams.get('state'), 'st4te');
     assert.equal(redirect.searchParams.get('iss'), ISSUER);
-    assert.deepEqual(h.authority.consentStatus(flow.approvalId), status, 'polling again gives the same single code');
+    assert.deepEqual(h.authority.consent.status(flow.approvalId), status, 'polling again gives the same single code');
 
-    const tokens = await h.authority.token({
+    const tokens = await h.authority.tokenEndpoint.token({
       params: { grant_type: 'authorization_code', code: redirect.searchParams.get('code') as string, redirect_uri: flow.redirectUri, code_verifier: flow.verifier, client_id: flow.client.client_id },
       authorization: undefined,
     });
     assert.equal(tokens.scope, 'github:repo');
     assert.equal(typeof tokens.refresh_token, 'string');
-    const principal = await h.authority.verifyAccessToken(tokens.access_token);
+    const principal = await h.authority.verification.verifyAccessToken(tokens.access_token);
     assert.deepEqual([...principal.grants.keys()], ['github']);
     const approvals = h.audit.filter((e) => e.kind === 'approval');
     assert.deepEqual(approvals.map((e) => e.decision), ['info', 'allow']);
@@ -524,9 +525,9 @@ describe('interactive agents', () => {
   test('the code is bound to the PKCE verifier, redirect URI and client, and is single-use', async () => {
     const h = await harness();
     const flow = await interactiveAgent(h);
-    await h.authority.decide(flow.approvalId, 'approve');
-    const code = new URL(h.authority.consentStatus(flow.approvalId).redirect_to as string).searchParams.get('code') as string;
-    const exchange = (params: Record<string, string>) => h.authority.token({
+    await h.authority.approvals.decide(flow.approvalId, 'approve');
+    const code = new URL(h.authority.consent.status(flow.approvalId).redirect_to as string).searchParams.get('code') as string;
+    const exchange = (params: Record<string, string>) => h.authority.tokenEndpoint.token({
       params: { grant_type: 'authorization_code', code, redirect_uri: flow.redirectUri, code_verifier: flow.verifier, client_id: flow.client.client_id, ...params },
       authorization: undefined,
     });
@@ -535,9 +536,9 @@ describe('interactive agents', () => {
     await assert.rejects(exchange({}), hasCode('invalid_grant'));
 
     const second = await interactiveAgent(h);
-    await h.authority.decide(second.approvalId, 'approve');
-    const code2 = new URL(h.authority.consentStatus(second.approvalId).redirect_to as string).searchParams.get('code') as string;
-    const exchange2 = (params: Record<string, string>) => h.authority.token({
+    await h.authority.approvals.decide(second.approvalId, 'approve');
+    const code2 = new URL(h.authority.consent.status(second.approvalId).redirect_to as string).searchParams.get('code') as string;
+    const exchange2 = (params: Record<string, string>) => h.authority.tokenEndpoint.token({
       params: { grant_type: 'authorization_code', code: code2, redirect_uri: second.redirectUri, code_verifier: second.verifier, client_id: second.client.client_id, ...params },
       authorization: undefined,
     });
@@ -545,7 +546,7 @@ describe('interactive agents', () => {
     const tokens = await exchange2({});
     // Replay: refused, and what the first exchange issued is revoked (RFC 6749 §4.1.2).
     await assert.rejects(exchange2({}), hasCode('invalid_grant'));
-    await assert.rejects(h.authority.verifyAccessToken(tokens.access_token), hasCode('token_revoked'));
+    await assert.rejects(h.authority.verification.verifyAccessToken(tokens.access_token), hasCode('token_revoked'));
     await assert.rejects(refresh(h, second.client.client_id, tokens.refresh_token as string), hasCode('invalid_grant'));
   });
 
@@ -553,19 +554,19 @@ describe('interactive agents', () => {
     const h = await harness();
     const flow = await interactiveAgent(h);
     const other = await interactiveAgent(h);
-    await h.authority.decide(flow.approvalId, 'approve');
-    const code = new URL(h.authority.consentStatus(flow.approvalId).redirect_to as string).searchParams.get('code') as string;
+    await h.authority.approvals.decide(flow.approvalId, 'approve');
+    const code = new URL(h.authority.consent.status(flow.approvalId).redirect_to as string).searchParams.get('code') as string;
     const base = { grant_type: 'authorization_code', code, code_verifier: flow.verifier };
-    await assert.rejects(h.authority.token({ params: { ...base, redirect_uri: 'http://127.0.0.1:1/elsewhere', client_id: flow.client.client_id }, authorization: undefined }), hasCode('invalid_grant'));
-    await h.authority.decide(other.approvalId, 'approve');
-    const code2 = new URL(h.authority.consentStatus(other.approvalId).redirect_to as string).searchParams.get('code') as string;
-    await assert.rejects(h.authority.token({ params: { ...base, code: code2, redirect_uri: other.redirectUri, client_id: flow.client.client_id }, authorization: undefined }), hasCode('invalid_grant'));
+    await assert.rejects(h.authority.tokenEndpoint.token({ params: { ...base, redirect_uri: 'http://127.0.0.1:1/elsewhere', client_id: flow.client.client_id }, authorization: undefined }), hasCode('invalid_grant'));
+    await h.authority.approvals.decide(other.approvalId, 'approve');
+    const code2 = new URL(h.authority.consent.status(other.approvalId).redirect_to as string).searchParams.get('code') as string;
+    await assert.rejects(h.authority.tokenEndpoint.token({ params: { ...base, code: code2, redirect_uri: other.redirectUri, client_id: flow.client.client_id }, authorization: undefined }), hasCode('invalid_grant'));
 
     const late = await interactiveAgent(h);
-    await h.authority.decide(late.approvalId, 'approve');
-    const code3 = new URL(h.authority.consentStatus(late.approvalId).redirect_to as string).searchParams.get('code') as string;
+    await h.authority.approvals.decide(late.approvalId, 'approve');
+    const code3 = new URL(h.authority.consent.status(late.approvalId).redirect_to as string).searchParams.get('code') as string;
     h.clock.now += 60_000;
-    await assert.rejects(h.authority.token({ params: { ...base, code: code3, code_verifier: late.verifier, redirect_uri: late.redirectUri, client_id: late.client.client_id }, authorization: undefined }), hasCode('invalid_grant'));
+    await assert.rejects(h.authority.tokenEndpoint.token({ params: { ...base, code: code3, code_verifier: late.verifier, redirect_uri: late.redirectUri, client_id: late.client.client_id }, authorization: undefined }), hasCode('invalid_grant'));
   });
 
   test('refresh tokens rotate; reusing a rotated one revokes the whole family', async () => {
@@ -577,7 +578,7 @@ describe('interactive agents', () => {
     assert.notEqual(second.refresh_token, tokens.refresh_token);
     assert.equal(second.scope, 'github:repo');
     const third = await refresh(h, clientId, second.refresh_token as string);
-    await h.authority.verifyAccessToken(third.access_token);
+    await h.authority.verification.verifyAccessToken(third.access_token);
     // Only the hash is stored.
     assert.equal(h.db.prepare('SELECT count(*) FROM refresh_tokens WHERE token_hash = ?').pluck().get(createHash('sha256').update(third.refresh_token as string).digest('hex')), 1);
 
@@ -588,8 +589,8 @@ describe('interactive agents', () => {
       return true;
     });
     await assert.rejects(refresh(h, clientId, third.refresh_token as string), hasCode('invalid_grant'));
-    await assert.rejects(h.authority.verifyAccessToken(third.access_token), hasCode('token_revoked'));
-    await assert.rejects(h.authority.verifyAccessToken(second.access_token), hasCode('token_revoked'));
+    await assert.rejects(h.authority.verification.verifyAccessToken(third.access_token), hasCode('token_revoked'));
+    await assert.rejects(h.authority.verification.verifyAccessToken(second.access_token), hasCode('token_revoked'));
     assert.ok(h.audit.some((e) => e.kind === 'token' && e.decision === 'deny' && /already used/.test(e.reason ?? '')));
   });
 
@@ -598,8 +599,8 @@ describe('interactive agents', () => {
     const flow = await interactiveAgent(h, 'github:repo github:gist');
     const { tokens } = await approveAndExchange(h, flow);
     await assert.rejects(refresh(h, flow.client.client_id, 'x'.repeat(43)), hasCode('invalid_grant'));
-    await assert.rejects(h.authority.token({ params: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string, client_id: flow.client.client_id, scope: 'github:read:user' }, authorization: undefined }), hasCode('invalid_scope'));
-    const narrowed = await h.authority.token({ params: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string, client_id: flow.client.client_id, scope: 'github:gist' }, authorization: undefined });
+    await assert.rejects(h.authority.tokenEndpoint.token({ params: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string, client_id: flow.client.client_id, scope: 'github:read:user' }, authorization: undefined }), hasCode('invalid_scope'));
+    const narrowed = await h.authority.tokenEndpoint.token({ params: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string, client_id: flow.client.client_id, scope: 'github:gist' }, authorization: undefined });
     assert.equal(narrowed.scope, 'github:gist');
     const other = await interactiveAgent(h);
     await approveAndExchange(h, other);
@@ -612,43 +613,43 @@ describe('interactive agents', () => {
     const h = await harness();
     const flow = await interactiveAgent(h);
     const { tokens } = await approveAndExchange(h, flow);
-    await h.authority.revoke({ params: { token: tokens.refresh_token as string, client_id: flow.client.client_id }, authorization: undefined });
+    await h.authority.revocation.revoke({ params: { token: tokens.refresh_token as string, client_id: flow.client.client_id }, authorization: undefined });
     await assert.rejects(refresh(h, flow.client.client_id, tokens.refresh_token as string), hasCode('invalid_grant'));
-    await assert.rejects(h.authority.verifyAccessToken(tokens.access_token), hasCode('token_revoked'));
+    await assert.rejects(h.authority.verification.verifyAccessToken(tokens.access_token), hasCode('token_revoked'));
   });
 
   test('deny redirects with access_denied; approvals expire after 10 minutes; a newer request replaces a pending one', async () => {
     const h = await harness();
     const flow = await interactiveAgent(h);
-    await h.authority.decide(flow.approvalId, 'deny');
-    const denied = h.authority.consentStatus(flow.approvalId);
+    await h.authority.approvals.decide(flow.approvalId, 'deny');
+    const denied = h.authority.consent.status(flow.approvalId);
     assert.equal(denied.status, 'denied');
     const params = new URL(denied.redirect_to as string).searchParams;
     assert.equal(params.get('error'), 'access_denied');
     assert.equal(params.get('state'), 'st4te');
     assert.equal(params.get('code'), null);
-    assert.equal(h.authority.listAgents().find((a) => a.client_id === flow.client.client_id)?.status, 'pending', 'a denial does not activate');
+    assert.equal(h.authority.agents.list().find((a) => a.client_id === flow.client.client_id)?.status, 'pending', 'a denial does not activate');
 
     const { location } = await flow.authorize();
     const again = location.split('/').pop() as string;
     const { location: newest } = await flow.authorize();
-    assert.throws(() => h.authority.consentStatus(again), hasCode('not_found', 404), 'the older pending request was replaced');
+    assert.throws(() => h.authority.consent.status(again), hasCode('not_found', 404), 'the older pending request was replaced');
     const latest = newest.split('/').pop() as string;
     h.clock.now += 10 * 60_000;
-    assert.equal(h.authority.consentStatus(latest).status, 'expired');
-    await assert.rejects(h.authority.decide(latest, 'approve'), hasCode('approval_expired', 409));
-    await assert.rejects(h.authority.decide('nope', 'approve'), hasCode('approval_not_found', 404));
+    assert.equal(h.authority.consent.status(latest).status, 'expired');
+    await assert.rejects(h.authority.approvals.decide(latest, 'approve'), hasCode('approval_expired', 409));
+    await assert.rejects(h.authority.approvals.decide('nope', 'approve'), hasCode('approval_not_found', 404));
   });
 
   test('a request without scope needs the person to choose grants', async () => {
     const h = await harness();
     const flow = await interactiveAgent(h, '');
-    await assert.rejects(h.authority.decide(flow.approvalId, 'approve'), hasCode('grants_required', 400));
-    await assert.rejects(h.authority.decide(flow.approvalId, 'approve', [{ connection: 'github', scopes: ['admin'] }]), hasCode('invalid_grant_scope', 400));
+    await assert.rejects(h.authority.approvals.decide(flow.approvalId, 'approve'), hasCode('grants_required', 400));
+    await assert.rejects(h.authority.approvals.decide(flow.approvalId, 'approve', [{ connection: 'github', scopes: ['admin'] }]), hasCode('invalid_grant_scope', 400));
     const { tokens } = await (async () => {
-      await h.authority.decide(flow.approvalId, 'approve', [{ connection: 'slack', scopes: ['*'] }]);
-      const code = new URL(h.authority.consentStatus(flow.approvalId).redirect_to as string).searchParams.get('code') as string;
-      return { tokens: await h.authority.token({ params: { grant_type: 'authorization_code', code, redirect_uri: flow.redirectUri, code_verifier: flow.verifier, client_id: flow.client.client_id }, authorization: undefined }) };
+      await h.authority.approvals.decide(flow.approvalId, 'approve', [{ connection: 'slack', scopes: ['*'] }]);
+      const code = new URL(h.authority.consent.status(flow.approvalId).redirect_to as string).searchParams.get('code') as string;
+      return { tokens: await h.authority.tokenEndpoint.token({ params: { grant_type: 'authorization_code', code, redirect_uri: flow.redirectUri, code_verifier: flow.verifier, client_id: flow.client.client_id }, authorization: undefined }) };
     })();
     assert.equal(tokens.scope, 'slack:*');
   });
@@ -658,12 +659,12 @@ describe('interactive agents', () => {
     const flow = await interactiveAgent(h);
     await approveAndExchange(h, flow);
     const base = { response_type: 'code', client_id: flow.client.client_id, redirect_uri: flow.redirectUri, state: 's', code_challenge: flow.challenge, code_challenge_method: 'S256' };
-    await assert.rejects(h.authority.authorize({ ...base, client_id: 'unknown' }), hasCode('invalid_client'));
-    await assert.rejects(h.authority.authorize({ ...base, client_id: undefined }), hasCode('invalid_request'));
-    await assert.rejects(h.authority.authorize({ ...base, redirect_uri: 'https://evil.example/cb' }), hasCode('invalid_request'));
-    await assert.rejects(h.authority.authorize({ ...base, redirect_uri: 'http://127.0.0.1:5000/other' }), hasCode('invalid_request'));
-    await assert.rejects(h.authority.authorize({ ...base, redirect_uri: 'http://localhost:5000/callback' }), hasCode('invalid_request'), 'the port may vary, the host may not');
-    const redirected = async (params: Record<string, string | undefined>) => new URL((await h.authority.authorize({ ...base, ...params })).location).searchParams;
+    await assert.rejects(h.authority.authorization.authorize({ ...base, client_id: 'unknown' }), hasCode('invalid_client'));
+    await assert.rejects(h.authority.authorization.authorize({ ...base, client_id: undefined }), hasCode('invalid_request'));
+    await assert.rejects(h.authority.authorization.authorize({ ...base, redirect_uri: 'https://evil.example/cb' }), hasCode('invalid_request'));
+    await assert.rejects(h.authority.authorization.authorize({ ...base, redirect_uri: 'http://127.0.0.1:5000/other' }), hasCode('invalid_request'));
+    await assert.rejects(h.authority.authorization.authorize({ ...base, redirect_uri: 'http://localhost:5000/callback' }), hasCode('invalid_request'), 'the port may vary, the host may not');
+    const redirected = async (params: Record<string, string | undefined>) => new URL((await h.authority.authorization.authorize({ ...base, ...params })).location).searchParams;
     assert.equal((await redirected({ code_challenge_method: 'plain' })).get('error'), 'invalid_request');
     assert.equal((await redirected({ code_challenge_method: undefined })).get('error'), 'invalid_request');
     assert.equal((await redirected({ code_challenge: 'short' })).get('error'), 'invalid_request');
@@ -678,9 +679,9 @@ describe('interactive agents', () => {
   test('a revoked agent cannot authorize or be approved', async () => {
     const h = await harness();
     const flow = await interactiveAgent(h);
-    const agent = h.authority.listAgents().find((a) => a.client_id === flow.client.client_id) as { id: string };
-    await h.authority.revokeAgent(agent.id);
-    assert.throws(() => h.authority.consentStatus(flow.approvalId), hasCode('not_found'), 'its pending requests are gone');
+    const agent = h.authority.agents.list().find((a) => a.client_id === flow.client.client_id) as { id: string };
+    await h.authority.agents.revoke(agent.id);
+    assert.throws(() => h.authority.consent.status(flow.approvalId), hasCode('not_found'), 'its pending requests are gone');
     await assert.rejects(flow.authorize(), hasCode('invalid_client'));
   });
 });
@@ -692,19 +693,19 @@ describe('pause', () => {
     const flow = await interactiveAgent(h);
     const changes: unknown[] = [];
     h.events.on('paused-changed', (e) => changes.push(e));
-    await h.authority.pause();
-    assert.equal(h.authority.paused, true);
+    await h.authority.killSwitch.pause();
+    assert.equal(h.authority.killSwitch.paused, true);
     await assert.rejects(token(), hasCode('paused', 403));
-    await assert.rejects(h.authority.mintAccessToken(agent.id), hasCode('paused', 403));
-    await assert.rejects(h.authority.register({ redirect_uris: [REDIRECT] }), hasCode('paused', 403));
+    await assert.rejects(h.authority.execTokens.mint(agent.id), hasCode('paused', 403));
+    await assert.rejects(h.authority.registration.register({ redirect_uris: [REDIRECT] }), hasCode('paused', 403));
     // The client is not approved yet: an error page, not a redirect to its URI.
     await assert.rejects(flow.authorize(), hasCode('temporarily_unavailable'));
-    assert.equal((await h.reopen()).paused, true, 'a restart does not lift the kill switch');
-    await h.authority.resume();
-    assert.equal(h.authority.paused, false);
+    assert.equal((await h.reopen()).killSwitch.paused, true, 'a restart does not lift the kill switch');
+    await h.authority.killSwitch.resume();
+    assert.equal(h.authority.killSwitch.paused, false);
     assert.equal((await token()).token_type, 'Bearer');
-    const minted = await h.authority.mintAccessToken(agent.id);
-    assert.equal((await h.authority.verifyAccessToken(minted.access_token)).agent_id, agent.id);
+    const minted = await h.authority.execTokens.mint(agent.id);
+    assert.equal((await h.authority.verification.verifyAccessToken(minted.access_token)).agent_id, agent.id);
     assert.deepEqual(changes, [{ paused: true }, { paused: false }]);
     assert.deepEqual(h.audit.filter((e) => e.kind === 'control').map((e) => e.reason), ['paused: every agent request is refused', 'resumed']);
     assert.ok(h.audit.some((e) => e.kind === 'token' && e.decision === 'deny' && /paused/.test(e.reason ?? '')));

@@ -6,8 +6,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkVariables, resolveBases, variableValueProblem } from '../../main/core/catalog/bases.js';
-import { Catalog, loadCatalog } from '../../main/core/catalog/catalog.js';
-import { providerDefinitionProblems, validateProviderDefinition } from '../../main/core/catalog/schema.js';
+import { Catalog } from '../../main/core/catalog/catalog.js';
+import { loadCatalog } from '../../main/core/catalog/load-catalog.js';
+import { providerDefinitionProblems, validateProviderDefinition } from '../../main/core/catalog/validate-definition.js';
 import type { ProviderDefinition } from '../../main/core/catalog/types.js';
 import { isLatchkeyError } from '../../main/core/errors.js';
 

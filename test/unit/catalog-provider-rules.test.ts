@@ -14,7 +14,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCatalog } from '../../main/core/catalog/catalog.js';
+import { loadCatalog } from '../../main/core/catalog/load-catalog.js';
 import { isCallAllowed, requiredScopes } from '../../main/core/catalog/rules.js';
 
 const ALL = 'ALL';

@@ -13,7 +13,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadCatalog } from '../../main/core/catalog/catalog.js';
+import { loadCatalog } from '../../main/core/catalog/load-catalog.js';
 import { compileRules } from '../../main/core/catalog/rules.js';
 import type { EndpointRule } from '../../main/core/catalog/types.js';
 

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { silentLogger } from '../../main/core/log.js';
-import { loadCatalog } from '../../main/core/catalog/catalog.js';
+import { loadCatalog } from '../../main/core/catalog/load-catalog.js';
 import { DEFAULT_REDIRECT } from '../../main/core/catalog/defaults.js';
 import { providerSchemaFile, providerSchemaText } from '../../main/core/catalog/schema-file.js';
-import { providerDefinitionProblems, providerDefinitionSchema, validateProviderDefinition } from '../../main/core/catalog/schema.js';
+import { providerDefinitionProblems, validateProviderDefinition } from '../../main/core/catalog/validate-definition.js';
+import { providerDefinitionSchema } from '../../main/core/catalog/definition-schema.js';
 import type { OAuth2Auth } from '../../main/core/catalog/types.js';
 import { isLatchkeyError } from '../../main/core/errors.js';
 import { buildHttpServer } from '../../main/core/http/server.js';
@@ -142,7 +143,6 @@ describe('the published schema', () => {
     temps.push(dashboardDir);
     const server = await buildHttpServer({
       version: 'test', adminToken: 'admin-token-not-sent', dashboardDir, logger: silentLogger(),
-      service: { completeBrowser: async () => assert.fail('no OAuth callback in this test') },
       admin: [], root: [schemaRoutes],
     });
     try {

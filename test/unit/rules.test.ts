@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRules, isCallAllowed, requiredScopes } from '../../main/core/catalog/rules.js';
-import { loadCatalog } from '../../main/core/catalog/catalog.js';
+import { loadCatalog } from '../../main/core/catalog/load-catalog.js';
 import type { EndpointRule } from '../../main/core/catalog/types.js';
 
 const rule = (method: string, path: string, ...scopes: string[]): EndpointRule => ({ method, path, scopes });

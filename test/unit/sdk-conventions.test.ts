@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { providerDefinitionProblems } from '../../main/core/catalog/schema.js';
+import { providerDefinitionProblems } from '../../main/core/catalog/validate-definition.js';
 import type { ProviderDefinition } from '../../main/core/catalog/types.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 import { declaredSchemes } from '../../main/core/catalog/agent-auth-schemes.js';

@@ -1,56 +1,20 @@
 import type Database from 'better-sqlite3';
 import type { AuditDecision, AuditEntry, AuditKind, AuditVerification } from '../../common/admin-api.js';
 import { LatchkeyError } from '../errors.js';
+import { exportAudit, queryAudit, type AuditExportFilter, type AuditFilter, type AuditPage } from './audit-query.js';
+import { COLUMNS, HEAD_KEY, toEntry, type Row } from './audit-row.js';
 import { GENESIS_HASH, entryHash, formatHead, parseHead, type AuditHead, type ChainedFields } from './chain.js';
-import { csvHeader, csvLine, jsonLine, type AuditExportFormat } from './export-format.js';
+import { fieldsOf, type AuditInput } from './entry-fields.js';
+import type { AuditExportFormat } from './export-format.js';
 import type { AuditHeadCopy } from './head-copy.js';
-import { MAX_AUDIT_PATH, redactPath } from './redact.js';
+import { verifyAuditChain } from './verify-chain.js';
 
+// The audit module's public surface, so its users import one file (the jobs live in the files above).
 export { redactPath } from './redact.js';
 export type { AuditExportFormat } from './export-format.js';
-
+export { AUDIT_DECISIONS, AUDIT_KINDS, type AuditInput } from './entry-fields.js';
+export { DEFAULT_PAGE, MAX_PAGE, type AuditExportFilter, type AuditFilter, type AuditPage } from './audit-query.js';
 export type { AuditDecision, AuditEntry, AuditKind, AuditVerification };
-export const AUDIT_KINDS = ['proxy', 'token', 'approval', 'revocation', 'connection', 'agent', 'control'] as const satisfies readonly AuditKind[];
-export const AUDIT_DECISIONS = ['allow', 'deny', 'info'] as const satisfies readonly AuditDecision[];
-
-/** What a caller records. Metadata only: never a body, a header or a secret. */
-export interface AuditInput {
-  kind: AuditKind;
-  decision: AuditDecision;
-  reason?: string | null;
-  agent_id?: string | null;
-  agent_name?: string | null;
-  connection?: string | null;
-  method?: string | null;
-  /** Redacted by append (query values), so callers may pass the raw request path. */
-  path?: string | null;
-  status?: number | null;
-  latency_ms?: number | null;
-  bytes_in?: number | null;
-  bytes_out?: number | null;
-}
-
-/** Filters combine with AND. `agent` is an agent id; since/until are epoch ms, both inclusive. */
-export interface AuditFilter {
-  agent?: string;
-  connection?: string;
-  decision?: AuditDecision;
-  kind?: AuditKind;
-  since?: number;
-  until?: number;
-  /** 1..500, default 100. */
-  limit?: number;
-  /** The next_cursor of the previous page. */
-  cursor?: string;
-}
-
-/** Export takes every matching entry that existed when it started, oldest first. */
-export type AuditExportFilter = Omit<AuditFilter, 'limit' | 'cursor'>;
-
-export interface AuditPage {
-  entries: AuditEntry[];
-  next_cursor: string | null;
-}
 
 export interface AuditStats {
   /** Entries committed by this instance. */
@@ -61,111 +25,13 @@ export interface AuditStats {
   pending: number;
 }
 
-export const MAX_PAGE = 500;
-export const DEFAULT_PAGE = 100;
-/** Rows per export chunk: bounded memory, and no statement is left open between chunks. */
-const EXPORT_CHUNK = 500;
-/** Rows verify() hashes between two yields to the event loop: a few ms of work, so requests are never held up long. */
-const VERIFY_CHUNK = 250;
 /** Upper bound of one group commit; a larger backlog is committed in several. */
 const MAX_BATCH = 1000;
-/** Caps on text fields: an oversized name is truncated, never a reason to fail an append. */
-const MAX_TEXT = { reason: 1024, agent_id: 128, agent_name: 256, connection: 128, method: 32 } as const;
-const HEAD_KEY = 'audit_head';
-
-type Row = ChainedFields & { prev_hash: string; hash: string };
 
 interface Pending {
   fields: Omit<ChainedFields, 'id'>;
   resolve: (entry: AuditEntry) => void;
   reject: (error: Error) => void;
-}
-
-const COLUMNS = 'id, at, kind, decision, reason, agent_id, agent_name, connection, method, path, status, latency_ms, bytes_in, bytes_out, prev_hash, hash';
-
-const invalid = (message: string): LatchkeyError => new LatchkeyError('invalid_request', message, 400);
-
-const toEntry = (row: Row): AuditEntry => ({ ...row, at: new Date(row.at).toISOString() }) as AuditEntry;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-const broken = (checked: number, firstBad: number | undefined, reason: string): AuditVerification =>
-  ({ ok: false, checked, ...(firstBad === undefined ? {} : { first_bad: firstBad }), reason });
-
-/**
- * SQLite stores UTF-8, so a lone UTF-16 surrogate would be read back differently and the
- * entry would no longer match its hash: store exactly what will be read back.
- */
-function text(value: unknown, max: number, field: string): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw new LatchkeyError('invalid_audit_entry', `audit ${field} must be a string`, 500);
-  const capped = value.length > max ? `${value.slice(0, max - 1)}…` : value;
-  return Buffer.from(capped, 'utf8').toString('utf8');
-}
-
-function count(value: unknown, field: string, round = false): number | null {
-  if (value === undefined || value === null) return null;
-  const n = round && typeof value === 'number' && Number.isFinite(value) ? Math.round(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-    throw new LatchkeyError('invalid_audit_entry', `audit ${field} must be a non-negative integer`, 500);
-  }
-  return n;
-}
-
-function fieldsOf(input: AuditInput, at: number): Omit<ChainedFields, 'id'> {
-  if (!AUDIT_KINDS.includes(input.kind)) throw new LatchkeyError('invalid_audit_entry', `unknown audit kind ${String(input.kind)}`, 500);
-  if (!AUDIT_DECISIONS.includes(input.decision)) throw new LatchkeyError('invalid_audit_entry', `unknown audit decision ${String(input.decision)}`, 500);
-  return {
-    at,
-    kind: input.kind,
-    decision: input.decision,
-    reason: text(input.reason, MAX_TEXT.reason, 'reason'),
-    agent_id: text(input.agent_id, MAX_TEXT.agent_id, 'agent_id'),
-    agent_name: text(input.agent_name, MAX_TEXT.agent_name, 'agent_name'),
-    connection: text(input.connection, MAX_TEXT.connection, 'connection'),
-    method: text(input.method, MAX_TEXT.method, 'method'),
-    path: text(typeof input.path === 'string' ? redactPath(input.path) : input.path, MAX_AUDIT_PATH, 'path'),
-    status: count(input.status, 'status'),
-    latency_ms: count(input.latency_ms, 'latency_ms', true),
-    bytes_in: count(input.bytes_in, 'bytes_in'),
-    bytes_out: count(input.bytes_out, 'bytes_out'),
-  };
-}
-
-function parseCursor(cursor: string): number {
-  if (!/^[1-9][0-9]{0,15}$/.test(cursor)) throw new LatchkeyError('invalid_cursor', 'cursor is not a next_cursor returned by this API', 400);
-  return Number(cursor);
-}
-
-/** WHERE clauses for a filter; named parameters only, never interpolated values. */
-function conditions(filter: AuditExportFilter): { clauses: string[]; params: Record<string, string | number> } {
-  const clauses: string[] = [];
-  const params: Record<string, string | number> = {};
-  const add = (clause: string, name: string, value: string | number): void => {
-    clauses.push(clause);
-    params[name] = value;
-  };
-  for (const [name, column] of [['agent', 'agent_id'], ['connection', 'connection']] as const) {
-    const value = filter[name];
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || value.length === 0) throw invalid(`${name} must be a non-empty string`);
-    add(`${column} = @${name}`, name, value);
-  }
-  if (filter.decision !== undefined) {
-    if (!AUDIT_DECISIONS.includes(filter.decision)) throw invalid(`decision must be one of ${AUDIT_DECISIONS.join(', ')}`);
-    add('decision = @decision', 'decision', filter.decision);
-  }
-  if (filter.kind !== undefined) {
-    if (!AUDIT_KINDS.includes(filter.kind)) throw invalid(`kind must be one of ${AUDIT_KINDS.join(', ')}`);
-    add('kind = @kind', 'kind', filter.kind);
-  }
-  for (const [name, op] of [['since', '>='], ['until', '<=']] as const) {
-    const value = filter[name];
-    if (value === undefined) continue;
-    if (!Number.isSafeInteger(value)) throw invalid(`${name} must be a time`);
-    add(`at ${op} @${name}`, name, value);
-  }
-  return { clauses, params };
 }
 
 /**
@@ -207,6 +73,15 @@ export class AuditLog {
   private appends = 0;
   private commits = 0;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Prepares each query shape once (the filters make a handful). */
+  readonly prepare = (sql: string): Database.Statement => {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  };
   private readonly insert: Database.Statement;
   private readonly readHead: Database.Statement<[string], { value: string }>;
   private readonly lastRow: Database.Statement<[], { id: number; hash: string }>;
@@ -253,6 +128,7 @@ export class AuditLog {
     try {
       fields = fieldsOf(input, this.now());
     } catch (error) {
+      // A bad entry is the caller's error: it gets it as the rejection, like a failed commit.
       return Promise.reject(error as Error);
     }
     return new Promise((resolve, reject) => {
@@ -265,97 +141,27 @@ export class AuditLog {
   }
 
   /**
-   * Walks the chain in id order, up to the newest entry when it started, in chunks with a
-   * turn of the event loop between them; then compares the end of the chain with the head
-   * recorded in the database and with the copy kept outside it.
+   * Walks the chain in id order, up to the newest entry when it started, then compares its end
+   * with the head recorded in the database and with the copy kept outside it (verify-chain.ts).
    */
   async verify(): Promise<AuditVerification> {
     // One snapshot: entries committed during the walk come after `upto` and are left for the next verify.
     const upto = this.lastRow.get()?.id ?? 0;
-    const stored = this.readHead.get(HEAD_KEY)?.value;
-    const copy = this.headCopy?.state();
-    let prev = GENESIS_HASH;
-    let lastId = 0;
-    let checked = 0;
-    for (;;) {
-      const rows = this.chunk.all({ after: lastId, upto, limit: VERIFY_CHUNK });
-      for (const row of rows) {
-        if (row.prev_hash !== prev || entryHash(prev, row) !== row.hash) {
-          return broken(checked, row.id, `Entry #${row.id} or the one before it was edited, deleted or moved: its hash or its link to the previous entry does not match.`);
-        }
-        if (copy?.head?.id === row.id && copy.head.hash !== row.hash) {
-          return broken(checked, row.id, `Entry #${row.id} differs from the copy of the head kept in the secret store: the database was rewritten from this entry on.`);
-        }
-        prev = row.hash;
-        lastId = row.id;
-        checked++;
-      }
-      if (rows.length < VERIFY_CHUNK) break;
-      await yieldToEventLoop();
-    }
-    const head = stored === undefined ? undefined : parseHead(stored);
-    if (stored === undefined && checked > 0) {
-      return broken(checked, undefined, 'The record of the newest entry (the head) is missing from the database, so a cut-off tail would go unnoticed: the database was edited.');
-    }
-    if (stored !== undefined && !head) {
-      return broken(checked, undefined, 'The record of the newest entry (the head) in the database is malformed: the database was edited.');
-    }
-    if (head && (head.id !== lastId || head.hash !== prev)) {
-      if (head.id > lastId) return broken(checked, lastId + 1, `The chain ends at entry #${lastId} but the head says #${head.id}: the newest entries were deleted.`);
-      if (head.id < lastId) return broken(checked, head.id + 1, `Entries after #${head.id}, the recorded head, were added outside Latchkey.`);
-      return broken(checked, lastId, `Entry #${lastId} is not the one recorded as the head: it was replaced.`);
-    }
-    if (copy && !copy.head && copy.malformed) {
-      return broken(checked, undefined, 'The copy of the head kept in the secret store is malformed, so a rewritten database would go unnoticed.');
-    }
-    if (copy?.head && copy.head.id > lastId) {
-      return broken(checked, lastId + 1, `The chain ends at entry #${lastId} but the copy of the head kept in the secret store is at #${copy.head.id}: entries were deleted and the chain rewritten.`);
-    }
-    return { ok: true, checked };
+    return verifyAuditChain({
+      stored: this.readHead.get(HEAD_KEY)?.value,
+      copy: this.headCopy?.state(),
+      readChunk: (after, limit) => this.chunk.all({ after, upto, limit }),
+    });
   }
 
-  /** Newest first, keyset-paged: a cursor stays valid and stable while new entries arrive. */
+  /** Newest first, keyset-paged: a cursor stays valid and stable while new entries arrive (audit-query.ts). */
   query(filter: AuditFilter = {}): AuditPage {
-    const limit = filter.limit ?? DEFAULT_PAGE;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw invalid(`limit must be an integer from 1 to ${MAX_PAGE}`);
-    const { clauses, params } = conditions(filter);
-    if (filter.cursor !== undefined) {
-      clauses.push('id < @cursor');
-      params.cursor = parseCursor(filter.cursor);
-    }
-    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
-    const rows = this.statement(`SELECT ${COLUMNS} FROM audit ${where} ORDER BY id DESC LIMIT @limit`).all({ ...params, limit: limit + 1 }) as Row[];
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return { entries: page.map(toEntry), next_cursor: rows.length > limit && last ? String(last.id) : null };
+    return queryAudit(this.prepare, filter);
   }
 
-  /**
-   * Every matching entry up to the newest at call time, oldest first (so a full export can
-   * be re-verified offline), produced lazily in chunks of rows. The filter is validated
-   * now, not on the first chunk, so a caller can still answer 400 before streaming.
-   */
+  /** Every matching entry up to the newest at call time, oldest first, lazily in chunks (audit-query.ts). */
   export(filter: AuditExportFilter, format: AuditExportFormat): Iterable<string> {
-    if (format !== 'jsonl' && format !== 'csv') throw invalid('format must be jsonl or csv');
-    const { clauses, params } = conditions(filter);
-    const upto = this.lastRow.get()?.id ?? 0;
-    const select = this.statement(`SELECT ${COLUMNS} FROM audit WHERE ${[...clauses, 'id > @after', 'id <= @upto'].join(' AND ')} ORDER BY id LIMIT @limit`);
-    const line = format === 'csv' ? csvLine : jsonLine;
-    return {
-      *[Symbol.iterator]() {
-        if (format === 'csv') yield csvHeader();
-        let after = 0;
-        for (;;) {
-          // .all() per chunk, not .iterate(): an open statement would block the connection between chunks.
-          const rows = select.all({ ...params, after, upto, limit: EXPORT_CHUNK }) as Row[];
-          const last = rows.at(-1);
-          if (!last) return;
-          yield rows.map((row) => line(toEntry(row))).join('');
-          if (rows.length < EXPORT_CHUNK) return;
-          after = last.id;
-        }
-      },
-    };
+    return exportAudit(this.prepare, this.lastRow.get()?.id ?? 0, filter, format);
   }
 
   stats(): AuditStats {
@@ -377,6 +183,7 @@ export class AuditLog {
       try {
         rows = this.commitBatch.immediate(batch);
       } catch (error) {
+        // Handled: every append of the batch is rejected with it, so its caller answers 500 instead of acting unaudited.
         const failure = new LatchkeyError('audit_write_failed', 'The audit log could not be written.', 500, {}, { cause: error });
         for (const pending of batch) pending.reject(failure);
         continue;
@@ -395,14 +202,5 @@ export class AuditLog {
   private head(): AuditHead | undefined {
     const value = this.readHead.get(HEAD_KEY)?.value;
     return (value === undefined ? undefined : parseHead(value)) ?? this.lastRow.get();
-  }
-
-  private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 }

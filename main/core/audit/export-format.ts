@@ -1,4 +1,4 @@
-import type { AuditEntry } from './audit-log.js';
+import type { AuditEntry } from '../../common/admin-api.js';
 
 export type { AuditExportFormat } from '../../common/api/audit.js';
 

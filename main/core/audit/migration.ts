@@ -1,4 +1,4 @@
-import type { Migration } from '../store/migrations.js';
+import type { Migration } from '../store/migrate.js';
 
 /**
  * Schema of the audit log (owned by main/core/audit). Metadata only: no request or

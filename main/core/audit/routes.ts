@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { AuditExportFile, AuditExportQuery, AuditFilters, AuditPage, AuditQuery, AuditVerification, type AuditExportFormat } from '../../common/api/audit.js';
 import { errorResponses } from '../../common/api/errors.js';
 import { LatchkeyError } from '../errors.js';
-import type { AuditExportFilter, AuditLog } from './audit-log.js';
+import type { AuditLog } from './audit-log.js';
+import type { AuditExportFilter } from './audit-query.js';
 
 const EXPORT_TYPES: Record<AuditExportFormat, string> = { jsonl: 'application/x-ndjson', csv: 'text/csv; charset=utf-8' };
 

@@ -1,4 +1,4 @@
-import type { AuditInput } from './audit-log.js';
+import type { AuditInput } from './entry-fields.js';
 
 /** The log the entries go to: `append` resolves once the entry is committed. */
 export interface AuditAppender {

@@ -1,3 +1,5 @@
+import { LatchkeyError } from '../errors.js';
+
 /**
  * Agent names are what a person reads on the approval screen to decide whom to trust, so
  * a name must not be able to pass for another: no invisible or direction-changing
@@ -58,4 +60,11 @@ export function lookAlikeOf(name: string, taken: Iterable<string>): string | und
   const skeleton = nameSkeleton(name);
   for (const other of taken) if (nameSkeleton(other) === skeleton) return other;
   return undefined;
+}
+
+/** `name` when it is a valid agent name; 400 `code` (invalid_name by default) saying what is wrong otherwise. */
+export function checkAgentName(name: string, code = 'invalid_name'): string {
+  const problem = agentNameProblem(name);
+  if (problem) throw new LatchkeyError(code, problem, 400);
+  return name;
 }

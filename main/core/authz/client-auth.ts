@@ -1,8 +1,9 @@
 import { LatchkeyError } from '../errors.js';
-import type { ClientAuthMethod } from './store.js';
+import { secretMatches } from './secrets.js';
+import type { AgentRecord, ClientAuthMethod } from './store.js';
 
 /** Client credentials as presented at the token or revocation endpoint (RFC 6749 §2.3). */
-export interface ClientCredentials {
+export interface PresentedClientCredentials {
   client_id: string;
   client_secret?: string;
   method: ClientAuthMethod;
@@ -26,7 +27,7 @@ function formDecode(value: string): string {
  * client_id + client_secret in the body (client_secret_post), or client_id alone (a
  * public client, "none"). Using two methods at once is refused (RFC 6749 §2.3).
  */
-export function readClientCredentials(authorization: string | undefined, params: Readonly<Record<string, string>>): ClientCredentials {
+export function readClientCredentials(authorization: string | undefined, params: Readonly<Record<string, string>>): PresentedClientCredentials {
   if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) {
     throw invalidClient('Client assertions are not supported: use client_secret_basic, client_secret_post or none');
   }
@@ -46,4 +47,16 @@ export function readClientCredentials(authorization: string | undefined, params:
   }
   if (params.client_secret !== undefined) return { client_id: params.client_id, client_secret: params.client_secret, method: 'client_secret_post' };
   return { client_id: params.client_id, method: 'none' };
+}
+
+/** The agent a client_id names, if `credentials` authenticate it; 401 invalid_client otherwise. */
+export function authenticateClient(agent: AgentRecord | undefined, credentials: PresentedClientCredentials): AgentRecord {
+  if (!agent) throw invalidClient('Unknown client');
+  if (agent.status === 'revoked') throw invalidClient('This agent was revoked in Latchkey');
+  if (agent.client_secret_hash === null) {
+    if (credentials.method !== 'none') throw invalidClient('This is a public client: send its client_id without a secret');
+  } else if (credentials.client_secret === undefined || !secretMatches(credentials.client_secret, agent.client_secret_hash)) {
+    throw invalidClient('Client authentication failed');
+  }
+  return agent;
 }

@@ -1,3 +1,4 @@
+import { unknownConnection } from '../connections/unknown-connection.js';
 import { LatchkeyError } from '../errors.js';
 
 /** What an agent may use: a connection (by name) and scopes it holds, or `["*"]` for all of them. */
@@ -5,8 +6,11 @@ import type { Grant } from '../../common/admin-api.js';
 
 export type { Grant };
 
-/** Grants by connection: a set of scopes, or '*' (everything the connection holds). */
-export type ScopeMap = ReadonlyMap<string, ReadonlySet<string> | '*'>;
+/** The scopes granted on one connection: a set of scopes, or '*' (everything the connection holds). Not a `Grant`, which names its connection. */
+export type ScopeSet = ReadonlySet<string> | '*';
+
+/** Grants by connection: a scope set each. */
+export type ScopeMap = ReadonlyMap<string, ScopeSet>;
 
 /** A connection as grants see it: its id is what a grant binds to, its name what people and agents use. */
 export interface GrantableConnection {
@@ -50,7 +54,7 @@ export function validateGrants(grants: readonly Grant[], connections: Connection
     }
     seen.add(grant.connection);
     const connection = connections.getByName(grant.connection);
-    if (!connection) throw new LatchkeyError('unknown_connection', `No connection named "${grant.connection}"`, 404, { connection: grant.connection });
+    if (!connection) throw unknownConnection(grant.connection);
     const scopes = [...new Set(grant.scopes)].sort();
     if (scopes.length === 0) throw new LatchkeyError('invalid_grant_scope', `The grant on "${grant.connection}" lists no scopes; use ["*"] for all of them`, 400, { connection: grant.connection, unknown_scopes: [], available_scopes: connection.scopes });
     if (scopes.includes('*')) {
@@ -86,7 +90,7 @@ export function validateGrants(grants: readonly Grant[], connections: Connection
 export function bindGrants(grants: readonly Grant[], connections: ConnectionLookup): StoredGrant[] {
   return grants.map((grant) => {
     const connection = connections.getByName(grant.connection);
-    if (!connection) throw new LatchkeyError('unknown_connection', `No connection named "${grant.connection}"`, 404, { connection: grant.connection });
+    if (!connection) throw unknownConnection(grant.connection);
     return { connection_id: connection.id, scopes: grant.scopes };
   });
 }
@@ -145,7 +149,7 @@ export function formatScope(map: ScopeMap): string {
  * Connections left with nothing are dropped.
  */
 export function intersectScopes(a: ScopeMap, b: ScopeMap): ScopeMap {
-  const result = new Map<string, ReadonlySet<string> | '*'>();
+  const result = new Map<string, ScopeSet>();
   for (const [connection, left] of a) {
     const right = b.get(connection);
     if (right === undefined) continue;
@@ -169,4 +173,9 @@ export function uncoveredScopes(granted: ScopeMap, requested: ScopeMap): string[
     else for (const scope of wanted) if (!has?.has(scope)) missing.push(`${connection}:${scope}`);
   }
   return missing.sort();
+}
+
+/** How the audit log words a set of grants. */
+export function describeGrants(grants: readonly Grant[]): string {
+  return grants.length === 0 ? 'no grants' : `grants ${formatScope(grantsToScopeMap(grants))}`;
 }

@@ -130,6 +130,7 @@ export class SigningKeys {
       this.#keys = next;
       return fresh.stored.kid;
     });
+    // Only the queue swallows it: the caller awaits `run` and gets the error; the next rotation must still run.
     this.#rotating = run.catch(() => undefined);
     return run;
   }

@@ -1,4 +1,4 @@
-import type { Migration } from '../store/migrations.js';
+import type { Migration } from '../store/migrate.js';
 
 /**
  * Schema of agents, their grants, refresh tokens and approvals (owned by main/core/authz).

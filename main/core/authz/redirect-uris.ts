@@ -37,7 +37,7 @@ export function redirectUriMatches(registered: readonly string[], requested: str
   try {
     wanted = new URL(requested);
   } catch {
-    return false;
+    return false; // not a URL, so not one of the registered ones: the caller refuses it
   }
   if (!isLoopbackHttp(wanted) || requested.includes('#') || wanted.username || wanted.password) return false;
   return registered.some((candidate) => {

@@ -3,9 +3,10 @@ import { LatchkeyError } from '../errors.js';
 import type { Grant, StoredGrant } from './grants.js';
 
 import type { AgentStatus, ApprovalStatus, RegisteredVia } from '../../common/admin-api.js';
+import type { ClientAuthMethod } from '../catalog/types.js';
 
 export type { AgentStatus, ApprovalStatus, RegisteredVia };
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type { ClientAuthMethod };
 
 /** An agent as stored. Times are epoch ms; `client_secret_hash` is null for public clients. */
 export interface AgentRecord {

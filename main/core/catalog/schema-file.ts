@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
-import { providerDefinitionSchema } from './schema.js';
+import { providerDefinitionSchema } from './definition-schema.js';
 
 /** The committed copy of the provider definition schema, for editors working in the repository. */
 export function providerSchemaFile(): string {

@@ -1,9 +1,12 @@
 import type { BrokerEvents } from '../events.js';
 import { LatchkeyError } from '../errors.js';
-import type { ProviderClient, TokenSet } from '../oauth/provider-client.js';
+import type { Logger } from '../log.js';
+import type { TokenSet } from '../oauth/provider-client.js';
 import type { ConnectionRecord, ConnectionStatus, ConnectionStore } from '../store/connections.js';
 import type { Vault } from '../vault/vault.js';
 import { recordConnectionChange, type ConnectionChangeDeps } from './changes.js';
+import type { ProviderApps } from './provider-apps.js';
+import { unknownConnection } from './unknown-connection.js';
 
 /** What the vault holds for one connection: an OAuth token pair, or a static key as `access_token`. */
 export interface StoredCredential {
@@ -29,10 +32,13 @@ export function refreshMargin(credential: Pick<StoredCredential, 'expires_at' | 
 export interface TokenManagerDeps {
   vault: Vault;
   connections: ConnectionStore;
-  clientFor: (provider: string, method: ConnectionRecord['auth_method']) => Promise<ProviderClient>;
+  /** The person's OAuth apps: a refresh needs the client of the connection's provider. */
+  apps: Pick<ProviderApps, 'clientFor'>;
   events: BrokerEvents;
   /** Status changes are committed here before the refresh that caused them resolves. */
   audit: ConnectionChangeDeps['audit'];
+  /** Where proactive refresh failures are reported (nobody awaits them). */
+  logger: Logger;
   now?: () => number;
 }
 
@@ -112,6 +118,8 @@ export class TokenManager {
       const latest = this.#deps.connections.getById(record.id);
       if (!latest || latest.status === 'needs_reauth') return;
       this.refresh(latest).catch((error: unknown) => {
+        // Background work: the log is where its failure is seen (the connection's name, never a token).
+        this.#deps.logger.error({ err: error, connection: latest.name, provider: latest.provider }, 'proactive token refresh failed');
         // Transient failure (network, provider down): try again later; needs_reauth stops the loop.
         if (error instanceof LatchkeyError && error.code === 'reauthorization_required') return;
         const current = this.#deps.connections.getById(record.id);
@@ -138,7 +146,7 @@ export class TokenManager {
       await this.#changed(record, 'expired');
       throw reauthorizationRequired(record);
     }
-    const client = await this.#deps.clientFor(record.provider, record.auth_method);
+    const client = await this.#deps.apps.clientFor(record.provider, record.auth_method);
     let tokens: TokenSet;
     try {
       tokens = await client.refresh(credential.refresh_token);
@@ -154,7 +162,7 @@ export class TokenManager {
     const next = TokenManager.fromTokenSet(tokens);
     // Disconnected while the request was out: do not resurrect the vault entry.
     const latest = this.#deps.connections.getById(record.id);
-    if (!latest) throw new LatchkeyError('unknown_connection', `The connection "${record.name}" was removed`, 404);
+    if (!latest) throw unknownConnection(record.name, { nextStep: 'it was disconnected while its token was being refreshed' });
     await this.#deps.vault.set(credentialKey(record.id), JSON.stringify(next));
     const updated = this.#deps.connections.update(record.id, {
       status: 'connected',

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ProviderDefinitionSchemaDocument } from '../../common/api/providers.js';
-import { providerDefinitionSchema } from '../catalog/schema.js';
+import { providerDefinitionSchema } from '../catalog/definition-schema.js';
 
 /** Where the running broker publishes the provider definition schema, for editors ("$schema") and tools. */
 export const PROVIDER_SCHEMA_PATH = '/schemas/provider.json';

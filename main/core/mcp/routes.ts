@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import { ProtectedResourceMetadata } from '../../common/api/oauth.js';
-import type { AgentAuthority } from '../authz/authority.js';
+import type { Authz } from '../authz/open-authz.js';
 import { formatScope } from '../authz/grants.js';
 import { LatchkeyError } from '../errors.js';
 import { bearerChallenge } from '../proxy/errors.js';
@@ -12,7 +12,7 @@ import type { AgentPrincipal, AgentVerifier, ProxyDeps } from '../proxy/types.js
 import { toolServer } from './tools.js';
 
 export interface McpRoutesOptions {
-  authority: AgentAuthority;
+  authz: Pick<Authz, 'verification' | 'metadata'>;
   /** The proxy's runtime: tool calls go through the proxy's core, rate limits included. */
   runtime: ProxyRuntime;
   version: string;
@@ -31,13 +31,13 @@ const HOP_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-e
  * minted for `/mcp` accepted (RFC 8707 audience). Host and Origin are checked by the
  * server's guard before anything here runs.
  */
-export async function mcpRoutes(app: FastifyInstance, { authority, runtime, version }: McpRoutesOptions): Promise<void> {
+export async function mcpRoutes(app: FastifyInstance, { authz: { verification, metadata }, runtime, version }: McpRoutesOptions): Promise<void> {
   const verifier: AgentVerifier = {
-    verifyAccessToken: (token) => authority.verifyAccessToken(token, MCP_PATH),
+    verifyAccessToken: (token) => verification.verifyAccessToken(token, MCP_PATH),
     get paused() {
-      return authority.paused;
+      return verification.paused;
     },
-    tokenEndpoint: () => authority.tokenEndpoint(),
+    tokenEndpoint: () => verification.tokenEndpoint(),
   };
   const deps: ProxyDeps = { ...runtime.deps, verifier };
   const handler = createMcpHandler(({ authInfo }) => toolServer(principalOf(authInfo), runtime, version, app.log));
@@ -46,7 +46,7 @@ export async function mcpRoutes(app: FastifyInstance, { authority, runtime, vers
   // RFC 9728, path form for /mcp and the root form clients fall back to; both describe /mcp.
   for (const path of [`${METADATA_PATH}${MCP_PATH}`, METADATA_PATH]) {
     app.withTypeProvider<TypeBoxTypeProvider>().get(path, { schema: { hide: true, response: { 200: ProtectedResourceMetadata } } }, async (request) => {
-      const origin = authority.addressedIssuer(request.headers.host);
+      const origin = metadata.addressedIssuer(request.headers.host);
       return { resource: `${origin}${MCP_PATH}`, authorization_servers: [origin], bearer_methods_supported: ['header'], resource_name: 'Latchkey', resource_documentation: `${origin}/llms.txt` };
     });
   }
@@ -56,7 +56,7 @@ export async function mcpRoutes(app: FastifyInstance, { authority, runtime, vers
     url: MCP_PATH,
     schema: { hide: true },
     handler: async (request, reply) => {
-      const origin = authority.addressedIssuer(request.headers.host);
+      const origin = metadata.addressedIssuer(request.headers.host);
       const exchange = openExchange({ kind: 'proxy', connection: null, method: request.method, path: MCP_PATH }, request.log);
       let agent: AgentPrincipal;
       try {

@@ -188,13 +188,14 @@ export class ProviderClient {
     if (!source) return null;
     let document: unknown = tokens.extra;
     if (source.url) {
+      // The account label is a nicety: an unreachable identity endpoint leaves it unknown (null), the connection stands.
       const response = await fetchImpl(source.url, {
         method: source.method ?? 'GET',
         headers: { authorization: `Bearer ${tokens.access_token}`, accept: 'application/json', 'user-agent': USER_AGENT },
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       }).catch(() => undefined);
       if (!response?.ok) return null;
-      document = await response.json().catch(() => undefined);
+      document = await response.json().catch(() => undefined); // not JSON: no label found in it, as above
     }
     for (const path of source.account) {
       const value = readPath(document, path);

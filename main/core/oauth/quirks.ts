@@ -67,7 +67,7 @@ function parseBody(text: string, contentType: string | null, formEncoded: boolea
     const value: unknown = JSON.parse(text);
     return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
-    return undefined;
+    return undefined; // not JSON: the response is passed on as the provider sent it
   }
 }
 

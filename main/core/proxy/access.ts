@@ -1,10 +1,9 @@
 import { ungrantableScopes } from '../../common/grantable-scopes.js';
+import type { ScopeSet } from '../authz/grants.js';
 import { isCallAllowed, needsAllConnectionScopes, requiredScopes, type RuleMatcher } from '../catalog/rules.js';
 import type { ProviderDefinition } from '../catalog/types.js';
 import type { ConnectionRecord } from '../store/connections.js';
 import { insufficientScope } from './errors.js';
-
-export type Grant = ReadonlySet<string> | '*';
 
 /**
  * The scopes an agent holds on a connection: its grant, with '*' read as everything the
@@ -12,7 +11,7 @@ export type Grant = ReadonlySet<string> | '*';
  * `unenforced_subsets`) is not honoured, even in a grant made before the connection held
  * the broader scope.
  */
-export function grantedScopes(grant: Grant, record: Pick<ConnectionRecord, 'scopes'>, provider: Pick<ProviderDefinition, 'auth'> | undefined): string[] {
+export function grantedScopes(grant: ScopeSet, record: Pick<ConnectionRecord, 'scopes'>, provider: Pick<ProviderDefinition, 'auth'> | undefined): string[] {
   if (grant === '*') return [...record.scopes];
   const ungrantable = ungrantableScopes(provider?.auth.unenforced_subsets, record.scopes);
   return [...grant].filter((scope) => !ungrantable.has(scope));

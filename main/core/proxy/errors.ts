@@ -14,13 +14,6 @@ export const paused = (): LatchkeyError =>
 export const invalidPath = (reason: string): LatchkeyError =>
   new LatchkeyError('invalid_path', `The proxy path is refused: ${reason}. Call /proxy/<connection>/<path> with a plain path.`, 400);
 
-/** Also for connections that exist but are not granted: an agent learns nothing about the person's other connections. */
-export const unknownConnection = (name: string, available: string[]): LatchkeyError =>
-  new LatchkeyError('unknown_connection', `This agent has no connection named "${name}"; GET /v1/connections lists the ones it may use.`, 404, {
-    connection: name,
-    available,
-  });
-
 /** `/proxy/<connection>:<base>/…` named a base the connection's provider does not have. */
 export const unknownBase = (connection: string, base: string, bases: string[]): LatchkeyError =>
   new LatchkeyError('unknown_base', `"${connection}" has no API base "${base}"; use /proxy/${connection}/… for the default base or /proxy/${connection}:<base>/… with one of: ${bases.join(', ')}.`, 404, {

@@ -7,7 +7,8 @@ import { isFromForeignPage } from '../net.js';
 import type { ConnectionRecord } from '../store/connections.js';
 import { authorizeCall, grantableConnectionScopes, grantedScopes } from './access.js';
 import { acceptsScheme, authenticateAgent, failedAgent } from './agent-auth.js';
-import { clientClosed, forbiddenOrigin, missingToken, paused, rateLimitExceeded, unknownBase, unknownConnection } from './errors.js';
+import { clientClosed, forbiddenOrigin, missingToken, paused, rateLimitExceeded, unknownBase } from './errors.js';
+import { unknownConnection } from '../connections/unknown-connection.js';
 import { agentResponseHeaders, credentialHeader, upstreamRequestHeaders } from './headers.js';
 import { checkProxyPath, splitProxyUrl, upstreamTarget, type ProxyTarget } from './path.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
@@ -102,7 +103,11 @@ export function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: st
   const record = found?.id === agent.connection_ids.get(target.connection) ? found : undefined;
   if (grant === undefined || record === undefined) {
     const mine = new Set(agent.grants.keys());
-    throw unknownConnection(target.connection, deps.connections.list().filter((c) => mine.has(c.name)).map((c) => c.name));
+    // Also for connections that exist but are not granted: an agent learns nothing about the person's other connections.
+    throw unknownConnection(target.connection, {
+      available: deps.connections.list().filter((c) => mine.has(c.name)).map((c) => c.name),
+      nextStep: 'GET /v1/connections lists the ones this agent may use.',
+    });
   }
   const provider = deps.catalog.require(record.provider);
   const base = target.base ?? DEFAULT_BASE;

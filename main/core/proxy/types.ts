@@ -3,7 +3,7 @@ import type { ConnectionService } from '../connections/service.js';
 import type { TokenManager } from '../connections/tokens.js';
 import type { ConnectionStore } from '../store/connections.js';
 import type { AuditInput } from '../audit/audit-log.js';
-import type { AgentAuthority, AgentPrincipal } from '../authz/authority.js';
+import type { AgentPrincipal, Verification } from '../authz/verification.js';
 
 export type { AgentPrincipal };
 
@@ -11,7 +11,7 @@ export type { AgentPrincipal };
  * What the proxy needs of the agent authority: token verification (401 `invalid_token` |
  * `token_expired` | `token_revoked`), the kill switch and where tokens come from.
  */
-export type AgentVerifier = Pick<AgentAuthority, 'verifyAccessToken' | 'paused' | 'tokenEndpoint'>;
+export type AgentVerifier = Pick<Verification, 'verifyAccessToken' | 'paused' | 'tokenEndpoint'>;
 
 /** What a verification error may carry besides its code: whose token it was (for the audit, never sent). */
 export interface AttributedFailure {

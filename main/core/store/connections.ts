@@ -83,6 +83,7 @@ function parseVariables(text: string): Record<string, string> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
     return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   } catch {
+    // The column is written by this module as JSON; a damaged value reads as "no variables", like a missing one.
     return {};
   }
 }
@@ -92,6 +93,7 @@ function parseScopes(text: string): string[] {
     const value: unknown = JSON.parse(text);
     return Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : [];
   } catch {
+    // The column is written by this module as JSON; a damaged value reads as "no scopes" (grants nothing).
     return [];
   }
 }

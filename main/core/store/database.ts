@@ -2,7 +2,7 @@ import { accessSync, chmodSync, closeSync, constants, fchmodSync, mkdirSync, ope
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LatchkeyError, isLatchkeyError } from '../errors.js';
-import { migrate } from './migrations.js';
+import { migrate, type Migration } from './migrate.js';
 
 export interface OpenDatabaseOptions {
   /**
@@ -53,8 +53,11 @@ function tightenIfPresent(file: string): void {
   }
 }
 
-/** Opens (creating if needed) the broker's SQLite database and brings its schema up to date. */
-export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Database.Database {
+/**
+ * Opens (creating if needed) the broker's SQLite database and brings its schema up to date
+ * with `migrations`: every module's own, collected by the composition root (main/core/migrations.ts).
+ */
+export function openDatabase(file: string, migrations: readonly Migration[], options: OpenDatabaseOptions = {}): Database.Database {
   const dir = dirname(file);
   const synchronous = options.synchronous ?? 'NORMAL';
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') throw new LatchkeyError('invalid_option', `synchronous must be NORMAL or FULL`, 500);
@@ -71,13 +74,13 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    migrate(db);
+    migrate(db, migrations);
     return db;
   } catch (error) {
     try {
       db?.close();
     } catch {
-      // already failing
+      // Already failing: the error being thrown below says why; a failed close adds nothing to it.
     }
     if (isLatchkeyError(error)) throw error;
     const code = codeOf(error);

@@ -48,6 +48,7 @@ function parse(text: string): LockInfo | undefined {
       hostname: typeof value.hostname === 'string' ? value.hostname : '',
     };
   } catch {
+    // Not JSON: the caller treats an unparseable lock as "unreadable" and decides from that.
     return undefined;
   }
 }
@@ -112,7 +113,7 @@ function tryCreate(file: string, dataDir: string, info: LockInfo): boolean {
     try {
       unlinkSync(file);
     } catch {
-      // ignore
+      // Best effort cleanup of our half-written lock: the write error thrown below is the one to report.
     }
     throw unwritable(dataDir, error);
   }
@@ -147,14 +148,14 @@ function removeStale(file: string, stale: LockInfo | 'unreadable'): LockInfo | u
     try {
       unlinkSync(aside);
     } catch {
-      // ignore
+      // Leaves only a uniquely named leftover beside the lock; the lock itself is settled.
     }
     return moved;
   }
   try {
     unlinkSync(aside);
   } catch {
-    // ignore
+    // Leaves only a uniquely named leftover beside the lock; the stale lock is out of the way.
   }
   return undefined;
 }

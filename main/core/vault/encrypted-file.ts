@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt, timingSafeEqual, type KeyObject, createSecretKey } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { LatchkeyError } from '../errors.js';
+import { writeFileAtomic } from '../files/write-file-atomic.js';
 import type { SecretBackend } from './vault.js';
 
 /**
@@ -188,32 +189,12 @@ function decrypt(data: VaultFile, keys: Keys, file: string): Map<string, string>
 }
 
 async function writeAtomically(file: string, contents: string): Promise<void> {
-  const dir = dirname(file);
-  const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle;
   try {
-    handle = await open(temp, 'wx', 0o600);
-    await handle.writeFile(contents, 'utf8');
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(temp, file);
+    await writeFileAtomic(file, contents, 0o600, { dirMode: 0o700 });
   } catch (error) {
-    await handle?.close().catch(() => {});
-    await unlink(temp).catch(() => {});
+    // Only the code: the message of a file system error may carry a path, never a secret, but the code is what helps.
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
     throw new LatchkeyError('vault_error', `Cannot write the secret store ${file}: ${code}`, 500);
-  }
-  // Make the rename itself durable. Not possible on every platform (Windows): best effort.
-  try {
-    const dirHandle = await open(dir, 'r');
-    try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
-    }
-  } catch {
-    // ignore
   }
 }
 
@@ -259,6 +240,7 @@ export async function openEncryptedFileBackend(opts: EncryptedFileOptions): Prom
     // Tighten permissions of a store that was copied around with a lax mode.
     if (process.platform !== 'win32') {
       const mode = (await stat(file)).mode;
+      // Best effort: a store we may read but not chmod (another owner) still opens; its mode is the owner's choice.
       if ((mode & 0o077) !== 0) await chmod(file, 0o600).catch(() => {});
     }
   }
@@ -267,7 +249,7 @@ export async function openEncryptedFileBackend(opts: EncryptedFileOptions): Prom
   let chain: Promise<unknown> = Promise.resolve();
   const serialized = <T>(op: () => Promise<T>): Promise<T> => {
     const run = chain.then(op);
-    chain = run.catch(() => {});
+    chain = run.catch(() => {}); // the caller of `run` gets its error; the next write starts regardless
     return run;
   };
   const commit = async (next: Map<string, string>): Promise<void> => {

@@ -91,6 +91,7 @@ export class Vault {
         throw error;
       }
     });
+    // Only orders the next write after this one: the caller of `run` gets its error.
     const settled = run.then(
       () => undefined,
       () => undefined,

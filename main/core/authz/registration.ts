@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { LatchkeyError } from '../errors.js';
+import { checkAgentName, lookAlikeOf } from './agent-name.js';
+import { audit, emitAgent, type AuthzContext } from './context.js';
+import { AUTH_METHODS, oauthError, pausedError } from './protocol.js';
+import { validateRedirectUri } from './redirect-uris.js';
+import { hashSecret, randomId, randomToken } from './secrets.js';
+import type { AgentRecord, ClientAuthMethod } from './store.js';
+
+/** Self-registered agents nobody approved are forgotten after a day, and at most this many wait. */
+const PENDING_REGISTRATION_TTL_MS = 24 * 3600_000;
+const MAX_PENDING_REGISTRATIONS = 100;
+/** What a self-registered (interactive) agent may use. */
+const DCR_GRANT_TYPES = ['authorization_code', 'refresh_token'];
+
+/** RFC 7591 client metadata we understand; anything else is ignored, as the RFC asks. */
+export interface ClientMetadata {
+  /** RFC 7591 / OIDC: "native" for loopback redirects (sent by MCP clients); accepted and otherwise unused. */
+  application_type?: string;
+  redirect_uris?: string[];
+  token_endpoint_auth_method?: string;
+  grant_types?: string[];
+  response_types?: string[];
+  client_name?: string;
+}
+
+export interface RegisteredClient {
+  client_id: string;
+  client_secret?: string;
+  client_secret_expires_at?: number;
+  client_id_issued_at: number;
+  client_name: string;
+  redirect_uris: string[];
+  token_endpoint_auth_method: ClientAuthMethod;
+  grant_types: string[];
+  response_types: string[];
+}
+
+/** RFC 7591 dynamic registration: a pending agent without grants until the person approves one of its requests. */
+export class Registration {
+  readonly #ctx: AuthzContext;
+
+  constructor(ctx: AuthzContext) {
+    this.#ctx = ctx;
+  }
+
+  async register(metadata: ClientMetadata): Promise<RegisteredClient> {
+    const { store } = this.#ctx;
+    try {
+      if (this.#ctx.pause.paused) throw pausedError();
+      const redirectUris = [...new Set((metadata.redirect_uris ?? []).map(validateRedirectUri))];
+      if (redirectUris.length === 0) throw oauthError('invalid_redirect_uri', 'redirect_uris is required: interactive agents receive the authorization code there');
+      const method = (metadata.token_endpoint_auth_method ?? 'client_secret_basic') as ClientAuthMethod;
+      if (!AUTH_METHODS.includes(method)) throw oauthError('invalid_client_metadata', `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`);
+      const grantTypes = metadata.grant_types ?? ['authorization_code'];
+      if (!grantTypes.includes('authorization_code') || grantTypes.some((g) => !DCR_GRANT_TYPES.includes(g))) {
+        throw oauthError('invalid_client_metadata', 'grant_types may only be authorization_code and refresh_token (client_credentials is for agents created in Latchkey)');
+      }
+      if ((metadata.response_types ?? ['code']).some((r) => r !== 'code')) throw oauthError('invalid_client_metadata', 'response_types must be ["code"]');
+      const clientId = randomId();
+      // A nameless client gets a name of its own, so that it never looks like another.
+      const name = checkAgentName(metadata.client_name ?? `Unnamed agent ${clientId.slice(0, 6)}`, 'invalid_client_metadata');
+
+      const now = this.#ctx.now();
+      for (const id of store.deleteStaleRegistrations(now - PENDING_REGISTRATION_TTL_MS)) this.#ctx.agents.forget(id);
+      // Refused without saying which agent it resembles: a registering client learns no more than that the name is taken.
+      if (lookAlikeOf(name, store.listAgents().map((a) => a.name)) !== undefined) {
+        throw oauthError('invalid_client_metadata', 'client_name is, or looks like, the name of another agent (a revoked one keeps its name until the person deletes it in Latchkey); register under a name of your own');
+      }
+      if (store.countPendingRegistrations() >= MAX_PENDING_REGISTRATIONS) {
+        throw oauthError('temporarily_unavailable', 'Too many registered agents are waiting for approval; try again later', 503);
+      }
+      const secret = method === 'none' ? undefined : randomToken();
+      const record: AgentRecord = {
+        id: randomUUID(), name, client_id: clientId, client_secret_hash: secret === undefined ? null : hashSecret(secret), token_endpoint_auth_method: method,
+        redirect_uris: redirectUris, status: 'pending', grants: [], rate_limit_per_minute: null, tokens_valid_after: 0, registered_via: 'dcr', created_at: now, updated_at: now,
+      };
+      const agent = store.insertAgent(record);
+      this.#ctx.agents.remember(agent);
+      await audit(this.#ctx, 'agent', 'info', 'registered itself (RFC 7591); pending approval', agent);
+      emitAgent(this.#ctx, agent);
+      return {
+        client_id: agent.client_id,
+        ...(secret === undefined ? {} : { client_secret: secret, client_secret_expires_at: 0 }),
+        client_id_issued_at: Math.floor(now / 1000),
+        client_name: agent.name,
+        redirect_uris: agent.redirect_uris,
+        token_endpoint_auth_method: method,
+        grant_types: DCR_GRANT_TYPES,
+        response_types: ['code'],
+      };
+    } catch (error) {
+      // Refusals are audited; the error goes on to the caller either way.
+      if (error instanceof LatchkeyError && error.status < 500) await audit(this.#ctx, 'agent', 'deny', `registration refused: ${error.code}: ${error.message}`, undefined, error.status);
+      throw error;
+    }
+  }
+}
