@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
-import type { AuditDecision, AuditPage, AuditVerification } from '../common/admin-api.js';
+import type { AuditDecision, AuditExportFormat, AuditPage, AuditVerification } from '../common/admin-api.js';
 import { adminClient } from './admin-token.js';
 import type { ControlClient } from './control-client.js';
 import { findAgent } from './find-agent.js';
@@ -85,7 +85,7 @@ export function register(program: Command): void {
     .option('--output <file>', 'write to this file (created readable by you only) instead of stdout')
     .action(async (_options: unknown, command: Command) => {
       // `audit --agent bot export …` filters too.
-      const options = command.optsWithGlobals<FilterOptions & { format: 'jsonl' | 'csv'; output?: string }>();
+      const options = command.optsWithGlobals<FilterOptions & { format: AuditExportFormat; output?: string }>();
       const client = await adminClient(dataDirOf(options));
       const params = await query(client, options);
       params.set('format', options.format);

@@ -43,7 +43,7 @@ describe('route schemas', () => {
     const admin = operations().filter(({ route }) => route.includes(' /admin/api/'));
     assert.ok(admin.length >= 20);
     for (const { route, operation } of admin) {
-      for (const status of ['400', '401', '404']) {
+      for (const status of ['400', '401', '403', '404']) {
         const schema = resolve(operation.responses?.[status]?.content?.['application/json']?.schema) as { required?: string[] } | undefined;
         assert.deepEqual(schema?.required, ['error', 'error_description'], `${route} documents ${status} as {error, error_description}`);
       }

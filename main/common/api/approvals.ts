@@ -32,7 +32,3 @@ export const ApprovalDecision = Type.Object(
   { additionalProperties: false },
 );
 export type ApprovalDecision = Static<typeof ApprovalDecision>;
-
-/** GET /consent/:id/status: what the consent page polls for. */
-export const ConsentStatus = Type.Object({ status: StringEnum(APPROVAL_STATUSES), redirect_to: Type.Optional(Type.String()) });
-export type ConsentStatus = Static<typeof ConsentStatus>;

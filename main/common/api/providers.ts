@@ -6,13 +6,17 @@ export type AuthType = (typeof AUTH_TYPES)[number];
 export const CLIENT_SECRET_POLICIES = ['none', 'optional', 'required'] as const;
 export type ClientSecretPolicy = (typeof CLIENT_SECRET_POLICIES)[number];
 
+/** `label`: one DNS label (`{subdomain}.zendesk.com`); `hostname`: a whole host name (self-hosted instances). */
+export const VARIABLE_KINDS = ['label', 'hostname'] as const;
+export type VariableKind = (typeof VARIABLE_KINDS)[number];
+
 export const ScopeInfo = Type.Object({ name: Type.String(), description: Type.String() });
 export type ScopeInfo = Static<typeof ScopeInfo>;
 
 /** A per-account host part asked for at connect time (Zendesk subdomain, Shopify shop). */
 export const TemplateVariable = Type.Object({
   name: Type.String(),
-  kind: StringEnum(['label', 'hostname']),
+  kind: StringEnum(VARIABLE_KINDS),
   description: Type.String(),
   default: Type.Optional(Type.String()),
   allowed: Type.String({ description: 'What a value may be, in words' }),
@@ -65,3 +69,6 @@ export const ProviderDefinitionSchemaDocument = Type.Object(
   { $schema: Type.String(), title: Type.String(), properties: Type.Record(Type.String(), Type.Unknown()) },
   { additionalProperties: true, description: 'A draft-07 JSON Schema' },
 );
+
+/** POST /providers: a custom provider definition, checked against /schemas/provider.json by the catalog (invalid_provider lists each problem). */
+export const ProviderDefinitionInput = Type.Object({}, { additionalProperties: true, description: 'A provider definition (see /schemas/provider.json)' });

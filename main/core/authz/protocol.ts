@@ -1,3 +1,4 @@
+import type { TokenResponse } from '../../common/admin-api.js';
 import { LatchkeyError } from '../errors.js';
 import type { ClientAuthMethod } from './store.js';
 
@@ -19,13 +20,7 @@ export interface ClientRequest {
   authorization: string | undefined;
 }
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  scope: string;
-  refresh_token?: string;
-}
+export type { TokenResponse };
 
 export function required(params: Readonly<Record<string, string>>, name: string): string {
   const value = params[name];

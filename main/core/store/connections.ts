@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
+import type { AuthMethod, ConnectionStatus } from '../../common/admin-api.js';
 import { LatchkeyError } from '../errors.js';
 
-export type ConnectionStatus = 'connected' | 'expired' | 'needs_reauth';
-export type AuthMethod = 'oauth' | 'device' | 'personal_token' | 'api_key';
+export type { AuthMethod, ConnectionStatus };
 
 /** A connection's metadata. Its credential lives in the vault under `connection/<id>`, never here. Times are epoch ms. */
 export interface ConnectionRecord {
