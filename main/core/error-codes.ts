@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   admin_token_required: { status: 401, meaning: 'The admin route needs `Authorization: Bearer <admin token>`.' },
   broker_not_running: { status: 503, meaning: 'No broker is running for this data dir; start `latchkey serve` or the desktop app.' },
   command_not_found: { status: 127, meaning: '`latchkey exec` could not find the command to run.' },
+  request_failed: { status: 502, meaning: 'The broker answered without its JSON error shape; the status says what happened.' },
   discovery_failed: { status: 502, meaning: "`latchkey exec` could not read the broker's agent discovery document." },
   // Connections and providers
   unknown_provider: { status: 404, meaning: 'No provider with this id in the catalog; the answer lists the ids there are.' },
@@ -76,6 +77,7 @@ export const ERROR_CODES = {
   invalid_client: { status: 401, meaning: 'Client authentication failed, or the client_id is unknown or revoked.' },
   invalid_grant: { status: 400, meaning: 'The authorization code or refresh token is unknown, expired, used or bound to another client.' },
   unauthorized_client: { status: 400, meaning: 'The client may not use this grant type.' },
+  unsupported_response_type: { status: 400, meaning: 'The authorization request asked for another response_type than code.' },
   unsupported_grant_type: { status: 400, meaning: 'The grant_type is not one Latchkey supports.' },
   invalid_scope: { status: 400, meaning: 'The scope is malformed or more than the agent was granted.' },
   invalid_target: { status: 400, meaning: "The resource is not one of Latchkey's, or differs from the authorization request." },

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ERROR_CODES } from '../../main/core/error-codes.js';
 import { ERROR_TABLE_END, ERROR_TABLE_START } from '../../main/core/error-table.js';
+import { LatchkeyError } from '../../main/core/errors.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -22,5 +23,18 @@ describe('error code registry', () => {
   test("the README's error table lists exactly the registry, each code with its status and meaning (run scripts/write-error-table.ts)", () => {
     const expected = Object.entries(ERROR_CODES).map(([code, { status, meaning }]) => [`\`${code}\``, String(status), meaning]);
     assert.deepEqual(readmeRows(), expected);
+  });
+
+  test("a LatchkeyError answers with its code's registered status unless the call site says otherwise", () => {
+    assert.equal(new LatchkeyError('unknown_agent', 'No agent x').status, 404);
+    assert.equal(new LatchkeyError('rate_limit_exceeded', 'slow down').status, 429);
+    assert.equal(new LatchkeyError('flow_expired', 'too slow', 408).status, 408);
+    assert.deepEqual(new LatchkeyError('paused', 'Paused.').toJSON(), { error: 'paused', error_description: 'Paused.' });
+  });
+
+  test('every status is an HTTP status, or the exit code of a command that was not found', () => {
+    for (const [code, { status }] of Object.entries(ERROR_CODES)) {
+      assert.ok((status >= 400 && status <= 599) || (code === 'command_not_found' && status === 127), `${code}: ${status}`);
+    }
   });
 });

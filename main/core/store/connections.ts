@@ -235,7 +235,7 @@ export class ConnectionStore {
       if (isUniqueName(error) && patch.name !== undefined) throw exists(patch.name);
       throw error;
     }
-    if (!row) throw new LatchkeyError('connection_not_found', `No connection with id ${id}`, 404, { id });
+    if (!row) throw new LatchkeyError('unknown_connection', `No connection with id ${id}`, 404, { id });
     this.#forget(id);
     return this.#withUse(this.#remember(toRecord(row)));
   }
