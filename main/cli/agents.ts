@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AgentView, CreatedAgent, Grant } from '../common/admin-api.js';
+import type { AgentList, AgentView, CreatedAgent, DeletedAgent, Grant } from '../common/admin-api.js';
 import { adminClient } from './admin-token.js';
 import type { ControlClient } from './control-client.js';
 import { findAgent } from './find-agent.js';
@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .addOption(jsonOption())
     .action(async (options: { dataDir?: string; json?: boolean }) => {
       const client = await adminClient(dataDirOf(options));
-      const { agents: list } = await client.call<{ agents: AgentView[] }>('GET', '/agents');
+      const { agents: list } = await client.call<AgentList>('GET', '/agents');
       if (options.json) return printJson(list);
       printTable(
         ['NAME', 'STATUS', 'GRANTS', 'REGISTERED', 'CREATED'],
@@ -48,7 +48,7 @@ export function register(program: Command): void {
   });
 
   agentAction(agents, 'delete', 'Delete an agent and its tokens', async (client, agent, name) => {
-    await client.call<{ deleted: boolean }>('DELETE', `/agents/${encodeURIComponent(agent.id)}`);
+    await client.call<DeletedAgent>('DELETE', `/agents/${encodeURIComponent(agent.id)}`);
     return `Deleted "${name}".`;
   });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ApprovalView, CallApprovalView } from '../common/admin-api.js';
+import type { ApprovalList, ApprovalView, CallApprovalView } from '../common/admin-api.js';
 import { formatGrants } from './agents.js';
 import { adminClient } from './admin-token.js';
 import { dataDirOf, dataDirOption, jsonOption } from './options.js';
@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .addOption(jsonOption())
     .action(async (options: { all?: boolean; dataDir?: string; json?: boolean }) => {
       const client = await adminClient(dataDirOf(options));
-      const { approvals } = await client.call<{ approvals: (ApprovalView | CallApprovalView)[] }>('GET', '/approvals');
+      const { approvals } = await client.call<ApprovalList>('GET', '/approvals');
       const calls = approvals.filter(isCall);
       const requests = approvals.filter((a): a is ApprovalView => !isCall(a));
       const shown = options.all ? requests : requests.filter((a) => a.status === 'pending');

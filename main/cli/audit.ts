@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
-import type { AuditDecision, AuditEntry, AuditVerification } from '../common/admin-api.js';
+import type { AuditDecision, AuditExportFormat, AuditPage, AuditVerification } from '../common/admin-api.js';
 import { adminClient } from './admin-token.js';
 import { auditRow, followAudit } from './audit-follow.js';
 import type { ControlClient } from './control-client.js';
@@ -49,7 +49,7 @@ export function register(program: Command): void {
       const params = await query(client, options);
       if (options.follow) return followAudit(client, { agentId: params.get('agent') ?? undefined, connection: options.connection, decision: options.decision }, options.json === true);
       params.set('limit', String(options.limit));
-      const { entries } = await client.call<{ entries: AuditEntry[] }>('GET', `/audit?${params}`);
+      const { entries } = await client.call<AuditPage>('GET', `/audit?${params}`);
       if (options.json) return printJson(entries);
       printTable(['TIME', 'AGENT', 'CONNECTION', 'DECISION', 'REQUEST', 'STATUS', 'REASON'], entries.map(auditRow), 'No audit entries match.');
     });
@@ -75,7 +75,7 @@ export function register(program: Command): void {
     .option('--output <file>', 'write to this file (created readable by you only) instead of stdout')
     .action(async (_options: unknown, command: Command) => {
       // `audit --agent bot export …` filters too.
-      const options = command.optsWithGlobals<FilterOptions & { format: 'jsonl' | 'csv'; output?: string }>();
+      const options = command.optsWithGlobals<FilterOptions & { format: AuditExportFormat; output?: string }>();
       const client = await adminClient(dataDirOf(options));
       const params = await query(client, options);
       params.set('format', options.format);

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Connection, ConnectRequest, ConnectResult, Flow, ProviderSummary } from '../common/admin-api.js';
+import type { Connection, ConnectRequest, ConnectResult, Flow, ProviderList } from '../common/admin-api.js';
+import type { ErrorCode } from '../core/error-codes.js';
 import { LatchkeyError } from '../core/errors.js';
 import { adminClient } from './admin-token.js';
 import type { ControlClient } from './control-client.js';
@@ -72,7 +73,7 @@ async function readSecret(): Promise<string> {
 
 /** An API-key provider takes `api_key`; an OAuth provider may take a personal token instead. */
 async function secretMethod(client: ControlClient, provider: string): Promise<'api_key' | 'personal_token'> {
-  const { providers } = await client.call<{ providers: ProviderSummary[] }>('GET', '/providers');
+  const { providers } = await client.call<ProviderList>('GET', '/providers');
   const summary = providers.find((p) => p.id === provider);
   if (!summary) throw new LatchkeyError('unknown_provider', `No provider "${provider}". Providers: ${providers.map((p) => p.id).join(', ')}`, 404);
   if (summary.connect_methods.includes('api_key')) return 'api_key';
@@ -86,7 +87,8 @@ async function waitForFlow(client: ControlClient, flowId: string, expiresAt: num
     const flow = await client.call<Flow>('GET', `/connections/flows/${encodeURIComponent(flowId)}`);
     if (flow.status === 'connected' && flow.connection) return flow.connection;
     if (flow.status === 'failed') {
-      throw new LatchkeyError(flow.error ?? 'connect_failed', `${flow.error_description ?? 'The connection failed'}. Run \`latchkey connect\` again.`, 400);
+      // The broker's code for the failed flow, passed on as it came.
+      throw new LatchkeyError((flow.error ?? 'connect_failed') as ErrorCode, `${flow.error_description ?? 'The connection failed'}. Run \`latchkey connect\` again.`, 400);
     }
     await sleep(POLL_MS);
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Connection } from '../common/admin-api.js';
+import type { ConnectionList } from '../common/admin-api.js';
 import { adminClient } from './admin-token.js';
 import { dataDirOf, dataDirOption, jsonOption } from './options.js';
 import { formatTime, printJson, printTable } from './output.js';
@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .addOption(jsonOption())
     .action(async (options: { dataDir?: string; json?: boolean }) => {
       const client = await adminClient(dataDirOf(options));
-      const { connections } = await client.call<{ connections: Connection[] }>('GET', '/connections');
+      const { connections } = await client.call<ConnectionList>('GET', '/connections');
       if (options.json) return printJson(connections);
       printTable(
         ['NAME', 'PROVIDER', 'ACCOUNT', 'STATUS', 'SCOPES', 'LAST USED'],

@@ -1,5 +1,6 @@
 import { request, type IncomingMessage } from 'node:http';
 import { controlSocketPath } from '../core/control-socket.js';
+import type { ErrorCode } from '../core/error-codes.js';
 import { LatchkeyError } from '../core/errors.js';
 
 /**
@@ -64,6 +65,8 @@ export class ControlClient {
       // Not the broker's JSON error shape: report the status alone.
     }
     const { error, error_description, ...details } = json;
-    throw new LatchkeyError(String(error ?? 'request_failed'), String(error_description ?? `HTTP ${status}`), status, details);
+    // The broker's own code, passed on as it came (every code it answers with is in the registry).
+    const code = (typeof error === 'string' ? error : 'request_failed') as ErrorCode;
+    throw new LatchkeyError(code, String(error_description ?? `HTTP ${status}`), status, details);
   }
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ProviderSummary } from '../common/admin-api.js';
+import type { ProviderList } from '../common/admin-api.js';
 import { adminClient } from './admin-token.js';
 import { dataDirOf, dataDirOption, jsonOption } from './options.js';
 import { printJson, printTable } from './output.js';
@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .addOption(jsonOption())
     .action(async (options: { dataDir?: string; json?: boolean }) => {
       const client = await adminClient(dataDirOf(options));
-      const { providers } = await client.call<{ providers: ProviderSummary[] }>('GET', '/providers');
+      const { providers } = await client.call<ProviderList>('GET', '/providers');
       if (options.json) return printJson(providers);
       printTable(
         ['ID', 'NAME', 'CONNECT WITH', 'OAUTH APP'],

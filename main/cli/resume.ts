@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Paused } from '../common/admin-api.js';
 import { adminClient } from './admin-token.js';
 import { dataDirOf, dataDirOption } from './options.js';
 import { printLine } from './output.js';
@@ -9,7 +10,7 @@ export function register(program: Command): void {
     .addOption(dataDirOption())
     .action(async (options: { dataDir?: string }) => {
       const client = await adminClient(dataDirOf(options));
-      await client.call<{ paused: boolean }>('POST', '/resume');
+      await client.call<Paused>('POST', '/resume');
       printLine('Resumed: agents may work again.');
     });
 }

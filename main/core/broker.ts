@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { AuthType, SecretStore } from '../common/admin-api.js';
 import type { Catalog } from './catalog/catalog.js';
 import { formatCatalogProblem } from './catalog/catalog-problem.js';
 import { loadCatalog } from './catalog/load-catalog.js';
@@ -49,7 +50,7 @@ export interface BrokerOptions {
   dataDir: string;
   /** 0 = any free port. */
   port: number;
-  secretStore: 'keychain' | 'file';
+  secretStore: SecretStore;
   /** For the file store: the passphrase its key is derived from. */
   passphrase?: string | undefined;
   /** Extra folders of provider definitions; DATA_DIR/providers is always read. */
@@ -79,7 +80,7 @@ export interface RunningBroker {
   /** What changed in the broker (connections, flows, agents, approvals, the kill switch). */
   events: BrokerEvents;
   catalog: Catalog;
-  providers(): { id: string; name: string; auth_type: 'oauth2' | 'api_key' }[];
+  providers(): { id: string; name: string; auth_type: AuthType }[];
   connections(): { name: string; provider: string; status: ConnectionStatus; account: string | null }[];
   startBrowserConnection(provider: string): Promise<{ authorize_url: string; flow_id: string }>;
   /** In-process services for the shell and the proxy: never exposed over HTTP as such. */

@@ -3,13 +3,17 @@
  * (the `error` field of JSON responses), a human description, the HTTP status
  * it maps to, and optional details that tell the caller what to do next.
  */
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+
 export class LatchkeyError extends Error {
   override readonly name = 'LatchkeyError';
 
   constructor(
-    readonly code: string,
+    /** One of the registry's codes (error-codes.ts), so every code the broker answers with is documented. */
+    readonly code: ErrorCode,
     message: string,
-    readonly status = 400,
+    /** The registry's status for the code unless a call site has a reason to differ. */
+    readonly status: number = ERROR_CODES[code].status,
     readonly details: Record<string, unknown> = {},
     options?: { cause?: unknown },
   ) {

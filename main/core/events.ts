@@ -3,20 +3,18 @@
  * desktop tray). Typed so that emitters and listeners agree on every payload.
  */
 import { EventEmitter } from 'node:events';
-import type { AgentStatus, ApprovalStatus, AuditEntry } from '../common/admin-api.js';
+import type { StreamedEventPayloads } from '../common/admin-api.js';
 
+/** Every payload's shape is defined once, in main/common/api/events.ts: the admin event stream sends them as they are. */
 export interface BrokerEventMap {
-  /** A connection was made, re-authorized, refreshed, marked for re-auth or removed (then with its id: grants bind to it). */
-  'connection-changed': [{ name: string; provider: string; status: 'connected' | 'expired' | 'needs_reauth' | 'removed'; id?: string }];
-  /** A browser or device connect flow ended. */
-  'flow-finished': [{ flow_id: string; status: 'connected' | 'failed'; provider: string; connection?: string; error?: string }];
-  'agent-changed': [{ id: string; name: string; status: AgentStatus | 'deleted' }];
-  /** An interactive agent, or (kind 'call', with what it does) an agent's held call, waits for the person's decision. */
-  'approval-requested': [{ id: string; agent_id: string; agent_name: string; kind?: 'call'; summary?: string }];
-  'approval-decided': [{ id: string; agent_id: string; status: ApprovalStatus }];
-  'paused-changed': [{ paused: boolean }];
+  'connection-changed': [StreamedEventPayloads['connection-changed']];
+  'flow-finished': [StreamedEventPayloads['flow-finished']];
+  'agent-changed': [StreamedEventPayloads['agent-changed']];
+  'approval-requested': [StreamedEventPayloads['approval-requested']];
+  'approval-decided': [StreamedEventPayloads['approval-decided']];
+  'paused-changed': [StreamedEventPayloads['paused-changed']];
   /** An audit entry was committed (emitted after its transaction, in id order). */
-  'audit-appended': [AuditEntry];
+  'audit-appended': [StreamedEventPayloads['audit-appended']];
 }
 
 export type BrokerEvents = EventEmitter<BrokerEventMap>;

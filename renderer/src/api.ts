@@ -4,23 +4,33 @@
  */
 
 import type {
+  AgentChanges,
+  AgentList,
   AgentView,
+  ApprovalDecision,
+  ApprovalList,
   ApprovalView,
+  AnyApproval,
   CallApprovalView,
-  CallDecision,
-  AuditDecision,
-  AuditEntry,
-  AuditKind,
+  CallApprovalWindow,
+  AuditExportFormat,
+  AuditFilters,
+  AuditPage,
   AuditVerification,
-  Grant,
   BrokerStatus,
+  ProviderClientInput,
+  ProviderList,
+  ProviderProblem,
   ProviderSummary,
   Connection,
+  ConnectionList,
   ConnectRequest,
   ConnectResult,
   Flow,
   DeleteResult,
   CreatedAgent,
+  NewAgent,
+  Paused,
   ActivityRange,
   ActivityReport,
 } from '../../main/common/admin-api';
@@ -29,49 +39,8 @@ import type { ExecSessionView } from '../../main/common/exec-session';
 // The admin API's shapes, defined once in main/common, for the views to import from here.
 export type * from '../../main/common/admin-api';
 
-export interface ProviderProblem {
-  path: string;
-  message: string;
-}
-
-export interface NewAgent {
-  name: string;
-  grants: Grant[];
-  rate_limit_per_minute?: number;
-}
-
-/** `rate_limit_per_minute: null` removes the limit. */
-export interface AgentChanges {
-  name?: string;
-  grants?: Grant[];
-  rate_limit_per_minute?: number | null;
-}
-
-export type ApprovalDecision = { decision: 'approve'; grants?: Grant[] } | { decision: 'deny' };
-
-/** What GET /approvals lists: agents' authorization requests and held calls (ask-first grants). */
-export type AnyApproval = ApprovalView | CallApprovalView;
-
-export const isCallApproval = (approval: AnyApproval): approval is CallApprovalView => (approval as { kind?: string }).kind === 'call';
-export const isRegistration = (approval: AnyApproval): approval is ApprovalView => !isCallApproval(approval);
-
-/** Filters of GET /audit and its export; absent fields do not filter. */
-export interface AuditFilters {
-  agent?: string;
-  connection?: string;
-  decision?: AuditDecision;
-  kind?: AuditKind;
-  /** ISO date-times. */
-  since?: string;
-  until?: string;
-}
-
-export interface AuditPage {
-  entries: AuditEntry[];
-  next_cursor: string | null;
-}
-
-export type AuditExportFormat = 'jsonl' | 'csv';
+export const isCallApproval = (approval: AnyApproval): approval is CallApprovalView => approval.kind === 'call';
+export const isRegistration = (approval: AnyApproval): approval is ApprovalView => approval.kind === 'registration';
 
 /** A file the broker sent for saving. */
 export interface Download {
@@ -133,7 +102,7 @@ export class LatchkeyApi {
   }
 
   async providers(): Promise<ProviderSummary[]> {
-    const body = await this.request<{ providers: ProviderSummary[] }>('GET', '/providers');
+    const body = await this.request<ProviderList>('GET', '/providers');
     return body.providers;
   }
 
@@ -143,7 +112,7 @@ export class LatchkeyApi {
   }
 
   /** Stores the person's own OAuth app for a provider. Omit `client_secret` to send none. */
-  setClient(providerId: string, client: { client_id: string; client_secret?: string }): Promise<ProviderSummary> {
+  setClient(providerId: string, client: ProviderClientInput): Promise<ProviderSummary> {
     return this.request('PUT', `/providers/${seg(providerId)}/client`, client);
   }
 
@@ -156,7 +125,7 @@ export class LatchkeyApi {
   }
 
   async connections(): Promise<Connection[]> {
-    const body = await this.request<{ connections: Connection[] }>('GET', '/connections');
+    const body = await this.request<ConnectionList>('GET', '/connections');
     return body.connections;
   }
 
@@ -169,7 +138,7 @@ export class LatchkeyApi {
   }
 
   async agents(): Promise<AgentView[]> {
-    const body = await this.request<{ agents: AgentView[] }>('GET', '/agents');
+    const body = await this.request<AgentList>('GET', '/agents');
     return body.agents;
   }
 
@@ -197,12 +166,12 @@ export class LatchkeyApi {
   }
 
   async approvals(): Promise<AnyApproval[]> {
-    const body = await this.request<{ approvals: AnyApproval[] }>('GET', '/approvals');
+    const body = await this.request<ApprovalList>('GET', '/approvals');
     return body.approvals;
   }
 
   /** A held call: let it through (once, for an hour, always) or refuse it. */
-  decideCall(id: string, decision: CallDecision): Promise<CallApprovalView> {
+  decideCall(id: string, decision: Pick<ApprovalDecision, 'decision' | 'for'>): Promise<CallApprovalView> {
     return this.request('POST', `/approvals/${seg(id)}`, decision);
   }
 
@@ -212,12 +181,12 @@ export class LatchkeyApi {
   }
 
   async paused(): Promise<boolean> {
-    return (await this.request<{ paused: boolean }>('GET', '/pause')).paused;
+    return (await this.request<Paused>('GET', '/pause')).paused;
   }
 
   /** The kill switch: `true` refuses every agent request until set back to `false`. */
   async setPaused(paused: boolean): Promise<boolean> {
-    return (await this.request<{ paused: boolean }>('POST', paused ? '/pause' : '/resume')).paused;
+    return (await this.request<Paused>('POST', paused ? '/pause' : '/resume')).paused;
   }
 
   audit(filters: AuditFilters, cursor?: string, limit?: number): Promise<AuditPage> {

@@ -1,4 +1,4 @@
-import type { SecretStore } from './api';
+import type { DeleteResult, SecretStore } from './api';
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -85,4 +85,13 @@ const SECRET_PLACE: Record<SecretStore, string> = { keychain: 'your keychain', f
 /** Where the broker keeps secrets, for "stored in …" sentences; null while its status is not known. */
 export function secretPlace(store: SecretStore | null): string | null {
   return store ? SECRET_PLACE[store] : null;
+}
+
+/** What the window says after a disconnect: revoked at the provider, revocation failed there, or the provider offers none. */
+export function disconnectedMessage(name: string, providerName: string, result: DeleteResult): string {
+  if (result.revoked_at_provider) return `Disconnected ${name} and revoked its access at ${providerName}.`;
+  if (result.revocation_error !== undefined) {
+    return `Disconnected ${name}, but ${providerName} did not revoke its access (${result.revocation_error}): remove the app's access there to be sure it is gone.`;
+  }
+  return `Disconnected ${name}. ${providerName} was not asked to revoke it (it offers no revocation): remove the app's access there if you want to be thorough.`;
 }

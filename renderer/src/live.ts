@@ -1,17 +1,6 @@
 import { createContext, useContext, useEffect, useMemo, useRef, useState } from 'react';
-import type { AgentStatus, ApprovalStatus, AuditEntry, ConnectionStatus, LatchkeyApi } from './api';
+import type { LatchkeyApi, LiveEvent } from './api';
 import { EventStreamParser } from './sse';
-
-/** What GET /admin/api/events sends (main/core/events.ts), plus `reset`: events were missed, reload everything. */
-export type LiveEvent =
-  | { type: 'audit-appended'; data: AuditEntry }
-  | { type: 'connection-changed'; data: { name: string; provider: string; status: ConnectionStatus | 'removed' } }
-  | { type: 'flow-finished'; data: { flow_id: string; status: 'connected' | 'failed'; provider: string; connection?: string; error?: string } }
-  | { type: 'agent-changed'; data: { id: string; name: string; status: AgentStatus | 'deleted' } }
-  | { type: 'approval-requested'; data: { id: string; agent_id: string; agent_name: string; kind?: 'call'; summary?: string } }
-  | { type: 'approval-decided'; data: { id: string; agent_id: string; status: ApprovalStatus } }
-  | { type: 'paused-changed'; data: { paused: boolean } }
-  | { type: 'reset'; data: Record<string, never> };
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 

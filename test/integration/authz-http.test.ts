@@ -21,7 +21,6 @@ import { oauthRoutes } from '../../main/core/authz/oauth-routes.js';
 import { openAuthz, type Authz } from '../../main/core/authz/open-authz.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 import { adminAuthHook } from '../../main/core/http/admin-auth.js';
-import { connectionSchema, errorSchema, flowSchema, providerSummarySchema } from '../../main/core/http/schemas.js';
 import { openDatabase } from '../fixtures/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
@@ -99,7 +98,6 @@ before(async () => {
   db = openDatabase(join(dir, 'latchkey.db'));
   // The broker's ajv settings: reject, never coerce or strip.
   app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } } });
-  for (const schema of [errorSchema, connectionSchema, providerSummarySchema, flowSchema]) app.addSchema(schema);
   // The broker's root error handler (http/server.ts), which the admin routes rely on.
   app.setErrorHandler((error: FastifyError | LatchkeyError, _request, reply) => {
     if (error instanceof LatchkeyError) return reply.code(error.status).send(error.toJSON());

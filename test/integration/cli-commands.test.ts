@@ -264,7 +264,7 @@ describe('latchkey commands against `latchkey serve`', () => {
     assert.deepEqual(all.find((a) => a.id === first)?.granted, [{ connection: 'acme', scopes: ['items:read'] }]);
     assert.equal(all.find((a) => a.id === second)?.status, 'denied');
     assert.equal((await latchkey(dir(['approvals']))).stdout.trim(), 'Nothing waiting for you.');
-    assertOneLineError(await latchkey(dir(['deny', 'no-such-request'])), 1, /approval_not_found/);
+    assertOneLineError(await latchkey(dir(['deny', 'no-such-request'])), 1, /unknown_approval/);
   });
 
   test('pause and resume the agents', async () => {

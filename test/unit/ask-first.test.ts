@@ -134,7 +134,7 @@ describe('HeldCalls', () => {
       agent_id: 'agent-1', agent_name: 'bot', connection: 'acme', method: 'POST', path: '/api/items',
     }]);
     assert.equal(h.allowances.allows('agent-1', 'conn-1', 'items:write'), false, 'once is once');
-    await assert.rejects(h.held.decide(listed.id, 'approve'), (e) => code(e) === 'approval_not_found');
+    await assert.rejects(h.held.decide(listed.id, 'approve'), (e) => code(e) === 'unknown_approval');
   });
 
   test('denied: call_denied, audited as a denial', async () => {

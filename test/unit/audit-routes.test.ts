@@ -9,7 +9,6 @@ import type Database from 'better-sqlite3';
 import { openDatabase } from '../fixtures/database.js';
 import { AuditLog, type AuditEntry } from '../../main/core/audit/audit-log.js';
 import { auditAdminRoutes } from '../../main/core/audit/routes.js';
-import { errorSchema } from '../../main/core/http/schemas.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 
 let root: string;
@@ -37,7 +36,6 @@ before(async () => {
     });
   }
   app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } } });
-  app.addSchema(errorSchema);
   app.setErrorHandler((error: FastifyError | LatchkeyError, _request, reply) => {
     if (error instanceof LatchkeyError) return reply.code(error.status).send(error.toJSON());
     if (error.validation) return reply.code(400).send({ error: 'invalid_request', error_description: error.message });

@@ -650,12 +650,12 @@ describe('interactive agents', () => {
     const { location } = await flow.authorize();
     const again = location.split('/').pop() as string;
     const { location: newest } = await flow.authorize();
-    assert.throws(() => h.authority.consent.status(again), hasCode('not_found', 404), 'the older pending request was replaced');
+    assert.throws(() => h.authority.consent.status(again), hasCode('unknown_approval', 404), 'the older pending request was replaced');
     const latest = newest.split('/').pop() as string;
     h.clock.now += 10 * 60_000;
     assert.equal(h.authority.consent.status(latest).status, 'expired');
     await assert.rejects(h.authority.approvals.decide(latest, 'approve'), hasCode('approval_expired', 409));
-    await assert.rejects(h.authority.approvals.decide('nope', 'approve'), hasCode('approval_not_found', 404));
+    await assert.rejects(h.authority.approvals.decide('nope', 'approve'), hasCode('unknown_approval', 404));
   });
 
   test('a request without scope needs the person to choose grants', async () => {
@@ -698,7 +698,7 @@ describe('interactive agents', () => {
     const flow = await interactiveAgent(h);
     const agent = h.authority.agents.list().find((a) => a.client_id === flow.client.client_id) as { id: string };
     await h.authority.agents.revoke(agent.id);
-    assert.throws(() => h.authority.consent.status(flow.approvalId), hasCode('not_found'), 'its pending requests are gone');
+    assert.throws(() => h.authority.consent.status(flow.approvalId), hasCode('unknown_approval'), 'its pending requests are gone');
     await assert.rejects(flow.authorize(), hasCode('invalid_client'));
   });
 });

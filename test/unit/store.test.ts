@@ -190,7 +190,7 @@ describe('connections', () => {
     assert.equal(cleared.refreshable, false);
     assert.equal(cleared.name, 'gh');
     assert.deepEqual(store.getByName('gh'), cleared);
-    assert.throws(() => store.update('missing', { status: 'expired' }), hasCode('connection_not_found'));
+    assert.throws(() => store.update('missing', { status: 'expired' }), hasCode('unknown_connection'));
   });
 
   test('touch sets last_used_at without changing updated_at', () => {

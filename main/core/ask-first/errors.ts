@@ -17,7 +17,7 @@ export const stopping = (): LatchkeyError =>
   new LatchkeyError('temporarily_unavailable', 'Latchkey is stopping, so this call can no longer wait for the person\'s approval; retry once it runs again.', 503);
 
 export const callApprovalNotFound = (id: string): LatchkeyError =>
-  new LatchkeyError('approval_not_found', `No approval request ${id} is waiting: it was decided, timed out, or its agent went away. GET /admin/api/approvals lists those that wait.`, 404);
+  new LatchkeyError('unknown_approval', `No approval request ${id} is waiting: it was decided, timed out, or its agent went away. GET /admin/api/approvals lists those that wait.`, 404);
 
 export const callApprovalDecided = (id: string): LatchkeyError =>
   new LatchkeyError('approval_decided', `Call approval ${id} is being decided already`, 409);

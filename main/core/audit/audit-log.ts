@@ -12,7 +12,7 @@ import { verifyAuditChain } from './verify-chain.js';
 // The audit module's public surface, so its users import one file (the jobs live in the files above).
 export { redactPath } from './redact.js';
 export type { AuditExportFormat } from './export-format.js';
-export { AUDIT_DECISIONS, AUDIT_KINDS, type AuditInput } from './entry-fields.js';
+export type { AuditInput } from './entry-fields.js';
 export { DEFAULT_PAGE, MAX_PAGE, type AuditExportFilter, type AuditFilter, type AuditPage } from './audit-query.js';
 export type { AuditDecision, AuditEntry, AuditKind, AuditVerification };
 

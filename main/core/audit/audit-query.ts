@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { AuditDecision, AuditEntry, AuditKind } from '../../common/admin-api.js';
+import { AUDIT_DECISIONS, AUDIT_KINDS, type AuditDecision, type AuditEntry, type AuditKind, type AuditPage } from '../../common/api/audit.js';
 import { LatchkeyError } from '../errors.js';
 import { COLUMNS, toEntry, type Row } from './audit-row.js';
-import { AUDIT_DECISIONS, AUDIT_KINDS } from './entry-fields.js';
 import { csvHeader, csvLine, jsonLine, type AuditExportFormat } from './export-format.js';
 
 /** Filters combine with AND. `agent` is an agent id; since/until are epoch ms, both inclusive. */
@@ -22,10 +21,7 @@ export interface AuditFilter {
 /** Export takes every matching entry that existed when it started, oldest first. */
 export type AuditExportFilter = Omit<AuditFilter, 'limit' | 'cursor'>;
 
-export interface AuditPage {
-  entries: AuditEntry[];
-  next_cursor: string | null;
-}
+export type { AuditPage };
 
 export const MAX_PAGE = 500;
 export const DEFAULT_PAGE = 100;

@@ -1,10 +1,7 @@
-import type { AuditDecision, AuditKind } from '../../common/admin-api.js';
+import { AUDIT_DECISIONS, AUDIT_KINDS, type AuditDecision, type AuditKind } from '../../common/api/audit.js';
 import { LatchkeyError } from '../errors.js';
 import type { ChainedFields } from './chain.js';
 import { MAX_AUDIT_PATH, redactPath } from './redact.js';
-
-export const AUDIT_KINDS = ['proxy', 'token', 'approval', 'revocation', 'connection', 'agent', 'control'] as const satisfies readonly AuditKind[];
-export const AUDIT_DECISIONS = ['allow', 'deny', 'info'] as const satisfies readonly AuditDecision[];
 
 /** What a caller records. Metadata only: never a body, a header or a secret. */
 export interface AuditInput {

@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../../common/admin-api.js';
 
-export type AuditExportFormat = 'jsonl' | 'csv';
+export type { AuditExportFormat } from '../../common/api/audit.js';
 
 export const EXPORT_COLUMNS = [
   'id', 'at', 'kind', 'decision', 'reason', 'agent_id', 'agent_name', 'connection', 'method',

@@ -50,17 +50,17 @@ export class AgentCache {
     });
   }
 
-  /** Writes the agent and refreshes its cached copy; 404 agent_not_found when it is gone. */
+  /** Writes the agent and refreshes its cached copy; 404 unknown_agent when it is gone. */
   save(agent: AgentRecord): AgentRecord {
     const saved = this.#store.updateAgent(agent);
-    if (!saved) throw new LatchkeyError('agent_not_found', `No agent ${agent.id}`, 404);
+    if (!saved) throw new LatchkeyError('unknown_agent', `No agent ${agent.id}`, 404);
     this.remember(saved);
     return saved;
   }
 
   require(id: string): AgentRecord {
     const agent = this.#store.agentById(id);
-    if (!agent) throw new LatchkeyError('agent_not_found', `No agent ${id}`, 404);
+    if (!agent) throw new LatchkeyError('unknown_agent', `No agent ${id}`, 404);
     return agent;
   }
 }

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../error-codes.js';
 import { LatchkeyError } from '../errors.js';
 
 /**
@@ -63,7 +64,7 @@ export function lookAlikeOf(name: string, taken: Iterable<string>): string | und
 }
 
 /** `name` when it is a valid agent name; 400 `code` (invalid_name by default) saying what is wrong otherwise. */
-export function checkAgentName(name: string, code = 'invalid_name'): string {
+export function checkAgentName(name: string, code: ErrorCode = 'invalid_name'): string {
   const problem = agentNameProblem(name);
   if (problem) throw new LatchkeyError(code, problem, 400);
   return name;

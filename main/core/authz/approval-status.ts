@@ -23,7 +23,7 @@ export function effectiveStatus(ctx: AuthzContext, approval: ApprovalRecord): Ap
 
 export function requireApproval(ctx: AuthzContext, id: string): ApprovalRecord {
   const approval = ctx.store.approval(id);
-  if (!approval) throw new LatchkeyError('not_found', 'No such authorization request', 404);
+  if (!approval) throw new LatchkeyError('unknown_approval', 'No such authorization request', 404);
   return approval;
 }
 

@@ -26,7 +26,7 @@ export class Approvals {
   async decide(id: string, decision: 'approve' | 'deny', grants?: Grant[]): Promise<ApprovalView> {
     const { deps, store, agents } = this.#ctx;
     const approval = store.approval(id);
-    if (!approval) throw new LatchkeyError('approval_not_found', `No approval request ${id}`, 404);
+    if (!approval) throw new LatchkeyError('unknown_approval', `No approval request ${id}`, 404);
     const status = effectiveStatus(this.#ctx, approval);
     if (status === 'expired') throw new LatchkeyError('approval_expired', 'This request expired; the agent has to ask again', 409);
     if (status !== 'pending') throw new LatchkeyError('approval_decided', `This request was already ${status}`, 409, { status });

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../error-codes.js';
 import { LatchkeyError } from '../errors.js';
 import { checkAgentName } from './agent-name.js';
 import { isClientIdUrl, requireDocumentRedirectUri } from './client-metadata/document.js';
@@ -41,7 +42,7 @@ export class Authorization {
     // The redirect URI is registered; it is trusted only once the person approved the client (RFC 9700 §4.11.2):
     // anyone on this machine can register a client, so until then errors are thrown (an error page), never redirected.
     const approved = agent.status === 'active';
-    const fail = (error: string, description: string): { location: string } => {
+    const fail = (error: ErrorCode, description: string): { location: string } => {
       if (!approved) throw oauthError(error, description);
       return { location: withParams(redirectUri, { error, error_description: description, state: params.state, iss: issuer }) };
     };

@@ -3,7 +3,7 @@
  * what and waits: the decision is taken in Latchkey (the admin API), never here, so the
  * page has nothing to click and an agent fetching it gains nothing.
  */
-import type { RegistrationKind } from '../../common/admin-api.js';
+import type { ApprovalStatus, RegisteredVia, RegistrationKind } from '../../common/admin-api.js';
 import { escapeHtml } from '../http/pages.js';
 
 /** Scripts only from our origin (consent.js), no framing, no forms. */
@@ -16,7 +16,7 @@ export interface ConsentDetails {
   registration: RegistrationKind;
   redirect_host: string;
   scopes: string[];
-  status: 'pending' | 'approved' | 'denied' | 'expired';
+  status: ApprovalStatus;
 }
 
 const STATUS_TEXT: Record<ConsentDetails['status'], string> = {

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import { LatchkeyError } from '../errors.js';
-import { str } from './route-schemas.js';
 
 /** OAuth endpoints take form bodies (RFC 6749 §3.2); this one media type, this large at most. */
 export const FORM = 'application/x-www-form-urlencoded';
@@ -16,14 +15,6 @@ export function parseForm(_request: FastifyRequest, body: string, done: (error: 
   }
   done(null, Object.fromEntries(params));
 }
-
-/** Unknown parameters are allowed (and ignored), as RFC 6749 §3.1 asks; every value is a bounded string. */
-export const formBody = (required: readonly string[], names: readonly string[]) => ({
-  type: 'object',
-  required,
-  properties: Object.fromEntries(names.map((name) => [name, str(4096)])),
-  additionalProperties: str(4096),
-}) as const;
 
 const mediaType = (request: FastifyRequest): string => (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 

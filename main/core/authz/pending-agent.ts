@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../error-codes.js';
 import { randomUUID } from 'node:crypto';
 import { lookAlikeOf } from './agent-name.js';
 import { audit, emitAgent, type AuthzContext } from './context.js';
@@ -17,7 +18,7 @@ export interface PendingAgentInput {
   /** How the client registered, for the audit entry. */
   how: string;
   /** The OAuth error code a refusal carries (registration and authorization endpoints name them differently). */
-  refusal: string;
+  refusal: ErrorCode;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { TokenResponse } from '../../common/admin-api.js';
+import type { ErrorCode } from '../error-codes.js';
 import { LatchkeyError } from '../errors.js';
 import type { ClientAuthMethod } from './store.js';
 
@@ -15,7 +17,7 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export const isGrantType = (value: string | undefined): value is GrantType => (GRANT_TYPES as readonly (string | undefined)[]).includes(value);
 
 export const PAUSED = 'Latchkey is paused: agents can do nothing until the person resumes it.';
-export const oauthError = (code: string, message: string, status = 400): LatchkeyError => new LatchkeyError(code, message, status);
+export const oauthError = (code: ErrorCode, message: string, status = 400): LatchkeyError => new LatchkeyError(code, message, status);
 export const pausedError = (): LatchkeyError => new LatchkeyError('paused', PAUSED, 403);
 
 /** A request at the token or revocation endpoint: the form parameters and the Authorization header. */
@@ -24,13 +26,7 @@ export interface ClientRequest {
   authorization: string | undefined;
 }
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  scope: string;
-  refresh_token?: string;
-}
+export type { TokenResponse };
 
 export function required(params: Readonly<Record<string, string>>, name: string): string {
   const value = params[name];

@@ -1,3 +1,4 @@
+import type { ClientRegistration, RegisteredClient } from '../../common/admin-api.js';
 import { LatchkeyError } from '../errors.js';
 import { checkAgentName } from './agent-name.js';
 import { audit, type AuthzContext } from './context.js';
@@ -10,29 +11,6 @@ import type { ClientAuthMethod } from './store.js';
 /** What a self-registered (interactive) agent may use. */
 const DCR_GRANT_TYPES = ['authorization_code', 'refresh_token'];
 
-/** RFC 7591 client metadata we understand; anything else is ignored, as the RFC asks. */
-export interface ClientMetadata {
-  /** RFC 7591 / OIDC: "native" for loopback redirects (sent by MCP clients); accepted and otherwise unused. */
-  application_type?: string;
-  redirect_uris?: string[];
-  token_endpoint_auth_method?: string;
-  grant_types?: string[];
-  response_types?: string[];
-  client_name?: string;
-}
-
-export interface RegisteredClient {
-  client_id: string;
-  client_secret?: string;
-  client_secret_expires_at?: number;
-  client_id_issued_at: number;
-  client_name: string;
-  redirect_uris: string[];
-  token_endpoint_auth_method: ClientAuthMethod;
-  grant_types: string[];
-  response_types: string[];
-}
-
 /** RFC 7591 dynamic registration: a pending agent without grants until the person approves one of its requests. */
 export class Registration {
   readonly #ctx: AuthzContext;
@@ -41,7 +19,8 @@ export class Registration {
     this.#ctx = ctx;
   }
 
-  async register(metadata: ClientMetadata): Promise<RegisteredClient> {
+  /** RFC 7591 client metadata we understand; anything else is ignored, as the RFC asks. */
+  async register(metadata: ClientRegistration): Promise<RegisteredClient> {
     try {
       if (this.#ctx.pause.paused) throw pausedError();
       const redirectUris = [...new Set((metadata.redirect_uris ?? []).map(validateRedirectUri))];

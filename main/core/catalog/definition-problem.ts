@@ -1,8 +1,7 @@
-/** One thing wrong with a provider definition: a JSON pointer into it and what is wrong there. */
-export interface DefinitionProblem {
-  path: string;
-  message: string;
-}
+import type { ProviderProblem } from '../../common/admin-api.js';
+
+/** One thing wrong with a provider definition: a JSON pointer into it and what is wrong there (the `problems` of an `invalid_provider` answer). */
+export type DefinitionProblem = ProviderProblem;
 
 export type Json = Record<string, unknown>;
 export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,3 +1,5 @@
+import type { ClientSecretPolicy, VariableKind } from '../../common/admin-api.js';
+
 /** A provider definition, as written in `providers/*.json` (built in or the person's own). */
 export interface ProviderDefinition {
   /** The JSON Schema an editor validates the file with; ignored by the broker. */
@@ -26,7 +28,7 @@ export interface OAuth2Auth {
   pkce: boolean;
   client_auth: ClientAuthMethod;
   /** Whether the person's own OAuth app needs a client secret for this provider (default: "none" when client_auth is "none", else "required"). */
-  client_secret: 'none' | 'optional' | 'required';
+  client_secret: ClientSecretPolicy;
   /** Scope name → human description. */
   scopes: Record<string, string>;
   default_scopes: string[];
@@ -194,7 +196,7 @@ export interface EndpointRule {
  * literal, a port or user info.
  */
 export interface TemplateVariable {
-  kind: 'label' | 'hostname';
+  kind: VariableKind;
   /** What to fill in, shown on the connect form ("Your Zendesk subdomain: acme in acme.zendesk.com"). */
   description: string;
   /** Used when the person leaves it out (gitlab.com for GitLab). */

@@ -1,7 +1,8 @@
+import type { ConnectMethod } from '../../common/admin-api.js';
 import type { OAuth2Auth, ProviderDefinition } from '../catalog/types.js';
 import { LatchkeyError } from '../errors.js';
 
-export type ConnectMethod = 'browser' | 'device' | 'personal_token' | 'api_key';
+export type { ConnectMethod };
 
 /** The ways a provider can be connected, the default first. */
 export function connectMethods(provider: ProviderDefinition): ConnectMethod[] {

@@ -1,10 +1,12 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { BrokerStatus } from '../../common/admin-api.js';
+import { errorResponses } from '../../common/api/errors.js';
+import { ProviderClientInput, ProviderDefinitionInput, ProviderIdParams, ProviderList, ProviderSummary } from '../../common/api/providers.js';
+import { BrokerStatus } from '../../common/api/status.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { validateProviderDefinition } from '../catalog/validate-definition.js';
 import type { ConnectionService } from '../connections/service.js';
 import type { ProviderClientStore } from '../store/provider-clients.js';
-import { errorResponses } from './schemas.js';
 import { providerView } from './views.js';
 
 export interface AdminRoutesOptions {
@@ -15,56 +17,34 @@ export interface AdminRoutesOptions {
   status: () => BrokerStatus;
 }
 
-const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
-const providerRef = { $ref: 'ProviderSummary#' } as const;
-
 /** The broker's own admin routes (under /admin/api): status and providers; connections/routes.ts has the connections. */
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
   const { catalog, service, clients } = options;
   const summary = (id: string) => providerView(catalog.require(id), catalog.isBuiltin(id), service, clients);
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/status', {
+  api.get('/status', {
     schema: {
       tags: ['admin'],
       summary: 'Broker status',
-      response: {
-        200: {
-          type: 'object',
-          required: ['version', 'data_dir', 'secret_store', 'install_id', 'started_at', 'url', 'paused', 'counts'],
-          properties: {
-            version: { type: 'string' },
-            data_dir: { type: 'string' },
-            secret_store: { type: 'string', enum: ['keychain', 'file'] },
-            install_id: { type: 'string', description: 'This data dir\'s random id: it namespaces the broker\'s keychain entries' },
-            started_at: { type: 'string' },
-            url: { type: 'string' },
-            paused: { type: 'boolean', description: 'The kill switch: true while every agent request is refused' },
-            counts: {
-              type: 'object',
-              required: ['connections', 'agents', 'pending_approvals'],
-              properties: { connections: { type: 'integer' }, agents: { type: 'integer' }, pending_approvals: { type: 'integer' } },
-            },
-          },
-        },
-        ...errorResponses,
-      },
+      response: { 200: BrokerStatus, ...errorResponses },
     },
   }, async () => options.status());
 
-  app.get('/providers', {
+  api.get('/providers', {
     schema: {
       tags: ['providers'],
       summary: 'The provider catalog, with each provider\'s redirect URI and OAuth app state',
-      response: { 200: { type: 'object', required: ['providers'], properties: { providers: { type: 'array', items: providerRef } } }, ...errorResponses },
+      response: { 200: ProviderList, ...errorResponses },
     },
   }, async () => ({ providers: catalog.list().map((p) => summary(p.id)) }));
 
-  app.post('/providers', {
+  api.post('/providers', {
     schema: {
       tags: ['providers'],
       summary: 'Add a custom provider definition (persisted in the data dir)',
-      body: { type: 'object' },
-      response: { 201: providerRef, ...errorResponses },
+      body: ProviderDefinitionInput,
+      response: { 201: ProviderSummary, ...errorResponses },
     },
   }, async (request, reply) => {
     const definition = validateProviderDefinition(request.body);
@@ -72,18 +52,13 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     return reply.code(201).send(summary(definition.id));
   });
 
-  app.put<{ Params: { id: string }; Body: { client_id: string; client_secret?: string } }>('/providers/:id/client', {
+  api.put('/providers/:id/client', {
     schema: {
       tags: ['providers'],
       summary: 'Set your own OAuth app for a provider (the secret goes to the vault)',
-      params: idParam,
-      body: {
-        type: 'object',
-        required: ['client_id'],
-        additionalProperties: false,
-        properties: { client_id: { type: 'string', minLength: 1, maxLength: 512 }, client_secret: { type: 'string', maxLength: 4096 } },
-      },
-      response: { 200: providerRef, ...errorResponses },
+      params: ProviderIdParams,
+      body: ProviderClientInput,
+      response: { 200: ProviderSummary, ...errorResponses },
     },
   }, async (request) => {
     await service.setClient(request.params.id, request.body.client_id, request.body.client_secret);

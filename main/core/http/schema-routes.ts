@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ProviderDefinitionSchemaDocument } from '../../common/api/providers.js';
 import { providerDefinitionSchema } from '../catalog/definition-schema.js';
 
 /** Where the running broker publishes the provider definition schema, for editors ("$schema") and tools. */
@@ -12,9 +13,7 @@ export async function schemaRoutes(app: FastifyInstance): Promise<void> {
   app.get(PROVIDER_SCHEMA_PATH, {
     schema: {
       hide: true,
-      response: {
-        200: { type: 'object', required: ['$schema', 'title', 'properties'], additionalProperties: true, description: 'A draft-07 JSON Schema' },
-      },
+      response: { 200: ProviderDefinitionSchemaDocument },
     },
   }, async (_request, reply) => reply.header('cache-control', 'no-cache').send(providerDefinitionSchema));
 }

@@ -9,7 +9,6 @@ import { installErrorHandlers } from './error-handler.js';
 import { hostGuard, ownPagesOnly } from './guards.js';
 import { listenControlSocket, listenLoopback } from './listen.js';
 import { registerOpenApi } from './openapi.js';
-import { connectionSchema, errorSchema, flowSchema, providerSummarySchema } from './schemas.js';
 
 type Plugin = (app: FastifyInstance) => Promise<void>;
 
@@ -52,8 +51,6 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
       void (reply as FastifyReply).code(400).send({ error: 'invalid_request', error_description: `The request is malformed: ${error.message}` });
     },
   });
-
-  for (const schema of [errorSchema, connectionSchema, providerSummarySchema, flowSchema]) app.addSchema(schema);
 
   let boundPort = 0;
   app.addHook('onRequest', hostGuard(isControl, () => boundPort));

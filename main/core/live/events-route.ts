@@ -1,10 +1,12 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { errorResponses } from '../http/schemas.js';
+import { errorResponses } from '../../common/api/errors.js';
+import { EventStreamBody, EventStreamHeaders } from '../../common/api/events.js';
 import { STREAMED_EVENTS, type EventStream } from './event-stream.js';
 
 /** GET /admin/api/events: the broker's live events as server-sent events (registered inside the authenticated admin scope). */
 export async function eventsRoute(app: FastifyInstance, options: { stream: EventStream }): Promise<void> {
-  app.get<{ Headers: { 'last-event-id'?: string } }>('/events', {
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/events', {
     schema: {
       tags: ['admin'],
       summary: 'Live events (server-sent events): audit entries as they commit, connection, flow, agent, approval and pause changes',
@@ -14,15 +16,9 @@ export async function eventsRoute(app: FastifyInstance, options: { stream: Event
         'A `: heartbeat` comment arrives every 15 s. A client that cannot keep up is disconnected (it may reconnect with Last-Event-ID).',
         'Browsers: EventSource cannot send the Authorization header, so read it with fetch() streaming.',
       ].join(' '),
-      headers: {
-        type: 'object',
-        properties: { 'last-event-id': { type: 'string', maxLength: 64, description: 'The id of the last event received' } },
-      },
+      headers: EventStreamHeaders,
       response: {
-        200: {
-          description: 'An unending text/event-stream',
-          content: { 'text/event-stream': { schema: { type: 'string' } } },
-        },
+        200: EventStreamBody,
         ...errorResponses,
       },
     },

@@ -1,5 +1,7 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
+import { ProtectedResourceMetadata } from '../../common/api/oauth.js';
 import type { Authz } from '../authz/open-authz.js';
 import { formatScope } from '../authz/grants.js';
 import { LatchkeyError } from '../errors.js';
@@ -17,18 +19,6 @@ export interface McpRoutesOptions {
 
 const MCP_PATH = '/mcp';
 const METADATA_PATH = '/.well-known/oauth-protected-resource';
-
-const resourceMetadataSchema = {
-  type: 'object',
-  required: ['resource', 'authorization_servers'],
-  properties: {
-    resource: { type: 'string' },
-    authorization_servers: { type: 'array', items: { type: 'string' } },
-    bearer_methods_supported: { type: 'array', items: { type: 'string' } },
-    resource_name: { type: 'string' },
-    resource_documentation: { type: 'string' },
-  },
-} as const;
 
 /** Request headers that describe the hop to Latchkey, not the MCP message. */
 const HOP_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade']);
@@ -62,7 +52,7 @@ export async function mcpRoutes(app: FastifyInstance, { authz: { verification, m
 
   // RFC 9728, path form for /mcp and the root form clients fall back to; both describe /mcp.
   for (const path of [`${METADATA_PATH}${MCP_PATH}`, METADATA_PATH]) {
-    app.get(path, { schema: { hide: true, response: { 200: resourceMetadataSchema } } }, async (request) => {
+    app.withTypeProvider<TypeBoxTypeProvider>().get(path, { schema: { hide: true, response: { 200: ProtectedResourceMetadata } } }, async (request) => {
       const origin = metadata.addressedIssuer(request.headers.host);
       return { resource: `${origin}${MCP_PATH}`, authorization_servers: [origin], bearer_methods_supported: ['header'], resource_name: 'Latchkey', resource_documentation: `${origin}/llms.txt` };
     });
@@ -122,7 +112,7 @@ async function refuse(reply: FastifyReply, deps: ProxyDeps, exchange: Exchange, 
   const body = error.toJSON();
   if (error.status === 401) body.token_endpoint = deps.verifier.tokenEndpoint();
   const committed = await commit(deps.audit, exchange, { status: error.status, reason: error.code, bytes_in: 0, bytes_out: 0 });
-  if (!committed) return reply.code(500).send({ error: 'internal_error', error_description: 'Latchkey could not record this request in its audit log.' });
+  if (!committed) return reply.code(500).send(new LatchkeyError('internal_error', 'Latchkey could not record this request in its audit log.', 500).toJSON());
   const challenge = bearerChallenge(error, (scope) => scope);
   if (challenge) reply.header('www-authenticate', `${challenge}, resource_metadata="${metadataUrl}"`);
   return reply.code(error.status).header('cache-control', 'no-store').send(body);

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { OAuth2Auth, ProviderDefinition } from '../catalog/types.js';
+import type { ErrorCode } from '../error-codes.js';
 import { LatchkeyError } from '../errors.js';
 import { tokenEndpointAdapter } from './quirks.js';
 import { isLoopbackUrl } from '../net.js';
@@ -268,7 +269,7 @@ function callbackError(error: unknown): LatchkeyError {
 }
 
 /** Maps oauth4webapi and network failures to stable codes, carrying the provider's own error code. */
-export function providerError(code: string, message: string, error: unknown): LatchkeyError {
+export function providerError(code: ErrorCode, message: string, error: unknown): LatchkeyError {
   if (error instanceof LatchkeyError) return error;
   if (error instanceof oauth.ResponseBodyError) {
     return new LatchkeyError(code, error.error_description ? `${message}: ${error.error_description}` : `${message} (${error.error})`, 502, {

@@ -1,3 +1,4 @@
+import type { AgentConnection } from '../../common/admin-api.js';
 import { DEFAULT_BASE, resolveBases } from '../catalog/bases.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { isLatchkeyError } from '../errors.js';
@@ -5,24 +6,9 @@ import type { ConnectionRecord } from '../store/connections.js';
 import { grantedScopes } from './access.js';
 import type { AgentPrincipal } from './types.js';
 
-export interface AgentConnectionView {
-  name: string;
-  provider: string;
-  provider_name: string;
-  status: ConnectionRecord['status'];
-  scopes: string[];
-  /** Where the agent sends this connection's calls (an SDK's base URL). */
-  base_url: string;
-  upstream_base_url: string;
-  /** The environment variable the provider's SDKs read for their base URL. */
-  base_url_env?: string;
-  /** Every API base (`default` included): where to send calls for it, and the host it reaches. */
-  bases: Record<string, { base_url: string; upstream_base_url: string }>;
-}
-
 /** `GET /v1/connections`: the connections this agent holds a grant on, and how to call them. */
-export function agentConnections(agent: AgentPrincipal, records: readonly ConnectionRecord[], catalog: Catalog, broker: string): AgentConnectionView[] {
-  const views: AgentConnectionView[] = [];
+export function agentConnections(agent: AgentPrincipal, records: readonly ConnectionRecord[], catalog: Catalog, broker: string): AgentConnection[] {
+  const views: AgentConnection[] = [];
   for (const record of records) {
     const grant = agent.connection_ids.get(record.name) === record.id ? agent.grants.get(record.name) : undefined;
     const provider = catalog.get(record.provider);

@@ -1,4 +1,8 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AgentConnectionList } from '../../common/api/connections.js';
+import { ErrorBody } from '../../common/api/errors.js';
+import { AgentAuthHeaders, PlainText } from '../../common/api/oauth.js';
 import { agentConnections, llmsText } from './discovery.js';
 import { admitAgent, handleProxyRequest, type ProxyRuntime } from './handler.js';
 import { logInternalError, openExchange, refuse } from './respond.js';
@@ -6,51 +10,6 @@ import { createProxyRuntime } from './runtime.js';
 import type { ProxyDeps } from './types.js';
 
 export type { AgentPrincipal, AgentVerifier, AuditRecord, AuditSink, ProxyDeps } from './types.js';
-
-const errorBody = {
-  type: 'object',
-  required: ['error', 'error_description'],
-  properties: { error: { type: 'string', description: 'Stable machine-readable code' }, error_description: { type: 'string' } },
-  additionalProperties: true,
-} as const;
-
-const agentAuthHeaders = {
-  type: 'object',
-  properties: { authorization: { type: 'string', description: 'Bearer <agent access token>' } },
-} as const;
-
-const connectionsResponse = {
-  type: 'object',
-  required: ['connections'],
-  properties: {
-    connections: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['name', 'provider', 'provider_name', 'status', 'scopes', 'base_url', 'upstream_base_url'],
-        properties: {
-          name: { type: 'string' },
-          provider: { type: 'string' },
-          provider_name: { type: 'string' },
-          status: { type: 'string', enum: ['connected', 'expired', 'needs_reauth'] },
-          scopes: { type: 'array', items: { type: 'string' }, description: 'Scopes this agent holds on the connection' },
-          base_url: { type: 'string', description: 'Use in place of the provider\'s API base URL' },
-          upstream_base_url: { type: 'string' },
-          base_url_env: { type: 'string', description: 'Environment variable the provider\'s SDKs read for their base URL' },
-          bases: {
-            type: 'object',
-            description: 'Every API base of the provider (default included): base_url to call (/proxy/<connection>:<base>), upstream_base_url it reaches',
-            additionalProperties: {
-              type: 'object',
-              required: ['base_url', 'upstream_base_url'],
-              properties: { base_url: { type: 'string' }, upstream_base_url: { type: 'string' } },
-            },
-          },
-        },
-      },
-    },
-  },
-} as const;
 
 /**
  * The agent-facing surface: the authenticated proxy `/proxy/<connection>/<path>`, the
@@ -80,13 +39,14 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyDeps & { r
   // `/proxy/name` alone is not a proxy URL (and what clients make of `/proxy/name/../x`): refused as such.
   app.all('/proxy/:connection', proxy, handle);
 
-  app.get('/v1/connections', {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  api.get('/v1/connections', {
     schema: {
       tags: ['agents'],
       summary: 'The connections this agent may use, with the scopes it holds and the base URL to call them at',
       description: 'Authenticated with the agent\'s access token: `Authorization: Bearer <token>`.',
-      headers: agentAuthHeaders,
-      response: { 200: connectionsResponse, 401: errorBody, 403: errorBody },
+      headers: AgentAuthHeaders,
+      response: { 200: AgentConnectionList, 401: ErrorBody, 403: ErrorBody },
     },
   }, async (request, reply) => {
     const exchange = openExchange({ kind: 'proxy', connection: null, method: request.method, path: request.url }, request.log);
@@ -99,8 +59,8 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyDeps & { r
     }
   });
 
-  app.get('/llms.txt', {
-    schema: { summary: 'How an agent gets a token and calls the proxy (plain text)', response: { 200: { type: 'string' } } },
+  api.get('/llms.txt', {
+    schema: { summary: 'How an agent gets a token and calls the proxy (plain text)', response: { 200: PlainText } },
   }, async (_request, reply) =>
     reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(llmsText(deps.baseUrl(), deps.verifier.tokenEndpoint())));
 }

@@ -284,7 +284,7 @@ function commandName(command: string): string {
 }
 
 function notFound(id: string): LatchkeyError {
-  return new LatchkeyError('session_not_found', `No live exec session ${id}; \`latchkey sessions\` lists them.`, 404);
+  return new LatchkeyError('unknown_session', `No live exec session ${id}; \`latchkey sessions\` lists them.`, 404);
 }
 
 /** setTimeout for up to 7 days (one call holds at most ~24.8 days, so this is a plain call; the guard keeps it honest). */

@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { HoldMessage } from '../../common/exec-session.js';
-import { errorResponses } from '../http/schemas.js';
+import { errorResponses } from '../../common/api/errors.js';
 import type { Logger } from '../log.js';
 import { MAX_SESSION_TTL_MS, type ExecSessions, type SessionHolder } from './exec-sessions.js';
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
-const errors = { ...errorResponses, 403: { $ref: 'Error#' } } as const;
 const tokenProof = { type: 'string', minLength: 1, maxLength: 8192, description: 'The session\'s access token: only its exec holds it' } as const;
 
 export const sessionSchema = {
@@ -50,7 +49,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { sessions: E
       },
       response: {
         200: { type: 'object', required: ['session', 'access_token'], properties: { session: sessionSchema, access_token: { type: 'string' } } },
-        ...errors,
+        ...errorResponses,
       },
     },
   }, async (request, reply) => {
@@ -71,7 +70,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { sessions: E
         additionalProperties: false,
         properties: { token: tokenProof, pid: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1 } },
       },
-      response: { 200: { description: 'An application/x-ndjson stream', content: { 'application/x-ndjson': { schema: { type: 'string' } } } }, ...errors },
+      response: { 200: { description: 'An application/x-ndjson stream', content: { 'application/x-ndjson': { schema: { type: 'string' } } } }, ...errorResponses },
     },
   }, async (request, reply) => {
     const { id } = request.params;
@@ -105,7 +104,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { sessions: E
       summary: 'End a session because its command exited (what `latchkey exec` says before it exits)',
       params: idParams,
       body: { type: 'object', required: ['token'], additionalProperties: false, properties: { token: tokenProof } },
-      response: { 200: { type: 'object', required: ['ended'], properties: { ended: { type: 'boolean' } } }, ...errors },
+      response: { 200: { type: 'object', required: ['ended'], properties: { ended: { type: 'boolean' } } }, ...errorResponses },
     },
   }, async (request) => {
     await sessions.finish(request.params.id, request.body.token);
@@ -113,11 +112,11 @@ export async function sessionRoutes(app: FastifyInstance, options: { sessions: E
   });
 
   app.get('/sessions', {
-    schema: { tags: ['sessions'], summary: 'Live exec sessions, oldest first', response: { 200: sessionList, ...errors } },
+    schema: { tags: ['sessions'], summary: 'Live exec sessions, oldest first', response: { 200: sessionList, ...errorResponses } },
   }, async () => ({ sessions: sessions.list() }));
 
   app.get<{ Params: { id: string } }>('/agents/:id/sessions', {
-    schema: { tags: ['sessions'], summary: 'The live exec sessions of one agent', params: idParams, response: { 200: sessionList, ...errors } },
+    schema: { tags: ['sessions'], summary: 'The live exec sessions of one agent', params: idParams, response: { 200: sessionList, ...errorResponses } },
   }, async (request) => ({ sessions: sessions.listForAgent(request.params.id) }));
 
   app.delete<{ Params: { id: string } }>('/sessions/:id', {
@@ -125,7 +124,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { sessions: E
       tags: ['sessions'],
       summary: 'End a session: its token is refused from now on (its command keeps running, without access)',
       params: idParams,
-      response: { 200: { type: 'object', required: ['ended'], properties: { ended: { type: 'boolean' } } }, ...errors },
+      response: { 200: { type: 'object', required: ['ended'], properties: { ended: { type: 'boolean' } } }, ...errorResponses },
     },
   }, async (request) => {
     await sessions.end(request.params.id, 'ended_by_person');

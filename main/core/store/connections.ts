@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
+import type { AuthMethod, ConnectionStatus } from '../../common/admin-api.js';
 import { LatchkeyError } from '../errors.js';
 
-export type ConnectionStatus = 'connected' | 'expired' | 'needs_reauth';
-export type AuthMethod = 'oauth' | 'device' | 'personal_token' | 'api_key';
+export type { AuthMethod, ConnectionStatus };
 
 /** A connection's metadata. Its credential lives in the vault under `connection/<id>`, never here. Times are epoch ms. */
 export interface ConnectionRecord {
@@ -235,7 +235,7 @@ export class ConnectionStore {
       if (isUniqueName(error) && patch.name !== undefined) throw exists(patch.name);
       throw error;
     }
-    if (!row) throw new LatchkeyError('connection_not_found', `No connection with id ${id}`, 404, { id });
+    if (!row) throw new LatchkeyError('unknown_connection', `No connection with id ${id}`, 404, { id });
     this.#forget(id);
     return this.#withUse(this.#remember(toRecord(row)));
   }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { SecretStore } from '../../common/admin-api.js';
 import { openEncryptedFileBackend } from './encrypted-file.js';
 import { openKeychainBackend } from './keychain.js';
 import type { SecretBackend } from './vault.js';
@@ -12,7 +13,7 @@ export const ADMIN_TOKEN_KEY = 'admin/token';
 
 export interface BrokerVaultOptions {
   dataDir: string;
-  secretStore: 'keychain' | 'file';
+  secretStore: SecretStore;
   /** The file store's passphrase. */
   passphrase?: string | undefined;
   /** The install id: separates data dirs that share one keychain. */

@@ -10,8 +10,10 @@
  * reads share a single backend call. Writes go to the backend first and are
  * cached only once the backend has accepted them.
  */
+import type { SecretStore } from '../../common/admin-api.js';
+
 export interface SecretBackend {
-  readonly kind: 'keychain' | 'file';
+  readonly kind: SecretStore;
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<boolean>;

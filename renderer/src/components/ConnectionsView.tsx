@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { describeError, type Connection, type LatchkeyApi, type ProviderSummary, type SecretStore } from '../api';
-import { fromNow, fullDate, isPast, secretPlace } from '../format';
+import { disconnectedMessage, fromNow, fullDate, isPast, secretPlace } from '../format';
 import { useConnectFlow } from '../useConnectFlow';
 import { Chip, ErrorMessage, ProviderMark, Spinner, StatusBadge } from './common';
 import { FlowPanel } from './FlowPanel';
@@ -136,12 +136,7 @@ function ConnectionRow({
     setError(null);
     try {
       const result = await api.disconnect(c.name);
-      notify(
-        'success',
-        result.revoked_at_provider
-          ? `Disconnected ${c.name} and revoked its access at ${providerName}.`
-          : `Disconnected ${c.name}. ${providerName} was not asked to revoke it (it offers no revocation): remove the app's access there if you want to be thorough.`,
-      );
+      notify(result.revocation_error === undefined ? 'success' : 'info', disconnectedMessage(c.name, providerName, result));
       onChanged();
     } catch (e) {
       setError(describeError(e));
