@@ -272,6 +272,7 @@ export class LatchkeyApi {
     try {
       parsed = JSON.parse(await response.text());
     } catch {
+      // not the broker's JSON error shape: the status alone names the error below
       parsed = undefined;
     }
     const fields = isRecord(parsed) ? parsed : {};
