@@ -111,6 +111,7 @@ function openBrowser(url: string): boolean {
     child.unref();
     return child.pid !== undefined;
   } catch {
+    // spawn refused outright (no such program): the caller prints the URL to open by hand
     return false;
   }
 }

@@ -11,6 +11,7 @@ import { defaultDataDir } from '../core/paths.js';
 import { createLogger } from '../core/log.js';
 import { rotatingLogFile } from '../core/log-file.js';
 import { hardenApp, hardenSession, setBrokerOrigin } from './security.js';
+import { setShellLog, shellLog } from './shell-log.js';
 import { LatchkeyTray, notify, openedAtLogin } from './tray.js';
 import { DashboardWindow } from './window.js';
 
@@ -90,7 +91,7 @@ async function run(): Promise<void> {
           new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref()),
         ]);
       } catch (error) {
-        console.error('[latchkey] closing the broker failed:', error);
+        shellLog().error({ err: error }, 'closing the broker failed');
       } finally {
         closed = true;
         tray?.destroy();
@@ -110,6 +111,8 @@ async function run(): Promise<void> {
     Menu.setApplicationMenu(null);
   }
 
+  const logger = createLogger({ destination: rotatingLogFile(path.join(app.getPath('userData'), 'logs', 'latchkey.log')) });
+  setShellLog(logger);
   try {
     const settings = brokerSettings(process.env);
     broker = await startBroker({
@@ -117,9 +120,10 @@ async function run(): Promise<void> {
       port: settings.port,
       secretStore: 'keychain',
       keychainService: settings.keychainService,
-      logger: createLogger({ destination: rotatingLogFile(path.join(app.getPath('userData'), 'logs', 'latchkey.log')) }),
+      logger,
     });
   } catch (error) {
+    logger.fatal({ err: error }, 'the broker could not start');
     dialog.showErrorBox('Latchkey could not start', describeStartupError(error));
     app.exit(1);
     return;

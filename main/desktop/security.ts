@@ -7,6 +7,7 @@
 import { app, shell, type Session, type WebContents } from 'electron';
 import { DASHBOARD_CSP } from '../common/dashboard-csp.js';
 import { isLoopbackHost } from '../core/net.js';
+import { shellLog } from './shell-log.js';
 
 let brokerOrigin: string | null = null;
 
@@ -19,8 +20,14 @@ function parse(url: string): URL | null {
   try {
     return new URL(url);
   } catch {
+    // not a URL: the callers refuse it
     return null;
   }
+}
+
+/** What the log may say about a URL: its origin (a path or query can carry a code or a token). */
+function originOf(url: string): string {
+  return parse(url)?.origin ?? 'not a URL';
 }
 
 export function isBrokerUrl(url: string): boolean {
@@ -39,14 +46,14 @@ export function isSafeExternalUrl(url: string): boolean {
 
 export async function openExternalSafely(url: string): Promise<boolean> {
   if (!isSafeExternalUrl(url)) {
-    console.warn(`[latchkey] refused to open ${JSON.stringify(url.slice(0, 200))} outside the app`);
+    shellLog().warn({ origin: originOf(url) }, 'refused to open a URL outside the app');
     return false;
   }
   try {
     await shell.openExternal(url);
     return true;
   } catch (error) {
-    console.warn('[latchkey] could not open the system browser:', error);
+    shellLog().warn({ err: error }, 'could not open the system browser');
     return false;
   }
 }
@@ -74,7 +81,7 @@ export function hardenSession(ses: Session): void {
 
   ses.webRequest.onBeforeRequest((details, callback) => {
     const allowed = isAllowedRequest(details.url);
-    if (!allowed) console.warn(`[latchkey] blocked a request to ${details.url.slice(0, 200)}`);
+    if (!allowed) shellLog().warn({ origin: originOf(details.url) }, 'blocked a request to another origin');
     callback({ cancel: !allowed });
   });
 

@@ -7,6 +7,7 @@ import type { ApprovalView } from '../common/admin-api.js';
 import type { RunningBroker } from '../core/broker.js';
 import { trayIcon } from './icons.js';
 import { openExternalSafely } from './security.js';
+import { shellLog } from './shell-log.js';
 import { buildTrayMenu, type TrayAction, type TrayIconState, type TrayMenuItem, type TrayState } from './tray-menu.js';
 import type { DashboardWindow } from './window.js';
 
@@ -96,7 +97,7 @@ export class LatchkeyTray {
     try {
       return read();
     } catch (error) {
-      console.error('[latchkey] tray could not read the broker state:', error);
+      shellLog().error({ err: error }, 'tray could not read the broker state');
       return fallback;
     }
   }
@@ -164,6 +165,7 @@ export class LatchkeyTray {
     try {
       await change();
     } catch (error) {
+      // the person asked for it: a notification is where they see it failed
       notify(`Couldn't ${what}`, errorMessage(error), () => this.window.show());
     }
   }

@@ -4,6 +4,7 @@
  */
 import { app, BrowserWindow, Menu, nativeTheme, type MenuItemConstructorOptions } from 'electron';
 import { windowIcon } from './icons.js';
+import { shellLog } from './shell-log.js';
 
 /** The dashboard's views (renderer/src/session.ts reads them from the fragment). */
 export type DashboardView = 'connections' | 'providers' | 'agents' | 'approvals' | 'audit';
@@ -83,7 +84,7 @@ export class DashboardWindow {
   private load(win: BrowserWindow, url: string): void {
     win.loadURL(url).catch((error: unknown) => {
       // ERR_ABORTED when a newer load replaces this one: harmless.
-      if (!String(error).includes('ERR_ABORTED')) console.error('[latchkey] could not load the dashboard:', error);
+      if (!String(error).includes('ERR_ABORTED')) shellLog().error({ err: error }, 'could not load the dashboard');
     });
   }
 
@@ -129,7 +130,7 @@ export class DashboardWindow {
 
     // A crashed renderer: show the dashboard again instead of a blank window.
     win.webContents.on('render-process-gone', (_event, details) => {
-      console.error(`[latchkey] dashboard renderer gone: ${details.reason}`);
+      shellLog().error({ reason: details.reason }, 'dashboard renderer gone');
       if (!this.quitting && details.reason !== 'clean-exit' && !win.isDestroyed()) this.load(win, this.options.dashboardUrl);
     });
 

@@ -35,9 +35,12 @@ import type {
   ActivityReport,
 } from '../../main/common/admin-api';
 import type { ExecSessionView } from '../../main/common/exec-session';
+import { ApiError } from './api-error';
 
 // The admin API's shapes, defined once in main/common, for the views to import from here.
 export type * from '../../main/common/admin-api';
+// The admin API's errors as the dashboard sees them (their own file: every view imports them).
+export { ApiError, describeError } from './api-error';
 
 export const isCallApproval = (approval: AnyApproval): approval is CallApprovalView => approval.kind === 'call';
 export const isRegistration = (approval: AnyApproval): approval is ApprovalView => approval.kind === 'registration';
@@ -46,39 +49,6 @@ export const isRegistration = (approval: AnyApproval): approval is ApprovalView 
 export interface Download {
   blob: Blob;
   filename: string;
-}
-
-/** An error answer of the admin API (or a failure to reach it, code `network_error`). */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-
-  constructor(
-    /** HTTP status; 0 when the broker could not be reached. */
-    readonly status: number,
-    /** The API's machine-readable `error` code. */
-    readonly code: string,
-    /** The API's human `error_description`. */
-    readonly description: string,
-    /** The whole error body, for details such as `problems` or `unknown_scopes`. */
-    readonly body: Readonly<Record<string, unknown>> = {},
-  ) {
-    super(description ? `${description} (${code})` : code);
-  }
-
-  get unauthorized(): boolean {
-    return this.status === 401;
-  }
-
-  /** `problems` of an `invalid_provider` answer. */
-  get problems(): ProviderProblem[] {
-    const raw = this.body['problems'];
-    if (!Array.isArray(raw)) return [];
-    return raw.flatMap((p: unknown) => {
-      if (typeof p !== 'object' || p === null) return [];
-      const { path, message } = p as Record<string, unknown>;
-      return [{ path: typeof path === 'string' ? path : '', message: typeof message === 'string' ? message : String(message) }];
-    });
-  }
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -261,6 +231,7 @@ export class LatchkeyApi {
     try {
       parsed = JSON.parse(await response.text());
     } catch {
+      // not the broker's JSON error shape: the status alone names the error below
       parsed = undefined;
     }
     const fields = isRecord(parsed) ? parsed : {};
@@ -291,11 +262,4 @@ function attachmentName(header: string | null): string | null {
   const raw = header ? /filename="?([^";]+)"?/i.exec(header)?.[1] : undefined;
   const name = raw?.split(/[\\/]/).pop()?.trim();
   return name ? name : null;
-}
-
-/** A readable one-liner for any thrown value. */
-export function describeError(error: unknown): { code: string; description: string } {
-  if (error instanceof ApiError) return { code: error.code, description: error.description };
-  if (error instanceof Error) return { code: 'error', description: error.message };
-  return { code: 'error', description: String(error) };
 }

@@ -24,6 +24,7 @@ function readStored(): string | null {
   try {
     return window.sessionStorage.getItem(STORAGE_KEY);
   } catch {
+    // Storage disabled: the in-memory copy is the session.
     return memoryToken;
   }
 }

@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createLogger, type Logger } from '../../main/core/log.js';
 import type Database from 'better-sqlite3';
 import { Catalog } from '../../main/core/catalog/catalog.js';
 import { validateProviderDefinition } from '../../main/core/catalog/validate-definition.js';
@@ -132,8 +133,8 @@ describe('the proxy', () => {
   const upstreamKeys = new Map<string, string>([['key-items', 'items:read items:write'], ['key-custom', '']]);
 
   /** The proxy plugin in a fastify app configured like the broker's. */
-  async function startProxy(overrides: Partial<ProxyDeps> = {}): Promise<{ app: FastifyInstance; base: string; port: number }> {
-    const instance = Fastify({ logger: false, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 256 } });
+  async function startProxy(overrides: Partial<ProxyDeps> = {}, logger?: Logger): Promise<{ app: FastifyInstance; base: string; port: number }> {
+    const instance = Fastify({ ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: false }), bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 256 } });
     let url = '';
     await instance.register(proxyRoutes, { ...deps, baseUrl: () => url, ...overrides });
     await instance.listen({ host: '127.0.0.1', port: 0 });
@@ -674,6 +675,24 @@ describe('the proxy', () => {
       req.end();
     });
     assert.equal(upload, 502);
+  });
+
+  test('an API that cannot be reached leaves a log line with the request id, the connection and the failure, never a token', async () => {
+    const lines: string[] = [];
+    const logged = await startProxy({}, createLogger({ level: 'trace', destination: { write: (line: string) => void lines.push(line) } }));
+    try {
+      const result = await call(logged.base, '/proxy/down/anything', { headers: bearer('tok-reader') });
+      assert.equal(result.status, 502);
+      const failure = lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'proxy: upstream failed');
+      assert.ok(failure, `no upstream failure logged in: ${lines.join('')}`);
+      assert.equal(failure.connection, 'down');
+      assert.equal(failure.failure, 'upstream_unreachable');
+      assert.match(failure.description, /connection refused/);
+      assert.ok(failure.reqId, 'the request id is on the line');
+      assert.ok(!lines.some((line) => line.includes('tok-reader') || line.includes('Bearer')));
+    } finally {
+      await logged.app.close();
+    }
   });
 
   test('an API that does not answer in time is 504 upstream_timeout', async () => {

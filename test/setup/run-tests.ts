@@ -14,6 +14,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SECRETS_FILE, TEST_LOG_DIR_ENV } from '../fixtures/test-logs.js';
+import { findLogLeaks } from './log-secrets.js';
 import { NO_KEYRING_ADVICE, onPath, probeSecretService, THROWAWAY_KEYRING_PROGRAMS } from './secret-service.js';
 
 /** Set in the re-run under dbus-run-session: start the keyring, then test. */
@@ -39,12 +41,31 @@ function exitCodeOf(child: ReturnType<typeof spawn>): Promise<number> {
   });
 }
 
-function runTests(files: string[]): Promise<number> {
+/**
+ * Runs the files with the test brokers logging at trace level into one folder of this run,
+ * then fails the run if any log line holds a secret the fixtures recorded, a JWT or a bearer
+ * credential (file and line printed, never the secret).
+ */
+async function runTests(files: string[]): Promise<number> {
   const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files];
+  const logDir = mkdtempSync(join(tmpdir(), 'latchkey-test-logs-'));
   // The marker is this runner's own: a runner started by a test must decide for itself.
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, [TEST_LOG_DIR_ENV]: logDir };
   delete env[INSIDE_THROWAWAY];
-  return exitCodeOf(spawn(process.execPath, args, { env, stdio: 'inherit' }));
+  try {
+    const code = await exitCodeOf(spawn(process.execPath, args, { env, stdio: 'inherit' }));
+    const leaks = findLogLeaks(logDir, SECRETS_FILE);
+    for (const leak of leaks) process.stderr.write(`secret in the log: ${leak.file}:${leak.line}: ${leak.what}\n`);
+    if (leaks.length > 0) {
+      process.stderr.write(`${leaks.length} log line(s) hold what must never be logged; the logs are kept in ${logDir}\n`);
+      return 1;
+    }
+    rmSync(logDir, { recursive: true, force: true });
+    return code;
+  } catch (error) {
+    rmSync(logDir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** Inside the private D-Bus session: an unlocked login keyring in the (temporary) XDG_DATA_HOME. */

@@ -4,7 +4,7 @@ import { LatchkeyError } from '../errors.js';
 import { admitCall, admitPrincipal, callUpstream, type ProxyRuntime } from '../proxy/handler.js';
 import { agentResponseHeaders } from '../proxy/headers.js';
 import type { ProxyTarget } from '../proxy/path.js';
-import { asLatchkeyError, commit, openExchange, type Exchange } from '../proxy/respond.js';
+import { asLatchkeyError, commit, logInternalError, logUpstreamFailure, openExchange, type Exchange } from '../proxy/respond.js';
 import type { AgentPrincipal } from '../proxy/types.js';
 
 /** A tool result goes into the model's context: bodies are cut here, with a note saying so. */
@@ -55,12 +55,15 @@ export async function requestThroughProxy(agent: AgentPrincipal, tool: string, c
     upstream = await callUpstream(call, { method, headers, body }, exchange, runtime, meter);
   } catch (error) {
     const failure = asLatchkeyError(error);
+    if (failure.status === 500) logInternalError(log, connection, error);
+    else logUpstreamFailure(log, connection, failure.code, failure.message);
     await recordToolCall(runtime, exchange, tool, { status: failure.status, note: failure.code, bytesIn: meter.bytesIn, bytesOut: 0 });
     throw failure;
   }
   const read = await readBounded(upstream, MAX_TOOL_BODY_BYTES);
   const status = upstream.statusCode ?? 502;
   await recordToolCall(runtime, exchange, tool, { status, note: read.failure ?? exchange.entry.reason ?? undefined, bytesIn: meter.bytesIn, bytesOut: read.data.length });
+  if (read.failure) logUpstreamFailure(log, connection, read.failure);
   if (read.failure) throw new LatchkeyError('upstream_unreachable', 'The provider\'s API broke off its response; try again.', 502);
 
   const headers: Record<string, string> = {};

@@ -86,6 +86,7 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
         const response = await requestThroughProxy(agent, name, connection.name, input, runtime, log, extra.mcpReq.signal);
         return result(response, response.status >= 400);
       } catch (error) {
+        // requestThroughProxy logged a failure of Latchkey's own or the provider's; the rest are refusals the agent reads
         return errorResult(asLatchkeyError(error));
       }
     });
@@ -104,6 +105,7 @@ export function toolServer(agent: AgentPrincipal, runtime: ProxyRuntime, version
           const response = await requestThroughProxy(agent, curated, connection.name, curatedCall(tool, input), runtime, log, extra.mcpReq.signal);
           return result(response, response.status >= 400);
         } catch (error) {
+          // as above; curatedCall throws only the agent's input errors
           return errorResult(asLatchkeyError(error));
         }
       });

@@ -12,7 +12,7 @@ import { unknownConnection } from '../connections/unknown-connection.js';
 import { agentResponseHeaders, credentialHeader, upstreamRequestHeaders } from './headers.js';
 import { checkProxyPath, splitProxyUrl, upstreamTarget, type ProxyTarget } from './path.js';
 import { rateLimitHeaders, type RateLimiter } from './rate-limit.js';
-import { commit, openExchange, refuse, relay, type Exchange } from './respond.js';
+import { asLatchkeyError, commit, logUpstreamFailure, openExchange, refuse, relay, type Exchange } from './respond.js';
 import type { AgentPrincipal, ProxyDeps } from './types.js';
 import { agentGone, declaredBodyBytes, holdIfAsked } from '../ask-first/hook.js';
 import { sendUpstream, type UpstreamAgents } from './upstream.js';
@@ -173,6 +173,7 @@ async function forward(req: IncomingMessage, res: ServerResponse, call: Admitted
   const status = upstream.statusCode ?? 502;
   res.writeHead(status, upstream.statusMessage, headers);
   const relayed = await relay(upstream, res);
+  if (relayed.failure) logUpstreamFailure(exchange.log, exchange.entry.connection ?? null, relayed.failure);
   const committed = await commit(deps.audit, exchange, {
     status,
     reason: relayed.failure ?? exchange.entry.reason ?? null,
@@ -221,7 +222,10 @@ export async function callUpstream(
       upstream = await send(credential.access_token);
     } else {
       // The streamed body is spent, so the agent gets this 401; its retry finds a fresh token (or 412).
-      deps.tokens.refresh(record, credential.access_token).catch(() => undefined);
+      // Nobody waits on this refresh: the log is where its failure is seen (its code, never a token); the agent's retry meets it again.
+      deps.tokens.refresh(record, credential.access_token).catch((error: unknown) => {
+        exchange.log.warn({ connection: record.name, failure: asLatchkeyError(error).code }, 'proxy: token refresh after an upstream 401 failed');
+      });
       exchange.entry.reason = 'upstream_401_not_replayable';
     }
   }

@@ -13,8 +13,8 @@ export interface Exchange {
   started: number;
   /** Headers every answer to this agent carries (X-RateLimit-*), once it is known. */
   headers: Record<string, string>;
-  /** The request's logger (its id bound): where a failure of Latchkey's own is told. */
-  log: Pick<FastifyBaseLogger, 'error'>;
+  /** The request's logger (its id bound): where a failure of Latchkey's own or the provider's is told. */
+  log: Pick<FastifyBaseLogger, 'error' | 'warn'>;
   /** The called connection's error dialect, once the agent is known to hold a grant on it. */
   dialect?: ErrorDialect;
 }
@@ -33,6 +33,17 @@ export function logInternalError(log: Exchange['log'], connection: string | null
   log.error({ connection, error: { name, code, message } }, 'proxy: request failed inside Latchkey');
 }
 
+/** Upstream failures worth a line (the request id is bound to the logger): the provider is down, slow or broke off. */
+const UPSTREAM_FAILURES = new Set(['upstream_unreachable', 'upstream_timeout', 'upstream_aborted']);
+
+/**
+ * Tells the log that the provider's side failed: the connection and the failure's code and
+ * our own description of it (never the provider's answer, a header or a body).
+ */
+export function logUpstreamFailure(log: Exchange['log'], connection: string | null, code: string, description?: string): void {
+  if (UPSTREAM_FAILURES.has(code)) log.warn({ connection, failure: code, ...(description ? { description } : {}) }, 'proxy: upstream failed');
+}
+
 /**
  * Appends the exchange's audit entry; false when that failed. An answer is given only
  * after this resolved true: nothing the agent saw can be missing from the log.
@@ -41,7 +52,9 @@ export async function commit(audit: AuditSink, exchange: Exchange, outcome: Pick
   try {
     await audit.append({ ...exchange.entry, ...outcome, latency_ms: Math.round(performance.now() - exchange.started) });
     return true;
-  } catch {
+  } catch (error) {
+    // the caller drops the connection instead of answering: the log is where this is told
+    logInternalError(exchange.log, exchange.entry.connection ?? null, error);
     return false;
   }
 }
@@ -68,6 +81,7 @@ export async function refuse(
 ): Promise<void> {
   const error = asLatchkeyError(thrown);
   if (error.status === 500) logInternalError(exchange.log, exchange.entry.connection ?? null, thrown);
+  else logUpstreamFailure(exchange.log, exchange.entry.connection ?? null, error.code, error.message);
   const json = error.toJSON();
   if (error.status === 401 && json.token_endpoint === undefined) json.token_endpoint = context.verifier.tokenEndpoint();
   const shaped = exchange.dialect ? dialectAnswer(exchange.dialect, { error, json, docsUrl: `${context.baseUrl()}/llms.txt` }) : undefined;

@@ -1,86 +1,26 @@
-import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import {
   describeError,
   type AgentView,
-  type AuditDecision,
   type AuditEntry,
   type AuditExportFormat,
   type AuditFilters,
-  type AuditKind,
   type AuditVerification,
   type Connection,
   type LatchkeyApi,
 } from '../api';
 import { matchesAuditFilters, prependEntries } from '../audit-match';
-import { byteSize, clockTime, fullDate } from '../format';
 import { useLiveEventsHub } from '../live';
-import { Badge, ErrorMessage, saveFile, Spinner } from './common';
+import { ErrorMessage, saveFile, Spinner } from './common';
 import type { Notify } from './Notices';
+import { DECISIONS, formOf, KINDS, NO_FILTERS, toFilters, type FilterForm } from '../audit-filters';
+import { AuditRow } from './AuditRow';
+import { VerificationResult } from './AuditVerificationResult';
+import { SelectFilter } from './SelectFilter';
 
 type Err = { code: string; description: string } | null;
 
 const PAGE_SIZE = 50;
-
-const KINDS: { value: AuditKind; label: string }[] = [
-  { value: 'proxy', label: 'Proxied request' },
-  { value: 'token', label: 'Token' },
-  { value: 'approval', label: 'Approval' },
-  { value: 'revocation', label: 'Revocation' },
-  { value: 'connection', label: 'Connection change' },
-  { value: 'agent', label: 'Agent change' },
-  { value: 'control', label: 'Pause / resume' },
-];
-
-const DECISIONS: { value: AuditDecision; label: string }[] = [
-  { value: 'allow', label: 'Allowed' },
-  { value: 'deny', label: 'Denied' },
-  { value: 'info', label: 'Info' },
-];
-
-/** The filter form as typed: select values and `datetime-local` strings (local time). */
-interface FilterForm {
-  agent: string;
-  connection: string;
-  decision: '' | AuditDecision;
-  kind: '' | AuditKind;
-  since: string;
-  until: string;
-}
-
-const NO_FILTERS: FilterForm = { agent: '', connection: '', decision: '', kind: '', since: '', until: '' };
-
-function localToIso(value: string): string | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-function toFilters(form: FilterForm): AuditFilters {
-  const since = localToIso(form.since);
-  const until = localToIso(form.until);
-  return {
-    ...(form.agent ? { agent: form.agent } : {}),
-    ...(form.connection ? { connection: form.connection } : {}),
-    ...(form.decision ? { decision: form.decision } : {}),
-    ...(form.kind ? { kind: form.kind } : {}),
-    ...(since ? { since } : {}),
-    ...(until ? { until } : {}),
-  };
-}
-
-const isOneOf = <V extends string>(options: readonly { value: V }[], value: string | undefined): value is V =>
-  options.some((o) => o.value === value);
-
-/** The filters a route carries (`#/audit?agent=…&decision=deny`); unknown values are ignored. */
-function formOf(params: Record<string, string>): FilterForm {
-  return {
-    ...NO_FILTERS,
-    agent: params.agent ?? '',
-    connection: params.connection ?? '',
-    decision: isOneOf(DECISIONS, params.decision) ? params.decision : '',
-    kind: isOneOf(KINDS, params.kind) ? params.kind : '',
-  };
-}
 
 export function AuditView({
   api,
@@ -324,115 +264,5 @@ export function AuditView({
         </div>
       ) : null}
     </section>
-  );
-}
-
-/** A labelled select whose first option (`any`, value "") filters nothing. */
-function SelectFilter<V extends string>({
-  label,
-  value,
-  onChange,
-  any,
-  options,
-}: {
-  label: string;
-  value: V | '';
-  onChange: (value: V | '') => void;
-  any: string;
-  options: readonly { value: V; label: string }[];
-}) {
-  const id = useId();
-  return (
-    <div className="field">
-      <label className="label" htmlFor={id}>
-        {label}
-      </label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value as V | '')}>
-        <option value="">{any}</option>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
-
-/** A path with line-break opportunities after `/`, `?` and `&`, so a long one wraps where it reads well. */
-function breakable(path: string): ReactNode[] {
-  return path.split(/(?<=[/?&])/).flatMap((part, i) => (i === 0 ? [part] : [<wbr key={i} />, part]));
-}
-
-const DECISION_LABEL: Record<AuditDecision, string> = { allow: 'Allowed', deny: 'Denied', info: 'Info' };
-
-function AuditRow({ entry: e, fresh }: { entry: AuditEntry; fresh: boolean }) {
-  // Only proxied requests are timed and sized; elsewhere the reason, often a sentence, takes those columns.
-  const measured = e.latency_ms !== null || e.bytes_in !== null || e.bytes_out !== null;
-  return (
-    <tr data-entry={e.id} data-decision={e.decision} className={fresh ? 'audit-row-new' : undefined}>
-      <td className="nowrap" title={fullDate(e.at)}>
-        <time dateTime={e.at}>{clockTime(e.at)}</time>
-      </td>
-      <td className="ellipsis" title={e.agent_name ?? undefined}>
-        {e.agent_name ?? <span className="muted">—</span>}
-      </td>
-      <td className="ellipsis" title={e.connection ?? undefined}>
-        {e.connection ?? <span className="muted">—</span>}
-      </td>
-      <td className="request" title={e.path ?? undefined}>
-        {e.kind !== 'proxy' ? <span className="tag">{e.kind}</span> : null}
-        {e.method ? <span className="method">{e.method}</span> : null}
-        {e.path ? <span className="path">{breakable(e.path)}</span> : null}
-      </td>
-      <td className="num">{e.status ?? <span className="muted">—</span>}</td>
-      <td>
-        <Badge status={`decision-${e.decision}`}>{DECISION_LABEL[e.decision]}</Badge>
-      </td>
-      <td className="reason" colSpan={measured ? undefined : 3}>
-        {e.reason ?? <span className="muted">—</span>}
-      </td>
-      {measured ? (
-        <>
-          <td className="num nowrap">{e.latency_ms !== null ? `${Math.round(e.latency_ms)} ms` : <span className="muted">—</span>}</td>
-          <td className="num nowrap">
-            {e.bytes_in !== null || e.bytes_out !== null ? (
-              `${byteSize(e.bytes_in ?? 0)} / ${byteSize(e.bytes_out ?? 0)}`
-            ) : (
-              <span className="muted">—</span>
-            )}
-          </td>
-        </>
-      ) : null}
-    </tr>
-  );
-}
-
-function VerificationResult({ result, onDismiss }: { result: AuditVerification; onDismiss: () => void }) {
-  const checked = result.checked.toLocaleString();
-  return (
-    <div
-      className={`message ${result.ok ? 'message-success' : 'message-error'} verify-result`}
-      role={result.ok ? 'status' : 'alert'}
-      data-testid="verify-result"
-      data-ok={result.ok}
-    >
-      <div>
-        {result.ok ? (
-          <>
-            <strong>The chain is intact.</strong> {checked} {result.checked === 1 ? 'entry' : 'entries'} checked; none was
-            edited or deleted.
-          </>
-        ) : (
-          <>
-            <strong>The chain is broken{result.first_bad !== undefined ? ` at entry #${result.first_bad}` : ''}.</strong>{' '}
-            {result.reason ?? 'That entry or the one before it was edited or deleted after it was written.'} ({checked} checked)
-          </>
-        )}
-      </div>
-      <button type="button" className="button button-small button-quiet" onClick={onDismiss}>
-        Dismiss
-      </button>
-    </div>
   );
 }

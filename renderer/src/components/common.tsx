@@ -40,6 +40,7 @@ export async function copyText(text: string): Promise<boolean> {
     await navigator.clipboard.writeText(text);
     return true;
   } catch {
+    // denied (the desktop grants no permissions): the selection copy below is the fallback
     const area = document.createElement('textarea');
     area.value = text;
     area.setAttribute('readonly', '');
@@ -49,6 +50,7 @@ export async function copyText(text: string): Promise<boolean> {
     try {
       return document.execCommand('copy');
     } catch {
+      // no way to copy left: the caller tells the person to copy by hand
       return false;
     } finally {
       area.remove();
