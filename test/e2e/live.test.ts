@@ -108,13 +108,17 @@ test('audit: a proxied call appears within a second, on top, keeping the filters
     assert.equal(await rows.count(), listed + 1);
 
     // Reload keeps the view and its filter; back returns to the previous view.
+    // The filter's options come with the agents list, which may land after the rows.
+    const agentOption = page.getByLabel('Agent').locator(`option[value="${reader.id}"]`);
     await page.reload();
     await page.locator('.audit-table tbody tr').first().waitFor();
+    await agentOption.waitFor({ state: 'attached' });
     assert.equal(await page.getByLabel('Agent').inputValue(), reader.id);
     await page.locator('[data-view="activity"]').click();
     await page.getByTestId('activity-chart').waitFor();
     await page.goBack();
     await page.locator('.audit-table tbody tr').first().waitFor();
+    await agentOption.waitFor({ state: 'attached' });
     assert.equal(await page.getByLabel('Agent').inputValue(), reader.id);
     assert.doesNotMatch(page.url(), new RegExp(world.broker.adminToken));
 

@@ -206,7 +206,7 @@ describe('exec sessions', () => {
 
     const again = await latchkey(['sessions', 'end', listed.id, '--data-dir', broker.dataDir]);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /^latchkey: No live exec session .*\[session_not_found\]\n$/);
+    assert.match(again.stderr, /^latchkey: No live exec session .*\[unknown_session\]\n$/);
     exec.child.stdin?.end('exit 0\n');
     assert.equal((await exec.exit).code, 0, 'the command ran on after its session ended');
   });

@@ -44,6 +44,7 @@ export const AuthorizationServerMetadata = Type.Object({
   token_endpoint_auth_methods_supported: Type.Optional(Type.Array(Type.String())),
   revocation_endpoint_auth_methods_supported: Type.Optional(Type.Array(Type.String())),
   authorization_response_iss_parameter_supported: Type.Optional(Type.Boolean()),
+  client_id_metadata_document_supported: Type.Optional(Type.Boolean()),
 });
 export type AuthorizationServerMetadata = Static<typeof AuthorizationServerMetadata>;
 
