@@ -83,7 +83,7 @@ describe('api.variables in definitions', () => {
     assert.match(at('https://zendesk.example/{subdomain}').join(), /\/api\/base_url: "\{subdomain\}" must be in the host/);
     assert.match(at('https://zendesk.example:{subdomain}/').join(), /must be in the host/);
     assert.match(at('https://{tenant}.zendesk.example').join(), /"\{tenant\}" is not declared in \/api\/variables/);
-    assert.match(at('https://{tenant}.zendesk.example').join(), /\/api\/variables\/subdomain: variable "subdomain" is used in no base URL/);
+    assert.match(at('https://{tenant}.zendesk.example').join(), /\/api\/variables\/subdomain: variable "subdomain" is used in no base or OAuth URL/);
     assert.match(at('https://eu.{subdomain}.zendesk.example').join(), /a "label" variable is the host's first label before a fixed domain/);
     assert.match(at('https://{subdomain}').join(), /a "label" variable is the host's first label before a fixed domain/);
     assert.match(at('https://{subdomain}-x.zendesk.example').join(), /first label/);
@@ -95,11 +95,11 @@ describe('api.variables in definitions', () => {
     assert.match(at('https://{subdomain}.zendesk.example', { subdomain: { kind: 'url', description: 'x' } }).join(), /\/api\/variables\/subdomain\/kind: must be one of "label", "hostname"/);
   });
 
-  test('template variables anywhere else (OAuth endpoints) are refused, not taken as a literal host', () => {
+  test('template variables outside base and OAuth endpoint URLs (help links) are refused, not taken as a literal host', () => {
     const definition = keyProvider(subdomainApi);
     const problems = providerDefinitionProblems({ ...definition, auth: { ...definition.auth, help_url: 'https://{subdomain}.zendesk.example/help' } });
     assert.deepEqual(problems.map((p) => p.path), ['/auth/help_url']);
-    assert.match(problems[0]!.message, /template variables go only in the host of \/api\/base_url or \/api\/bases/);
+    assert.match(problems[0]!.message, /template variables go only in the host of \/api\/base_url, \/api\/bases or the \/auth endpoint URLs/);
   });
 });
 

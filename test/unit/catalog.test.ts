@@ -14,7 +14,7 @@ import type { OAuth2Auth, ProviderDefinition } from '../../main/core/catalog/typ
 import { isLatchkeyError, LatchkeyError } from '../../main/core/errors.js';
 import { defaultDataDir, packageRoot } from '../../main/core/paths.js';
 
-const OAUTH_IDS = ['slack', 'github', 'google', 'notion', 'linear', 'atlassian', 'microsoft', 'dropbox', 'gitlab', 'hubspot', 'spotify',
+const OAUTH_IDS = ['slack', 'github', 'google', 'notion', 'linear', 'atlassian', 'microsoft', 'dropbox', 'gitlab', 'gitlab-self-managed', 'hubspot', 'spotify',
   'asana', 'monday', 'zoom', 'box', 'x', 'reddit', 'strava', 'salesforce', 'airtable'];
 const KEY_IDS = ['stripe', 'discord-bot', 'openai', 'zendesk', 'shopify',
   'clickup', 'figma', 'intercom', 'todoist', 'sentry', 'vercel', 'cloudflare', 'anthropic', 'sendgrid', 'calendly', 'twilio', 'trello', 'mailchimp'];

@@ -75,6 +75,7 @@ export function checkVariables(provider: ProviderDefinition, given: Readonly<Rec
   }
   // The values are safe by construction; the resulting URLs are checked once more all the same.
   resolveBases(provider, values);
+  for (const template of oauthUrlTemplates(provider)) resolveUrl(provider, template, values);
   return values;
 }
 
@@ -85,27 +86,41 @@ export function checkVariables(provider: ProviderDefinition, given: Readonly<Rec
 export function resolveBases(provider: ProviderDefinition, variables: Readonly<Record<string, string>>): Record<string, string> {
   const resolved: Record<string, string> = {};
   for (const [name, template] of Object.entries(declaredBases(provider.api))) {
-    resolved[name] = resolveTemplate(provider, template, variables);
+    resolved[name] = resolveUrl(provider, template, variables);
   }
   return resolved;
 }
 
-function resolveTemplate(provider: ProviderDefinition, template: string, variables: Readonly<Record<string, string>>): string {
+/** The OAuth endpoint URLs of a definition (still templated), for the connect-time check. */
+function oauthUrlTemplates(provider: ProviderDefinition): string[] {
+  const auth = provider.auth;
+  if (auth.type !== 'oauth2') return [];
+  return [auth.authorization_url, auth.token_url, auth.revocation_url, auth.device_authorization_url, auth.issuer, auth.identity?.url]
+    .filter((url): url is string => url !== undefined);
+}
+
+/**
+ * One templated URL (a base or an OAuth endpoint) with the connection's variables filled in;
+ * a variable the connection lacks takes its declared default (connections made before the
+ * definition used it). The result must keep the template's scheme, port and fixed host suffix.
+ */
+export function resolveUrl(provider: ProviderDefinition, template: string, variables: Readonly<Record<string, string>>): string {
   const names = placeholders(template);
   if (names.length === 0) return template;
   const declared = provider.api.variables ?? {};
   for (const name of names) {
-    const value = variables[name];
     const variable = declared[name];
+    const value = variables[name] ?? variable?.default;
     const problem = variable === undefined ? 'is not declared' : value === undefined ? 'is not set on this connection' : variableValueProblem(variable.kind, value);
     if (problem) throw invalidVariable(provider, name, `"${name}" ${problem}; reconnect the account with a valid value`, variable);
   }
-  const url = template.replace(PLACEHOLDER, (_, name: string) => variables[name] as string);
+  const valueOf = (_: string, name: string) => (variables[name] ?? declared[name]?.default) as string;
+  const url = template.replace(PLACEHOLDER, valueOf);
   const parsed = new URL(url);
   const fixed = new URL(template.replace(PLACEHOLDER, 'x'));
   // The variable stays inside the host: same scheme and port, and the host keeps the template's fixed suffix.
   const suffix = hostSuffix(template);
-  const expectedHost = hostOf(template).replace(PLACEHOLDER, (_, name: string) => variables[name] as string);
+  const expectedHost = hostOf(template).replace(PLACEHOLDER, valueOf);
   if (parsed.protocol !== fixed.protocol || parsed.port !== fixed.port || parsed.hostname !== expectedHost || !parsed.hostname.endsWith(suffix)
     || (parsed.protocol !== 'https:' && !isLocalhostName(parsed.hostname))) {
     throw invalidVariable(provider, names[0] as string, `the variables make "${url}", which is not a host this provider allows`);

@@ -32,10 +32,21 @@ export function semanticProblems(value: unknown): DefinitionProblem[] {
   let declared: Set<string> | undefined;
   const declaredWhere = '/auth/scopes';
   const credentialHeaders: string[] = [];
+  // Variables written in OAuth endpoint URLs (self-hosted GitLab's `https://{host}/oauth/token`).
+  const usedInAuth = new Set<string>();
+  const apiVariables = isObject(value.api) && isObject(value.api.variables) ? value.api.variables : {};
+  const checkOAuthUrl = (path: string, candidate: unknown) => {
+    if (!isString(candidate) || candidate === '') return;
+    const names = placeholders(candidate);
+    if (names.length === 0) return checkUrl(path, candidate, true);
+    for (const name of names) usedInAuth.add(name);
+    const message = templatedUrlProblem(candidate, names, apiVariables, true);
+    if (message) add(path, message);
+  };
   if (isObject(auth)) {
     if (auth.type === 'oauth2') {
       for (const key of ['authorization_url', 'token_url', 'revocation_url', 'device_authorization_url', 'issuer'] as const) {
-        checkUrl(`/auth/${key}`, auth[key], true);
+        checkOAuthUrl(`/auth/${key}`, auth[key]);
       }
       if (isString(auth.issuer) && auth.issuer.includes('?')) add('/auth/issuer', `must not have a query string (got "${auth.issuer}")`);
       declared = isObject(auth.scopes) ? new Set(Object.keys(auth.scopes)) : undefined;
@@ -54,7 +65,7 @@ export function semanticProblems(value: unknown): DefinitionProblem[] {
           }
         }
       }
-      if (isObject(auth.identity)) checkUrl('/auth/identity/url', auth.identity.url, true);
+      if (isObject(auth.identity)) checkOAuthUrl('/auth/identity/url', auth.identity.url);
       if (isObject(auth.personal_token)) {
         checkTemplate('/auth/personal_token/format', auth.personal_token.format, add);
         checkUrl('/auth/personal_token/help_url', auth.personal_token.help_url, false);
@@ -82,7 +93,7 @@ export function semanticProblems(value: unknown): DefinitionProblem[] {
 
   const api = value.api;
   if (isObject(api)) {
-    const baseNames = basesProblems(api, add);
+    const baseNames = basesProblems(api, usedInAuth, add);
     if (isObject(api.headers)) {
       const reserved = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection', ...credentialHeaders.map((h) => h.toLowerCase())]);
       for (const name of Object.keys(api.headers)) {
@@ -143,13 +154,13 @@ export function semanticProblems(value: unknown): DefinitionProblem[] {
  * `api.variables`, a `label` one as the host's first label before a fixed suffix, a
  * `hostname` one as the whole host. Returns the base names, for the rules' `base`.
  */
-function basesProblems(api: Json, add: (path: string, message: string) => void): Set<string> | undefined {
+function basesProblems(api: Json, usedInAuth: ReadonlySet<string>, add: (path: string, message: string) => void): Set<string> | undefined {
   const hasBases = isObject(api.bases);
   if (api.base_url !== undefined && api.bases !== undefined) add('/api/bases', 'give either /api/base_url (one host) or /api/bases (several), not both');
   if (api.base_url === undefined && api.bases === undefined) add('/api/base_url', 'is required (or /api/bases for an API on several hosts)');
   if (hasBases && !Object.hasOwn(api.bases as Json, DEFAULT_BASE)) add('/api/bases', `must name a "${DEFAULT_BASE}" base: the one /proxy/<connection>/… reaches`);
   const variables = isObject(api.variables) ? api.variables : {};
-  const used = new Set<string>();
+  const used = new Set<string>(usedInAuth);
   const bases: [string, unknown][] = hasBases ? Object.entries(api.bases as Json).map(([name, value]) => [`/api/bases/${pointerToken(name)}`, value]) : [['/api/base_url', api.base_url]];
   for (const [at, candidate] of bases) {
     if (!isString(candidate) || candidate === '') continue;
@@ -160,7 +171,7 @@ function basesProblems(api: Json, add: (path: string, message: string) => void):
   }
   for (const [name, variable] of Object.entries(variables)) {
     const at = `/api/variables/${pointerToken(name)}`;
-    if (!used.has(name)) add(at, `variable "${name}" is used in no base URL (write "{${name}}" in the host)`);
+    if (!used.has(name)) add(at, `variable "${name}" is used in no base or OAuth URL (write "{${name}}" in the host)`);
     if (isObject(variable) && isString(variable.default) && (variable.kind === 'label' || variable.kind === 'hostname')) {
       const problem = variableValueProblem(variable.kind, variable.default);
       if (problem) add(`${at}/default`, `"${variable.default}" ${problem}`);
@@ -170,13 +181,14 @@ function basesProblems(api: Json, add: (path: string, message: string) => void):
   return isString(api.base_url) ? new Set([DEFAULT_BASE]) : undefined;
 }
 
-function templatedUrlProblem(candidate: string, names: string[], variables: Json): string | undefined {
+/** A URL with `{variable}` placeholders (`bases`, or the OAuth endpoints when `oauth`): each declared, in the host only. */
+function templatedUrlProblem(candidate: string, names: string[], variables: Json, oauth = false): string | undefined {
   if (/[?#]/.test(candidate)) return `must not have a query string or fragment (got "${candidate}")`;
   if (names.length === 0) return urlProblem(candidate, true);
-  if (names.length > 1) return `"${candidate}" has ${names.length} variables; a base URL takes at most one`;
+  if (names.length > 1) return `"${candidate}" has ${names.length} variables; ${oauth ? 'an OAuth' : 'a base'} URL takes at most one`;
   const name = names[0] as string;
   const variable = variables[name];
-  if (!isObject(variable)) return `"{${name}}" is not declared in /api/variables`;
+  if (!isObject(variable)) return `"{${name}}" is not declared in /api/variables${oauth ? ': declare it there (kind "hostname" or "label") so the person enters it when connecting' : ''}`;
   const host = hostOf(candidate);
   const suffix = hostSuffix(candidate);
   if (!host.includes(`{${name}}`)) return `"{${name}}" must be in the host of "${candidate}", never in its port or path`;
@@ -186,7 +198,9 @@ function templatedUrlProblem(candidate: string, names: string[], variables: Json
   if (variable.kind === 'hostname' && host !== `{${name}}`) {
     return `a "hostname" variable is the whole host, like "https://{${name}}/api/v4" (got "${candidate}")`;
   }
-  return urlProblem(candidate.replace(`{${name}}`, variable.kind === 'label' ? 'example' : 'example.com'), true);
+  // A whole-host variable over plain http is admitted for loopback values only; resolveUrl refuses any other at connect time.
+  const standIn = variable.kind === 'label' ? 'example' : candidate.startsWith('http://') ? 'localhost' : 'example.com';
+  return urlProblem(candidate.replace(`{${name}}`, standIn), true);
 }
 
 /**

@@ -14,7 +14,7 @@ export interface BrowserStart {
 
 /** Starts an authorization-code flow: the person opens `authorize_url`, the provider sends the browser back to /oauth/callback. */
 export async function startBrowserConnect(deps: ConnectDeps, provider: OAuthProvider, name: string, scopes: string[], variables: Record<string, string>): Promise<BrowserStart> {
-  const client = await deps.apps.clientFor(provider.id);
+  const client = await deps.apps.clientFor(provider.id, 'oauth', variables);
   const redirectUri = deps.apps.redirectUri(provider) as string;
   const verifier = provider.auth.pkce ? oauth.generateRandomCodeVerifier() : undefined;
   const flow = deps.flows.createBrowser({ provider: provider.id, name, scopes, variables, code_verifier: verifier, redirect_uri: redirectUri });
@@ -31,7 +31,7 @@ export async function startBrowserConnect(deps: ConnectDeps, provider: OAuthProv
 export async function completeBrowserConnect(deps: ConnectDeps, params: URLSearchParams): Promise<ConnectionRecord> {
   const flow = deps.flows.claimByState(params.get('state'));
   try {
-    const client = await deps.apps.clientFor(flow.provider);
+    const client = await deps.apps.clientFor(flow.provider, 'oauth', flow.variables ?? {});
     const tokens = await client.exchangeCode(params, { state: flow.state, redirectUri: flow.redirect_uri, codeVerifier: flow.code_verifier });
     return await finishFlow(deps, flow, client, 'oauth', tokens);
   } catch (error) {

@@ -16,7 +16,7 @@ export async function disconnect(deps: Pick<ConnectDeps, 'connections' | 'apps' 
   const provider = deps.catalog.get(record.provider);
   if (credential && provider?.auth.type === 'oauth2' && provider.auth.revocation_url && record.auth_method !== 'personal_token') {
     try {
-      const client = await deps.apps.clientFor(provider.id, record.auth_method);
+      const client = await deps.apps.clientFor(provider.id, record.auth_method, record.variables);
       // Revoking the refresh token ends the grant at most providers; the access token too, for the rest.
       if (credential.refresh_token) await client.revoke(credential.refresh_token, 'refresh_token');
       await client.revoke(credential.access_token, 'access_token');

@@ -1,4 +1,5 @@
 import type { Catalog } from '../catalog/catalog.js';
+import { withOAuthEndpoints } from '../catalog/oauth-endpoints.js';
 import type { ProviderDefinition } from '../catalog/types.js';
 import { LatchkeyError } from '../errors.js';
 import { ProviderClient, type OAuthProvider } from '../oauth/provider-client.js';
@@ -47,8 +48,9 @@ export class ProviderApps {
   /**
    * The OAuth client for a provider, with the person's app credentials. The device grant
    * needs no client secret (GitHub), so `method: 'device'` does not insist on one.
+   * `variables` are the connection's (or the starting flow's): they fill templated OAuth URLs.
    */
-  async clientFor(providerId: string, method: AuthMethod = 'oauth'): Promise<ProviderClient> {
+  async clientFor(providerId: string, method: AuthMethod, variables: Readonly<Record<string, string>>): Promise<ProviderClient> {
     const provider = oauthProvider(this.#deps.catalog, providerId);
     const app = this.#deps.clients.get(provider.id);
     if (!app) {
@@ -65,7 +67,7 @@ export class ProviderApps {
         configure: `PUT /admin/api/providers/${provider.id}/client`,
       });
     }
-    return new ProviderClient(provider, { client_id: app.client_id, client_secret: secret });
+    return new ProviderClient(withOAuthEndpoints(provider, variables), { client_id: app.client_id, client_secret: secret });
   }
 }
 

@@ -146,7 +146,7 @@ export class TokenManager {
       await this.#changed(record, 'expired');
       throw reauthorizationRequired(record);
     }
-    const client = await this.#deps.apps.clientFor(record.provider, record.auth_method);
+    const client = await this.#deps.apps.clientFor(record.provider, record.auth_method, record.variables);
     let tokens: TokenSet;
     try {
       tokens = await client.refresh(credential.refresh_token);
