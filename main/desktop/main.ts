@@ -71,7 +71,7 @@ async function run(): Promise<void> {
   let broker: RunningBroker | null = null;
   let window: DashboardWindow | null = null;
   let tray: LatchkeyTray | null = null;
-  let closing: Promise<void> | null = null;
+  let closing = false;
   let closed = false;
 
   app.on('second-instance', () => window?.show());
@@ -84,7 +84,9 @@ async function run(): Promise<void> {
     const running = broker;
     if (!running || closed) return;
     event.preventDefault();
-    closing ??= (async () => {
+    if (closing) return;
+    closing = true;
+    void (async () => {
       try {
         await Promise.race([
           running.close(),

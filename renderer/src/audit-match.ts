@@ -15,6 +15,10 @@ export function matchesAuditFilters(filters: AuditFilters, entry: AuditEntry): b
 /** New entries (newest last, as they arrive) put on top of a newest-first list, each id once. */
 export function prependEntries(list: readonly AuditEntry[], arrived: readonly AuditEntry[]): AuditEntry[] {
   const known = new Set(list.map((e) => e.id));
-  const fresh = arrived.filter((e) => !known.has(e.id) && (known.add(e.id), true));
+  const fresh = arrived.filter((e) => {
+    if (known.has(e.id)) return false;
+    known.add(e.id);
+    return true;
+  });
   return [...fresh.sort((a, b) => b.id - a.id), ...list];
 }

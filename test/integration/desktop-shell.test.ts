@@ -78,7 +78,7 @@ describe('desktop shell on the Electron stand-in', () => {
     assert.equal(shell.since(0, 'app.enableSandbox').length, 1);
     const created = shell.since(0, 'BrowserWindow.new');
     assert.equal(created.length, 1);
-    const prefs = (created[0]?.options as { webPreferences: Record<string, unknown> }).webPreferences;
+    const prefs = (created[0]!.options as { webPreferences: Record<string, unknown> }).webPreferences;
     assert.equal(prefs.sandbox, true);
     assert.equal(prefs.contextIsolation, true);
     assert.equal(prefs.nodeIntegration, false);
