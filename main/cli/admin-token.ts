@@ -16,7 +16,11 @@ export async function adminClient(dataDir: string): Promise<ControlClient> {
   // Status needs no credential; it also says where the broker keeps its secrets.
   const status = await new ControlClient(dataDir).call<BrokerStatus>('GET', '/status');
   if (status.secret_store === 'file' && !process.env.LATCHKEY_PASSPHRASE) {
-    throw new LatchkeyError('admin_token_required', 'This command needs the admin credential: set LATCHKEY_PASSPHRASE (the broker uses the file secret store) or LATCHKEY_ADMIN_TOKEN.', 401);
+    throw new LatchkeyError(
+      'admin_token_required',
+      'This command needs the admin credential: set LATCHKEY_PASSPHRASE (the broker uses the file secret store) or LATCHKEY_ADMIN_TOKEN.',
+      401,
+    );
   }
   const backend = await openBrokerVaultBackend({
     dataDir: status.data_dir,
@@ -27,7 +31,11 @@ export async function adminClient(dataDir: string): Promise<ControlClient> {
   });
   const token = await backend.get(ADMIN_TOKEN_KEY);
   if (!token) {
-    throw new LatchkeyError('admin_token_required', `The broker on ${status.data_dir} keeps no admin token in its secret store; restart it with this version of Latchkey, or set LATCHKEY_ADMIN_TOKEN.`, 401);
+    throw new LatchkeyError(
+      'admin_token_required',
+      `The broker on ${status.data_dir} keeps no admin token in its secret store; restart it with this version of Latchkey, or set LATCHKEY_ADMIN_TOKEN.`,
+      401,
+    );
   }
   return new ControlClient(dataDir, token);
 }

@@ -5,11 +5,15 @@ import { adminClient } from './admin-token.js';
 import { dataDirOf, dataDirOption, jsonOption } from './options.js';
 import { formatRegistration, formatTime, printJson, printLine, printTable } from './output.js';
 
-const isCall = (approval: ApprovalView | CallApprovalView): approval is CallApprovalView => (approval as { kind?: string }).kind === 'call';
+const isCall = (approval: ApprovalView | CallApprovalView): approval is CallApprovalView =>
+  (approval as { kind?: string }).kind === 'call';
 
 export function register(program: Command): void {
-  program.command('approvals')
-    .description('Calls held for your approval and authorization requests of agents waiting for you (`--all` for decided requests too)')
+  program
+    .command('approvals')
+    .description(
+      'Calls held for your approval and authorization requests of agents waiting for you (`--all` for decided requests too)',
+    )
     .option('--all', 'also list approved, denied and expired requests')
     .addOption(dataDirOption())
     .addOption(jsonOption())
@@ -23,7 +27,15 @@ export function register(program: Command): void {
       if (calls.length > 0) {
         printTable(
           ['ID', 'AGENT', 'WANTS TO', 'CONNECTION', 'CALL', 'BODY', 'REFUSED AT'],
-          calls.map((c) => [c.id, c.agent_name, c.summary, c.connection, `${c.method} ${c.path}`, c.body_bytes === null ? '?' : `${c.body_bytes} B`, formatTime(c.expires_at)]),
+          calls.map((c) => [
+            c.id,
+            c.agent_name,
+            c.summary,
+            c.connection,
+            `${c.method} ${c.path}`,
+            c.body_bytes === null ? '?' : `${c.body_bytes} B`,
+            formatTime(c.expires_at),
+          ]),
           '',
         );
         printLine('Answer with `latchkey approve ID [--for once|1h|always]` or `latchkey deny ID`.');
@@ -32,7 +44,15 @@ export function register(program: Command): void {
       }
       printTable(
         ['ID', 'AGENT', 'STATUS', 'ASKS FOR', 'REGISTERED', 'ANSWERS AT', 'CREATED'],
-        shown.map((a) => [a.id, a.agent_name, a.status, a.requested_grants.length ? formatGrants(a.requested_grants) : '(you choose)', formatRegistration(a.registration), a.redirect_hosts.join(' '), formatTime(a.created_at)]),
+        shown.map((a) => [
+          a.id,
+          a.agent_name,
+          a.status,
+          a.requested_grants.length ? formatGrants(a.requested_grants) : '(you choose)',
+          formatRegistration(a.registration),
+          a.redirect_hosts.join(' '),
+          formatTime(a.created_at),
+        ]),
         options.all ? 'No authorization requests.' : 'Nothing waiting for you.',
       );
     });

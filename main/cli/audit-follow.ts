@@ -25,9 +25,9 @@ export function auditRow(e: AuditEntry): string[] {
 }
 
 const matches = (entry: AuditEntry, filter: FollowFilter): boolean =>
-  (filter.agentId === undefined || entry.agent_id === filter.agentId)
-  && (filter.connection === undefined || entry.connection === filter.connection)
-  && (filter.decision === undefined || entry.decision === filter.decision);
+  (filter.agentId === undefined || entry.agent_id === filter.agentId) &&
+  (filter.connection === undefined || entry.connection === filter.connection) &&
+  (filter.decision === undefined || entry.decision === filter.decision);
 
 /**
  * `latchkey audit --follow`: prints entries as they commit, read from the broker's live
@@ -43,9 +43,14 @@ export async function followAudit(client: ControlClient, filter: FollowFilter, j
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const line = (cells: string[]): string => cells.map((cell, i) => (i < COLUMNS.length ? cell.padEnd(COLUMNS[i] as number) : cell)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (i < COLUMNS.length ? cell.padEnd(COLUMNS[i] as number) : cell))
+      .join('  ')
+      .trimEnd();
   process.stderr.write('Following new audit entries; Ctrl-C stops.\n');
-  if (!json) printLine(styled('bold', line(['TIME', 'AGENT', 'CONNECTION', 'DECISION', 'REQUEST', 'STATUS', 'REASON'])));
+  if (!json)
+    printLine(styled('bold', line(['TIME', 'AGENT', 'CONNECTION', 'DECISION', 'REQUEST', 'STATUS', 'REASON'])));
   let event = '';
   try {
     for await (const text of createInterface({ input: response, crlfDelay: Infinity })) {

@@ -20,10 +20,18 @@ interface FilterOptions {
 /** The filters `audit` and `audit export` share. */
 function withFilters(command: Command): Command {
   return command
-    .option('--agent <name>', 'only this agent\'s entries')
-    .option('--connection <name>', 'only this connection\'s entries')
-    .addOption(new Option('--decision <decision>', 'only allowed, denied or informational entries').choices(['allow', 'deny', 'info']))
-    .option('--since <when>', 'only entries since a duration ago (30m, 1h, 7d) or a date-time', (value: string) => parseSince(value))
+    .option('--agent <name>', "only this agent's entries")
+    .option('--connection <name>', "only this connection's entries")
+    .addOption(
+      new Option('--decision <decision>', 'only allowed, denied or informational entries').choices([
+        'allow',
+        'deny',
+        'info',
+      ]),
+    )
+    .option('--since <when>', 'only entries since a duration ago (30m, 1h, 7d) or a date-time', (value: string) =>
+      parseSince(value),
+    )
     .addOption(dataDirOption());
 }
 
@@ -43,18 +51,31 @@ export function register(program: Command): void {
     .description('What agents did, newest first; `audit verify` checks the hash chain, `audit export` downloads it')
     .option('--limit <n>', 'at most this many entries (1-500)', parsePositiveInteger(500), 50)
     .addOption(jsonOption())
-    .option('--follow', 'print new entries as they commit (after the filters; --limit and --since do not apply), until Ctrl-C or the broker stops')
+    .option(
+      '--follow',
+      'print new entries as they commit (after the filters; --limit and --since do not apply), until Ctrl-C or the broker stops',
+    )
     .action(async (options: FilterOptions & { limit: number; json?: boolean; follow?: boolean }) => {
       const client = await adminClient(dataDirOf(options));
       const params = await query(client, options);
-      if (options.follow) return followAudit(client, { agentId: params.get('agent') ?? undefined, connection: options.connection, decision: options.decision }, options.json === true);
+      if (options.follow)
+        return followAudit(
+          client,
+          { agentId: params.get('agent') ?? undefined, connection: options.connection, decision: options.decision },
+          options.json === true,
+        );
       params.set('limit', String(options.limit));
       const { entries } = await client.call<AuditPage>('GET', `/audit?${params}`);
       if (options.json) return printJson(entries);
-      printTable(['TIME', 'AGENT', 'CONNECTION', 'DECISION', 'REQUEST', 'STATUS', 'REASON'], entries.map(auditRow), 'No audit entries match.');
+      printTable(
+        ['TIME', 'AGENT', 'CONNECTION', 'DECISION', 'REQUEST', 'STATUS', 'REASON'],
+        entries.map(auditRow),
+        'No audit entries match.',
+      );
     });
 
-  audit.command('verify')
+  audit
+    .command('verify')
     .description('Walk the hash chain: exit 0 when every entry is intact, 1 when one was changed or removed')
     .addOption(dataDirOption())
     .addOption(jsonOption())
@@ -64,9 +85,11 @@ export function register(program: Command): void {
       const result = await client.call<AuditVerification>('GET', '/audit/verify');
       if (!result.ok) process.exitCode = 1;
       if (options.json) return printJson(result);
-      printLine(result.ok
-        ? `The audit log is intact: ${result.checked} entries checked.`
-        : `The audit log was tampered with: entry ${result.first_bad} is wrong, missing or unexpected (${result.checked} entries before it are intact).`);
+      printLine(
+        result.ok
+          ? `The audit log is intact: ${result.checked} entries checked.`
+          : `The audit log was tampered with: entry ${result.first_bad} is wrong, missing or unexpected (${result.checked} entries before it are intact).`,
+      );
     });
 
   withFilters(audit.command('export'))

@@ -2,7 +2,12 @@
 export interface IssuedEnvironment {
   url: string;
   token: string;
-  connections: { name: string; base_url: string; base_url_env?: string | undefined; bases?: Record<string, { base_url: string }> | undefined }[];
+  connections: {
+    name: string;
+    base_url: string;
+    base_url_env?: string | undefined;
+    bases?: Record<string, { base_url: string }> | undefined;
+  }[];
 }
 
 /**
@@ -14,7 +19,9 @@ export interface IssuedEnvironment {
  * because Windows environment names do.
  */
 export function childEnvironment(parent: NodeJS.ProcessEnv, issued: IssuedEnvironment): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(parent).filter(([name]) => !/^LATCHKEY_/i.test(name)));
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(parent).filter(([name]) => !/^LATCHKEY_/i.test(name)),
+  );
   env.LATCHKEY_URL = issued.url;
   env.LATCHKEY_TOKEN = issued.token;
   const sdkVariables = new Set<string>();

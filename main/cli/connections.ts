@@ -5,7 +5,8 @@ import { dataDirOf, dataDirOption, jsonOption } from './options.js';
 import { formatTime, printJson, printTable } from './output.js';
 
 export function register(program: Command): void {
-  program.command('connections')
+  program
+    .command('connections')
     .description('Connected accounts (never a secret)')
     .addOption(dataDirOption())
     .addOption(jsonOption())
@@ -15,7 +16,14 @@ export function register(program: Command): void {
       if (options.json) return printJson(connections);
       printTable(
         ['NAME', 'PROVIDER', 'ACCOUNT', 'STATUS', 'SCOPES', 'LAST USED'],
-        connections.map((c) => [c.name, c.provider, c.account ?? '-', c.status, c.scopes.join(' ') || '-', formatTime(c.last_used_at)]),
+        connections.map((c) => [
+          c.name,
+          c.provider,
+          c.account ?? '-',
+          c.status,
+          c.scopes.join(' ') || '-',
+          formatTime(c.last_used_at),
+        ]),
         'No connections yet: `latchkey connect PROVIDER` adds one.',
       );
     });

@@ -11,7 +11,10 @@ import { LatchkeyError } from '../core/errors.js';
 export class ControlClient {
   readonly #socketPath: string;
 
-  constructor(readonly dataDir: string, readonly adminToken?: string) {
+  constructor(
+    readonly dataDir: string,
+    readonly adminToken?: string,
+  ) {
     this.#socketPath = controlSocketPath(dataDir);
   }
 
@@ -31,22 +34,31 @@ export class ControlClient {
   async open(method: string, path: string, body?: unknown): Promise<IncomingMessage> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request({
-        socketPath: this.#socketPath,
-        method,
-        path: `/admin/api${path}`,
-        headers: {
-          host: 'latchkey',
-          accept: 'application/json',
-          ...(payload ? { 'content-type': 'application/json' } : {}),
-          ...(this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {}),
+      const req = request(
+        {
+          socketPath: this.#socketPath,
+          method,
+          path: `/admin/api${path}`,
+          headers: {
+            host: 'latchkey',
+            accept: 'application/json',
+            ...(payload ? { 'content-type': 'application/json' } : {}),
+            ...(this.adminToken ? { authorization: `Bearer ${this.adminToken}` } : {}),
+          },
+          timeout: 30_000,
         },
-        timeout: 30_000,
-      }, resolve);
+        resolve,
+      );
       req.on('timeout', () => req.destroy(new Error('the broker did not answer in 30 s')));
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
-          reject(new LatchkeyError('broker_not_running', `No Latchkey is running for ${this.dataDir}. Start the app or \`latchkey serve\` first (or pass the --data-dir it uses).`, 503));
+          reject(
+            new LatchkeyError(
+              'broker_not_running',
+              `No Latchkey is running for ${this.dataDir}. Start the app or \`latchkey serve\` first (or pass the --data-dir it uses).`,
+              503,
+            ),
+          );
         } else {
           reject(error);
         }

@@ -11,6 +11,7 @@ export function durationMs(value: string): number | undefined {
 /** A duration in ms; a usage error naming `option` when `value` is not one. */
 export function parseDuration(value: string, option: string): number {
   const ms = durationMs(value);
-  if (ms === undefined) throw new LatchkeyError('invalid_option', `${option} is a duration such as 30m, 12h or 7d, not "${value}"`);
+  if (ms === undefined)
+    throw new LatchkeyError('invalid_option', `${option} is a duration such as 30m, 12h or 7d, not "${value}"`);
   return ms;
 }

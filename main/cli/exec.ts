@@ -32,7 +32,12 @@ export async function run(argv: string[]): Promise<number> {
   const split = argv.indexOf('--');
   const { values } = parseArgs({
     args: split === -1 ? argv : argv.slice(0, split),
-    options: { agent: { type: 'string' }, ttl: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      agent: { type: 'string' },
+      ttl: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
   if (values.help) {
@@ -40,17 +45,25 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const command = split === -1 ? [] : argv.slice(split + 1);
-  if (!values.agent || command.length === 0) throw new LatchkeyError('invalid_option', 'Usage: latchkey exec --agent NAME [--ttl 12h] -- COMMAND [ARGS...]');
+  if (!values.agent || command.length === 0)
+    throw new LatchkeyError('invalid_option', 'Usage: latchkey exec --agent NAME [--ttl 12h] -- COMMAND [ARGS...]');
   const ttlMs = values.ttl === undefined ? undefined : parseDuration(values.ttl, '--ttl');
-  if (ttlMs !== undefined && (ttlMs < MIN_SESSION_TTL_MS || ttlMs > MAX_SESSION_TTL_MS)) throw new LatchkeyError('invalid_option', `--ttl is from 1m to 7d, not ${values.ttl}`);
+  if (ttlMs !== undefined && (ttlMs < MIN_SESSION_TTL_MS || ttlMs > MAX_SESSION_TTL_MS))
+    throw new LatchkeyError('invalid_option', `--ttl is from 1m to 7d, not ${values.ttl}`);
   const [file, ...args] = command as [string, ...string[]];
 
   const dataDir = values['data-dir'] ?? defaultDataDir();
   const control = new ControlClient(dataDir);
   const { url } = await control.call<{ url: string }>('GET', '/status');
-  const { session, access_token } = await control.call<{ session: ExecSessionView; access_token: string }>('POST', '/sessions', {
-    agent: values.agent, command: file, ...(ttlMs === undefined ? {} : { ttl_seconds: Math.round(ttlMs / 1000) }),
-  });
+  const { session, access_token } = await control.call<{ session: ExecSessionView; access_token: string }>(
+    'POST',
+    '/sessions',
+    {
+      agent: values.agent,
+      command: file,
+      ...(ttlMs === undefined ? {} : { ttl_seconds: Math.round(ttlMs / 1000) }),
+    },
+  );
   // From here on the session exists: whatever happens, it ends with exec.
   let finishing = false;
   const finish = async (): Promise<void> => {
@@ -66,7 +79,12 @@ export async function run(argv: string[]): Promise<number> {
   let env: NodeJS.ProcessEnv;
   try {
     const discovery = await fetch(`${url}/v1/connections`, { headers: { authorization: `Bearer ${access_token}` } });
-    if (!discovery.ok) throw new LatchkeyError('discovery_failed', `The broker refused the agent's discovery request (HTTP ${discovery.status})`, discovery.status);
+    if (!discovery.ok)
+      throw new LatchkeyError(
+        'discovery_failed',
+        `The broker refused the agent's discovery request (HTTP ${discovery.status})`,
+        discovery.status,
+      );
     const { connections } = (await discovery.json()) as Pick<IssuedEnvironment, 'connections'>;
     env = childEnvironment(process.env, { url, token: access_token, connections });
   } catch (error) {
@@ -76,21 +94,35 @@ export async function run(argv: string[]): Promise<number> {
 
   const child = spawn(file, args, { stdio: 'inherit', env });
   const say = (line: string): void => void process.stderr.write(`latchkey: ${line}\n`);
-  const hold = child.pid === undefined ? undefined : holdSession({
-    dataDir, sessionId: session.id, token: access_token, pid: child.pid, expiresAt: Date.parse(session.expires_at),
-    onEnded: (_reason, description) => {
-      if (!finishing) say(`exec session ${session.id} ended: ${description}. The agent's token is refused from now on.`);
-    },
-    onBroker: (state) => say(state === 'away'
-      ? 'the broker stopped; the session is held again as soon as it is back.'
-      : `the broker is back; exec session ${session.id} goes on.`),
-  });
+  const hold =
+    child.pid === undefined
+      ? undefined
+      : holdSession({
+          dataDir,
+          sessionId: session.id,
+          token: access_token,
+          pid: child.pid,
+          expiresAt: Date.parse(session.expires_at),
+          onEnded: (_reason, description) => {
+            if (!finishing)
+              say(`exec session ${session.id} ended: ${description}. The agent's token is refused from now on.`);
+          },
+          onBroker: (state) =>
+            say(
+              state === 'away'
+                ? 'the broker stopped; the session is held again as soon as it is back.'
+                : `the broker is back; exec session ${session.id} goes on.`,
+            ),
+        });
   const forwards = FORWARDED_SIGNALS.map((signal) => [signal, () => child.kill(signal)] as const);
   for (const [signal, forward] of forwards) process.on(signal, forward);
   try {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'ENOENT' ? new LatchkeyError('command_not_found', `Command not found: ${file}`, 127) : error));
+        reject(
+          error.code === 'ENOENT' ? new LatchkeyError('command_not_found', `Command not found: ${file}`, 127) : error,
+        ),
+      );
       child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
     });
   } finally {

@@ -7,7 +7,11 @@ export async function findAgent(client: ControlClient, name: string): Promise<Ag
   const { agents } = await client.call<AgentList>('GET', '/agents');
   const agent = agents.find((candidate) => candidate.name === name);
   if (!agent) {
-    throw new LatchkeyError('unknown_agent', `No agent named "${name}". Agents: ${agents.map((a) => a.name).join(', ') || 'none yet (create one with `latchkey agents create`)'}`, 404);
+    throw new LatchkeyError(
+      'unknown_agent',
+      `No agent named "${name}". Agents: ${agents.map((a) => a.name).join(', ') || 'none yet (create one with `latchkey agents create`)'}`,
+      404,
+    );
   }
   return agent;
 }

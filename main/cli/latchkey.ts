@@ -17,17 +17,29 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = USAGE; // no command given: help went to stderr
       return;
     }
-    process.stderr.write(`latchkey: ${error.message.replace(/^error: /, '').replace(/\n+/g, ' ').trim()} (see \`${commandPath(program, argv)} --help\`)\n`);
+    process.stderr.write(
+      `latchkey: ${error.message
+        .replace(/^error: /, '')
+        .replace(/\n+/g, ' ')
+        .trim()} (see \`${commandPath(program, argv)} --help\`)\n`,
+    );
     process.exitCode = USAGE;
   }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const message = error instanceof LatchkeyError ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof LatchkeyError
+      ? `${error.message} [${error.code}]`
+      : error instanceof Error
+        ? error.message
+        : String(error);
   process.stderr.write(`latchkey: ${message.replace(/\n+/g, ' ')}\n`);
   // A keychain call stuck in D-Bus cannot be cancelled and would keep even process.exit waiting.
   if (error instanceof LatchkeyError && error.details.timed_out === true) process.kill(process.pid, 'SIGKILL');
   // serve and exec parse their own arguments: node's parseArgs errors are usage errors too.
-  const usage = (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS_') === true || (error instanceof LatchkeyError && error.code === 'invalid_option');
+  const usage =
+    (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS_') === true ||
+    (error instanceof LatchkeyError && error.code === 'invalid_option');
   process.exit(usage ? USAGE : 1);
 });

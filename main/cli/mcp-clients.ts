@@ -11,7 +11,12 @@ export interface ClientEnvironment {
   env: NodeJS.ProcessEnv;
 }
 
-export const currentEnvironment = (): ClientEnvironment => ({ home: homedir(), cwd: process.cwd(), platform: process.platform, env: process.env });
+export const currentEnvironment = (): ClientEnvironment => ({
+  home: homedir(),
+  cwd: process.cwd(),
+  platform: process.platform,
+  env: process.env,
+});
 
 export interface McpClient {
   label: string;
@@ -28,8 +33,16 @@ export interface McpClient {
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 /** A client configured by a JSON file whose servers sit under `key`: `--write` changes only `key.latchkey`. */
-function jsonClient(id: Exclude<McpClientId, 'codex'>, file: McpClient['file'], instructions: McpClient['instructions']): McpClient {
-  const { label, snippet, json: { key, entry } } = MCP_SNIPPETS[id];
+function jsonClient(
+  id: Exclude<McpClientId, 'codex'>,
+  file: McpClient['file'],
+  instructions: McpClient['instructions'],
+): McpClient {
+  const {
+    label,
+    snippet,
+    json: { key, entry },
+  } = MCP_SNIPPETS[id];
   return {
     label,
     file,
@@ -41,12 +54,23 @@ function jsonClient(id: Exclude<McpClientId, 'codex'>, file: McpClient['file'], 
         try {
           config = JSON.parse(existing);
         } catch {
-          throw new LatchkeyError('invalid_config_file', `${path} is not valid JSON (comments are not supported); nothing was written: fix it, or add the snippet by hand (run without --write to print it).`, 400, { file: path });
+          throw new LatchkeyError(
+            'invalid_config_file',
+            `${path} is not valid JSON (comments are not supported); nothing was written: fix it, or add the snippet by hand (run without --write to print it).`,
+            400,
+            { file: path },
+          );
         }
       }
-      const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+      const isObject = (value: unknown): value is Record<string, unknown> =>
+        typeof value === 'object' && value !== null && !Array.isArray(value);
       if (!isObject(config) || (config[key] !== undefined && !isObject(config[key]))) {
-        throw new LatchkeyError('invalid_config_file', `${path} does not hold a JSON object with an object "${key}"; nothing was written: add the snippet by hand (run without --write to print it).`, 400, { file: path });
+        throw new LatchkeyError(
+          'invalid_config_file',
+          `${path} does not hold a JSON object with an object "${key}"; nothing was written: add the snippet by hand (run without --write to print it).`,
+          400,
+          { file: path },
+        );
       }
       const servers = (config[key] ?? {}) as Record<string, unknown>;
       return json({ ...config, [key]: { ...servers, latchkey: entry(url) } });
@@ -79,8 +103,10 @@ function mergeCodexToml(existing: string | undefined, url: string): string {
 }
 
 function claudeDesktopFile({ home, platform, env }: ClientEnvironment): string {
-  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Claude', 'claude_desktop_config.json');
-  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Claude', 'claude_desktop_config.json');
+  if (platform === 'darwin')
+    return join(home, 'Library', 'Application Support', 'Claude', 'claude_desktop_config.json');
+  if (platform === 'win32')
+    return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Claude', 'claude_desktop_config.json');
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'Claude', 'claude_desktop_config.json');
 }
 
@@ -88,7 +114,8 @@ export const MCP_CLIENTS: Record<McpClientId, McpClient> = {
   'claude-desktop': jsonClient(
     'claude-desktop',
     claudeDesktopFile,
-    (file) => `Merge this into ${file} (or run with --write), then restart Claude Desktop. Its config file starts only local servers, so this goes through the mcp-remote bridge (needs npx). Remote connectors can also be added in Claude Desktop's Settings → Connectors, with the URL above.`,
+    (file) =>
+      `Merge this into ${file} (or run with --write), then restart Claude Desktop. Its config file starts only local servers, so this goes through the mcp-remote bridge (needs npx). Remote connectors can also be added in Claude Desktop's Settings → Connectors, with the URL above.`,
   ),
   'claude-code': jsonClient(
     'claude-code',
@@ -103,7 +130,8 @@ export const MCP_CLIENTS: Record<McpClientId, McpClient> = {
   vscode: jsonClient(
     'vscode',
     ({ cwd }) => join(cwd, '.vscode', 'mcp.json'),
-    (file) => `Merge this into the workspace's ${file} (or run with --write), or into your user mcp.json (Command Palette: "MCP: Open User Configuration"):`,
+    (file) =>
+      `Merge this into the workspace's ${file} (or run with --write), or into your user mcp.json (Command Palette: "MCP: Open User Configuration"):`,
   ),
   codex: {
     label: MCP_SNIPPETS.codex.label,

@@ -19,7 +19,8 @@ function parseUrl(value: string): string {
   } catch {
     throw new InvalidArgumentError(`"${value}" is not a URL (e.g. ${DEFAULT_MCP_URL}).`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`"${value}" is not an http(s) URL.`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidArgumentError(`"${value}" is not an http(s) URL.`);
   return url.href;
 }
 
@@ -58,10 +59,18 @@ async function writeConfig(file: string, merge: (existing: string | undefined) =
 
 /** `latchkey mcp-config --client X`: the snippet that adds Latchkey's /mcp to an MCP client, or `--write` to merge it in. */
 export function register(program: Command): void {
-  program.command('mcp-config')
+  program
+    .command('mcp-config')
     .description('Print (or --write) the config that adds Latchkey to an MCP client')
-    .addOption(new Option('--client <client>', 'the MCP client').choices(Object.keys(MCP_CLIENTS)).makeOptionMandatory())
-    .addOption(new Option('--url <url>', `the MCP URL (default: the running broker's URL + /mcp, else ${DEFAULT_MCP_URL})`).argParser(parseUrl))
+    .addOption(
+      new Option('--client <client>', 'the MCP client').choices(Object.keys(MCP_CLIENTS)).makeOptionMandatory(),
+    )
+    .addOption(
+      new Option(
+        '--url <url>',
+        `the MCP URL (default: the running broker's URL + /mcp, else ${DEFAULT_MCP_URL})`,
+      ).argParser(parseUrl),
+    )
     .addOption(new Option('--write', "merge the entry into the client's config file, after a backup"))
     .addOption(dataDirOption())
     .addOption(jsonOption())

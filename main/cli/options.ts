@@ -4,7 +4,8 @@ import { defaultDataDir } from '../core/paths.js';
 import { durationMs } from './duration.js';
 
 /** Every command finds the running broker from its data dir, as `serve` and `exec` do. */
-export const dataDirOption = (): Option => new Option('--data-dir <dir>', `data folder of the running broker (default: ${defaultDataDir()})`);
+export const dataDirOption = (): Option =>
+  new Option('--data-dir <dir>', `data folder of the running broker (default: ${defaultDataDir()})`);
 
 export const jsonOption = (): Option => new Option('--json', 'print JSON instead of a table');
 
@@ -20,7 +21,9 @@ export function collectGrant(value: string, previous: Grant[] = []): Grant[] {
   const connection = colon === -1 ? '' : value.slice(0, colon);
   const scope = colon === -1 ? '' : value.slice(colon + 1);
   if (!connection || !scope || /\s/.test(value)) {
-    throw new InvalidArgumentError(`"${value}" is not CONNECTION:SCOPE (e.g. github:repo, or github:* for everything the connection holds).`);
+    throw new InvalidArgumentError(
+      `"${value}" is not CONNECTION:SCOPE (e.g. github:repo, or github:* for everything the connection holds).`,
+    );
   }
   const grants = previous.map((grant) => ({ ...grant, scopes: [...grant.scopes] }));
   const existing = grants.find((grant) => grant.connection === connection);
@@ -38,14 +41,18 @@ export function parseSince(value: string, now = Date.now()): string {
   const back = durationMs(value);
   if (back !== undefined) return new Date(now - back).toISOString();
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError(`"${value}" is neither a duration (30m, 1h, 7d) nor a date-time (2026-11-30T09:00:00Z).`);
+  if (Number.isNaN(ms))
+    throw new InvalidArgumentError(
+      `"${value}" is neither a duration (30m, 1h, 7d) nor a date-time (2026-11-30T09:00:00Z).`,
+    );
   return new Date(ms).toISOString();
 }
 
 export function parsePositiveInteger(max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}, not "${value}".`);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}, not "${value}".`);
     return n;
   };
 }

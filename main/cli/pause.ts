@@ -5,7 +5,8 @@ import { dataDirOf, dataDirOption } from './options.js';
 import { printLine } from './output.js';
 
 export function register(program: Command): void {
-  program.command('pause')
+  program
+    .command('pause')
     .description('Kill switch: refuse every agent request until `latchkey resume` (survives restarts)')
     .addOption(dataDirOption())
     .action(async (options: { dataDir?: string }) => {

@@ -19,8 +19,14 @@ import { register as status } from './status.js';
  * child untouched); they are loaded on demand, so other commands never load the broker.
  */
 const RAW: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
-  serve: { summary: 'Run the broker headless on loopback, with the dashboard in your browser', load: () => import('./serve.js') },
-  exec: { summary: 'Run a command in a session of an agent: a token valid while it runs, and its proxy URLs', load: () => import('./exec.js') },
+  serve: {
+    summary: 'Run the broker headless on loopback, with the dashboard in your browser',
+    load: () => import('./serve.js'),
+  },
+  exec: {
+    summary: 'Run a command in a session of an agent: a token valid while it runs, and its proxy URLs',
+    load: () => import('./exec.js'),
+  },
 };
 
 /** The `latchkey` command line; `argv` is what the raw commands receive (after their name). */
@@ -33,9 +39,13 @@ export function buildProgram(argv: string[]): Command {
     // Errors are printed once, as one line, by main().
     .configureOutput({ outputError: () => {} })
     .showSuggestionAfterError(true)
-    .addHelpText('after', '\nEvery command takes --data-dir DIR to find the broker (default: where `serve` keeps its data).\nAdmin commands use LATCHKEY_ADMIN_TOKEN, else the token the running broker keeps in its secret store.\nRun `latchkey COMMAND --help` for a command\'s options.');
+    .addHelpText(
+      'after',
+      "\nEvery command takes --data-dir DIR to find the broker (default: where `serve` keeps its data).\nAdmin commands use LATCHKEY_ADMIN_TOKEN, else the token the running broker keeps in its secret store.\nRun `latchkey COMMAND --help` for a command's options.",
+    );
   for (const [name, raw] of Object.entries(RAW)) {
-    program.command(name)
+    program
+      .command(name)
       .description(raw.summary)
       .helpOption(false)
       .allowUnknownOption()
@@ -44,7 +54,23 @@ export function buildProgram(argv: string[]): Command {
         process.exitCode = await (await raw.load()).run(argv.slice(1));
       });
   }
-  for (const register of [status, providers, connect, connections, disconnect, agents, sessions, approvals, approve, deny, pause, resume, audit, mcpConfig]) register(program);
+  for (const register of [
+    status,
+    providers,
+    connect,
+    connections,
+    disconnect,
+    agents,
+    sessions,
+    approvals,
+    approve,
+    deny,
+    pause,
+    resume,
+    audit,
+    mcpConfig,
+  ])
+    register(program);
   return program;
 }
 

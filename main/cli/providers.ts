@@ -5,7 +5,8 @@ import { dataDirOf, dataDirOption, jsonOption } from './options.js';
 import { printJson, printTable } from './output.js';
 
 export function register(program: Command): void {
-  program.command('providers')
+  program
+    .command('providers')
     .description('The services Latchkey can connect to, and how')
     .addOption(dataDirOption())
     .addOption(jsonOption())
@@ -15,7 +16,12 @@ export function register(program: Command): void {
       if (options.json) return printJson(providers);
       printTable(
         ['ID', 'NAME', 'CONNECT WITH', 'OAUTH APP'],
-        providers.map((p) => [p.id, p.name, p.connect_methods.join(', '), p.auth_type === 'api_key' ? '-' : p.client ? p.client.client_id : 'not set (set it in the dashboard)']),
+        providers.map((p) => [
+          p.id,
+          p.name,
+          p.connect_methods.join(', '),
+          p.auth_type === 'api_key' ? '-' : p.client ? p.client.client_id : 'not set (set it in the dashboard)',
+        ]),
         'No providers.',
       );
     });

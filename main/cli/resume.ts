@@ -5,7 +5,8 @@ import { dataDirOf, dataDirOption } from './options.js';
 import { printLine } from './output.js';
 
 export function register(program: Command): void {
-  program.command('resume')
+  program
+    .command('resume')
     .description('Let agents work again after `latchkey pause`')
     .addOption(dataDirOption())
     .action(async (options: { dataDir?: string }) => {

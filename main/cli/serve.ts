@@ -43,17 +43,31 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LatchkeyError('invalid_option', `--port must be 0–65535, not "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new LatchkeyError('invalid_option', `--port must be 0–65535, not "${values.port}"`);
   const level = values['log-level'];
-  if (!isLogLevel(level)) throw new LatchkeyError('invalid_option', `--log-level is one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
+  if (!isLogLevel(level))
+    throw new LatchkeyError('invalid_option', `--log-level is one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
   const askTimeout = Number(values['ask-timeout']);
-  if (!Number.isInteger(askTimeout) || askTimeout < 1 || askTimeout > 600) throw new LatchkeyError('invalid_option', `--ask-timeout is a whole number of seconds from 1 to 600, not "${values['ask-timeout']}"`);
+  if (!Number.isInteger(askTimeout) || askTimeout < 1 || askTimeout > 600)
+    throw new LatchkeyError(
+      'invalid_option',
+      `--ask-timeout is a whole number of seconds from 1 to 600, not "${values['ask-timeout']}"`,
+    );
   const accessTokenTtl = Number(values['access-token-ttl']);
-  if (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1 || accessTokenTtl > 900) throw new LatchkeyError('invalid_option', `--access-token-ttl is 1–900 seconds, not "${values['access-token-ttl']}"`);
+  if (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1 || accessTokenTtl > 900)
+    throw new LatchkeyError(
+      'invalid_option',
+      `--access-token-ttl is 1–900 seconds, not "${values['access-token-ttl']}"`,
+    );
   const store = values['secret-store'];
-  if (store !== 'keychain' && store !== 'file') throw new LatchkeyError('invalid_option', `--secret-store is "keychain" or "file", not "${store}"`);
+  if (store !== 'keychain' && store !== 'file')
+    throw new LatchkeyError('invalid_option', `--secret-store is "keychain" or "file", not "${store}"`);
   if (store === 'file' && !process.env.LATCHKEY_PASSPHRASE) {
-    throw new LatchkeyError('passphrase_required', '--secret-store file needs the passphrase in LATCHKEY_PASSPHRASE; Latchkey never stores secrets in plaintext');
+    throw new LatchkeyError(
+      'passphrase_required',
+      '--secret-store file needs the passphrase in LATCHKEY_PASSPHRASE; Latchkey never stores secrets in plaintext',
+    );
   }
 
   // Signals are taken from here on: one arriving while the broker starts stops it once it is up, cleanly.

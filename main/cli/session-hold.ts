@@ -39,38 +39,41 @@ export function holdSession(options: HoldOptions): { stop(): void } {
     }
     const body = JSON.stringify({ token: options.token, ...(options.pid === undefined ? {} : { pid: options.pid }) });
     let ended = false;
-    const req = request({
-      socketPath: controlSocketPath(options.dataDir),
-      method: 'POST',
-      path: `/admin/api/sessions/${encodeURIComponent(options.sessionId)}/hold`,
-      headers: { host: 'latchkey', 'content-type': 'application/json', accept: 'application/x-ndjson' },
-    }, (response) => {
-      if (response.statusCode === 503) {
-        response.resume(); // the broker is stopping: the request's 'close' retries once it is back
-        return;
-      }
-      if (response.statusCode !== 200) {
-        // The broker is back but no longer knows the session (it ended while exec was away, or the token is refused).
-        ended = true;
-        options.onEnded('lost', `the broker refused to hold it (HTTP ${response.statusCode})`);
-        response.resume();
-        return;
-      }
-      if (away) {
-        away = false;
-        options.onBroker('back');
-      }
-      const lines = createInterface({ input: response });
-      // A broker killed mid-stream resets the response ('aborted'): the request's 'close' below holds the session again.
-      lines.on('error', () => {});
-      lines.on('line', (line) => {
-        const message = JSON.parse(line) as HoldMessage;
-        if (message.type === 'ended') {
-          ended = true;
-          options.onEnded(message.reason, message.description);
+    const req = request(
+      {
+        socketPath: controlSocketPath(options.dataDir),
+        method: 'POST',
+        path: `/admin/api/sessions/${encodeURIComponent(options.sessionId)}/hold`,
+        headers: { host: 'latchkey', 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      },
+      (response) => {
+        if (response.statusCode === 503) {
+          response.resume(); // the broker is stopping: the request's 'close' retries once it is back
+          return;
         }
-      });
-    });
+        if (response.statusCode !== 200) {
+          // The broker is back but no longer knows the session (it ended while exec was away, or the token is refused).
+          ended = true;
+          options.onEnded('lost', `the broker refused to hold it (HTTP ${response.statusCode})`);
+          response.resume();
+          return;
+        }
+        if (away) {
+          away = false;
+          options.onBroker('back');
+        }
+        const lines = createInterface({ input: response });
+        // A broker killed mid-stream resets the response ('aborted'): the request's 'close' below holds the session again.
+        lines.on('error', () => {});
+        lines.on('line', (line) => {
+          const message = JSON.parse(line) as HoldMessage;
+          if (message.type === 'ended') {
+            ended = true;
+            options.onEnded(message.reason, message.description);
+          }
+        });
+      },
+    );
     current = req;
     req.on('close', () => {
       if (stopped || ended) return;

@@ -7,7 +7,8 @@ import { printJson, printLine, styled } from './output.js';
 
 /** `latchkey status`: needs no admin credential; exits 1 when no broker runs on the data dir. */
 export function register(program: Command): void {
-  program.command('status')
+  program
+    .command('status')
     .description('Whether Latchkey is running, its URL, the kill switch and what it holds')
     .addOption(dataDirOption())
     .addOption(jsonOption())
@@ -28,9 +29,15 @@ export function register(program: Command): void {
       }
       const { counts } = status;
       printLine(`Latchkey ${status.version} is running at ${status.url}`);
-      printLine(`Agents:      ${status.paused ? styled('red', 'PAUSED: every agent request is refused (`latchkey resume`)') : 'allowed'}`);
-      printLine(`Holds:       ${counts.connections} connection${counts.connections === 1 ? '' : 's'}, ${counts.agents} agent${counts.agents === 1 ? '' : 's'}, ${counts.pending_approvals} pending approval${counts.pending_approvals === 1 ? '' : 's'}`);
-      printLine(`Data dir:    ${status.data_dir} (secrets in the ${status.secret_store === 'file' ? 'encrypted file' : 'OS keychain'})`);
+      printLine(
+        `Agents:      ${status.paused ? styled('red', 'PAUSED: every agent request is refused (`latchkey resume`)') : 'allowed'}`,
+      );
+      printLine(
+        `Holds:       ${counts.connections} connection${counts.connections === 1 ? '' : 's'}, ${counts.agents} agent${counts.agents === 1 ? '' : 's'}, ${counts.pending_approvals} pending approval${counts.pending_approvals === 1 ? '' : 's'}`,
+      );
+      printLine(
+        `Data dir:    ${status.data_dir} (secrets in the ${status.secret_store === 'file' ? 'encrypted file' : 'OS keychain'})`,
+      );
       printLine(`Since:       ${status.started_at}`);
     });
 }

@@ -18,4 +18,6 @@ export const DASHBOARD_CSP_DIRECTIVES = [
 export const DASHBOARD_CSP: string = DASHBOARD_CSP_DIRECTIVES.join('; ');
 
 /** The same policy as a `<meta http-equiv>` may carry it: frame-ancestors is header-only. */
-export const DASHBOARD_META_CSP: string = DASHBOARD_CSP_DIRECTIVES.filter((directive) => !directive.startsWith('frame-ancestors')).join('; ');
+export const DASHBOARD_META_CSP: string = DASHBOARD_CSP_DIRECTIVES.filter(
+  (directive) => !directive.startsWith('frame-ancestors'),
+).join('; ');

@@ -16,7 +16,16 @@ export interface ExecSessionView {
 }
 
 /** Why a session ended, as its audit entry and its exec say. */
-export type SessionEndReason = 'exited' | 'exec_gone' | 'ended_by_person' | 'agent_revoked' | 'agent_deleted' | 'expired' | 'not_reattached';
+export type SessionEndReason =
+  | 'exited'
+  | 'exec_gone'
+  | 'ended_by_person'
+  | 'agent_revoked'
+  | 'agent_deleted'
+  | 'expired'
+  | 'not_reattached';
 
 /** What the hold stream of `POST /admin/api/sessions/{id}/hold` sends, one JSON object a line. */
-export type HoldMessage = { type: 'held'; session: ExecSessionView } | { type: 'ended'; reason: SessionEndReason; description: string };
+export type HoldMessage =
+  | { type: 'held'; session: ExecSessionView }
+  | { type: 'ended'; reason: SessionEndReason; description: string };

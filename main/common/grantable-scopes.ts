@@ -9,7 +9,10 @@
  * also holds one of the broader scopes. GitHub's `public_repo` on a token that holds `repo`
  * reaches private repositories too, so granting it alone would promise a limit nobody enforces.
  */
-export function ungrantableScopes(unenforcedSubsets: Readonly<Record<string, readonly string[]>> | undefined, held: readonly string[]): Map<string, string> {
+export function ungrantableScopes(
+  unenforcedSubsets: Readonly<Record<string, readonly string[]>> | undefined,
+  held: readonly string[],
+): Map<string, string> {
   const ungrantable = new Map<string, string>();
   if (!unenforcedSubsets) return ungrantable;
   const holds = new Set(held);

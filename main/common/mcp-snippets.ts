@@ -21,7 +21,12 @@ export type JsonClientSnippet = McpClientSnippet & Required<Pick<McpClientSnippe
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
-function jsonSnippet(label: string, where: string, key: string, entry: (url: string) => Record<string, unknown>): JsonClientSnippet {
+function jsonSnippet(
+  label: string,
+  where: string,
+  key: string,
+  entry: (url: string) => Record<string, unknown>,
+): JsonClientSnippet {
   return { label, where, snippet: (url) => json({ [key]: { latchkey: entry(url) } }), json: { key, entry } };
 }
 
@@ -38,9 +43,18 @@ export const MCP_SNIPPETS = {
     snippet: (url) => `claude mcp add --transport http latchkey ${url}\n`,
   },
   cursor: jsonSnippet('Cursor', 'Merge into ~/.cursor/mcp.json.', 'mcpServers', (url) => ({ url })),
-  vscode: jsonSnippet('VS Code', 'Merge into the workspace\'s .vscode/mcp.json, or your user mcp.json (Command Palette: "MCP: Open User Configuration").', 'servers', (url) => ({ type: 'http', url })),
+  vscode: jsonSnippet(
+    'VS Code',
+    'Merge into the workspace\'s .vscode/mcp.json, or your user mcp.json (Command Palette: "MCP: Open User Configuration").',
+    'servers',
+    (url) => ({ type: 'http', url }),
+  ),
   // A JSON string is a valid TOML basic string (same escapes).
-  codex: { label: 'Codex', where: 'Add to ~/.codex/config.toml.', snippet: (url: string) => `[mcp_servers.latchkey]\nurl = ${JSON.stringify(url)}\n` },
+  codex: {
+    label: 'Codex',
+    where: 'Add to ~/.codex/config.toml.',
+    snippet: (url: string) => `[mcp_servers.latchkey]\nurl = ${JSON.stringify(url)}\n`,
+  },
 } satisfies Record<McpClientId, McpClientSnippet>;
 
 /** The /mcp URL of a broker at `brokerUrl`. */

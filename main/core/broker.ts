@@ -88,7 +88,9 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-export const VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+export const VERSION: string = (
+  JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /** The composition root: builds the broker from its parts and binds it to loopback. */
 export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
@@ -104,14 +106,25 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     cleanup.push(() => void db.close());
     const events = createBrokerEvents();
 
-    const { catalog, problems } = loadCatalog({ extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])] });
-    for (const problem of problems) logger.warn({ problem: formatCatalogProblem(problem) }, 'provider definition skipped');
+    const { catalog, problems } = loadCatalog({
+      extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])],
+    });
+    for (const problem of problems)
+      logger.warn({ problem: formatCatalogProblem(problem) }, 'provider definition skipped');
 
     const install = installId(db);
-    const backend = await openBrokerVaultBackend({ dataDir, secretStore: options.secretStore, passphrase: options.passphrase, namespace: install, keychainService: options.keychainService });
+    const backend = await openBrokerVaultBackend({
+      dataDir,
+      secretStore: options.secretStore,
+      passphrase: options.passphrase,
+      namespace: install,
+      keychainService: options.keychainService,
+    });
     const vault = new Vault(backend);
 
-    const headCopy = await AuditHeadCopy.load(vault, { onError: (error) => logger.error({ err: error }, 'audit head not copied to the secret store') });
+    const headCopy = await AuditHeadCopy.load(vault, {
+      onError: (error) => logger.error({ err: error }, 'audit head not copied to the secret store'),
+    });
     const audit = new AuditLog(db, {
       headCopy,
       onCommitted: (entries) => {
@@ -126,7 +139,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     cleanup.push(() => audit.close()); // runs before db.close(): flushes pending entries and the head copy
     // What any local process can trigger without a valid token or client secret (the proxy, the token and
     // registration endpoints) goes through one guard, so nobody can grow the log without bound.
-    const guardedAudit = new UnauthenticatedDenials(audit, { onError: (error) => logger.error({ err: error }, 'audit entry for refused requests not written') });
+    const guardedAudit = new UnauthenticatedDenials(audit, {
+      onError: (error) => logger.error({ err: error }, 'audit entry for refused requests not written'),
+    });
     cleanup.push(() => guardedAudit.close()); // runs after the server closed, before the audit log closes
 
     const connections = new ConnectionStore(db);
@@ -138,14 +153,31 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const apps = new ProviderApps({ catalog, vault, clients, port: () => port });
     const tokens = new TokenManager({ vault, connections, apps, events, audit, logger });
     const service = new ConnectionService({ catalog, connections, apps, flows, tokens, events, audit, logger });
-    cleanup.push(() => tokens.close(), () => service.close());
+    cleanup.push(
+      () => tokens.close(),
+      () => service.close(),
+    );
 
     // Grants are checked against what each connection may grant (catalog `unenforced_subsets`), not only what it holds.
     const grantableOf = (record: ConnectionRecord | undefined) =>
-      record && { id: record.id, name: record.name, scopes: record.scopes, ungrantable: ungrantableScopes(catalog.get(record.provider)?.auth.unenforced_subsets, record.scopes) };
-    const grantable = { getByName: (name: string) => grantableOf(connections.getByName(name)), getById: (id: string) => grantableOf(connections.getById(id)) };
+      record && {
+        id: record.id,
+        name: record.name,
+        scopes: record.scopes,
+        ungrantable: ungrantableScopes(catalog.get(record.provider)?.auth.unenforced_subsets, record.scopes),
+      };
+    const grantable = {
+      getByName: (name: string) => grantableOf(connections.getByName(name)),
+      getById: (id: string) => grantableOf(connections.getById(id)),
+    };
     const authz = await openAuthz({
-      db, vault, events, audit: guardedAudit, connections: grantable, issuer: () => `http://127.0.0.1:${port}`, clientMetadata: options.clientMetadata,
+      db,
+      vault,
+      events,
+      audit: guardedAudit,
+      connections: grantable,
+      issuer: () => `http://127.0.0.1:${port}`,
+      clientMetadata: options.clientMetadata,
       ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
     });
     // A disconnected connection takes the grants bound to it along (the event is emitted right after the row is deleted).
@@ -158,8 +190,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
     // Calls under ask-first scopes wait here for the person; "always" answers change the grant through authz.
     const askFirst = new AskFirst({
-      catalog, events, audit: guardedAudit, logger,
-      stopAsking: async (agentId, connectionId, scopes) => void (await authz.agents.stopAsking(agentId, connectionId, scopes)),
+      catalog,
+      events,
+      audit: guardedAudit,
+      logger,
+      stopAsking: async (agentId, connectionId, scopes) =>
+        void (await authz.agents.stopAsking(agentId, connectionId, scopes)),
       ...(options.askFirst?.timeoutMs === undefined ? {} : { timeoutMs: options.askFirst.timeoutMs }),
       ...(options.askFirst?.now === undefined ? {} : { now: options.askFirst.now }),
     });
@@ -179,17 +215,38 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     await vault.set(ADMIN_TOKEN_KEY, adminToken);
     const startedAt = new Date().toISOString();
     const status = () => ({
-      version: VERSION, data_dir: dataDir, secret_store: backend.kind, install_id: install, started_at: startedAt, url,
+      version: VERSION,
+      data_dir: dataDir,
+      secret_store: backend.kind,
+      install_id: install,
+      started_at: startedAt,
+      url,
       paused: authz.killSwitch.paused,
-      counts: { connections: connections.list().length, agents: authz.agents.list().length, pending_approvals: authz.approvals.list().filter((a) => a.status === 'pending').length + askFirst.held.list().length },
+      counts: {
+        connections: connections.list().length,
+        agents: authz.agents.list().length,
+        pending_approvals:
+          authz.approvals.list().filter((a) => a.status === 'pending').length + askFirst.held.list().length,
+      },
     });
     // One proxy runtime for /proxy and the MCP tools: an agent has one rate limit whichever way it calls.
-    const proxy = createProxyRuntime({ verifier: authz.verification, audit: guardedAudit, catalog, connections: service, tokens, store: connections, baseUrl: () => url, askFirst });
+    const proxy = createProxyRuntime({
+      verifier: authz.verification,
+      audit: guardedAudit,
+      catalog,
+      connections: service,
+      tokens,
+      store: connections,
+      baseUrl: () => url,
+      askFirst,
+    });
     cleanup.push(() => proxy.agents.close());
     const stream = new EventStream(events);
     const sessions = await openExecSessions({ db, authz, audit, events, logger });
     const server = await buildHttpServer({
-      adminToken, version: VERSION, logger,
+      adminToken,
+      version: VERSION,
+      logger,
       dashboardDir: join(packageRoot(), 'dist', 'renderer'),
       admin: [
         (app) => adminRoutes(app, { catalog, service, clients, dataDir, status }),
@@ -233,7 +290,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       events,
       catalog,
       providers: () => catalog.list().map((p) => ({ id: p.id, name: p.name, auth_type: p.auth.type })),
-      connections: () => connections.list().map((c) => ({ name: c.name, provider: c.provider, status: c.status, account: c.account })),
+      connections: () =>
+        connections.list().map((c) => ({ name: c.name, provider: c.provider, status: c.status, account: c.account })),
       startBrowserConnection: async (provider) => {
         const started = await service.connect({ provider, method: 'browser' });
         if (started.kind !== 'browser') throw new Error('unreachable: a browser connect starts a browser flow');

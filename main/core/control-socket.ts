@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
  * loading the broker.
  */
 export function controlSocketPath(dataDir: string): string {
-  if (process.platform === 'win32') return `\\\\.\\pipe\\latchkey-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16)}`;
+  if (process.platform === 'win32')
+    return `\\\\.\\pipe\\latchkey-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16)}`;
   return join(resolve(dataDir), 'control.sock');
 }

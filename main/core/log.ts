@@ -30,7 +30,9 @@ const REDACTED = [
  * level, a time and the module that wrote them. Headless mode writes to stderr, the desktop
  * app to a rotating file in the data dir, tests to a stream they read.
  */
-export function createLogger(options: { level?: LogLevel | undefined; destination?: DestinationStream | undefined } = {}): Logger {
+export function createLogger(
+  options: { level?: LogLevel | undefined; destination?: DestinationStream | undefined } = {},
+): Logger {
   return pino(
     { level: options.level ?? 'info', base: null, redact: { paths: REDACTED, censor: '[redacted]' } },
     options.destination ?? pino.destination({ fd: 2, sync: true }),

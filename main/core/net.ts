@@ -45,7 +45,11 @@ export function isFromForeignPage(headers: IncomingHttpHeaders): boolean {
   if (origin === undefined) return false;
   try {
     const page = new URL(origin);
-    return !(page.protocol === 'http:' && isLoopbackHost(page.hostname) && page.port === new URL(`http://${headers.host ?? ''}`).port);
+    return !(
+      page.protocol === 'http:' &&
+      isLoopbackHost(page.hostname) &&
+      page.port === new URL(`http://${headers.host ?? ''}`).port
+    );
   } catch {
     return true; // "null" (sandboxed frames, file: pages) and anything unparsable
   }

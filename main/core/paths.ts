@@ -28,7 +28,9 @@ export function packageRoot(): string {
 function readPackageName(file: string): string | undefined {
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return parsed && typeof parsed === 'object' ? ((parsed as { name?: unknown }).name as string | undefined) : undefined;
+    return parsed && typeof parsed === 'object'
+      ? ((parsed as { name?: unknown }).name as string | undefined)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -42,7 +44,10 @@ function readPackageName(file: string): string | undefined {
  * - macOS: `~/Library/Application Support/Latchkey`;
  * - Windows: `%APPDATA%\Latchkey`, else `~\AppData\Roaming\Latchkey`.
  */
-export function defaultDataDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+export function defaultDataDir(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const home = homedir();
   if (platform === 'win32') {
     const appData = env.APPDATA && win32.isAbsolute(env.APPDATA) ? env.APPDATA : win32.join(home, 'AppData', 'Roaming');

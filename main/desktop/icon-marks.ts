@@ -11,7 +11,8 @@ const PAUSED_ALPHA = 0.4;
 
 /** A copy of `bitmap` marked for `state`: 'attention' adds a dot in the lower right corner, 'paused' fades the icon. */
 export function markIconBitmap(bitmap: Buffer, width: number, height: number, state: TrayIconState): Buffer {
-  if (bitmap.length !== width * height * 4) throw new Error(`a ${width}×${height} bitmap has ${width * height * 4} bytes, not ${bitmap.length}`);
+  if (bitmap.length !== width * height * 4)
+    throw new Error(`a ${width}×${height} bitmap has ${width * height * 4} bytes, not ${bitmap.length}`);
   const marked = Buffer.from(bitmap);
   if (state === 'paused') {
     for (let i = 3; i < marked.length; i += 4) marked[i] = Math.round((marked[i] as number) * PAUSED_ALPHA);

@@ -26,7 +26,10 @@ const PRELOAD = fileURLToPath(new URL('../../preload/index.cjs', import.meta.url
 function brokerSettings(env: NodeJS.ProcessEnv): { port: number; keychainService: string | undefined } {
   const port = env.LATCHKEY_PORT === undefined || env.LATCHKEY_PORT === '' ? DEFAULT_PORT : Number(env.LATCHKEY_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new LatchkeyError('invalid_option', `LATCHKEY_PORT must be a port number 0–65535, not "${env.LATCHKEY_PORT}"`);
+    throw new LatchkeyError(
+      'invalid_option',
+      `LATCHKEY_PORT must be a port number 0–65535, not "${env.LATCHKEY_PORT}"`,
+    );
   }
   return { port, keychainService: env.LATCHKEY_KEYCHAIN_SERVICE || undefined };
 }
@@ -88,10 +91,7 @@ async function run(): Promise<void> {
     closing = true;
     void (async () => {
       try {
-        await Promise.race([
-          running.close(),
-          new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref()),
-        ]);
+        await Promise.race([running.close(), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
       } catch (error) {
         shellLog().error({ err: error }, 'closing the broker failed');
       } finally {
@@ -108,12 +108,16 @@ async function run(): Promise<void> {
   if (process.platform === 'darwin') {
     app.dock?.hide(); // LSUIElement does this for the packaged app; this covers `electron .`
     // Keep the standard Edit menu so copy and paste shortcuts work in the dashboard's fields.
-    Menu.setApplicationMenu(Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }, { role: 'windowMenu' }]));
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }, { role: 'windowMenu' }]),
+    );
   } else {
     Menu.setApplicationMenu(null);
   }
 
-  const logger = createLogger({ destination: rotatingLogFile(path.join(app.getPath('userData'), 'logs', 'latchkey.log')) });
+  const logger = createLogger({
+    destination: rotatingLogFile(path.join(app.getPath('userData'), 'logs', 'latchkey.log')),
+  });
   setShellLog(logger);
   try {
     const settings = brokerSettings(process.env);
@@ -133,33 +137,49 @@ async function run(): Promise<void> {
 
   const running = broker;
   setBrokerOrigin(running.url);
-  const dashboard = new DashboardWindow({ dashboardUrl: running.dashboardUrl, preload: PRELOAD, version: app.getVersion() });
+  const dashboard = new DashboardWindow({
+    dashboardUrl: running.dashboardUrl,
+    preload: PRELOAD,
+    version: app.getVersion(),
+  });
   window = dashboard;
   const menu = new LatchkeyTray(running, dashboard, () => app.quit());
   tray = menu;
 
   const { events } = running;
-  for (const name of ['agent-changed', 'approval-decided', 'paused-changed'] as const) events.on(name, () => menu.rebuild());
+  for (const name of ['agent-changed', 'approval-decided', 'paused-changed'] as const)
+    events.on(name, () => menu.rebuild());
   events.on('connection-changed', (change) => {
     menu.rebuild();
     if (change.status === 'needs_reauth') {
-      notify(`Reconnect ${change.name}`, `${menu.providerName(change.provider)} no longer accepts Latchkey's token: agents cannot use it until you connect it again.`, () =>
-        dashboard.show({ view: 'connections' }),
+      notify(
+        `Reconnect ${change.name}`,
+        `${menu.providerName(change.provider)} no longer accepts Latchkey's token: agents cannot use it until you connect it again.`,
+        () => dashboard.show({ view: 'connections' }),
       );
     }
   });
   events.on('approval-requested', (request) => {
     menu.rebuild();
-    const [title, body] = request.kind === 'call'
-      ? [`${request.agent_name} wants to ${request.summary ?? 'make a call'}`, 'The call waits for your answer in Latchkey: allow it or deny it.']
-      : [`${request.agent_name} asks for access`, 'Review the request in Latchkey: nothing is granted until you approve it.'];
+    const [title, body] =
+      request.kind === 'call'
+        ? [
+            `${request.agent_name} wants to ${request.summary ?? 'make a call'}`,
+            'The call waits for your answer in Latchkey: allow it or deny it.',
+          ]
+        : [
+            `${request.agent_name} asks for access`,
+            'Review the request in Latchkey: nothing is granted until you approve it.',
+          ];
     notify(title, body, () => dashboard.show({ view: 'approvals' }));
   });
   events.on('flow-finished', (event) => {
     menu.rebuild();
     const name = menu.providerName(event.provider);
     if (event.status === 'connected') {
-      notify(`Connected to ${name}`, 'Agents can now ask for access to it.', () => dashboard.show({ view: 'connections' }));
+      notify(`Connected to ${name}`, 'Agents can now ask for access to it.', () =>
+        dashboard.show({ view: 'connections' }),
+      );
     } else {
       notify(`Couldn't connect to ${name}`, event.error ?? 'The sign-in did not complete.', () =>
         dashboard.show({ provider: event.provider }),

@@ -51,7 +51,12 @@ const STATUS_LABEL: Record<string, string> = {
   needs_reauth: 'needs re-auth',
 };
 
-const item = (label: string, action?: TrayAction, enabled = true): TrayMenuItem => ({ type: 'item', label, enabled, ...(action ? { action } : {}) });
+const item = (label: string, action?: TrayAction, enabled = true): TrayMenuItem => ({
+  type: 'item',
+  label,
+  enabled,
+  ...(action ? { action } : {}),
+});
 const disabled = (label: string): TrayMenuItem => ({ type: 'item', label, enabled: false });
 const separator: TrayMenuItem = { type: 'separator' };
 
@@ -67,12 +72,15 @@ export function describeScope(scope: string): string {
     byConnection.set(connection, scopes);
   }
   if (byConnection.size === 0) return 'access';
-  const text = [...byConnection].map(([connection, scopes]) => (scopes.length > 0 ? `${connection}: ${scopes.join(', ')}` : connection)).join('; ');
+  const text = [...byConnection]
+    .map(([connection, scopes]) => (scopes.length > 0 ? `${connection}: ${scopes.join(', ')}` : connection))
+    .join('; ');
   return text.length > MAX_SCOPE_LABEL ? `${text.slice(0, MAX_SCOPE_LABEL - 1)}…` : text;
 }
 
 export function trayIconState(state: Pick<TrayState, 'paused' | 'pendingApprovals' | 'connections'>): TrayIconState {
-  if (state.pendingApprovals.length > 0 || state.connections.some((c) => c.status === 'needs_reauth')) return 'attention';
+  if (state.pendingApprovals.length > 0 || state.connections.some((c) => c.status === 'needs_reauth'))
+    return 'attention';
   return state.paused ? 'paused' : 'normal';
 }
 
@@ -90,7 +98,9 @@ function approvalItems(state: TrayState): TrayMenuItem[] {
   const review: TrayAction = { kind: 'open', target: { view: 'approvals' } };
   const items = state.pendingApprovals
     .slice(0, MAX_LISTED_APPROVALS)
-    .map((approval) => item(`${approval.agent_name} wants ${describeScope(approval.requested_scope)} — Review…`, review));
+    .map((approval) =>
+      item(`${approval.agent_name} wants ${describeScope(approval.requested_scope)} — Review…`, review),
+    );
   const more = state.pendingApprovals.length - MAX_LISTED_APPROVALS;
   if (more > 0) items.push(item(more === 1 ? '1 more request — Review…' : `${more} more requests — Review…`, review));
   return items.length > 0 ? [...items, separator] : [];
@@ -105,7 +115,9 @@ function agentsSubmenu(state: TrayState): TrayMenuItem {
   const active = state.agents.filter((agent) => agent.status === 'active');
   const items: TrayMenuItem[] =
     active.length > 0
-      ? active.map((agent) => item(`Revoke ${agent.name}`, { kind: 'revoke-agent', agentId: agent.id, agentName: agent.name }))
+      ? active.map((agent) =>
+          item(`Revoke ${agent.name}`, { kind: 'revoke-agent', agentId: agent.id, agentName: agent.name }),
+        )
       : [disabled('No active agents')];
   items.push(separator, item('Manage agents…', { kind: 'open', target: { view: 'agents' } }));
   return { type: 'submenu', label: 'Agents', items };
@@ -114,7 +126,9 @@ function agentsSubmenu(state: TrayState): TrayMenuItem {
 function connectSubmenu(state: TrayState): TrayMenuItem {
   const items: TrayMenuItem[] =
     state.oauthProviders.length > 0
-      ? state.oauthProviders.map((p) => item(`Connect ${p.name}`, { kind: 'connect', provider: p.id, providerName: p.name }))
+      ? state.oauthProviders.map((p) =>
+          item(`Connect ${p.name}`, { kind: 'connect', provider: p.id, providerName: p.name }),
+        )
       : [disabled('No OAuth providers')];
   items.push(separator, item('All providers…', { kind: 'open', target: { view: 'providers' } }));
   return { type: 'submenu', label: 'Connect', items };
@@ -146,7 +160,12 @@ export function buildTrayMenu(state: TrayState): TrayMenu {
   ];
   if (state.startAtLogin !== null) {
     items.push(
-      { type: 'checkbox', label: 'Start at login', checked: state.startAtLogin, action: { kind: 'set-start-at-login', enabled: !state.startAtLogin } },
+      {
+        type: 'checkbox',
+        label: 'Start at login',
+        checked: state.startAtLogin,
+        action: { kind: 'set-start-at-login', enabled: !state.startAtLogin },
+      },
       separator,
     );
   }

@@ -109,9 +109,14 @@ export class LatchkeyTray {
     const names = new Map(providers.map((p) => [p.id, p.name]));
     return {
       oauthProviders: providers.filter((p) => p.auth_type === 'oauth2'),
-      connections: this.safe(() => this.broker.connections(), []).map((c) => ({ ...c, providerName: names.get(c.provider) ?? c.provider })),
+      connections: this.safe(() => this.broker.connections(), []).map((c) => ({
+        ...c,
+        providerName: names.get(c.provider) ?? c.provider,
+      })),
       // approvals.list() is newest first: the tray lists the oldest request first.
-      pendingApprovals: this.safe(() => authz.approvals.list(), []).filter((a) => a.status === 'pending').reverse(),
+      pendingApprovals: this.safe(() => authz.approvals.list(), [])
+        .filter((a) => a.status === 'pending')
+        .reverse(),
       agents: this.safe(() => authz.agents.list(), []),
       paused: authz.killSwitch.paused,
       startAtLogin: loginItemsSupported ? app.getLoginItemSettings({ args: LOGIN_ITEM_ARGS }).openAtLogin : null,
@@ -148,7 +153,9 @@ export class LatchkeyTray {
       case 'pause':
       case 'resume':
         return void this.run(action.kind === 'pause' ? 'pause the agents' : 'resume the agents', () =>
-          action.kind === 'pause' ? this.broker.core.authz.killSwitch.pause() : this.broker.core.authz.killSwitch.resume(),
+          action.kind === 'pause'
+            ? this.broker.core.authz.killSwitch.pause()
+            : this.broker.core.authz.killSwitch.resume(),
         );
       case 'revoke-agent':
         return void this.run(`revoke ${action.agentName}`, () => this.broker.core.authz.agents.revoke(action.agentId));
@@ -180,7 +187,10 @@ export class LatchkeyTray {
     } catch (error) {
       if (errorCode(error) === 'client_not_configured') {
         this.window.show({ view: 'providers', provider: providerId });
-        notify(`Set up ${providerName} first`, `Enter your ${providerName} OAuth app (client ID) in Latchkey, then connect.`);
+        notify(
+          `Set up ${providerName} first`,
+          `Enter your ${providerName} OAuth app (client ID) in Latchkey, then connect.`,
+        );
         return;
       }
       notify(`Couldn't connect ${providerName}`, errorMessage(error), () => this.window.show({ provider: providerId }));

@@ -131,7 +131,8 @@ export class DashboardWindow {
     // A crashed renderer: show the dashboard again instead of a blank window.
     win.webContents.on('render-process-gone', (_event, details) => {
       shellLog().error({ reason: details.reason }, 'dashboard renderer gone');
-      if (!this.quitting && details.reason !== 'clean-exit' && !win.isDestroyed()) this.load(win, this.options.dashboardUrl);
+      if (!this.quitting && details.reason !== 'clean-exit' && !win.isDestroyed())
+        this.load(win, this.options.dashboardUrl);
     });
 
     // Electron has no default context menu: offer cut/copy/paste for fields and selections (pasting a client secret…).

@@ -9,10 +9,13 @@ import { NeedsLink } from './components/NeedsLink';
 export function App({ initialToken, initialLaunch }: { initialToken: string | null; initialLaunch: LaunchParams }) {
   const [token, setToken] = useState(initialToken);
   const [rejected, setRejected] = useState(false);
-  const [route, setRoute] = useState(() => parseRoute(window.location.hash) ?? {
-    view: initialLaunch.view ?? (initialLaunch.provider ? 'providers' : 'connections'),
-    params: {},
-  });
+  const [route, setRoute] = useState(
+    () =>
+      parseRoute(window.location.hash) ?? {
+        view: initialLaunch.view ?? (initialLaunch.provider ? 'providers' : 'connections'),
+        params: {},
+      },
+  );
   const [focusProvider, setFocusProvider] = useState<{ id: string; seq: number } | null>(
     initialLaunch.provider ? { id: initialLaunch.provider, seq: 0 } : null,
   );

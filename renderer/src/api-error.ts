@@ -25,12 +25,17 @@ export class ApiError extends Error {
 
   /** `problems` of an `invalid_provider` answer. */
   get problems(): ProviderProblem[] {
-    const raw = this.body['problems'];
+    const raw = this.body.problems;
     if (!Array.isArray(raw)) return [];
     return raw.flatMap((p: unknown) => {
       if (typeof p !== 'object' || p === null) return [];
       const { path, message } = p as Record<string, unknown>;
-      return [{ path: typeof path === 'string' ? path : '', message: typeof message === 'string' ? message : String(message) }];
+      return [
+        {
+          path: typeof path === 'string' ? path : '',
+          message: typeof message === 'string' ? message : String(message),
+        },
+      ];
     });
   }
 }

@@ -12,7 +12,6 @@ import type {
   ApprovalView,
   AnyApproval,
   CallApprovalView,
-  CallApprovalWindow,
   AuditExportFormat,
   AuditFilters,
   AuditPage,
@@ -20,7 +19,6 @@ import type {
   BrokerStatus,
   ProviderClientInput,
   ProviderList,
-  ProviderProblem,
   ProviderSummary,
   Connection,
   ConnectionList,
@@ -192,7 +190,10 @@ export class LatchkeyApi {
     query.set('format', format);
     const response = await this.send('GET', `/audit/export${queryString(query)}`, undefined, '*/*');
     const fallback = `latchkey-audit-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.${format}`;
-    return { blob: await response.blob(), filename: attachmentName(response.headers.get('Content-Disposition')) ?? fallback };
+    return {
+      blob: await response.blob(),
+      filename: attachmentName(response.headers.get('Content-Disposition')) ?? fallback,
+    };
   }
 
   /** JSON answer of a route; `undefined` for an empty one (204, or a DELETE answered 200 without a body). */
@@ -208,8 +209,17 @@ export class LatchkeyApi {
   }
 
   /** A successful response, or an {@link ApiError} from the API's error body. */
-  private async send(method: string, path: string, body: unknown, accept: string, stream?: { headers: Record<string, string>; signal: AbortSignal }): Promise<Response> {
-    const headers: Record<string, string> = stream?.headers ?? { Authorization: `Bearer ${this.token}`, Accept: accept };
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    accept: string,
+    stream?: { headers: Record<string, string>; signal: AbortSignal },
+  ): Promise<Response> {
+    const headers: Record<string, string> = stream?.headers ?? {
+      Authorization: `Bearer ${this.token}`,
+      Accept: accept,
+    };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response: Response;
     try {
@@ -227,7 +237,7 @@ export class LatchkeyApi {
     }
     if (response.ok) return response;
 
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = JSON.parse(await response.text());
     } catch {
@@ -235,10 +245,10 @@ export class LatchkeyApi {
       parsed = undefined;
     }
     const fields = isRecord(parsed) ? parsed : {};
-    const code = typeof fields['error'] === 'string' ? fields['error'] : `http_${response.status}`;
+    const code = typeof fields.error === 'string' ? fields.error : `http_${response.status}`;
     const description =
-      typeof fields['error_description'] === 'string'
-        ? fields['error_description']
+      typeof fields.error_description === 'string'
+        ? fields.error_description
         : response.statusText || `The broker answered HTTP ${response.status}.`;
     const error = new ApiError(response.status, code, description, fields);
     if (error.unauthorized) this.onUnauthorized(error);

@@ -147,7 +147,9 @@ export function useConnectFlow(api: LatchkeyApi, onConnected: (connection: Conne
               flowId: result.flow_id,
               userCode: result.user_code,
               verificationUri: result.verification_uri,
-              ...(result.verification_uri_complete ? { verificationUriComplete: result.verification_uri_complete } : {}),
+              ...(result.verification_uri_complete
+                ? { verificationUriComplete: result.verification_uri_complete }
+                : {}),
               expiresAt: result.expires_at,
             });
             follow(gen, result.flow_id, result.expires_at);

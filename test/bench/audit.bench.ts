@@ -18,7 +18,8 @@ const CONCURRENCY = 64;
 const root = mkdtempSync(join(process.argv[2] ?? tmpdir(), 'latchkey-audit-bench-'));
 let runs = 0;
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
 
 async function run(synchronous: 'NORMAL' | 'FULL', concurrency: number): Promise<string> {
   const db = openDatabase(join(root, `run${runs++}`, 'latchkey.db'), { synchronous });
@@ -29,7 +30,19 @@ async function run(synchronous: 'NORMAL' | 'FULL', concurrency: number): Promise
     while (issued < APPENDS) {
       issued++;
       const started = performance.now();
-      await audit.append({ kind: 'proxy', decision: 'allow', agent_id: 'ag_bench', agent_name: 'bench', connection: 'github', method: 'GET', path: `/repos/o/r/issues?page=${issued}`, status: 200, latency_ms: 42, bytes_in: 0, bytes_out: 2048 });
+      await audit.append({
+        kind: 'proxy',
+        decision: 'allow',
+        agent_id: 'ag_bench',
+        agent_name: 'bench',
+        connection: 'github',
+        method: 'GET',
+        path: `/repos/o/r/issues?page=${issued}`,
+        status: 200,
+        latency_ms: 42,
+        bytes_in: 0,
+        bytes_out: 2048,
+      });
       latencies.push(performance.now() - started);
     }
   };

@@ -52,7 +52,11 @@ function summarise(profile: Profile, from: number, to: number): string {
     const url = n.callFrame.url;
     if (url === '') return `(native) ${n.callFrame.functionName}`;
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
-    return pkg ? `node_modules/${pkg}` : url.startsWith('node:') ? 'node internals' : url.replace(/^.*\/(main|test)\//, '$1/');
+    return pkg
+      ? `node_modules/${pkg}`
+      : url.startsWith('node:')
+        ? 'node internals'
+        : url.replace(/^.*\/(main|test)\//, '$1/');
   };
   const byFile = new Map<string, number>();
   const self = new Map<string, number>();
@@ -75,34 +79,66 @@ function summarise(profile: Profile, from: number, to: number): string {
   }
   const all = samples.length;
   const table = (m: Map<string, number>): string =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([l, v]) => `${((100 * v) / all).toFixed(1).padStart(5)}%  ${l}`).join('\n');
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, TOP)
+      .map(([l, v]) => `${((100 * v) / all).toFixed(1).padStart(5)}%  ${l}`)
+      .join('\n');
   return `${all} samples\n\n## self by file\n${table(byFile)}\n\n## self\n${table(self)}\n\n## total\n${table(total)}\n`;
 }
 
 /** User and system CPU time a process has used, in µs (Linux /proc; clock ticks are 10 ms). */
 function cpuMicros(pid: number): { user: number; system: number } {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 };
 }
 
 /** CPU µs per request between two readings, as "total (user + system)". */
-function perRequest(before: { user: number; system: number }, after: { user: number; system: number }, requests: number): { total: number; text: string } {
+function perRequest(
+  before: { user: number; system: number },
+  after: { user: number; system: number },
+  requests: number,
+): { total: number; text: string } {
   const user = (after.user - before.user) / requests;
   const system = (after.system - before.system) / requests;
-  return { total: user + system, text: `${(user + system).toFixed(0)} µs (user ${user.toFixed(0)} + system ${system.toFixed(0)})` };
+  return {
+    total: user + system,
+    text: `${(user + system).toFixed(0)} µs (user ${user.toFixed(0)} + system ${system.toFixed(0)})`,
+  };
 }
 
 const root = mkdtempSync(join(tmpdir(), 'latchkey-profile-'));
 const profDir = join(root, 'prof');
 const upstream = await startUpstream(join(root, 'upstream'));
-const child = spawn(process.execPath, [...(profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), '--import', 'tsx', 'main/cli/latchkey.ts', 'serve', '--port', '0', '--data-dir', join(root, 'data'), '--secret-store', 'file'], {
-  env: { ...process.env, LATCHKEY_PASSPHRASE: 'profile passphrase', LATCHKEY_ADMIN_TOKEN: ADMIN_TOKEN },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const child = spawn(
+  process.execPath,
+  [
+    ...(profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+    '--import',
+    'tsx',
+    'main/cli/latchkey.ts',
+    'serve',
+    '--port',
+    '0',
+    '--data-dir',
+    join(root, 'data'),
+    '--secret-store',
+    'file',
+  ],
+  {
+    env: { ...process.env, LATCHKEY_PASSPHRASE: 'profile passphrase', LATCHKEY_ADMIN_TOKEN: ADMIN_TOKEN },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 try {
   let out = '';
   while (!/listening on (\S+)/.test(out)) {
-    const [chunk] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [undefined])])) as [Buffer | undefined];
+    const [chunk] = (await Promise.race([
+      once(child.stdout!, 'data'),
+      once(child, 'exit').then(() => [undefined]),
+    ])) as [Buffer | undefined];
     if (chunk === undefined) throw new Error(`latchkey serve exited: ${out}`);
     out += chunk;
   }
@@ -117,12 +153,16 @@ try {
     return response.json();
   };
   const agent = await setUpBroker({ admin }, upstream.url);
-  for (let i = 1; i < Number(process.env.PROFILE_AGENTS ?? 1); i++) await admin('/agents', { name: `idle-agent-${i}`, grants: [{ connection: 'bench', scopes: ['read'] }] });
-  for (let i = 1; i < Number(process.env.PROFILE_CONNECTIONS ?? 1); i++) await admin('/connections', { provider: 'bench', name: `bench-${i}`, secret: `upstream-key-${i}` });
+  for (let i = 1; i < Number(process.env.PROFILE_AGENTS ?? 1); i++)
+    await admin('/agents', { name: `idle-agent-${i}`, grants: [{ connection: 'bench', scopes: ['read'] }] });
+  for (let i = 1; i < Number(process.env.PROFILE_CONNECTIONS ?? 1); i++)
+    await admin('/connections', { provider: 'bench', name: `bench-${i}`, secret: `upstream-key-${i}` });
   const token = await clientCredentialsToken(url, agent.client_id, agent.client_secret);
   const generator = loadGenerator(root);
   const report = (name: string, r: Awaited<ReturnType<typeof generator.run>>): void =>
-    console.log(`${name} c=${connections} ${seconds}s: ${r.rps} req/s p50 ${r.p50_ms} ms p99 ${r.p99_ms} ms errors ${r.errors}`);
+    console.log(
+      `${name} c=${connections} ${seconds}s: ${r.rps} req/s p50 ${r.p50_ms} ms p99 ${r.p99_ms} ms errors ${r.errors}`,
+    );
   const target = `${url}/proxy/bench/items`;
   const headers = { authorization: `Bearer ${token}` };
   await generator.run(target, { connections, seconds: 2, headers }); // warm-up: the JIT, the pools
@@ -142,7 +182,9 @@ try {
     await floor.stop();
     report('node-floor', floorResult);
     console.log(`node-floor CPU per request: ${floorCpu.text}`);
-    console.log(`ratio: req/s ${(result.rps / floorResult.rps).toFixed(2)}, CPU per request ${(cpu.total / floorCpu.total).toFixed(2)}`);
+    console.log(
+      `ratio: req/s ${(result.rps / floorResult.rps).toFixed(2)}, CPU per request ${(cpu.total / floorCpu.total).toFixed(2)}`,
+    );
   }
   child.kill('SIGTERM');
   await once(child, 'exit');

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditLog } from '../../main/core/audit/audit-log.js';
 import { openDatabase } from '../fixtures/database.js';
-import { clientCredentialsToken, spawnServe, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
+import { clientCredentialsToken, spawnServe, startServeProcess } from '../fixtures/serve-process.js';
 import { loadGenerator, type LoadResult } from './lib/load.js';
 import { BIG_FILE_BYTES, nginxInstalled, startReverseProxy, startUpstream } from './lib/nginx.js';
 import { startNodeFloor } from './lib/node-floor.js';
@@ -44,13 +44,24 @@ const generator = loadGenerator(root);
 const runs: ({ target: string; connections: number } & LoadResult)[] = [];
 const MIB = 1024 * 1024;
 
-async function measure(target: string, url: string, connections: number, headers?: Record<string, string>): Promise<LoadResult> {
+async function measure(
+  target: string,
+  url: string,
+  connections: number,
+  headers?: Record<string, string>,
+): Promise<LoadResult> {
   const result = await generator.run(url, { connections, seconds: SECONDS, ...(headers ? { headers } : {}) });
-  console.log(`${target.padEnd(26)} c=${String(connections).padEnd(3)} ${String(result.rps).padStart(7)} req/s  p50 ${result.p50_ms.toFixed(2).padStart(6)} ms  p99 ${result.p99_ms.toFixed(2).padStart(6)} ms  max ${result.max_ms.toFixed(1).padStart(6)} ms${result.errors ? `  ERRORS ${result.errors}` : ''}`);
+  console.log(
+    `${target.padEnd(26)} c=${String(connections).padEnd(3)} ${String(result.rps).padStart(7)} req/s  p50 ${result.p50_ms.toFixed(2).padStart(6)} ms  p99 ${result.p99_ms.toFixed(2).padStart(6)} ms  max ${result.max_ms.toFixed(1).padStart(6)} ms${result.errors ? `  ERRORS ${result.errors}` : ''}`,
+  );
   return result;
 }
 
-async function streaming(brokerUrl: string, token: string, pid: number): Promise<{ download_mib_s: number; upload_mib_s: number; peak_rss_mib: number; rss_before_mib: number }> {
+async function streaming(
+  brokerUrl: string,
+  token: string,
+  pid: number,
+): Promise<{ download_mib_s: number; upload_mib_s: number; peak_rss_mib: number; rss_before_mib: number }> {
   // The peak since start would count the start itself (module loading): measure from here.
   resetPeakMemory(pid);
   const rssBefore = memoryMiB(pid).rss;
@@ -59,17 +70,27 @@ async function streaming(brokerUrl: string, token: string, pid: number): Promise
   for (let i = 0; i < rounds; i++) {
     const response = await fetch(`${brokerUrl}/proxy/bench/big`, { headers: { authorization: `Bearer ${token}` } });
     const body = Buffer.from(await response.arrayBuffer());
-    if (body.byteLength !== BIG_FILE_BYTES) throw new Error(`download: ${response.status} ${body.subarray(0, 300).toString()}`);
+    if (body.byteLength !== BIG_FILE_BYTES)
+      throw new Error(`download: ${response.status} ${body.subarray(0, 300).toString()}`);
   }
   const download = (rounds * BIG_FILE_BYTES) / MIB / ((performance.now() - started) / 1000);
   const body = Buffer.alloc(BIG_FILE_BYTES, 3);
   started = performance.now();
   for (let i = 0; i < rounds; i++) {
-    const response = await fetch(`${brokerUrl}/proxy/bench/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body });
+    const response = await fetch(`${brokerUrl}/proxy/bench/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body,
+    });
     if (response.status !== 200) throw new Error(`upload: ${response.status} ${await response.text()}`);
   }
   const upload = (rounds * BIG_FILE_BYTES) / MIB / ((performance.now() - started) / 1000);
-  return { download_mib_s: Math.round(download), upload_mib_s: Math.round(upload), peak_rss_mib: memoryMiB(pid).peak, rss_before_mib: rssBefore };
+  return {
+    download_mib_s: Math.round(download),
+    upload_mib_s: Math.round(upload),
+    peak_rss_mib: memoryMiB(pid).peak,
+    rss_before_mib: rssBefore,
+  };
 }
 
 /**
@@ -82,7 +103,10 @@ async function coldStart(dataDir: string, agent: Agent): Promise<number> {
   try {
     let out = '';
     while (!/listening on (\S+)/.test(out)) {
-      const [chunk] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [undefined])])) as [Buffer | undefined];
+      const [chunk] = (await Promise.race([
+        once(child.stdout!, 'data'),
+        once(child, 'exit').then(() => [undefined]),
+      ])) as [Buffer | undefined];
       if (chunk === undefined) throw new Error(`latchkey serve exited: ${out}`);
       out += chunk;
     }
@@ -106,7 +130,19 @@ async function fillAudit(dataDir: string, rows: number): Promise<void> {
   const worker = async (): Promise<void> => {
     while (issued < rows) {
       issued++;
-      await audit.append({ kind: 'proxy', decision: 'allow', agent_id: issued % 2 ? 'ag_filler_a' : 'ag_filler_b', agent_name: 'filler', connection: 'bench', method: 'GET', path: `/items?page=${issued}`, status: 200, latency_ms: 1, bytes_in: 0, bytes_out: 17 });
+      await audit.append({
+        kind: 'proxy',
+        decision: 'allow',
+        agent_id: issued % 2 ? 'ag_filler_a' : 'ag_filler_b',
+        agent_name: 'filler',
+        connection: 'bench',
+        method: 'GET',
+        path: `/items?page=${issued}`,
+        status: 200,
+        latency_ms: 1,
+        bytes_in: 0,
+        bytes_out: 17,
+      });
     }
   };
   await Promise.all(Array.from({ length: 256 }, worker));
@@ -125,10 +161,14 @@ try {
   const auth = (): Record<string, string> => ({ authorization: `Bearer ${token}` });
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const idleRss = memoryMiB(broker.child.pid as number).rss;
-  console.log(`${generator.name}, 1 thread; ${SECONDS} s per point; ${cpus().length} cores shared by the generator, nginx and the proxy under test`);
+  console.log(
+    `${generator.name}, 1 thread; ${SECONDS} s per point; ${cpus().length} cores shared by the generator, nginx and the proxy under test`,
+  );
 
   const stream = await streaming(broker.url, token, broker.child.pid as number);
-  console.log(`streaming 10 MiB: download ${stream.download_mib_s} MiB/s, upload ${stream.upload_mib_s} MiB/s, broker RSS ${stream.rss_before_mib} → peak ${stream.peak_rss_mib} MiB`);
+  console.log(
+    `streaming 10 MiB: download ${stream.download_mib_s} MiB/s, upload ${stream.upload_mib_s} MiB/s, broker RSS ${stream.rss_before_mib} → peak ${stream.peak_rss_mib} MiB`,
+  );
 
   const targets: [string, string, Record<string, string> | undefined][] = [
     ['upstream', `${upstream.url}/items`, undefined],
@@ -137,18 +177,24 @@ try {
     ['latchkey', `${broker.url}/proxy/bench/items`, auth()],
   ];
   for (const connections of CONNECTION_COUNTS) {
-    for (const [target, url, headers] of targets) runs.push({ target, connections, ...(await measure(target, url, connections, headers)) });
+    for (const [target, url, headers] of targets)
+      runs.push({ target, connections, ...(await measure(target, url, connections, headers)) });
   }
-  const at = (target: string, connections: number): LoadResult => runs.find((r) => r.target === target && r.connections === connections) as LoadResult;
+  const at = (target: string, connections: number): LoadResult =>
+    runs.find((r) => r.target === target && r.connections === connections) as LoadResult;
   const latchkey32 = at('latchkey', 32).rps;
 
   const storm = await refreshStorm(broker, 200);
-  console.log(`refresh storm: ${storm.callers} callers, ${storm.ok} answered 200, ${storm.provider_refreshes} refresh(es) at the provider, p99 ${storm.p99_ms} ms`);
+  console.log(
+    `refresh storm: ${storm.callers} callers, ${storm.ok} answered 200, ${storm.provider_refreshes} refresh(es) at the provider, p99 ${storm.p99_ms} ms`,
+  );
 
   // Scale: many agents, many connections — the same agent's calls should not slow down.
-  for (let i = 1; i < 1000; i++) await broker.admin('/agents', { name: `idle-agent-${i}`, grants: [{ connection: 'bench', scopes: ['read'] }] });
+  for (let i = 1; i < 1000; i++)
+    await broker.admin('/agents', { name: `idle-agent-${i}`, grants: [{ connection: 'bench', scopes: ['read'] }] });
   const agents1000 = await measure('latchkey, 1,000 agents', `${broker.url}/proxy/bench/items`, 32, auth());
-  for (let i = 1; i < 100; i++) await broker.admin('/connections', { provider: 'bench', name: `bench-${i}`, secret: `upstream-key-${i}` });
+  for (let i = 1; i < 100; i++)
+    await broker.admin('/connections', { provider: 'bench', name: `bench-${i}`, secret: `upstream-key-${i}` });
   const connections100 = await measure('latchkey, 100 connections', `${broker.url}/proxy/bench/items`, 32, auth());
 
   // Cold start on this data dir, then the audit log grown to AUDIT_ROWS offline.
@@ -165,7 +211,9 @@ try {
   const byAgent = await medianMs(20, () => broker.admin('/audit?limit=50&agent=ag_filler_b'));
   let verifyOk = false;
   const verifyMs = await medianMs(1, async () => (verifyOk = (await broker.admin('/audit/verify')).ok === true));
-  console.log(`audit at ${AUDIT_ROWS} rows: first page ${firstPage} ms, by agent ${byAgent} ms, verify ${verifyMs} ms (${verifyOk ? 'chain ok' : 'CHAIN BROKEN'})`);
+  console.log(
+    `audit at ${AUDIT_ROWS} rows: first page ${firstPage} ms, by agent ${byAgent} ms, verify ${verifyMs} ms (${verifyOk ? 'chain ok' : 'CHAIN BROKEN'})`,
+  );
 
   const ratio = (a: number, b: number): number => Number((a / b).toFixed(2));
   const results = {
@@ -183,7 +231,12 @@ try {
       added_p50_ms_1: Number((at('latchkey', 1).p50_ms - at('upstream', 1).p50_ms).toFixed(3)),
       added_p99_ms_1: Number((at('latchkey', 1).p99_ms - at('upstream', 1).p99_ms).toFixed(3)),
     },
-    refresh_storm: { callers: storm.callers, provider_refreshes: storm.provider_refreshes, ok: storm.ok, p99_ms: storm.p99_ms },
+    refresh_storm: {
+      callers: storm.callers,
+      provider_refreshes: storm.provider_refreshes,
+      ok: storm.ok,
+      p99_ms: storm.p99_ms,
+    },
     scale: {
       agents_1000_vs_1: ratio(agents1000.rps, latchkey32),
       connections_100_vs_1: ratio(connections100.rps, latchkey32),
@@ -194,7 +247,12 @@ try {
       verify_ms_1m: verifyMs,
       verify_ok: verifyOk,
     },
-    streaming: { download_mib_s: stream.download_mib_s, upload_mib_s: stream.upload_mib_s, peak_rss_mib: stream.peak_rss_mib, rss_growth_mib: stream.peak_rss_mib - stream.rss_before_mib },
+    streaming: {
+      download_mib_s: stream.download_mib_s,
+      upload_mib_s: stream.upload_mib_s,
+      peak_rss_mib: stream.peak_rss_mib,
+      rss_growth_mib: stream.peak_rss_mib - stream.rss_before_mib,
+    },
     cold_start_ms: coldMs,
     idle_rss_mib: idleRss,
   };
@@ -211,11 +269,25 @@ try {
 }
 
 function markdown(r: {
-  date: string; cores: number; load_generator: string; broker: string; load_average: { start: number; end: number }; runs: typeof runs;
-  ratios: Record<string, number>; refresh_storm: { callers: number; provider_refreshes: number; p99_ms: number };
-  scale: Record<string, number | boolean>; streaming: Record<string, number>; cold_start_ms: number; idle_rss_mib: number;
+  date: string;
+  cores: number;
+  load_generator: string;
+  broker: string;
+  load_average: { start: number; end: number };
+  runs: typeof runs;
+  ratios: Record<string, number>;
+  refresh_storm: { callers: number; provider_refreshes: number; p99_ms: number };
+  scale: Record<string, number | boolean>;
+  streaming: Record<string, number>;
+  cold_start_ms: number;
+  idle_rss_mib: number;
 }): string {
-  const rows = r.runs.map((x) => `| ${x.target} | ${x.connections} | ${x.rps.toLocaleString('en')} | ${x.p50_ms} | ${x.p99_ms} | ${x.max_ms} |`).join('\n');
+  const rows = r.runs
+    .map(
+      (x) =>
+        `| ${x.target} | ${x.connections} | ${x.rps.toLocaleString('en')} | ${x.p50_ms} | ${x.p99_ms} | ${x.max_ms} |`,
+    )
+    .join('\n');
   return `# Benchmark — ${r.date.slice(0, 10)}
 
 ${r.load_generator}, one thread, loopback, ${r.cores} cores shared by the generator, nginx and the proxy under test

@@ -50,12 +50,20 @@ export class ShellProcess {
   }
 
   static start(env: NodeJS.ProcessEnv): ShellProcess {
-    const child = spawn(process.execPath, ['--import', LOADER, SHELL_MAIN], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = spawn(process.execPath, ['--import', LOADER, SHELL_MAIN], {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     return new ShellProcess(child);
   }
 
   /** The first record from index `from` on that matches, waiting up to `timeoutMs` for it. */
-  async waitFor(what: string, match: (record: ShellRecord) => boolean, options: { from?: number; timeoutMs?: number } = {}): Promise<ShellRecord> {
+  async waitFor(
+    what: string,
+    match: (record: ShellRecord) => boolean,
+    options: { from?: number; timeoutMs?: number } = {},
+  ): Promise<ShellRecord> {
     const from = options.from ?? 0;
     const find = () => this.records.slice(from).find(match);
     const found = find();
@@ -63,7 +71,11 @@ export class ShellProcess {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}; last records: ${JSON.stringify(this.records.slice(-5)).slice(0, 2000)}\nstderr: ${this.stderr.join('').slice(-2000)}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what}; last records: ${JSON.stringify(this.records.slice(-5)).slice(0, 2000)}\nstderr: ${this.stderr.join('').slice(-2000)}`,
+          ),
+        );
       }, options.timeoutMs ?? 20_000);
       const check = (): void => {
         const hit = find();
@@ -78,7 +90,11 @@ export class ShellProcess {
 
   /** The latest tray menu that satisfies `match`, from index `from` on. */
   async waitForMenu(what: string, match: (menu: MenuEntry[]) => boolean, from = 0): Promise<MenuEntry[]> {
-    const record = await this.waitFor(`a tray menu where ${what}`, (r) => r.api === 'Tray.setContextMenu' && match(r.menu as MenuEntry[]), { from });
+    const record = await this.waitFor(
+      `a tray menu where ${what}`,
+      (r) => r.api === 'Tray.setContextMenu' && match(r.menu as MenuEntry[]),
+      { from },
+    );
     return record.menu as MenuEntry[];
   }
 
@@ -108,7 +124,8 @@ export class ShellProcess {
   }
 }
 
-export const labels = (menu: MenuEntry[]): string[] => menu.map((item) => (item.type === 'separator' ? '---' : item.label ?? ''));
+export const labels = (menu: MenuEntry[]): string[] =>
+  menu.map((item) => (item.type === 'separator' ? '---' : (item.label ?? '')));
 
 export function submenuOf(menu: MenuEntry[], label: string): MenuEntry[] {
   const item = menu.find((entry) => entry.label === label);

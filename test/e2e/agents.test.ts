@@ -35,18 +35,32 @@ before(async () => {
   world = await startWorld();
   await world.connectAcme('acme-work');
   await world.addKey('stripe', 'stripe', 'sk_test_e2e_51Hx');
-  releaseBot = await world.createAgent('release-bot', [{ connection: 'acme-work', scopes: ['items:read'] }, { connection: 'stripe', scopes: ['*'] }], 60);
+  releaseBot = await world.createAgent(
+    'release-bot',
+    [
+      { connection: 'acme-work', scopes: ['items:read'] },
+      { connection: 'stripe', scopes: ['*'] },
+    ],
+    60,
+  );
   notesSync = await world.createAgent('notes-sync', [{ connection: 'acme-work', scopes: ['items:read'] }]);
   // Requests decided earlier, and one waiting.
-  for (const [name, scope, decision] of [['cursor', 'acme-work:items:read', 'approve'], ['unknown-tool', 'stripe:*', 'deny']] as const) {
-    const decided = await world.broker.admin(`/approvals/${await world.requestAccess(name, scope)}`, { body: { decision } });
+  for (const [name, scope, decision] of [
+    ['cursor', 'acme-work:items:read', 'approve'],
+    ['unknown-tool', 'stripe:*', 'deny'],
+  ] as const) {
+    const decided = await world.broker.admin(`/approvals/${await world.requestAccess(name, scope)}`, {
+      body: { decision },
+    });
     assert.equal(decided.status, 200, JSON.stringify(decided.body));
   }
   claudeRequest = await world.requestAccess('claude-desktop', 'acme-work:items:read acme-work:email stripe:read');
   // Agents at work: tokens issued, and every fifth request with a wrong secret.
   for (let i = 0; i < 100; i++) {
     const denied = i % 5 === 4;
-    const result = await world.token(denied ? { ...releaseBot, client_secret: 'not-the-secret' } : i % 2 ? notesSync : releaseBot);
+    const result = await world.token(
+      denied ? { ...releaseBot, client_secret: 'not-the-secret' } : i % 2 ? notesSync : releaseBot,
+    );
     assert.equal(result.status, denied ? 401 : 200);
   }
   browser = await launchBrowser();
@@ -58,19 +72,28 @@ after(async () => {
 });
 
 const listAgents = async (): Promise<Agent[]> => (await world.broker.admin('/agents')).body.agents;
-const agentNamed = async (name: string): Promise<Agent | undefined> => (await listAgents()).find((a) => a.name === name);
+const agentNamed = async (name: string): Promise<Agent | undefined> =>
+  (await listAgents()).find((a) => a.name === name);
 
 async function consentStatus(approvalId: string): Promise<{ status: string; redirect_to?: string }> {
-  return (await fetch(`${world.broker.url}/consent/${approvalId}/status`)).json() as Promise<{ status: string; redirect_to?: string }>;
+  return (await fetch(`${world.broker.url}/consent/${approvalId}/status`)).json() as Promise<{
+    status: string;
+    redirect_to?: string;
+  }>;
 }
 
 /** A fresh page signed in on `view`; checks afterwards that it stayed clean and always sent the admin token. */
-async function withDashboard(view: string, run: (page: Page, api: ApiLog) => Promise<void>, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<void> {
+async function withDashboard(
+  view: string,
+  run: (page: Page, api: ApiLog) => Promise<void>,
+  options: { colorScheme?: 'light' | 'dark' } = {},
+): Promise<void> {
   const { context, page, errors, api } = await openPage(browser, options);
   try {
     await page.goto(`${world.broker.dashboardUrl}&view=${view}`);
     await run(page, api);
-    for (const c of api.calls) assert.equal(c.authorization, `Bearer ${world.broker.adminToken}`, `${c.method} ${c.path}`);
+    for (const c of api.calls)
+      assert.equal(c.authorization, `Bearer ${world.broker.adminToken}`, `${c.method} ${c.path}`);
     assert.deepEqual(await page.evaluate('window.__csp'), [], 'no CSP violations');
     assert.deepEqual(errors, []);
   } finally {
@@ -121,14 +144,23 @@ test('agents: list, create shows the secret exactly once, errors, edit, one-clic
     await pending.getByRole('button', { name: 'Review in Approvals' }).waitFor();
     const agents = await listAgents();
     const awaiting = new Set(
-      ((await broker.admin('/approvals')).body.approvals as { agent_id: string; status: string }[]).filter((r) => r.status === 'pending').map((r) => r.agent_id),
+      ((await broker.admin('/approvals')).body.approvals as { agent_id: string; status: string }[])
+        .filter((r) => r.status === 'pending')
+        .map((r) => r.agent_id),
     );
     assert.equal(await page.locator('li.agent').count(), agents.length);
     for (const a of agents) {
       const shown = a.status !== 'pending' ? a.status : awaiting.has(a.id) ? 'pending' : 'not-approved';
-      assert.equal(await page.locator(`[data-agent="${a.name}"] .badge`).getAttribute('data-status'), `agent-${shown}`, a.name);
+      assert.equal(
+        await page.locator(`[data-agent="${a.name}"] .badge`).getAttribute('data-status'),
+        `agent-${shown}`,
+        a.name,
+      );
     }
-    assert.deepEqual(await release.locator('.grant-list li').allInnerTexts(), ['acme-work:\nitems:read', 'stripe:\neverything']);
+    assert.deepEqual(await release.locator('.grant-list li').allInnerTexts(), [
+      'acme-work:\nitems:read',
+      'stripe:\neverything',
+    ]);
     assert.equal(await release.getByTestId('rate-limit').innerText(), '60 / minute');
     assert.match(await release.innerText(), /Added by you/);
     assert.equal((await pending.locator('.badge').innerText()).trim(), 'Awaiting approval');
@@ -141,7 +173,10 @@ test('agents: list, create shows the secret exactly once, errors, edit, one-clic
     const deniedRow = page.locator('[data-agent="unknown-tool"]');
     assert.equal((await deniedRow.locator('.badge').innerText()).trim(), 'Not approved');
     assert.equal(await deniedRow.getByRole('button', { name: 'Review in Approvals' }).count(), 0);
-    assert.equal(await deniedRow.getByTestId('not-approved-hint').innerText(), 'It can ask again; you can also delete it.');
+    assert.equal(
+      await deniedRow.getByTestId('not-approved-hint').innerText(),
+      'It can ask again; you can also delete it.',
+    );
     assert.equal(await page.locator('[data-agent="notes-sync"]').getByTestId('rate-limit').innerText(), 'none');
     await page.screenshot({ path: join(SCREENSHOTS, 'agents.png') });
 
@@ -183,7 +218,10 @@ test('agents: list, create shows the secret exactly once, errors, edit, one-clic
       rate_limit_per_minute: 30,
     });
     const deploy = await agentNamed('deploy-bot');
-    assert.deepEqual(deploy?.grants, [{ connection: 'acme-work', scopes: ['items:read'] }, { connection: 'stripe', scopes: ['*'], ask: ['write'] }]);
+    assert.deepEqual(deploy?.grants, [
+      { connection: 'acme-work', scopes: ['items:read'] },
+      { connection: 'stripe', scopes: ['*'], ask: ['write'] },
+    ]);
     assert.equal(deploy.rate_limit_per_minute, 30);
     const clientId = await panel.getByTestId('client-id').innerText();
     const secret = await panel.getByTestId('client-secret').innerText();
@@ -197,7 +235,10 @@ test('agents: list, create shows the secret exactly once, errors, edit, one-clic
       await panel.getByTestId('snippet-token').innerText(),
       `curl -u ${clientId}:${secret} -d grant_type=client_credentials ${broker.url}/oauth/token`,
     );
-    assert.equal(await panel.getByTestId('snippet-exec').innerText(), 'latchkey exec --agent deploy-bot -- your-command');
+    assert.equal(
+      await panel.getByTestId('snippet-exec').innerText(),
+      'latchkey exec --agent deploy-bot -- your-command',
+    );
     assert.equal(await page.evaluate('document.activeElement?.id'), 'agent-secret-title', 'focus moves to the panel');
     await panel.getByRole('button', { name: 'Copy secret' }).click();
     await panel.getByRole('button', { name: 'Copied' }).waitFor();
@@ -218,7 +259,10 @@ test('agents: list, create shows the secret exactly once, errors, edit, one-clic
     await notes.getByRole('button', { name: 'Edit' }).click();
     const edit = notes.getByRole('form', { name: 'Edit notes-sync' });
     assert.equal(await edit.locator('[data-grant="acme-work"]').getByLabel('items:read').isChecked(), true);
-    await edit.locator('[data-grant="acme-work"]').getByLabel(/^email/).check();
+    await edit
+      .locator('[data-grant="acme-work"]')
+      .getByLabel(/^email/)
+      .check();
     await edit.getByLabel(/Rate limit/).fill('120');
     await edit.getByRole('button', { name: 'Save changes' }).click();
     await notes.getByTestId('rate-limit').getByText('120 / minute').waitFor();
@@ -270,14 +314,20 @@ test('approvals: pending on top with a nav badge, approve with edited grants, pl
     const registered = await card.getByTestId('registered-via').innerText();
     assert.match(registered, /Self-registered via dynamic client registration/);
     assert.ok(registered.includes(new URL(AGENT_REDIRECT_URI).host), registered);
-    assert.deepEqual(await card.locator('.grant-list li').allInnerTexts(), ['acme-work:\nemail\nitems:read', 'stripe:\nread']);
+    assert.deepEqual(await card.locator('.grant-list li').allInnerTexts(), [
+      'acme-work:\nemail\nitems:read',
+      'stripe:\nread',
+    ]);
 
     // Decided requests are below, collapsed.
     const decided = page.getByTestId('decided');
     assert.equal(await decided.getAttribute('open'), null);
     assert.equal(await decided.locator('.decided-row').first().isVisible(), false);
     await decided.locator('summary').click();
-    assert.deepEqual(await decided.locator('.decided-row .connection-name').allInnerTexts(), ['unknown-tool', 'cursor']);
+    assert.deepEqual(await decided.locator('.decided-row .connection-name').allInnerTexts(), [
+      'unknown-tool',
+      'cursor',
+    ]);
     assert.deepEqual(await decided.locator('.badge').allInnerTexts(), ['Denied', 'Approved']);
     await page.screenshot({ path: join(SCREENSHOTS, 'approvals.png') });
 
@@ -293,7 +343,10 @@ test('approvals: pending on top with a nav badge, approve with edited grants, pl
     await card.waitFor({ state: 'detached' });
     const decisions = api.to('POST', `/admin/api/approvals/${claudeRequest}`);
     assert.equal(decisions.length, 1);
-    assert.deepEqual(decisions[0]!.body, { decision: 'approve', grants: [{ connection: 'acme-work', scopes: ['items:read'] }] });
+    assert.deepEqual(decisions[0]!.body, {
+      decision: 'approve',
+      grants: [{ connection: 'acme-work', scopes: ['items:read'] }],
+    });
     // The agent got exactly these grants, and the waiting agent gets its code.
     const approved = await agentNamed('claude-desktop');
     assert.equal(approved?.status, 'active');
@@ -304,7 +357,11 @@ test('approvals: pending on top with a nav badge, approve with edited grants, pl
     await page.getByTestId('approvals-empty').waitFor();
     assert.equal(await badge.count(), 0, 'no pending request, no badge');
     assert.equal(await decided.locator('.decided-row').count(), 3);
-    assert.equal(await decided.locator(`[data-decided="${claudeRequest}"] .decided-scopes`).innerText(), 'acme-work:items:read', 'what was granted');
+    assert.equal(
+      await decided.locator(`[data-decided="${claudeRequest}"] .decided-scopes`).innerText(),
+      'acme-work:items:read',
+      'what was granted',
+    );
 
     // A new request shows up live: card, nav badge, toast.
     const aiderRequest = await world.requestAccess('aider', 'stripe:read');
@@ -416,7 +473,14 @@ test('audit: real entries, filters send the right query, "Load more" follows the
   // repeated ones within the minute are counted into one entry, see unauthenticated-denials.ts).
   assert.equal((await world.token(retired)).status, 401);
   const total = await auditCount();
-  type Entry = { id: number; kind: string; reason: string; latency_ms: number | null; bytes_in: number | null; bytes_out: number | null };
+  type Entry = {
+    id: number;
+    kind: string;
+    reason: string;
+    latency_ms: number | null;
+    bytes_in: number | null;
+    bytes_out: number | null;
+  };
   const firstPage = (await broker.admin('/audit?limit=50')).body as { entries: Entry[]; next_cursor: string };
   const newest = firstPage.entries[0]!;
   assert.ok(total > 100, `enough entries for three pages (${total})`);
@@ -435,24 +499,44 @@ test('audit: real entries, filters send the right query, "Load more" follows the
     assert.match(newest.reason, /^client_credentials: invalid_client: /);
     // The refused proxied call below it: method and path, the rule's reason, latency and sizes.
     const proxied = await rows.nth(1).locator('td').allInnerTexts();
-    assert.deepEqual(proxied.slice(1, 7), ['notes-sync', 'acme-work', 'GET/admin/users', '403', 'Denied', 'insufficient_scope']);
+    assert.deepEqual(proxied.slice(1, 7), [
+      'notes-sync',
+      'acme-work',
+      'GET/admin/users',
+      '403',
+      'Denied',
+      'insufficient_scope',
+    ]);
     assert.match(proxied[7]!, /^\d+ ms$/);
     assert.match(proxied[8]!, /^0 B \/ \d+ B$/);
     // Every reason reads in full, and spans the latency and size columns exactly where those are empty.
-    const reasons = await rows.locator('td.reason').evaluateAll((tds) =>
-      tds.map((td) => ({ span: Number(td.getAttribute('colspan') ?? 1), clipped: td.scrollWidth > td.clientWidth })),
-    );
+    const reasons = await rows
+      .locator('td.reason')
+      .evaluateAll((tds) =>
+        tds.map((td) => ({ span: Number(td.getAttribute('colspan') ?? 1), clipped: td.scrollWidth > td.clientWidth })),
+      );
     const unmeasured = (e: Entry) => e.latency_ms === null && e.bytes_in === null && e.bytes_out === null;
-    assert.deepEqual(reasons.map((r) => r.span), firstPage.entries.map((e) => (unmeasured(e) ? 3 : 1)));
-    assert.ok(firstPage.entries.some(unmeasured) && firstPage.entries.some((e) => !unmeasured(e)), 'both kinds of rows on the first page');
-    assert.deepEqual(reasons.flatMap((r, i) => (r.clipped ? [firstPage.entries[i]!.reason] : [])), [], 'clipped reasons');
+    assert.deepEqual(
+      reasons.map((r) => r.span),
+      firstPage.entries.map((e) => (unmeasured(e) ? 3 : 1)),
+    );
+    assert.ok(
+      firstPage.entries.some(unmeasured) && firstPage.entries.some((e) => !unmeasured(e)),
+      'both kinds of rows on the first page',
+    );
+    assert.deepEqual(
+      reasons.flatMap((r, i) => (r.clipped ? [firstPage.entries[i]!.reason] : [])),
+      [],
+      'clipped reasons',
+    );
     await page.screenshot({ path: join(SCREENSHOTS, 'audit.png') });
 
     // Paging follows next_cursor until the end.
     await page.getByRole('button', { name: 'Load more' }).click();
     await rows.nth(99).waitFor();
     await api.expectQuery('/admin/api/audit', { cursor: firstPage.next_cursor, limit: '50' });
-    const secondCursor = (await broker.admin(`/audit?limit=50&cursor=${firstPage.next_cursor}`)).body.next_cursor as string;
+    const secondCursor = (await broker.admin(`/audit?limit=50&cursor=${firstPage.next_cursor}`)).body
+      .next_cursor as string;
     await page.getByRole('button', { name: 'Load more' }).click();
     await waitForRows(page, Math.min(total, 150));
     await api.expectQuery('/admin/api/audit', { cursor: secondCursor, limit: '50' });
@@ -483,15 +567,24 @@ test('audit: real entries, filters send the right query, "Load more" follows the
     await waitForRows(page, deniedCount);
 
     // Export: fetched with the admin token, saved through a download, same filters.
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
     assert.equal(csv.suggestedFilename(), 'latchkey-audit.csv');
     const csvLines = (await readFile(await csv.path(), 'utf8')).trim().split('\r\n');
     assert.equal(csvLines.length, 1 + deniedCount);
     assert.match(csvLines[0]!, /^id,at,kind,decision/);
     await api.expectQuery('/admin/api/audit/export', { decision: 'deny', format: 'csv' });
-    const [jsonl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSONL' }).click()]);
+    const [jsonl] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export JSONL' }).click(),
+    ]);
     assert.equal(jsonl.suggestedFilename(), 'latchkey-audit.jsonl');
-    const exported = (await readFile(await jsonl.path(), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { decision: string });
+    const exported = (await readFile(await jsonl.path(), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { decision: string });
     assert.equal(exported.length, deniedCount);
     assert.ok(exported.every((e) => e.decision === 'deny'));
 
@@ -502,7 +595,10 @@ test('audit: real entries, filters send the right query, "Load more" follows the
     await filters.getByLabel('Connection', { exact: true }).selectOption('acme-work');
     await api.expectQuery('/admin/api/audit', { connection: 'acme-work', limit: '50' });
     await waitForRows(page, await auditCount({ connection: 'acme-work' }));
-    assert.deepEqual([...new Set(await page.locator('.audit-table tbody tr td:nth-child(3)').allInnerTexts())], ['acme-work']);
+    assert.deepEqual(
+      [...new Set(await page.locator('.audit-table tbody tr td:nth-child(3)').allInnerTexts())],
+      ['acme-work'],
+    );
     await filters.getByRole('button', { name: 'Clear' }).click();
     await waitForRows(page, 50);
 
@@ -516,7 +612,10 @@ test('audit: real entries, filters send the right query, "Load more" follows the
     world.tamperAudit(57);
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await page.locator('[data-testid="verify-result"][data-ok="false"]').waitFor();
-    assert.match(await result.innerText(), /The chain is broken at entry #57\. Entry #57 or the one before it was edited/);
+    assert.match(
+      await result.innerText(),
+      /The chain is broken at entry #57\. Entry #57 or the one before it was edited/,
+    );
     const { reason, ...verdict } = (await broker.admin('/audit/verify')).body as { reason: string };
     assert.deepEqual(verdict, { ok: false, checked: 56, first_bad: 57 });
     assert.match(reason, /^Entry #57 /);

@@ -21,11 +21,19 @@ let tracker: ApiStandIn;
 
 before(async () => {
   world = await startWorld();
-  tracker = await startApiStandIn({ tracker: (request) => ({ status: request.method === 'POST' ? 201 : 200, body: { ok: true } }) });
+  tracker = await startApiStandIn({
+    tracker: (request) => ({ status: request.method === 'POST' ? 201 : 200, body: { ok: true } }),
+  });
   const added = await world.broker.admin('/providers', {
     body: {
-      id: 'tracker', name: 'Tracker',
-      auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { 'tickets:read': 'Read tickets', 'tickets:write': 'Open and edit tickets' } },
+      id: 'tracker',
+      name: 'Tracker',
+      auth: {
+        type: 'api_key',
+        header: 'Authorization',
+        format: 'Bearer {key}',
+        scopes: { 'tickets:read': 'Read tickets', 'tickets:write': 'Open and edit tickets' },
+      },
       api: {
         base_url: `${tracker.url}/tracker`,
         rules: [
@@ -74,21 +82,30 @@ test('a new agent asks first before the scopes that write; the person can see an
     await form.getByRole('button', { name: 'Create agent' }).click();
     await page.getByTestId('agent-secret').waitFor();
     const agents = (await world.broker.admin('/agents')).body.agents as { name: string; grants: unknown }[];
-    assert.deepEqual(agents.find((a) => a.name === 'ticket-bot')?.grants, [{ connection: 'tracker', scopes: ['tickets:read', 'tickets:write'], ask: ['tickets:write'] }]);
+    assert.deepEqual(agents.find((a) => a.name === 'ticket-bot')?.grants, [
+      { connection: 'tracker', scopes: ['tickets:read', 'tickets:write'], ask: ['tickets:write'] },
+    ]);
     await page.locator('[data-agent="ticket-bot"]').getByText('asks first: tickets:write').waitFor();
   });
 });
 
 test('approvals: a held call appears within a second and goes through when the person allows it once', async () => {
-  const agent = await world.createAgent('filer', [{ connection: 'tracker', scopes: ['tickets:read', 'tickets:write'] }]);
-  const patched = await world.broker.admin(`/agents/${agent.id}`, { method: 'PATCH', body: { grants: [{ connection: 'tracker', scopes: ['tickets:read', 'tickets:write'], ask: ['tickets:write'] }] } });
+  const agent = await world.createAgent('filer', [
+    { connection: 'tracker', scopes: ['tickets:read', 'tickets:write'] },
+  ]);
+  const patched = await world.broker.admin(`/agents/${agent.id}`, {
+    method: 'PATCH',
+    body: { grants: [{ connection: 'tracker', scopes: ['tickets:read', 'tickets:write'], ask: ['tickets:write'] }] },
+  });
   assert.equal(patched.status, 200, JSON.stringify(patched.body));
   const token = (await world.token(agent)).body.access_token as string;
 
   await withDashboard('#/approvals', async (page) => {
     await page.getByTestId('approvals-empty').waitFor();
     const held = fetch(`${world.broker.url}/proxy/tracker/projects/apollo/tickets`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Launch checklist' }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Launch checklist' }),
     });
     const card = page.locator('[data-call]');
     await card.waitFor({ timeout: LIVE_MS });

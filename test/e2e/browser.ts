@@ -14,7 +14,7 @@ export const DIST = fileURLToPath(new URL('../../dist/renderer/', import.meta.ur
 
 // The README's pictures are refreshed on purpose (UPDATE_SCREENSHOTS=1), not by every run.
 export const SCREENSHOTS =
-  process.env['UPDATE_SCREENSHOTS'] === '1'
+  process.env.UPDATE_SCREENSHOTS === '1'
     ? fileURLToPath(new URL('./__screenshots__/', import.meta.url))
     : fileURLToPath(new URL('../../dist/e2e-screenshots/', import.meta.url));
 
@@ -62,7 +62,10 @@ export class ApiLog {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function launchBrowser(): Promise<Browser> {
-  assert.ok(existsSync(join(DIST, 'index.html')), 'dist/renderer is missing: run `npx vite build --config renderer/vite.config.ts` first');
+  assert.ok(
+    existsSync(join(DIST, 'index.html')),
+    'dist/renderer is missing: run `npx vite build --config renderer/vite.config.ts` first',
+  );
   return chromium.launch({ ...browserLaunchOptions(), args: LAUNCH_ARGS });
 }
 
@@ -70,7 +73,10 @@ export async function openPage(
   browser: Browser,
   options: { colorScheme?: 'light' | 'dark' } = {},
 ): Promise<{ context: BrowserContext; page: Page; errors: string[]; api: ApiLog }> {
-  const context = await browser.newContext({ viewport: { width: 1180, height: 860 }, colorScheme: options.colorScheme ?? 'light' });
+  const context = await browser.newContext({
+    viewport: { width: 1180, height: 860 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   const api = new ApiLog();
@@ -89,7 +95,7 @@ export async function openPage(
       method: request.method(),
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      authorization: request.headers()['authorization'],
+      authorization: request.headers().authorization,
       body: text ? JSON.parse(text) : undefined,
     });
   });

@@ -23,7 +23,10 @@ before(async () => {
   await world.addKey('stripe', 'stripe', 'sk_test_e2e_51Hx');
   await world.addKey('openai', 'openai', 'sk-proj-e2e-test');
   // GitHub with the person's OAuth app (and its secret); Slack with a client ID only.
-  for (const [id, client] of [['github', { client_id: 'Iv1.e2e0github', client_secret: 'e2e-github-secret' }], ['slack', { client_id: '1234.5678' }]] as const) {
+  for (const [id, client] of [
+    ['github', { client_id: 'Iv1.e2e0github', client_secret: 'e2e-github-secret' }],
+    ['slack', { client_id: '1234.5678' }],
+  ] as const) {
     const set = await world.broker.admin(`/providers/${id}/client`, { method: 'PUT', body: client });
     assert.equal(set.status, 200, JSON.stringify(set.body));
   }
@@ -36,7 +39,15 @@ after(async () => {
 });
 
 const openPage = (options: { colorScheme?: 'light' | 'dark' } = {}) => openBrowserPage(browser, options);
-const connection = async (name: string) => ((await world.broker.admin('/connections')).body.connections as { name: string; status: string; scopes: string[]; last_error: string | null }[]).find((c) => c.name === name);
+const connection = async (name: string) =>
+  (
+    (await world.broker.admin('/connections')).body.connections as {
+      name: string;
+      status: string;
+      scopes: string[];
+      last_error: string | null;
+    }[]
+  ).find((c) => c.name === name);
 
 test('the built index.html has no inline script or style, and the broker serves it with a strict CSP', async () => {
   const html = readFileSync(join(DIST, 'index.html'), 'utf8');
@@ -54,9 +65,16 @@ test('the built index.html has no inline script or style, and the broker serves 
 // The broker always sends `requested_grants`; the fallbacks to other shapes were dead code.
 test('the bundle reads approvals only as the broker sends them (requested_grants)', () => {
   const assets = join(DIST, 'assets');
-  const code = readdirSync(assets).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(assets, f), 'utf8')).join('\n');
+  const code = readdirSync(assets)
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => readFileSync(join(assets, f), 'utf8'))
+    .join('\n');
   assert.ok(/\brequested_grants\b/.test(code), 'reads requested_grants');
-  assert.deepEqual(code.match(/\brequested_scopes?\b/g) ?? [], [], 'no fallback to the scope strings of the removed fake API');
+  assert.deepEqual(
+    code.match(/\brequested_scopes?\b/g) ?? [],
+    [],
+    'no fallback to the scope strings of the removed fake API',
+  );
 });
 
 test('dashboard: token from the fragment, real connections, refresh, reconnect, disconnect, providers, connect flows', async () => {
@@ -78,7 +96,12 @@ test('dashboard: token from the fragment, real connections, refresh, reconnect, 
     // Connections with status badges, scopes and facts, as the broker lists them.
     const listed = (await broker.admin('/connections')).body.connections as { name: string; status: string }[];
     assert.equal(await page.locator('li.connection').count(), listed.length);
-    for (const c of listed) assert.equal(await page.locator(`[data-connection="${c.name}"] .badge`).getAttribute('data-status'), c.status, c.name);
+    for (const c of listed)
+      assert.equal(
+        await page.locator(`[data-connection="${c.name}"] .badge`).getAttribute('data-status'),
+        c.status,
+        c.name,
+      );
     const work = page.locator('[data-connection="acme-work"]');
     assert.equal((await work.locator('.badge').innerText()).trim(), 'Connected');
     assert.deepEqual(await work.locator('.chip').allInnerTexts(), (await connection('acme-work'))?.scopes);
@@ -91,11 +114,11 @@ test('dashboard: token from the fragment, real connections, refresh, reconnect, 
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png') });
 
     // Refresh now: a real refresh at the provider.
-    const refreshes = provider.tokenRequests['refresh_token'] ?? 0;
+    const refreshes = provider.tokenRequests.refresh_token ?? 0;
     await work.getByRole('button', { name: 'Refresh now' }).click();
     await page.getByText('Refreshed acme-work.').waitFor();
     assert.equal(api.to('POST', '/admin/api/connections/acme-work/refresh').length, 1);
-    assert.equal(provider.tokenRequests['refresh_token'], refreshes + 1);
+    assert.equal(provider.tokenRequests.refresh_token, refreshes + 1);
 
     // Reconnect the connection that needs it: a browser flow for the same name and scopes.
     await old.getByRole('button', { name: 'Reconnect' }).click();
@@ -129,7 +152,10 @@ test('dashboard: token from the fragment, real connections, refresh, reconnect, 
     await page.getByRole('button', { name: /^Providers/ }).click();
     await page.locator('[data-provider="acme"]').waitFor();
     const providers = (await broker.admin('/providers')).body.providers as { id: string; name: string }[];
-    assert.deepEqual(await page.locator('article.provider h2').allInnerTexts(), providers.map((p) => p.name));
+    assert.deepEqual(
+      await page.locator('article.provider h2').allInnerTexts(),
+      providers.map((p) => p.name),
+    );
 
     // Connect Acme in the browser: POST /connections, window.open(authorize_url), sign in, the flow polls to connected.
     const acmeCard = page.locator('[data-provider="acme"]');
@@ -155,14 +181,20 @@ test('dashboard: token from the fragment, real connections, refresh, reconnect, 
     assert.equal(authorizeUrl.searchParams.get('code_challenge_method'), 'S256');
     await finishSignIn(world, authorize.url);
     await acmeCard.locator('[data-flow="connected"]').waitFor({ timeout: 10_000 });
-    assert.ok(api.calls.some((c) => c.method === 'GET' && c.path.startsWith('/admin/api/connections/flows/')), 'the flow was polled');
+    assert.ok(
+      api.calls.some((c) => c.method === 'GET' && c.path.startsWith('/admin/api/connections/flows/')),
+      'the flow was polled',
+    );
     assert.match(await acmeCard.innerText(), /Connected to Acme \(test provider\) as alice@example\.test/);
     assert.equal((await connection('acme-ui'))?.status, 'connected');
 
     // Slack checks the port: register exactly this URI (localhost, this port).
     const slackCard = page.locator('[data-provider="slack"]');
     await slackCard.getByRole('button', { name: 'Connect…' }).click();
-    assert.equal(await slackCard.locator('[data-testid="redirect-uri"]').innerText(), `http://localhost:${broker.port}/oauth/callback`);
+    assert.equal(
+      await slackCard.locator('[data-testid="redirect-uri"]').innerText(),
+      `http://localhost:${broker.port}/oauth/callback`,
+    );
     assert.match(await slackCard.innerText(), /Register exactly this URI/);
 
     // GitHub: its stored secret, and the device code and personal token options (not used: they would call GitHub).
@@ -176,7 +208,10 @@ test('dashboard: token from the fragment, real connections, refresh, reconnect, 
     assert.ok(await personalToken.isVisible());
     assert.equal(await personalToken.getAttribute('placeholder'), 'Stored in an encrypted file, never shown again');
     await githubCard.getByRole('button', { name: 'Change' }).click();
-    assert.equal(await githubCard.locator('.hint', { hasText: 'Secret stored' }).innerText(), 'Secret stored in an encrypted file.');
+    assert.equal(
+      await githubCard.locator('.hint', { hasText: 'Secret stored' }).innerText(),
+      'Secret stored in an encrypted file.',
+    );
     assert.doesNotMatch(await githubCard.innerText(), /keychain/i);
     await githubCard.getByRole('button', { name: 'Cancel' }).click();
     await deviceCode.scrollIntoViewIfNeeded();
@@ -189,7 +224,10 @@ test('dashboard: token from the fragment, real connections, refresh, reconnect, 
     assert.ok(await googleCard.getByLabel('Client secret').isVisible());
     await googleCard.getByRole('button', { name: 'Connect', exact: true }).click();
     await googleCard.getByText('client_not_configured').waitFor();
-    assert.match(await googleCard.innerText(), /Set up your own Google \(Gmail, Calendar, Drive, Sheets, Docs\) OAuth app first/);
+    assert.match(
+      await googleCard.innerText(),
+      /Set up your own Google \(Gmail, Calendar, Drive, Sheets, Docs\) OAuth app first/,
+    );
     assert.match(await googleCard.innerText(), /Enter your OAuth app above \(client ID and secret\), then connect/);
 
     // Custom provider: precise validation problems inline.
@@ -224,7 +262,10 @@ test('a rejected token (401) shows the "open the dashboard link" message', async
     assert.match(await gate.innerText(), /Open the dashboard link printed by latchkey serve \(or from the tray\)/);
     assert.match(await gate.innerText(), /did not accept/);
     assert.ok(!page.url().includes('not-the-token'));
-    assert.ok(api.calls.some((c) => c.authorization === 'Bearer not-the-token'), 'the broker was asked');
+    assert.ok(
+      api.calls.some((c) => c.authorization === 'Bearer not-the-token'),
+      'the broker was asked',
+    );
     // The rejected token is forgotten.
     assert.equal(await page.evaluate('sessionStorage.getItem("latchkey.admin_token")'), null);
     assert.deepEqual(errors, []);
@@ -253,7 +294,9 @@ test('a new fragment (how the desktop tray opens a provider) switches view in pl
     await page.locator('li.connection').first().waitFor();
 
     // Same document, new fragment: a hashchange, not a reload.
-    await page.evaluate(`window.__sameDocument = true; location.hash = 'admin=${broker.adminToken}&view=providers&provider=google'`);
+    await page.evaluate(
+      `window.__sameDocument = true; location.hash = 'admin=${broker.adminToken}&view=providers&provider=google'`,
+    );
     const google = page.locator('[data-provider="google"]');
     await google.locator('.provider-body').waitFor();
     assert.equal(await page.evaluate('window.__sameDocument'), true);
@@ -291,7 +334,9 @@ test('a per-subdomain provider (Zendesk): the connect form asks for the subdomai
     await card.getByLabel('API key').fill('ZW1haWwvdG9rZW46ZTJl');
     await card.getByRole('button', { name: 'Save key' }).click();
     await card.locator('[data-flow="connected"]').waitFor({ timeout: 10_000 });
-    const made = (await broker.admin('/connections')).body.connections.find((c: { name: string }) => c.name === 'zendesk');
+    const made = (await broker.admin('/connections')).body.connections.find(
+      (c: { name: string }) => c.name === 'zendesk',
+    );
     assert.deepEqual(made?.variables, { subdomain: 'acme' });
     assert.deepEqual(errors, []);
   } finally {

@@ -34,7 +34,9 @@ test('new agent: public_repo is offered only where the connection does not hold 
     const offered = async (connection: string): Promise<(string | null)[]> => {
       const grant = form.locator(`[data-grant="${connection}"]`);
       await grant.getByLabel('Some scopes').check();
-      return grant.locator('.grant-scopes input[type="checkbox"]').evaluateAll((inputs) => inputs.map((input) => input.getAttribute('value')));
+      return grant
+        .locator('.grant-scopes input[type="checkbox"]')
+        .evaluateAll((inputs) => inputs.map((input) => input.getAttribute('value')));
     };
     assert.deepEqual(await offered('forge-all'), ['repo']);
     assert.deepEqual(await offered('forge-public'), ['public_repo']);

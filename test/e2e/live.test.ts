@@ -40,14 +40,19 @@ after(async () => {
   await world?.close();
 });
 
-async function withDashboard(route: string, run: (page: Page, api: ApiLog) => Promise<void>, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<void> {
+async function withDashboard(
+  route: string,
+  run: (page: Page, api: ApiLog) => Promise<void>,
+  options: { colorScheme?: 'light' | 'dark' } = {},
+): Promise<void> {
   const { context, page, errors, api } = await openPage(browser, options);
   try {
     await page.goto(world.broker.dashboardUrl);
     await page.locator('[data-live="live"]').waitFor();
     if (route) await page.evaluate(`location.hash = ${JSON.stringify(route)}`);
     await run(page, api);
-    for (const c of api.calls) assert.equal(c.authorization, `Bearer ${world.broker.adminToken}`, `${c.method} ${c.path}`);
+    for (const c of api.calls)
+      assert.equal(c.authorization, `Bearer ${world.broker.adminToken}`, `${c.method} ${c.path}`);
     assert.deepEqual(await page.evaluate('window.__csp'), [], 'no CSP violations');
     assert.deepEqual(errors, []);
   } finally {
@@ -75,7 +80,11 @@ test('audit: a proxied call appears within a second, on top, keeping the filters
     // Filter to one agent: the filter goes into the view's address (never the token).
     await page.getByLabel('Agent').selectOption({ label: 'report-bot' });
     await api.expectQuery('/admin/api/audit', { agent: reader.id, limit: '50' });
-    await within(5000, 'the filter in the address', async () => new URL(page.url()).hash === `#/audit?agent=${reader.id}`);
+    await within(
+      5000,
+      'the filter in the address',
+      async () => new URL(page.url()).hash === `#/audit?agent=${reader.id}`,
+    );
     const listed = ((await world.broker.admin(`/audit?agent=${reader.id}&limit=50`)).body.entries as unknown[]).length;
     assert.ok(listed > 40, 'its 40 calls and more');
     await within(5000, 'its entries listed', async () => (await rows.count()) === listed);
@@ -93,12 +102,18 @@ test('audit: a proxied call appears within a second, on top, keeping the filters
     const fresh = page.locator('.audit-table tbody tr.audit-row-new');
     await fresh.first().waitFor({ timeout: LIVE_MS });
     assert.equal(await rows.first().getAttribute('class'), 'audit-row-new', 'the new row is on top');
-    assert.match(await rows.first().innerText(), new RegExp(`/items/live\\?q=…|/items/live\\?q=\\S+[\\s\\S]*${status}`));
+    assert.match(
+      await rows.first().innerText(),
+      new RegExp(`/items/live\\?q=…|/items/live\\?q=\\S+[\\s\\S]*${status}`),
+    );
     assert.equal(await rows.count(), listed + 1);
     assert.equal(auditReads(), idle, 'the list was not reloaded: the row came from the event stream');
     assert.equal(await page.locator(`[data-entry="${watchedId}"]`).count(), 1);
     const after = (await page.locator(`[data-entry="${watchedId}"]`).boundingBox())?.y;
-    assert.ok(before !== undefined && after !== undefined && Math.abs(after - before) <= 1, `the row being read stayed put (${before} → ${after})`);
+    assert.ok(
+      before !== undefined && after !== undefined && Math.abs(after - before) <= 1,
+      `the row being read stayed put (${before} → ${after})`,
+    );
     assert.equal(await page.getByLabel('Agent').inputValue(), reader.id, 'the filter is kept');
 
     // Another agent's call does not match the filter: nothing is added.
@@ -163,30 +178,42 @@ test('approvals: a new request appears in Approvals and in the sidebar count wit
 });
 
 test('activity: the chart draws the real calls per agent, marks denials, lists the busiest connections and last calls, and follows new calls', async () => {
-  const report = (await world.broker.admin('/activity?range=day')).body as { agents: { agent_id: string; agent_name: string; calls: number; denied: number }[] };
+  const report = (await world.broker.admin('/activity?range=day')).body as {
+    agents: { agent_id: string; agent_name: string; calls: number; denied: number }[];
+  };
   const total = report.agents.reduce((sum, a) => sum + a.calls, 0);
   const triage = report.agents.find((a) => a.agent_name === 'triage-bot');
   assert.equal(triage?.calls, 18);
   assert.equal(triage?.denied, 6);
   for (const colorScheme of ['light', 'dark'] as const) {
-    await withDashboard('#/activity', async (page) => {
-      const chart = page.getByTestId('activity-chart');
-      await chart.waitFor();
-      const calls = Number(await chart.getAttribute('data-calls'));
-      assert.ok(calls >= total, `${calls} calls shown, ${total} made`);
-      assert.ok((await chart.locator('.recharts-bar-rectangle').count()) > 0, 'bars drawn');
-      assert.equal(await chart.locator('.recharts-legend-item').filter({ hasText: 'report-bot' }).count(), 1);
-      assert.equal(await chart.locator('.recharts-legend-item').filter({ hasText: 'Denied' }).count(), 1);
-      assert.match(await page.getByTestId('busiest-connections').innerText(), /acme-work/);
-      assert.match(await page.getByTestId('last-calls').innerText(), /triage-bot[\s\S]*GET acme-work\/items\/11/);
+    await withDashboard(
+      '#/activity',
+      async (page) => {
+        const chart = page.getByTestId('activity-chart');
+        await chart.waitFor();
+        const calls = Number(await chart.getAttribute('data-calls'));
+        assert.ok(calls >= total, `${calls} calls shown, ${total} made`);
+        assert.ok((await chart.locator('.recharts-bar-rectangle').count()) > 0, 'bars drawn');
+        assert.equal(await chart.locator('.recharts-legend-item').filter({ hasText: 'report-bot' }).count(), 1);
+        assert.equal(await chart.locator('.recharts-legend-item').filter({ hasText: 'Denied' }).count(), 1);
+        assert.match(await page.getByTestId('busiest-connections').innerText(), /acme-work/);
+        assert.match(await page.getByTestId('last-calls').innerText(), /triage-bot[\s\S]*GET acme-work\/items\/11/);
 
-      await world.proxy(readerToken, 'acme-work/items/activity');
-      await within(LIVE_MS, 'the chart counts the new call', async () => Number(await chart.getAttribute('data-calls')) === calls + 1);
-      await page.getByRole('button', { name: 'Last hour' }).click();
-      await page.locator('[data-testid="activity-chart"] .recharts-bar-rectangle').first().waitFor();
-      await page.getByRole('button', { name: 'Last day' }).click();
-      await page.screenshot({ path: join(SCREENSHOTS, colorScheme === 'light' ? 'activity.png' : 'activity-dark.png') });
-    }, { colorScheme });
+        await world.proxy(readerToken, 'acme-work/items/activity');
+        await within(
+          LIVE_MS,
+          'the chart counts the new call',
+          async () => Number(await chart.getAttribute('data-calls')) === calls + 1,
+        );
+        await page.getByRole('button', { name: 'Last hour' }).click();
+        await page.locator('[data-testid="activity-chart"] .recharts-bar-rectangle').first().waitFor();
+        await page.getByRole('button', { name: 'Last day' }).click();
+        await page.screenshot({
+          path: join(SCREENSHOTS, colorScheme === 'light' ? 'activity.png' : 'activity-dark.png'),
+        });
+      },
+      { colorScheme },
+    );
   }
 });
 
@@ -200,7 +227,11 @@ test('agents: each agent shows its calls and denials of the last 24 h, last seen
     const report = page.locator('[data-agent="report-bot"] [data-testid="agent-usage"]');
     const before = Number(await report.getAttribute('data-calls'));
     await world.proxy(readerToken, 'acme-work/items/sparkline');
-    await within(LIVE_MS, 'the agent counts the new call', async () => Number(await report.getAttribute('data-calls')) === before + 1);
+    await within(
+      LIVE_MS,
+      'the agent counts the new call',
+      async () => Number(await report.getAttribute('data-calls')) === before + 1,
+    );
     await page.screenshot({ path: join(SCREENSHOTS, 'agents-usage.png') });
   });
 });

@@ -26,7 +26,7 @@ after(async () => {
   await world?.close();
 });
 
-test('the Agents view shows each MCP client\'s snippet for this broker\'s /mcp, and copies it', async () => {
+test("the Agents view shows each MCP client's snippet for this broker's /mcp, and copies it", async () => {
   const { context, page, errors } = await openPage(browser);
   try {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(world.broker.url).origin });

@@ -32,7 +32,11 @@ export interface World {
   brokenAcme(name: string): Promise<void>;
   /** A pasted API key (the provider's declared scopes). */
   addKey(provider: string, name: string, secret: string): Promise<void>;
-  createAgent(name: string, grants: { connection: string; scopes: string[] }[], rateLimit?: number): Promise<CreatedAgent>;
+  createAgent(
+    name: string,
+    grants: { connection: string; scopes: string[] }[],
+    rateLimit?: number,
+  ): Promise<CreatedAgent>;
   /** A self-registered agent (RFC 7591) asking for `scope` at /oauth/authorize: a pending approval. Returns the approval's id. */
   requestAccess(clientName: string, scope: string): Promise<string>;
   /** POST /oauth/token with client_credentials. */
@@ -66,7 +70,9 @@ export async function startWorld(): Promise<World> {
       assert.equal(added.status, 201, JSON.stringify(added.body));
     },
     createAgent: async (name, grants, rateLimit) => {
-      const created = await broker.admin('/agents', { body: { name, grants, ...(rateLimit === undefined ? {} : { rate_limit_per_minute: rateLimit }) } });
+      const created = await broker.admin('/agents', {
+        body: { name, grants, ...(rateLimit === undefined ? {} : { rate_limit_per_minute: rateLimit }) },
+      });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       return created.body;
     },
@@ -74,12 +80,24 @@ export async function startWorld(): Promise<World> {
       const registered = await fetch(`${broker.url}/oauth/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_name: clientName, redirect_uris: [AGENT_REDIRECT_URI], token_endpoint_auth_method: 'none' }),
+        body: JSON.stringify({
+          client_name: clientName,
+          redirect_uris: [AGENT_REDIRECT_URI],
+          token_endpoint_auth_method: 'none',
+        }),
       });
       assert.equal(registered.status, 201);
       const { client_id } = (await registered.json()) as { client_id: string };
       const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
-      const query = new URLSearchParams({ response_type: 'code', client_id, redirect_uri: AGENT_REDIRECT_URI, code_challenge: challenge, code_challenge_method: 'S256', state: 's', ...(scope ? { scope } : {}) });
+      const query = new URLSearchParams({
+        response_type: 'code',
+        client_id,
+        redirect_uri: AGENT_REDIRECT_URI,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 's',
+        ...(scope ? { scope } : {}),
+      });
       const authorized = await fetch(`${broker.url}/oauth/authorize?${query}`, { redirect: 'manual' });
       await authorized.arrayBuffer();
       assert.equal(authorized.status, 302);
@@ -91,13 +109,18 @@ export async function startWorld(): Promise<World> {
     token: async ({ client_id, client_secret }) => {
       const response = await fetch(`${broker.url}/oauth/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString('base64')}`,
+        },
         body: 'grant_type=client_credentials',
       });
       return { status: response.status, body: await response.json() };
     },
     proxy: async (accessToken, path) => {
-      const response = await fetch(`${broker.url}/proxy/${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
+      const response = await fetch(`${broker.url}/proxy/${path}`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
       await response.arrayBuffer();
       return response.status;
     },

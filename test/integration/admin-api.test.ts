@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { filesContaining, startTestBroker, type TestBroker } from '../fixtures/broker.js';
 
 /** A raw request, so the Host header can be anything (fetch does not let us forge it). */
-function rawGet(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function rawGet(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
       let body = '';
@@ -33,7 +37,9 @@ describe('admin API', () => {
     assert.equal(((await wrong.json()) as { error: string }).error, 'invalid_token');
     const query = await fetch(`${broker.url}/admin/api/connections?access_token=${broker.adminToken}`);
     assert.equal(query.status, 401, 'never from the query string');
-    const cookie = await fetch(`${broker.url}/admin/api/connections`, { headers: { cookie: `admin=${broker.adminToken}` } });
+    const cookie = await fetch(`${broker.url}/admin/api/connections`, {
+      headers: { cookie: `admin=${broker.adminToken}` },
+    });
     assert.equal(cookie.status, 401, 'never from a cookie');
   });
 
@@ -50,23 +56,33 @@ describe('admin API', () => {
 
   test('refuses browser requests from a foreign Origin, even with the admin token', async () => {
     const auth = { authorization: `Bearer ${broker.adminToken}` };
-    const foreign = await fetch(`${broker.url}/admin/api/status`, { headers: { ...auth, origin: 'https://evil.example' } });
+    const foreign = await fetch(`${broker.url}/admin/api/status`, {
+      headers: { ...auth, origin: 'https://evil.example' },
+    });
     assert.equal(foreign.status, 403);
     assert.equal(((await foreign.json()) as { error: string }).error, 'forbidden_origin');
-    const ownPortOtherScheme = await fetch(`${broker.url}/admin/api/status`, { headers: { ...auth, origin: `https://127.0.0.1:${broker.port}` } });
+    const ownPortOtherScheme = await fetch(`${broker.url}/admin/api/status`, {
+      headers: { ...auth, origin: `https://127.0.0.1:${broker.port}` },
+    });
     assert.equal(ownPortOtherScheme.status, 403);
     const own = await fetch(`${broker.url}/admin/api/status`, { headers: { ...auth, origin: broker.url } });
     assert.equal(own.status, 200);
   });
 
   test('a malformed URL is refused in the JSON error shape', async () => {
-    const res = await rawGet(broker.port, '/admin/api/connections/%zz', { host: `127.0.0.1:${broker.port}`, authorization: `Bearer ${broker.adminToken}` });
+    const res = await rawGet(broker.port, '/admin/api/connections/%zz', {
+      host: `127.0.0.1:${broker.port}`,
+      authorization: `Bearer ${broker.adminToken}`,
+    });
     assert.equal(res.status, 400);
     assert.equal(JSON.parse(res.body).error, 'invalid_request');
   });
 
   test('bounds header sizes', async () => {
-    const res = await rawGet(broker.port, '/admin/api/status', { host: `127.0.0.1:${broker.port}`, 'x-padding': 'a'.repeat(20 * 1024) });
+    const res = await rawGet(broker.port, '/admin/api/status', {
+      host: `127.0.0.1:${broker.port}`,
+      'x-padding': 'a'.repeat(20 * 1024),
+    });
     assert.equal(res.status, 431);
   });
 
@@ -89,7 +105,21 @@ describe('admin API', () => {
   test('lists the built-in catalog with redirect URIs and connect methods', async () => {
     const { body } = await broker.admin('/providers');
     const byId = new Map<string, any>(body.providers.map((p: { id: string }) => [p.id, p]));
-    for (const id of ['slack', 'github', 'google', 'notion', 'linear', 'atlassian', 'microsoft', 'dropbox', 'gitlab', 'hubspot', 'stripe', 'discord-bot', 'openai']) {
+    for (const id of [
+      'slack',
+      'github',
+      'google',
+      'notion',
+      'linear',
+      'atlassian',
+      'microsoft',
+      'dropbox',
+      'gitlab',
+      'hubspot',
+      'stripe',
+      'discord-bot',
+      'openai',
+    ]) {
       assert.ok(byId.has(id), `missing ${id}`);
     }
     assert.equal(byId.get('microsoft').redirect_uri, `http://localhost:${broker.port}/oauth/callback`);
@@ -115,7 +145,10 @@ describe('admin API', () => {
     const refused = await broker.admin('/connections', { body: { provider: 'github' } });
     assert.equal(refused.body.error, 'client_secret_required');
     const secret = 'github-client-secret-0123456789abcdef';
-    const withSecret = await broker.admin('/providers/github/client', { method: 'PUT', body: { client_id: 'Iv1.abc', client_secret: secret } });
+    const withSecret = await broker.admin('/providers/github/client', {
+      method: 'PUT',
+      body: { client_id: 'Iv1.abc', client_secret: secret },
+    });
     assert.deepEqual(withSecret.body.client, { client_id: 'Iv1.abc', has_secret: true });
     const started = await broker.admin('/connections', { body: { provider: 'github' } });
     assert.equal(started.status, 201, JSON.stringify(started.body));
@@ -130,7 +163,9 @@ describe('admin API', () => {
     assert.equal(res.body.kind, 'connected');
     assert.equal(res.body.connection.name, 'stripe');
     assert.equal(res.body.connection.auth_method, 'api_key');
-    const second = await broker.admin('/connections', { body: { provider: 'stripe', secret: 'sk_test_other_account_key_1234' } });
+    const second = await broker.admin('/connections', {
+      body: { provider: 'stripe', secret: 'sk_test_other_account_key_1234' },
+    });
     assert.equal(second.body.connection.name, 'stripe-2', 'several accounts of one provider');
     assert.deepEqual(filesContaining(broker.dataDir, key), []);
     assert.ok(!JSON.stringify((await broker.admin('/connections')).body).includes(key));
@@ -138,10 +173,14 @@ describe('admin API', () => {
   });
 
   test('bad input is refused with a code and nothing changes', async () => {
-    const unknownField = await broker.admin('/connections', { body: { provider: 'stripe', secret: 'x', color: 'red' } });
+    const unknownField = await broker.admin('/connections', {
+      body: { provider: 'stripe', secret: 'x', color: 'red' },
+    });
     assert.equal(unknownField.status, 400);
     assert.equal(unknownField.body.error, 'invalid_request');
-    const badScope = await broker.admin('/connections', { body: { provider: 'stripe', secret: 'x', scopes: ['admin'] } });
+    const badScope = await broker.admin('/connections', {
+      body: { provider: 'stripe', secret: 'x', scopes: ['admin'] },
+    });
     assert.equal(badScope.body.error, 'invalid_scope');
     assert.deepEqual(badScope.body.unknown_scopes, ['admin']);
     const unknownProvider = await broker.admin('/connections', { body: { provider: 'nope' } });
@@ -152,7 +191,9 @@ describe('admin API', () => {
     const taken = await broker.admin('/connections', { body: { provider: 'openai', secret: 'x', name: 'stripe' } });
     assert.equal(taken.status, 409);
     assert.equal(taken.body.error, 'connection_exists');
-    const invalidProvider = await broker.admin('/providers', { body: { id: 'bad', name: 'Bad', auth: { type: 'oauth2' }, api: {} } });
+    const invalidProvider = await broker.admin('/providers', {
+      body: { id: 'bad', name: 'Bad', auth: { type: 'oauth2' }, api: {} },
+    });
     assert.equal(invalidProvider.status, 400);
     assert.equal(invalidProvider.body.error, 'invalid_provider');
     assert.ok(invalidProvider.body.problems.some((p: { path: string }) => p.path === '/auth/token_url'));
@@ -165,7 +206,14 @@ describe('admin API', () => {
     assert.equal(res.status, 200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     assert.match(doc.openapi, /^3\./);
-    for (const [path, method] of [['/admin/api/providers', 'get'], ['/admin/api/providers', 'post'], ['/admin/api/providers/{id}/client', 'put'], ['/admin/api/connections', 'post'], ['/admin/api/connections/flows/{flow_id}', 'get'], ['/admin/api/connections/{name}', 'delete']] as const) {
+    for (const [path, method] of [
+      ['/admin/api/providers', 'get'],
+      ['/admin/api/providers', 'post'],
+      ['/admin/api/providers/{id}/client', 'put'],
+      ['/admin/api/connections', 'post'],
+      ['/admin/api/connections/flows/{flow_id}', 'get'],
+      ['/admin/api/connections/{name}', 'delete'],
+    ] as const) {
       assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} is documented`);
     }
   });

@@ -17,17 +17,35 @@ import { startResourceServer, type ResourceServer } from '../fixtures/resource-s
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
 async function agentToken(broker: TestBroker, clientId: string, clientSecret: string): Promise<string> {
-  const as = await oauth.processDiscoveryResponse(new URL(broker.url), await oauth.discoveryRequest(new URL(broker.url), { algorithm: 'oauth2', ...insecure }));
+  const as = await oauth.processDiscoveryResponse(
+    new URL(broker.url),
+    await oauth.discoveryRequest(new URL(broker.url), { algorithm: 'oauth2', ...insecure }),
+  );
   const client = { client_id: clientId };
-  const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(clientSecret), new URLSearchParams(), insecure);
+  const response = await oauth.clientCredentialsGrantRequest(
+    as,
+    client,
+    oauth.ClientSecretBasic(clientSecret),
+    new URLSearchParams(),
+    insecure,
+  );
   const result = await oauth.processClientCredentialsResponse(as, client, response);
   return result.access_token;
 }
 
-async function proxy(broker: TestBroker, token: string, path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
+async function proxy(
+  broker: TestBroker,
+  token: string,
+  path: string,
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+) {
   const response = await fetch(`${broker.url}/proxy/${path}`, {
     method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${token}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
     ...(init.body ? { body: init.body } : {}),
   });
   const text = await response.text();
@@ -70,7 +88,9 @@ describe('agents end to end through the broker', () => {
       },
     });
     await connectFully(broker);
-    const created = await broker.admin('/agents', { body: { name: 'reader', grants: [{ connection: 'acme', scopes: ['items:read'] }] } });
+    const created = await broker.admin('/agents', {
+      body: { name: 'reader', grants: [{ connection: 'acme', scopes: ['items:read'] }] },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     reader = created.body;
   });
@@ -91,7 +111,7 @@ describe('agents end to end through the broker', () => {
     assert.ok(claims.jti);
   });
 
-  test('a proxied read reaches the API with the connection\'s token, never the agent\'s', async () => {
+  test("a proxied read reaches the API with the connection's token, never the agent's", async () => {
     const res = await proxy(broker, token, 'acme/api/headers?page=2');
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.match(res.body.headers.authorization, /^Bearer /);
@@ -114,68 +134,144 @@ describe('agents end to end through the broker', () => {
     await provider.expireAccessToken(stale); // the provider no longer honours it; the broker does not know yet
     const before = provider.tokenRequests.refresh_token ?? 0;
     const results = await Promise.all(Array.from({ length: 50 }, () => proxy(broker, token, 'acme/api/items')));
-    assert.deepEqual(results.map((r) => r.status), Array(50).fill(200));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(50).fill(200),
+    );
     assert.equal(provider.tokenRequests.refresh_token, before + 1);
   });
 
   test('hostile requests are refused', async () => {
-    assert.equal(await rawRequest(broker.port, '/proxy/acme/api/items', { host: `rebind.example:${broker.port}`, authorization: `Bearer ${token}` }), 421);
+    assert.equal(
+      await rawRequest(broker.port, '/proxy/acme/api/items', {
+        host: `rebind.example:${broker.port}`,
+        authorization: `Bearer ${token}`,
+      }),
+      421,
+    );
     const foreign = await proxy(broker, token, 'acme/api/items', { headers: { origin: 'https://evil.example' } });
     assert.equal(foreign.status, 403);
     assert.equal(foreign.body.error, 'forbidden_origin');
     // Raw requests: fetch would resolve dot segments before sending them.
-    for (const path of ['acme/api/../../admin/api/status', 'acme/api/%2e%2e/x', 'acme/api%2fitems', 'acme/api/items%0d%0aX-Evil:1', 'acme/api/%5c..%5cx', 'acme//evil.example/api']) {
-      assert.equal(await rawRequest(broker.port, `/proxy/${path}`, { host: `127.0.0.1:${broker.port}`, authorization: `Bearer ${token}` }), 400, path);
+    for (const path of [
+      'acme/api/../../admin/api/status',
+      'acme/api/%2e%2e/x',
+      'acme/api%2fitems',
+      'acme/api/items%0d%0aX-Evil:1',
+      'acme/api/%5c..%5cx',
+      'acme//evil.example/api',
+    ]) {
+      assert.equal(
+        await rawRequest(broker.port, `/proxy/${path}`, {
+          host: `127.0.0.1:${broker.port}`,
+          authorization: `Bearer ${token}`,
+        }),
+        400,
+        path,
+      );
     }
     const [header, payload] = token.split('.') as [string, string];
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
     const tampered = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), scope: 'acme:*' })).toString('base64url')}.${token.split('.')[2]}`;
     const { privateKey } = await generateKeyPair('ES256');
-    const forged = await new SignJWT(JSON.parse(Buffer.from(payload, 'base64url').toString())).setProtectedHeader({ alg: 'ES256', kid: JSON.parse(Buffer.from(header, 'base64url').toString()).kid }).sign(privateKey);
+    const forged = await new SignJWT(JSON.parse(Buffer.from(payload, 'base64url').toString()))
+      .setProtectedHeader({ alg: 'ES256', kid: JSON.parse(Buffer.from(header, 'base64url').toString()).kid })
+      .sign(privateKey);
     for (const bad of [none, tampered, forged, 'not-a-jwt']) {
       const res = await proxy(broker, bad, 'acme/api/items');
       assert.equal(res.status, 401);
       assert.equal(res.body.error, 'invalid_token');
       assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer .*error="invalid_token"/);
     }
-    assert.equal(await rawRequest(broker.port, '/proxy/acme/api/items', { host: `127.0.0.1:${broker.port}`, authorization: `Bearer ${token}`, 'x-pad': 'p'.repeat(20_000) }), 431);
+    assert.equal(
+      await rawRequest(broker.port, '/proxy/acme/api/items', {
+        host: `127.0.0.1:${broker.port}`,
+        authorization: `Bearer ${token}`,
+        'x-pad': 'p'.repeat(20_000),
+      }),
+      431,
+    );
   });
 
-  test('an interactive agent: registration, PKCE, the person\'s approval, code exchange, rotating refresh', async () => {
+  test("an interactive agent: registration, PKCE, the person's approval, code exchange, rotating refresh", async () => {
     const issuer = new URL(broker.url);
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+    );
     const redirectUri = 'http://127.0.0.1:53682/callback';
-    const registered = await oauth.processDynamicClientRegistrationResponse(await oauth.dynamicClientRegistrationRequest(as, {
-      client_name: 'Interactive CLI', redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
-    }, insecure));
+    const registered = await oauth.processDynamicClientRegistrationResponse(
+      await oauth.dynamicClientRegistrationRequest(
+        as,
+        {
+          client_name: 'Interactive CLI',
+          redirect_uris: ['http://127.0.0.1/callback'],
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+        },
+        insecure,
+      ),
+    );
     const client = { client_id: registered.client_id };
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
     const authorize = new URL(as.authorization_endpoint as string);
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.client_id, redirect_uri: redirectUri, state, scope: 'acme:items:read', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' })) authorize.searchParams.set(k, v);
+    for (const [k, v] of Object.entries({
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: redirectUri,
+      state,
+      scope: 'acme:items:read',
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }))
+      authorize.searchParams.set(k, v);
     const toConsent = await fetch(authorize, { redirect: 'manual' });
     assert.equal(toConsent.status, 302);
     const consent = new URL(toConsent.headers.get('location') as string, broker.url);
     assert.match(consent.pathname, /^\/consent\/[^/]+$/);
-    const status = async () => (await (await fetch(`${consent.href}/status`)).json()) as { status: string; redirect_to?: string };
+    const status = async () =>
+      (await (await fetch(`${consent.href}/status`)).json()) as { status: string; redirect_to?: string };
     assert.equal((await status()).status, 'pending');
     // Only the admin API decides: the agent cannot approve its own request.
     const approvalId = consent.pathname.split('/')[2] as string;
-    assert.equal((await fetch(`${broker.url}/admin/api/approvals/${approvalId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"decision":"approve"}' })).status, 401);
+    assert.equal(
+      (
+        await fetch(`${broker.url}/admin/api/approvals/${approvalId}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"decision":"approve"}',
+        })
+      ).status,
+      401,
+    );
     assert.equal((await broker.admin(`/approvals/${approvalId}`, { body: { decision: 'approve' } })).status, 200);
     const decided = await status();
     assert.equal(decided.status, 'approved');
     const callback = new URL(decided.redirect_to as string);
     assert.equal(callback.origin + callback.pathname, redirectUri);
     const params = oauth.validateAuthResponse(as, client, callback, state);
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, insecure));
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, verifier, insecure),
+    );
     assert.equal((await proxy(broker, tokens.access_token, 'acme/api/items')).status, 200);
-    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token as string, insecure));
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token as string, insecure),
+    );
     assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
     assert.equal((await proxy(broker, refreshed.access_token, 'acme/api/items')).status, 200);
     await assert.rejects(
-      async () => oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token as string, insecure)),
+      async () =>
+        oauth.processRefreshTokenResponse(
+          as,
+          client,
+          await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token as string, insecure),
+        ),
       (error: oauth.ResponseBodyError) => error.error === 'invalid_grant',
     );
   });
@@ -201,14 +297,44 @@ describe('agents end to end through the broker', () => {
 
   test('the audit log holds every step, and its chain exposes tampering', async () => {
     const { body } = await broker.admin(`/audit?agent=${reader.id}&limit=500`);
-    const entries = body.entries as { kind: string; decision: string; status: number | null; reason: string | null; path: string | null; id: number }[];
-    assert.ok(entries.some((e) => e.kind === 'token' && e.decision === 'allow'), 'token issuance');
-    assert.ok(entries.filter((e) => e.kind === 'proxy' && e.decision === 'allow' && e.status === 200).length >= 52, 'proxied calls');
-    assert.ok(entries.some((e) => e.kind === 'proxy' && e.decision === 'deny' && e.status === 403 && e.reason === 'insufficient_scope'), 'scope denial');
-    assert.ok(entries.some((e) => e.decision === 'deny' && e.reason === 'paused'), 'refused while paused');
-    assert.ok(entries.some((e) => e.decision === 'deny' && e.status === 401), 'revoked token denial');
-    assert.ok(entries.some((e) => e.kind === 'revocation' || (e.kind === 'agent' && /revok/.test(e.reason ?? ''))), 'revocation');
-    assert.ok(entries.every((e) => !(e.path ?? '').includes('page=2')), 'query values redacted');
+    const entries = body.entries as {
+      kind: string;
+      decision: string;
+      status: number | null;
+      reason: string | null;
+      path: string | null;
+      id: number;
+    }[];
+    assert.ok(
+      entries.some((e) => e.kind === 'token' && e.decision === 'allow'),
+      'token issuance',
+    );
+    assert.ok(
+      entries.filter((e) => e.kind === 'proxy' && e.decision === 'allow' && e.status === 200).length >= 52,
+      'proxied calls',
+    );
+    assert.ok(
+      entries.some(
+        (e) => e.kind === 'proxy' && e.decision === 'deny' && e.status === 403 && e.reason === 'insufficient_scope',
+      ),
+      'scope denial',
+    );
+    assert.ok(
+      entries.some((e) => e.decision === 'deny' && e.reason === 'paused'),
+      'refused while paused',
+    );
+    assert.ok(
+      entries.some((e) => e.decision === 'deny' && e.status === 401),
+      'revoked token denial',
+    );
+    assert.ok(
+      entries.some((e) => e.kind === 'revocation' || (e.kind === 'agent' && /revok/.test(e.reason ?? ''))),
+      'revocation',
+    );
+    assert.ok(
+      entries.every((e) => !(e.path ?? '').includes('page=2')),
+      'query values redacted',
+    );
     assert.deepEqual((await broker.admin('/audit/verify')).body.ok, true);
 
     const db = new Database(`${broker.dataDir}/latchkey.db`);

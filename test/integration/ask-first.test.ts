@@ -23,10 +23,17 @@ interface Answer {
   body: any;
 }
 
-async function call(method: string, path: string, options: { body?: unknown; signal?: AbortSignal; bearer?: string } = {}): Promise<Answer> {
+async function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; signal?: AbortSignal; bearer?: string } = {},
+): Promise<Answer> {
   const response = await fetch(`${broker.url}/proxy/acme${path}`, {
     method,
-    headers: { authorization: `Bearer ${options.bearer ?? token}`, ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${options.bearer ?? token}`,
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -54,12 +61,24 @@ const posts = () => api.requests.filter((r) => r.method === 'POST').length;
 const decide = (id: string, body: Record<string, unknown>) => broker.admin(`/approvals/${id}`, { body });
 
 before(async () => {
-  api = await startApiStandIn({ acme: (request) => ({ status: request.method === 'POST' ? 201 : 200, body: { ok: true, path: request.path } }) });
-  broker = await startTestBroker({ secretStore: 'file', passphrase: 'a long test passphrase', askFirst: { timeoutMs: HOLD_TIMEOUT_MS, now: () => clock } });
+  api = await startApiStandIn({
+    acme: (request) => ({ status: request.method === 'POST' ? 201 : 200, body: { ok: true, path: request.path } }),
+  });
+  broker = await startTestBroker({
+    secretStore: 'file',
+    passphrase: 'a long test passphrase',
+    askFirst: { timeoutMs: HOLD_TIMEOUT_MS, now: () => clock },
+  });
   const added = await broker.admin('/providers', {
     body: {
-      id: 'acme', name: 'Acme',
-      auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { 'items:read': 'Read items', 'items:write': 'Create items' } },
+      id: 'acme',
+      name: 'Acme',
+      auth: {
+        type: 'api_key',
+        header: 'Authorization',
+        format: 'Bearer {key}',
+        scopes: { 'items:read': 'Read items', 'items:write': 'Create items' },
+      },
       api: {
         base_url: `${api.url}/acme`,
         rules: [
@@ -71,11 +90,20 @@ before(async () => {
     },
   });
   assert.equal(added.status, 201, JSON.stringify(added.body));
-  const connected = await broker.admin('/connections', { body: { provider: 'acme', name: 'acme', secret: 'acme-key', scopes: ['items:read', 'items:write'] } });
+  const connected = await broker.admin('/connections', {
+    body: { provider: 'acme', name: 'acme', secret: 'acme-key', scopes: ['items:read', 'items:write'] },
+  });
   assert.equal(connected.status, 201, JSON.stringify(connected.body));
-  const created = await broker.admin('/agents', { body: { name: 'writer', grants: [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] }] } });
+  const created = await broker.admin('/agents', {
+    body: {
+      name: 'writer',
+      grants: [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] }],
+    },
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  assert.deepEqual(created.body.grants, [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] }]);
+  assert.deepEqual(created.body.grants, [
+    { connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] },
+  ]);
   agentId = created.body.id;
   clientSecret = { client_id: created.body.client_id, client_secret: created.body.client_secret };
   const minted = await broker.admin(`/agents/${agentId}/token`, { method: 'POST' });
@@ -97,12 +125,28 @@ describe('ask-first grants at the proxy', () => {
     const pending = call('POST', '/repos/person/repo/issues', { body: { title: 'Crash on save' } });
     const [held] = await heldCalls(1);
     assert.equal(posts(), before, 'the provider is not called while the call waits');
-    assert.deepEqual({ ...held, id: 'ID', created_at: 'T', expires_at: 'T' }, {
-      kind: 'call', id: 'ID', agent_id: agentId, agent_name: 'writer', connection: 'acme', method: 'POST', path: '/repos/person/repo/issues',
-      summary: 'create issues in person/repo', scopes: ['items:write'], body_bytes: Buffer.byteLength(JSON.stringify({ title: 'Crash on save' })),
-      status: 'pending', created_at: 'T', expires_at: 'T',
-    });
-    assert.ok((await approvals()).every((a) => a.kind === 'call' || a.kind === 'registration'), 'every listed approval says its kind');
+    assert.deepEqual(
+      { ...held, id: 'ID', created_at: 'T', expires_at: 'T' },
+      {
+        kind: 'call',
+        id: 'ID',
+        agent_id: agentId,
+        agent_name: 'writer',
+        connection: 'acme',
+        method: 'POST',
+        path: '/repos/person/repo/issues',
+        summary: 'create issues in person/repo',
+        scopes: ['items:write'],
+        body_bytes: Buffer.byteLength(JSON.stringify({ title: 'Crash on save' })),
+        status: 'pending',
+        created_at: 'T',
+        expires_at: 'T',
+      },
+    );
+    assert.ok(
+      (await approvals()).every((a) => a.kind === 'call' || a.kind === 'registration'),
+      'every listed approval says its kind',
+    );
 
     const decided = await decide(held.id, { decision: 'approve' });
     assert.equal(decided.status, 200, JSON.stringify(decided.body));
@@ -123,7 +167,10 @@ describe('ask-first grants at the proxy', () => {
     const audit = (await broker.admin(`/audit?agent=${agentId}&limit=50`)).body.entries as any[];
     const decision = audit.find((e) => e.kind === 'approval' && e.reason?.includes(held.id));
     assert.ok(decision, 'the decision is audited');
-    assert.deepEqual([decision.decision, decision.connection, decision.method, decision.path], ['allow', 'acme', 'POST', '/repos/person/repo/issues']);
+    assert.deepEqual(
+      [decision.decision, decision.connection, decision.method, decision.path],
+      ['allow', 'acme', 'POST', '/repos/person/repo/issues'],
+    );
     const proxied = audit.find((e) => e.kind === 'proxy' && e.path === '/repos/person/repo/issues');
     assert.match(proxied.reason, new RegExp(`call approval ${held.id} approved once`));
     assert.equal(proxied.status, 201);
@@ -136,7 +183,8 @@ describe('ask-first grants at the proxy', () => {
     assert.equal((await pending).status, 201);
 
     const before = posts();
-    for (let i = 0; i < 3; i++) assert.equal((await call('POST', '/api/items', { body: { i } })).status, 201, 'not held within the hour');
+    for (let i = 0; i < 3; i++)
+      assert.equal((await call('POST', '/api/items', { body: { i } })).status, 201, 'not held within the hour');
     assert.equal(posts(), before + 3);
     assert.deepEqual(await heldCalls(0), []);
 
@@ -180,16 +228,22 @@ describe('ask-first grants at the proxy', () => {
     assert.deepEqual(await heldCalls(0), []);
   });
 
-  test('the agent\'s own token cannot answer its call; a wrong answer is refused clearly', async () => {
+  test("the agent's own token cannot answer its call; a wrong answer is refused clearly", async () => {
     const pending = call('POST', '/api/items', { body: {} });
     const [held] = await heldCalls(1);
     const byAgent = await fetch(`${broker.url}/admin/api/approvals/${held.id}`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'approve' }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'approve' }),
     });
     assert.equal(byAgent.status, 401);
     await byAgent.arrayBuffer();
     assert.equal((await decide(held.id, { decision: 'approve', for: 'forever' })).status, 400);
-    assert.equal((await decide(held.id, { decision: 'approve', grants: [{ connection: 'acme', scopes: ['items:read'] }] })).status, 400, 'grants are for registrations');
+    assert.equal(
+      (await decide(held.id, { decision: 'approve', grants: [{ connection: 'acme', scopes: ['items:read'] }] })).status,
+      400,
+      'grants are for registrations',
+    );
     assert.equal((await heldCalls(1))[0].id, held.id, 'still waiting');
     await decide(held.id, { decision: 'deny' });
     assert.equal((await pending).body.error, 'call_denied');
@@ -198,7 +252,9 @@ describe('ask-first grants at the proxy', () => {
 
   test('held calls do not block other calls; a call whose agent hangs up leaves the list', async () => {
     const controller = new AbortController();
-    const abandoned = call('POST', '/api/items', { body: {}, signal: controller.signal }).catch((error: Error) => error);
+    const abandoned = call('POST', '/api/items', { body: {}, signal: controller.signal }).catch(
+      (error: Error) => error,
+    );
     await heldCalls(1);
     assert.equal((await call('GET', '/api/items/2')).status, 200, 'a read goes through while a write waits');
     controller.abort();
@@ -235,19 +291,35 @@ describe('ask-first grants at the MCP tools', () => {
   test('a tool call that writes is held like a proxied one, and runs once the person allows it', async () => {
     const issued = await fetch(`${broker.url}/oauth/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientSecret.client_id}:${clientSecret.client_secret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${clientSecret.client_id}:${clientSecret.client_secret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', resource: `${broker.url}/mcp` }),
     });
     assert.equal(issued.status, 200);
     const mcpToken = ((await issued.json()) as { access_token: string }).access_token;
-    const patched = await broker.admin(`/agents/${agentId}`, { method: 'PATCH', body: { grants: [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] }] } });
+    const patched = await broker.admin(`/agents/${agentId}`, {
+      method: 'PATCH',
+      body: { grants: [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] }] },
+    });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
 
     const before = posts();
     const pending = fetch(`${broker.url}/mcp`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', authorization: `Bearer ${mcpToken}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'acme_request', arguments: { method: 'POST', path: '/api/items', body: { name: 'via mcp' } } } }),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+        authorization: `Bearer ${mcpToken}`,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'acme_request', arguments: { method: 'POST', path: '/api/items', body: { name: 'via mcp' } } },
+      }),
     });
     const [held] = await heldCalls(1);
     assert.equal([held.method, held.path, held.summary].join(' '), 'POST /api/items create items');
@@ -263,7 +335,10 @@ describe('ask-first grants at the MCP tools', () => {
 
 describe('ask in grants over the admin API', () => {
   test('PATCH sets and clears ask; ask must be within the grant; the default is no ask', async () => {
-    const patched = await broker.admin(`/agents/${agentId}`, { method: 'PATCH', body: { grants: [{ connection: 'acme', scopes: ['*'], ask: ['items:write'] }] } });
+    const patched = await broker.admin(`/agents/${agentId}`, {
+      method: 'PATCH',
+      body: { grants: [{ connection: 'acme', scopes: ['*'], ask: ['items:write'] }] },
+    });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     assert.deepEqual(patched.body.grants, [{ connection: 'acme', scopes: ['*'], ask: ['items:write'] }]);
     const pending = call('POST', '/api/items', { body: {} });
@@ -271,11 +346,17 @@ describe('ask in grants over the admin API', () => {
     await decide(held.id, { decision: 'deny' });
     assert.equal((await pending).status, 403, 'a "*" grant asks too');
 
-    const outside = await broker.admin(`/agents/${agentId}`, { method: 'PATCH', body: { grants: [{ connection: 'acme', scopes: ['items:read'], ask: ['items:write'] }] } });
+    const outside = await broker.admin(`/agents/${agentId}`, {
+      method: 'PATCH',
+      body: { grants: [{ connection: 'acme', scopes: ['items:read'], ask: ['items:write'] }] },
+    });
     assert.equal(outside.status, 400);
     assert.equal(outside.body.error, 'invalid_grant_scope');
 
-    const cleared = await broker.admin(`/agents/${agentId}`, { method: 'PATCH', body: { grants: [{ connection: 'acme', scopes: ['items:read', 'items:write'] }] } });
+    const cleared = await broker.admin(`/agents/${agentId}`, {
+      method: 'PATCH',
+      body: { grants: [{ connection: 'acme', scopes: ['items:read', 'items:write'] }] },
+    });
     assert.deepEqual(cleared.body.grants, [{ connection: 'acme', scopes: ['items:read', 'items:write'] }]);
     assert.equal((await call('POST', '/api/items', { body: {} })).status, 201);
   });

@@ -19,7 +19,9 @@ const KILL_AFTER_ACKS = 1000;
 
 test('nothing acknowledged is lost when the process is killed with SIGKILL in the middle of a load', async () => {
   const file = join(dir, 'latchkey.db');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/audit-child.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/audit-child.ts', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -47,7 +49,9 @@ test('nothing acknowledged is lost when the process is killed with SIGKILL in th
       while (!killed && sent < MAX_REQUESTS && Date.now() - started < MAX_LOAD_MS) {
         sent++;
         try {
-          const response = await fetch(`http://127.0.0.1:${port}/v1/thing?n=${sent}&secret=s3cr3t`, { signal: AbortSignal.timeout(5000) });
+          const response = await fetch(`http://127.0.0.1:${port}/v1/thing?n=${sent}&secret=s3cr3t`, {
+            signal: AbortSignal.timeout(5000),
+          });
           const body = await response.text();
           if (response.status === 200) acknowledged.push(Number(body));
           else failed++;
@@ -61,7 +65,9 @@ test('nothing acknowledged is lost when the process is killed with SIGKILL in th
     kill();
     const [, signal] = await exited;
     assert.equal(signal, 'SIGKILL');
-    console.log(`audit durability: ${sent} requests sent, ${acknowledged.length} acknowledged, ${failed} cut off by the kill, in ${Date.now() - started} ms`);
+    console.log(
+      `audit durability: ${sent} requests sent, ${acknowledged.length} acknowledged, ${failed} cut off by the kill, in ${Date.now() - started} ms`,
+    );
     assert.ok(acknowledged.length > 0, 'the load produced acknowledged requests');
 
     // The database as the next start finds it: WAL recovery, then every acknowledged id.

@@ -41,19 +41,28 @@ let issuer: string;
 let as: oauth.AuthorizationServer;
 const audit: AuditInput[] = [];
 
-async function admin(path: string, init: { method?: string; body?: unknown; token?: string | null } = {}): Promise<{ status: number; body: any }> {
+async function admin(
+  path: string,
+  init: { method?: string; body?: unknown; token?: string | null } = {},
+): Promise<{ status: number; body: any }> {
   const token = init.token === undefined ? ADMIN_TOKEN : init.token;
   const response = await fetch(`${issuer}/admin/api${path}`, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-const form = (params: Record<string, string>, headers: Record<string, string> = {}) =>
-  ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params).toString() });
+const form = (params: Record<string, string>, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  body: new URLSearchParams(params).toString(),
+});
 
 async function createAgent(name: string, grants = [{ connection: 'github', scopes: ['repo'] }]) {
   const { status, body } = await admin('/agents', { body: { name, grants } });
@@ -65,20 +74,39 @@ async function createAgent(name: string, grants = [{ connection: 'github', scope
 let registrations = 0;
 
 /** Registers an interactive agent through DCR and starts an authorization request (PKCE S256). */
-async function startInteractive(options: { registered?: string; redirectUri?: string; auth?: 'none' | 'client_secret_basic'; scope?: string } = {}) {
+async function startInteractive(
+  options: { registered?: string; redirectUri?: string; auth?: 'none' | 'client_secret_basic'; scope?: string } = {},
+) {
   const registered = options.registered ?? 'http://127.0.0.1/callback';
   const redirectUri = options.redirectUri ?? 'http://127.0.0.1:49152/callback';
-  const metadata = await oauth.processDynamicClientRegistrationResponse(await oauth.dynamicClientRegistrationRequest(as, {
-    redirect_uris: [registered], token_endpoint_auth_method: options.auth ?? 'none', client_name: `Desk agent ${++registrations}`, grant_types: ['authorization_code', 'refresh_token'],
-  }, insecure));
-  const client: oauth.Client = { client_id: metadata.client_id, token_endpoint_auth_method: metadata.token_endpoint_auth_method as string };
+  const metadata = await oauth.processDynamicClientRegistrationResponse(
+    await oauth.dynamicClientRegistrationRequest(
+      as,
+      {
+        redirect_uris: [registered],
+        token_endpoint_auth_method: options.auth ?? 'none',
+        client_name: `Desk agent ${++registrations}`,
+        grant_types: ['authorization_code', 'refresh_token'],
+      },
+      insecure,
+    ),
+  );
+  const client: oauth.Client = {
+    client_id: metadata.client_id,
+    token_endpoint_auth_method: metadata.token_endpoint_auth_method as string,
+  };
   const clientAuth = metadata.client_secret ? oauth.ClientSecretBasic(metadata.client_secret as string) : oauth.None();
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
   const url = new URL(as.authorization_endpoint as string);
   url.search = new URLSearchParams({
-    response_type: 'code', client_id: client.client_id, redirect_uri: redirectUri, scope: options.scope ?? 'github:repo', state,
-    code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: redirectUri,
+    scope: options.scope ?? 'github:repo',
+    state,
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
   }).toString();
   const response = await fetch(url, { redirect: 'manual' });
   return { metadata, client, clientAuth, verifier, state, redirectUri, authorizeUrl: url, response };
@@ -91,30 +119,52 @@ const consentId = (response: Response): string => {
   return location.split('/').pop() as string;
 };
 
-const consentStatus = async (id: string): Promise<{ status: string; redirect_to?: string }> => (await fetch(`${issuer}/consent/${id}/status`)).json() as Promise<{ status: string; redirect_to?: string }>;
+const consentStatus = async (id: string): Promise<{ status: string; redirect_to?: string }> =>
+  (await fetch(`${issuer}/consent/${id}/status`)).json() as Promise<{ status: string; redirect_to?: string }>;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'latchkey-authz-http-'));
   db = openDatabase(join(dir, 'latchkey.db'));
   // The broker's ajv settings: reject, never coerce or strip.
-  app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } } });
+  app = Fastify({
+    logger: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
   // The broker's root error handler (http/server.ts), which the admin routes rely on.
   app.setErrorHandler((error: FastifyError | LatchkeyError, _request, reply) => {
     if (error instanceof LatchkeyError) return reply.code(error.status).send(error.toJSON());
-    return reply.code(error.statusCode ?? 500).send({ error: error.validation ? 'invalid_request' : 'internal_error', error_description: error.message });
+    return reply
+      .code(error.statusCode ?? 500)
+      .send({ error: error.validation ? 'invalid_request' : 'internal_error', error_description: error.message });
   });
   authority = await openAuthz({
-    db, vault: new Vault(new MemoryBackend()), issuer: () => issuer, connections: { getByName: (name) => CONNECTIONS.get(name), getById: (id) => [...CONNECTIONS.values()].find((c) => c.id === id) },
-    audit: { append: async (input) => void audit.push(input) }, events: new EventEmitter(),
+    db,
+    vault: new Vault(new MemoryBackend()),
+    issuer: () => issuer,
+    connections: {
+      getByName: (name) => CONNECTIONS.get(name),
+      getById: (id) => [...CONNECTIONS.values()].find((c) => c.id === id),
+    },
+    audit: { append: async (input) => void audit.push(input) },
+    events: new EventEmitter(),
   });
   await app.register((scope) => oauthRoutes(scope, authority));
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', adminAuthHook(ADMIN_TOKEN, () => false));
-    await scope.register((inner) => authzAdminRoutes(inner, authority));
-  }, { prefix: '/admin/api' });
+  await app.register(
+    async (scope) => {
+      scope.addHook(
+        'onRequest',
+        adminAuthHook(ADMIN_TOKEN, () => false),
+      );
+      await scope.register((inner) => authzAdminRoutes(inner, authority));
+    },
+    { prefix: '/admin/api' },
+  );
   await app.listen({ host: '127.0.0.1', port: 0 });
   issuer = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  as = await oauth.processDiscoveryResponse(new URL(issuer), await oauth.discoveryRequest(new URL(issuer), { algorithm: 'oauth2', ...insecure }));
+  as = await oauth.processDiscoveryResponse(
+    new URL(issuer),
+    await oauth.discoveryRequest(new URL(issuer), { algorithm: 'oauth2', ...insecure }),
+  );
 });
 
 after(async () => {
@@ -133,7 +183,11 @@ describe('discovery', () => {
     assert.equal(as.jwks_uri, `${issuer}/oauth/jwks.json`);
     assert.deepEqual(as.response_types_supported, ['code']);
     assert.deepEqual(as.code_challenge_methods_supported, ['S256']);
-    assert.deepEqual([...(as.grant_types_supported ?? [])].sort(), ['authorization_code', 'client_credentials', 'refresh_token']);
+    assert.deepEqual([...(as.grant_types_supported ?? [])].sort(), [
+      'authorization_code',
+      'client_credentials',
+      'refresh_token',
+    ]);
     assert.deepEqual(as.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
     assert.equal(as.authorization_response_iss_parameter_supported, true);
   });
@@ -150,22 +204,43 @@ describe('headless agents (client_credentials)', () => {
     assert.ok(!JSON.stringify(listed.body).includes('client_secret'), 'neither the secret nor its hash is listed');
 
     const client: oauth.Client = { client_id: created.client_id };
-    for (const clientAuth of [oauth.ClientSecretBasic(created.client_secret), oauth.ClientSecretPost(created.client_secret)]) {
-      const response = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, new URLSearchParams({ scope: 'github:repo' }), insecure);
+    for (const clientAuth of [
+      oauth.ClientSecretBasic(created.client_secret),
+      oauth.ClientSecretPost(created.client_secret),
+    ]) {
+      const response = await oauth.clientCredentialsGrantRequest(
+        as,
+        client,
+        clientAuth,
+        new URLSearchParams({ scope: 'github:repo' }),
+        insecure,
+      );
       assert.equal(response.headers.get('cache-control'), 'no-store');
       const tokens = await oauth.processClientCredentialsResponse(as, client, response);
       assert.equal(tokens.token_type, 'bearer');
       assert.equal(tokens.scope, 'github:repo');
       assert.ok((tokens.expires_in as number) <= 900);
 
-      const { payload, protectedHeader } = await jose.jwtVerify(tokens.access_token, jose.createRemoteJWKSet(new URL(as.jwks_uri as string)), {
-        issuer, audience: `${issuer}/proxy`, algorithms: ['ES256'], typ: 'at+jwt',
-      });
+      const { payload, protectedHeader } = await jose.jwtVerify(
+        tokens.access_token,
+        jose.createRemoteJWKSet(new URL(as.jwks_uri as string)),
+        {
+          issuer,
+          audience: `${issuer}/proxy`,
+          algorithms: ['ES256'],
+          typ: 'at+jwt',
+        },
+      );
       assert.equal(payload.sub, created.id);
       assert.equal(payload.client_id, created.client_id);
       assert.equal(protectedHeader.alg, 'ES256');
       // RFC 9068 as oauth4webapi (a resource server's view) checks it.
-      const claims = await oauth.validateJwtAccessToken(as, new Request(`${issuer}/proxy/github/user`, { headers: { authorization: `Bearer ${tokens.access_token}` } }), `${issuer}/proxy`, insecure);
+      const claims = await oauth.validateJwtAccessToken(
+        as,
+        new Request(`${issuer}/proxy/github/user`, { headers: { authorization: `Bearer ${tokens.access_token}` } }),
+        `${issuer}/proxy`,
+        insecure,
+      );
       assert.equal(claims.sub, created.id);
     }
   });
@@ -174,7 +249,17 @@ describe('headless agents (client_credentials)', () => {
     const created = await createAgent('wrong-secret');
     const client: oauth.Client = { client_id: created.client_id };
     await assert.rejects(
-      oauth.processClientCredentialsResponse(as, client, await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic('not-the-secret'), new URLSearchParams(), insecure)),
+      oauth.processClientCredentialsResponse(
+        as,
+        client,
+        await oauth.clientCredentialsGrantRequest(
+          as,
+          client,
+          oauth.ClientSecretBasic('not-the-secret'),
+          new URLSearchParams(),
+          insecure,
+        ),
+      ),
       (error: unknown) => {
         assert.ok(error instanceof oauth.WWWAuthenticateChallengeError);
         assert.equal(error.cause[0]?.scheme, 'basic');
@@ -182,7 +267,10 @@ describe('headless agents (client_credentials)', () => {
         return true;
       },
     );
-    const raw = await fetch(`${issuer}/oauth/token`, form({ grant_type: 'client_credentials', client_id: created.client_id, client_secret: 'nope' }));
+    const raw = await fetch(
+      `${issuer}/oauth/token`,
+      form({ grant_type: 'client_credentials', client_id: created.client_id, client_secret: 'nope' }),
+    );
     assert.equal(raw.status, 401);
     assert.match(raw.headers.get('www-authenticate') ?? '', /^Basic /);
     assert.equal(raw.headers.get('cache-control'), 'no-store');
@@ -191,13 +279,24 @@ describe('headless agents (client_credentials)', () => {
     assert.equal(typeof body.error_description, 'string');
     assert.ok(audit.some((e) => e.kind === 'token' && e.decision === 'deny' && e.agent_id === created.id));
 
-    const unsupported = await fetch(`${issuer}/oauth/token`, form({ grant_type: 'password', username: 'u', password: 'p' }));
+    const unsupported = await fetch(
+      `${issuer}/oauth/token`,
+      form({ grant_type: 'password', username: 'u', password: 'p' }),
+    );
     assert.equal(unsupported.status, 400);
     assert.equal(((await unsupported.json()) as { error: string }).error, 'unsupported_grant_type');
-    const json = await fetch(`${issuer}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials' }) });
+    const json = await fetch(`${issuer}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'client_credentials' }),
+    });
     assert.equal(json.status, 400);
     assert.equal(((await json.json()) as { error: string }).error, 'invalid_request');
-    const repeated = await fetch(`${issuer}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&grant_type=client_credentials' });
+    const repeated = await fetch(`${issuer}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&grant_type=client_credentials',
+    });
     assert.equal(((await repeated.json()) as { error: string }).error, 'invalid_request');
     const missing = await fetch(`${issuer}/oauth/token`, form({}));
     assert.equal(((await missing.json()) as { error: string }).error, 'invalid_request');
@@ -207,12 +306,23 @@ describe('headless agents (client_credentials)', () => {
     const created = await createAgent('revoker');
     const client: oauth.Client = { client_id: created.client_id };
     const clientAuth = oauth.ClientSecretBasic(created.client_secret);
-    const tokens = await oauth.processClientCredentialsResponse(as, client, await oauth.clientCredentialsGrantRequest(as, client, clientAuth, new URLSearchParams(), insecure));
+    const tokens = await oauth.processClientCredentialsResponse(
+      as,
+      client,
+      await oauth.clientCredentialsGrantRequest(as, client, clientAuth, new URLSearchParams(), insecure),
+    );
     await authority.verification.verifyAccessToken(tokens.access_token);
-    await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, clientAuth, tokens.access_token, insecure));
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, client, clientAuth, tokens.access_token, insecure),
+    );
     await assert.rejects(authority.verification.verifyAccessToken(tokens.access_token), { code: 'token_revoked' });
-    await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, clientAuth, 'never-issued', insecure));
-    const unauthenticated = await fetch(`${issuer}/oauth/revoke`, form({ token: tokens.access_token, client_id: created.client_id }));
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, client, clientAuth, 'never-issued', insecure),
+    );
+    const unauthenticated = await fetch(
+      `${issuer}/oauth/revoke`,
+      form({ token: tokens.access_token, client_id: created.client_id }),
+    );
     assert.equal(unauthenticated.status, 401);
   });
 });
@@ -223,7 +333,9 @@ describe('interactive agents (authorization_code + PKCE)', () => {
     const id = consentId(flow.response);
     assert.equal(flow.response.headers.get('cache-control'), 'no-store');
 
-    const pending = (await admin('/agents')).body.agents.find((a: { client_id: string }) => a.client_id === flow.client.client_id);
+    const pending = (await admin('/agents')).body.agents.find(
+      (a: { client_id: string }) => a.client_id === flow.client.client_id,
+    );
     assert.equal(pending.status, 'pending');
     assert.equal(pending.registered_via, 'dcr');
 
@@ -258,24 +370,60 @@ describe('interactive agents (authorization_code + PKCE)', () => {
     assert.equal(callback.searchParams.get('state'), flow.state);
     assert.ok(callback.searchParams.get('code'));
     const params = oauth.validateAuthResponse(as, flow.client, callback, flow.state);
-    const tokens = await oauth.processAuthorizationCodeResponse(as, flow.client,
-      await oauth.authorizationCodeGrantRequest(as, flow.client, flow.clientAuth, params, flow.redirectUri, flow.verifier, insecure));
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      flow.client,
+      await oauth.authorizationCodeGrantRequest(
+        as,
+        flow.client,
+        flow.clientAuth,
+        params,
+        flow.redirectUri,
+        flow.verifier,
+        insecure,
+      ),
+    );
     assert.equal(tokens.scope, 'github:repo');
     assert.ok(tokens.refresh_token);
     assert.equal((await authority.verification.verifyAccessToken(tokens.access_token)).agent_id, pending.id);
 
-    const rotated = await oauth.processRefreshTokenResponse(as, flow.client, await oauth.refreshTokenGrantRequest(as, flow.client, flow.clientAuth, tokens.refresh_token as string, insecure));
+    const rotated = await oauth.processRefreshTokenResponse(
+      as,
+      flow.client,
+      await oauth.refreshTokenGrantRequest(as, flow.client, flow.clientAuth, tokens.refresh_token as string, insecure),
+    );
     assert.ok(rotated.refresh_token);
     assert.notEqual(rotated.refresh_token, tokens.refresh_token);
     await authority.verification.verifyAccessToken(rotated.access_token);
 
     await assert.rejects(
-      oauth.processRefreshTokenResponse(as, flow.client, await oauth.refreshTokenGrantRequest(as, flow.client, flow.clientAuth, tokens.refresh_token as string, insecure)),
-      (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant' && error.status === 400,
+      oauth.processRefreshTokenResponse(
+        as,
+        flow.client,
+        await oauth.refreshTokenGrantRequest(
+          as,
+          flow.client,
+          flow.clientAuth,
+          tokens.refresh_token as string,
+          insecure,
+        ),
+      ),
+      (error: unknown) =>
+        error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant' && error.status === 400,
     );
     // The family is gone: the newest refresh token and its access token too.
     await assert.rejects(
-      oauth.processRefreshTokenResponse(as, flow.client, await oauth.refreshTokenGrantRequest(as, flow.client, flow.clientAuth, rotated.refresh_token as string, insecure)),
+      oauth.processRefreshTokenResponse(
+        as,
+        flow.client,
+        await oauth.refreshTokenGrantRequest(
+          as,
+          flow.client,
+          flow.clientAuth,
+          rotated.refresh_token as string,
+          insecure,
+        ),
+      ),
       (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant',
     );
     await assert.rejects(authority.verification.verifyAccessToken(rotated.access_token), { code: 'token_revoked' });
@@ -288,31 +436,72 @@ describe('interactive agents (authorization_code + PKCE)', () => {
     assert.equal((await admin(`/approvals/${id}`, { body: { decision: 'deny' } })).body.status, 'denied');
     const status = await consentStatus(id);
     assert.equal(status.status, 'denied');
-    assert.throws(() => oauth.validateAuthResponse(as, flow.client, new URL(status.redirect_to as string), flow.state), (error: unknown) => {
-      assert.ok(error instanceof oauth.AuthorizationResponseError);
-      assert.equal(error.error, 'access_denied');
-      return true;
-    });
+    assert.throws(
+      () => oauth.validateAuthResponse(as, flow.client, new URL(status.redirect_to as string), flow.state),
+      (error: unknown) => {
+        assert.ok(error instanceof oauth.AuthorizationResponseError);
+        assert.equal(error.error, 'access_denied');
+        return true;
+      },
+    );
 
     // Asking again and being approved works, with the client secret.
     const again = await fetch(flow.authorizeUrl, { redirect: 'manual' });
     const id2 = consentId(again);
-    await admin(`/approvals/${id2}`, { body: { decision: 'approve', grants: [{ connection: 'github', scopes: ['*'] }] } });
-    const params = oauth.validateAuthResponse(as, flow.client, new URL((await consentStatus(id2)).redirect_to as string), flow.state);
-    const tokens = await oauth.processAuthorizationCodeResponse(as, flow.client,
-      await oauth.authorizationCodeGrantRequest(as, flow.client, flow.clientAuth, params, flow.redirectUri, flow.verifier, insecure));
+    await admin(`/approvals/${id2}`, {
+      body: { decision: 'approve', grants: [{ connection: 'github', scopes: ['*'] }] },
+    });
+    const params = oauth.validateAuthResponse(
+      as,
+      flow.client,
+      new URL((await consentStatus(id2)).redirect_to as string),
+      flow.state,
+    );
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      flow.client,
+      await oauth.authorizationCodeGrantRequest(
+        as,
+        flow.client,
+        flow.clientAuth,
+        params,
+        flow.redirectUri,
+        flow.verifier,
+        insecure,
+      ),
+    );
     assert.equal(tokens.scope, 'github:*', 'the code carries what the person granted');
     // The same code again: refused.
     await assert.rejects(
-      oauth.processAuthorizationCodeResponse(as, flow.client, await oauth.authorizationCodeGrantRequest(as, flow.client, flow.clientAuth, params, flow.redirectUri, flow.verifier, insecure)),
+      oauth.processAuthorizationCodeResponse(
+        as,
+        flow.client,
+        await oauth.authorizationCodeGrantRequest(
+          as,
+          flow.client,
+          flow.clientAuth,
+          params,
+          flow.redirectUri,
+          flow.verifier,
+          insecure,
+        ),
+      ),
       (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant',
     );
   });
 
   test('loopback redirect URIs match on any port; anything else must match exactly, or an error page is shown (no redirect)', async () => {
-    const flow = await startInteractive({ registered: 'http://127.0.0.1/cb', redirectUri: 'http://127.0.0.1:61234/cb' });
+    const flow = await startInteractive({
+      registered: 'http://127.0.0.1/cb',
+      redirectUri: 'http://127.0.0.1:61234/cb',
+    });
     consentId(flow.response);
-    for (const redirectUri of ['http://127.0.0.1:61234/other', 'http://localhost:61234/cb', 'https://evil.example/cb', 'http://127.0.0.1:61234/cb?x=1']) {
+    for (const redirectUri of [
+      'http://127.0.0.1:61234/other',
+      'http://localhost:61234/cb',
+      'https://evil.example/cb',
+      'http://127.0.0.1:61234/cb?x=1',
+    ]) {
       const url = new URL(flow.authorizeUrl);
       url.searchParams.set('redirect_uri', redirectUri);
       const response = await fetch(url, { redirect: 'manual' });
@@ -327,7 +516,9 @@ describe('interactive agents (authorization_code + PKCE)', () => {
     const response = await fetch(unknownClient, { redirect: 'manual' });
     assert.equal(response.status, 400);
     assert.equal(response.headers.get('location'), null);
-    const repeated = await fetch(`${flow.authorizeUrl}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`, { redirect: 'manual' });
+    const repeated = await fetch(`${flow.authorizeUrl}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`, {
+      redirect: 'manual',
+    });
     assert.equal(repeated.status, 400, 'a repeated parameter is an error page too');
     assert.equal(repeated.headers.get('location'), null);
   });
@@ -335,8 +526,15 @@ describe('interactive agents (authorization_code + PKCE)', () => {
   test('PKCE S256 is required: plain or no challenge is redirected back to an approved client as invalid_request', async () => {
     const flow = await startInteractive();
     // Only a client the person approved is sent its errors (RFC 9700 §4.11.2).
-    assert.equal((await admin(`/approvals/${consentId(flow.response)}`, { body: { decision: 'approve' } })).status, 200);
-    for (const change of [{ code_challenge_method: 'plain' }, { code_challenge_method: null }, { code_challenge: null }] as Record<string, string | null>[]) {
+    assert.equal(
+      (await admin(`/approvals/${consentId(flow.response)}`, { body: { decision: 'approve' } })).status,
+      200,
+    );
+    for (const change of [
+      { code_challenge_method: 'plain' },
+      { code_challenge_method: null },
+      { code_challenge: null },
+    ] as Record<string, string | null>[]) {
       const url = new URL(flow.authorizeUrl);
       for (const [key, value] of Object.entries(change)) {
         if (value === null) url.searchParams.delete(key);
@@ -346,11 +544,14 @@ describe('interactive agents (authorization_code + PKCE)', () => {
       assert.equal(response.status, 302);
       const location = new URL(response.headers.get('location') as string);
       assert.equal(`${location.origin}${location.pathname}`, flow.redirectUri);
-      assert.throws(() => oauth.validateAuthResponse(as, flow.client, location, flow.state), (error: unknown) => {
-        assert.ok(error instanceof oauth.AuthorizationResponseError);
-        assert.equal(error.error, 'invalid_request');
-        return true;
-      });
+      assert.throws(
+        () => oauth.validateAuthResponse(as, flow.client, location, flow.state),
+        (error: unknown) => {
+          assert.ok(error instanceof oauth.AuthorizationResponseError);
+          assert.equal(error.error, 'invalid_request');
+          return true;
+        },
+      );
     }
   });
 
@@ -373,9 +574,22 @@ describe('interactive agents (authorization_code + PKCE)', () => {
     const flow = await startInteractive();
     const id = consentId(flow.response);
     const attempts: [string, RequestInit][] = [];
-    for (const path of [`/consent/${id}`, `/consent/${id}/status`, `/consent/${id}/approve`, '/oauth/authorize', `/approvals/${id}`]) {
+    for (const path of [
+      `/consent/${id}`,
+      `/consent/${id}/status`,
+      `/consent/${id}/approve`,
+      '/oauth/authorize',
+      `/approvals/${id}`,
+    ]) {
       for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
-        attempts.push([path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ decision: 'approve', status: 'approved' }) }]);
+        attempts.push([
+          path,
+          {
+            method,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ decision: 'approve', status: 'approved' }),
+          },
+        ]);
         attempts.push([path, { ...form({ decision: 'approve', approve: '1' }), method }]);
       }
     }
@@ -387,8 +601,15 @@ describe('interactive agents (authorization_code + PKCE)', () => {
     const decide = { decision: 'approve' };
     assert.equal((await admin(`/approvals/${id}`, { body: decide, token: null })).status, 401);
     assert.equal((await admin(`/approvals/${id}`, { body: decide, token: 'guess' })).status, 401);
-    assert.equal((await admin(`/approvals/${id}?access_token=${ADMIN_TOKEN}`, { body: decide, token: null })).status, 401);
-    const agentAuth = await fetch(`${issuer}/admin/api/approvals/${id}`, { method: 'POST', headers: { authorization: `Basic ${btoa(`${flow.client.client_id}:x`)}`, 'content-type': 'application/json' }, body: JSON.stringify(decide) });
+    assert.equal(
+      (await admin(`/approvals/${id}?access_token=${ADMIN_TOKEN}`, { body: decide, token: null })).status,
+      401,
+    );
+    const agentAuth = await fetch(`${issuer}/admin/api/approvals/${id}`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa(`${flow.client.client_id}:x`)}`, 'content-type': 'application/json' },
+      body: JSON.stringify(decide),
+    });
     assert.equal(agentAuth.status, 401);
     assert.deepEqual(await consentStatus(id), { status: 'pending' });
     assert.equal((await admin('/approvals')).body.approvals.find((a: { id: string }) => a.id === id).status, 'pending');
@@ -397,7 +618,12 @@ describe('interactive agents (authorization_code + PKCE)', () => {
 
 describe('registration endpoint', () => {
   test('RFC 7591 errors: invalid_redirect_uri, invalid_client_metadata; JSON only', async () => {
-    const post = (body: unknown, contentType = 'application/json') => fetch(`${issuer}/oauth/register`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const post = (body: unknown, contentType = 'application/json') =>
+      fetch(`${issuer}/oauth/register`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
     const cases: [unknown, string][] = [
       [{ client_name: 'x' }, 'invalid_redirect_uri'],
       [{ redirect_uris: ['http://evil.example/cb'] }, 'invalid_redirect_uri'],
@@ -419,15 +645,23 @@ describe('registration endpoint', () => {
 
 describe('admin API', () => {
   test('agents: validation errors, PATCH, mint, revoke, delete', async () => {
-    const bad = await admin('/agents', { body: { name: 'bad', grants: [{ connection: 'github', scopes: ['admin:org'] }] } });
+    const bad = await admin('/agents', {
+      body: { name: 'bad', grants: [{ connection: 'github', scopes: ['admin:org'] }] },
+    });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error, 'invalid_grant_scope');
     assert.deepEqual(bad.body.unknown_scopes, ['admin:org']);
     assert.deepEqual(bad.body.available_scopes, ['gist', 'read:user', 'repo']);
-    assert.equal((await admin('/agents', { body: { name: 'bad', grants: [{ connection: 'nope', scopes: ['*'] }] } })).body.error, 'unknown_connection');
+    assert.equal(
+      (await admin('/agents', { body: { name: 'bad', grants: [{ connection: 'nope', scopes: ['*'] }] } })).body.error,
+      'unknown_connection',
+    );
     assert.equal((await admin('/agents', { body: { name: 'bad', grants: [], extra: 1 } })).status, 400);
 
-    const created = await createAgent('exec-target', [{ connection: 'github', scopes: ['*'] }, { connection: 'slack', scopes: ['chat:write'] }]);
+    const created = await createAgent('exec-target', [
+      { connection: 'github', scopes: ['*'] },
+      { connection: 'slack', scopes: ['chat:write'] },
+    ]);
     assert.equal((await admin('/agents', { body: { name: 'exec-target', grants: [] } })).status, 409);
     const minted = await admin(`/agents/${created.id}/token`, { method: 'POST' });
     assert.equal(minted.status, 200);
@@ -435,11 +669,17 @@ describe('admin API', () => {
     const principal = await authority.verification.verifyAccessToken(minted.body.access_token);
     assert.equal(principal.agent_name, 'exec-target');
 
-    const patched = await admin(`/agents/${created.id}`, { method: 'PATCH', body: { grants: [{ connection: 'github', scopes: ['repo'] }], rate_limit_per_minute: 60 } });
+    const patched = await admin(`/agents/${created.id}`, {
+      method: 'PATCH',
+      body: { grants: [{ connection: 'github', scopes: ['repo'] }], rate_limit_per_minute: 60 },
+    });
     assert.equal(patched.status, 200);
     assert.deepEqual(patched.body.grants, [{ connection: 'github', scopes: ['repo'] }]);
     assert.equal(patched.body.rate_limit_per_minute, 60);
-    assert.deepEqual([...(await authority.verification.verifyAccessToken(minted.body.access_token)).grants.keys()], ['github']);
+    assert.deepEqual(
+      [...(await authority.verification.verifyAccessToken(minted.body.access_token)).grants.keys()],
+      ['github'],
+    );
     assert.equal((await admin(`/agents/${created.id}`, { method: 'PATCH', body: {} })).status, 400);
 
     const revoked = await admin(`/agents/${created.id}/revoke`, { method: 'POST' });
@@ -456,22 +696,48 @@ describe('admin API', () => {
     assert.deepEqual((await admin('/pause', { method: 'POST' })).body, { paused: true });
     assert.deepEqual((await admin('/pause')).body, { paused: true });
     await assert.rejects(
-      oauth.processClientCredentialsResponse(as, client, await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(created.client_secret), new URLSearchParams(), insecure)),
+      oauth.processClientCredentialsResponse(
+        as,
+        client,
+        await oauth.clientCredentialsGrantRequest(
+          as,
+          client,
+          oauth.ClientSecretBasic(created.client_secret),
+          new URLSearchParams(),
+          insecure,
+        ),
+      ),
       (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'paused' && error.status === 403,
     );
     assert.deepEqual((await admin('/resume', { method: 'POST' })).body, { paused: false });
-    const tokens = await oauth.processClientCredentialsResponse(as, client, await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(created.client_secret), new URLSearchParams(), insecure));
+    const tokens = await oauth.processClientCredentialsResponse(
+      as,
+      client,
+      await oauth.clientCredentialsGrantRequest(
+        as,
+        client,
+        oauth.ClientSecretBasic(created.client_secret),
+        new URLSearchParams(),
+        insecure,
+      ),
+    );
     assert.ok(tokens.access_token);
   });
 
   test('key rotation publishes the new key next to the old one', async () => {
-    const before = ((await (await fetch(as.jwks_uri as string)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    const before = ((await (await fetch(as.jwks_uri as string)).json()) as { keys: { kid: string }[] }).keys.map(
+      (k) => k.kid,
+    );
     const rotated = await admin('/keys/rotate', { method: 'POST' });
     assert.equal(rotated.status, 200);
     const jwks = (await (await fetch(as.jwks_uri as string)).json()) as { keys: Record<string, string>[] };
     assert.deepEqual(jwks.keys.map((k) => k.kid).sort(), [...before, rotated.body.kid].sort());
     for (const key of jwks.keys) {
-      assert.deepEqual(Object.keys(key).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y'], 'public parameters only');
+      assert.deepEqual(
+        Object.keys(key).sort(),
+        ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y'],
+        'public parameters only',
+      );
     }
     const created = await createAgent('after-rotation');
     const minted = await admin(`/agents/${created.id}/token`, { method: 'POST' });
@@ -484,7 +750,9 @@ describe('the consent page in a browser', () => {
   let callbackUrl: string;
   before(async () => {
     // The interactive agent's loopback redirect listener.
-    callback = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('callback received'));
+    callback = createServer((_request, response) =>
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('callback received'),
+    );
     callback.listen(0, '127.0.0.1');
     await once(callback, 'listening');
     callbackUrl = `http://127.0.0.1:${(callback.address() as { port: number }).port}/callback`;
@@ -492,12 +760,17 @@ describe('the consent page in a browser', () => {
   after(() => new Promise<void>((resolve) => callback.close(() => resolve())));
 
   test('waits under its CSP, follows the approval to the client, and refuses to be framed', async () => {
-    const browser = await chromium.launch({ ...browserLaunchOptions(), args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({
+      ...browserLaunchOptions(),
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
     try {
       const page = await browser.newPage();
       const problems: string[] = [];
       page.on('pageerror', (error) => problems.push(error.message));
-      await page.addInitScript("document.addEventListener('securitypolicyviolation', (e) => console.error('csp ' + e.violatedDirective))");
+      await page.addInitScript(
+        "document.addEventListener('securitypolicyviolation', (e) => console.error('csp ' + e.violatedDirective))",
+      );
       page.on('console', (message) => {
         if (message.type() === 'error') problems.push(message.text());
       });
@@ -509,7 +782,9 @@ describe('the consent page in a browser', () => {
       const consentPath = new URL(page.url()).pathname;
       assert.match(consentPath, /^\/consent\/[A-Za-z0-9_-]+$/);
       const id = consentPath.split('/').pop() as string;
-      await page.waitForFunction("document.getElementById('status').textContent.includes('Waiting')", undefined, { timeout: 5000 });
+      await page.waitForFunction("document.getElementById('status').textContent.includes('Waiting')", undefined, {
+        timeout: 5000,
+      });
       // The page polls; nothing happens until the person decides.
       await page.waitForTimeout(1500);
       assert.equal(new URL(page.url()).pathname, consentPath);
@@ -517,8 +792,19 @@ describe('the consent page in a browser', () => {
       await admin(`/approvals/${id}`, { body: { decision: 'approve' } });
       await page.waitForURL((url) => url.href.startsWith(callbackUrl), { timeout: 10_000 });
       const params = oauth.validateAuthResponse(as, flow.client, new URL(page.url()), flow.state);
-      const tokens = await oauth.processAuthorizationCodeResponse(as, flow.client,
-        await oauth.authorizationCodeGrantRequest(as, flow.client, flow.clientAuth, params, callbackUrl, flow.verifier, insecure));
+      const tokens = await oauth.processAuthorizationCodeResponse(
+        as,
+        flow.client,
+        await oauth.authorizationCodeGrantRequest(
+          as,
+          flow.client,
+          flow.clientAuth,
+          params,
+          callbackUrl,
+          flow.verifier,
+          insecure,
+        ),
+      );
       assert.equal(tokens.scope, 'github:repo');
       assert.deepEqual(problems, [], 'no script error and no CSP violation');
 

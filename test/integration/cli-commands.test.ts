@@ -37,7 +37,13 @@ interface Running {
 /** The CLI as a person runs it: by default with the passphrase of the file store and no admin token in the environment. */
 function start(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Running {
   const child = spawn(process.execPath, [...CLI, ...args], {
-    env: { ...process.env, NO_COLOR: '1', LATCHKEY_ADMIN_TOKEN: undefined, LATCHKEY_PASSPHRASE: PASSPHRASE, ...options.env },
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      LATCHKEY_ADMIN_TOKEN: undefined,
+      LATCHKEY_PASSPHRASE: PASSPHRASE,
+      ...options.env,
+    },
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if (options.input !== undefined) child.stdin?.end(options.input);
@@ -46,14 +52,19 @@ function start(args: string[], options: { env?: Record<string, string | undefine
   child.stdout?.on('data', (chunk) => (out += chunk));
   child.stderr?.on('data', (chunk) => (err += chunk));
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const done = new Promise<Result>((resolve) => child.once('close', (code) => {
-    clearTimeout(timer);
-    resolve({ code, stdout: out, stderr: err });
-  }));
+  const done = new Promise<Result>((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: out, stderr: err });
+    }),
+  );
   return { child, stdout: () => out, stderr: () => err, done };
 }
 
-const latchkey = (args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<Result> => start(args, options).done;
+const latchkey = (
+  args: string[],
+  options: { env?: Record<string, string | undefined>; input?: string } = {},
+): Promise<Result> => start(args, options).done;
 
 /** A failure is one line on stderr and nothing on stdout. */
 function assertOneLineError(result: Result, code: 1 | 2, pattern: RegExp): void {
@@ -84,7 +95,10 @@ describe('latchkey commands against `latchkey serve`', () => {
     provider = await startTestProvider({ deviceFlow: { interval: 1 } });
     serve = await startServeProcess();
     dir = (args) => [...args, '--data-dir', serve.dataDir];
-    const auth = { ...(provider.definition().auth as OAuth2Auth), device_authorization_url: `${provider.issuer}/device/auth` };
+    const auth = {
+      ...(provider.definition().auth as OAuth2Auth),
+      device_authorization_url: `${provider.issuer}/device/auth`,
+    };
     await serve.admin('/providers', provider.definition({ auth }));
     const client = await fetch(`${serve.url}/admin/api/providers/acme/client`, {
       method: 'PUT',
@@ -122,9 +136,13 @@ describe('latchkey commands against `latchkey serve`', () => {
   });
 
   test('LATCHKEY_ADMIN_TOKEN alone is enough (automation)', async () => {
-    const result = await latchkey(dir(['providers', '--json']), { env: { LATCHKEY_PASSPHRASE: undefined, LATCHKEY_ADMIN_TOKEN: serve.adminToken } });
+    const result = await latchkey(dir(['providers', '--json']), {
+      env: { LATCHKEY_PASSPHRASE: undefined, LATCHKEY_ADMIN_TOKEN: serve.adminToken },
+    });
     assert.equal(result.code, 0, result.stderr);
-    const acme = (JSON.parse(result.stdout) as { id: string; connect_methods: string[] }[]).find((p) => p.id === 'acme');
+    const acme = (JSON.parse(result.stdout) as { id: string; connect_methods: string[] }[]).find(
+      (p) => p.id === 'acme',
+    );
     assert.deepEqual(acme?.connect_methods, ['browser', 'device']);
   });
 
@@ -138,11 +156,26 @@ describe('latchkey commands against `latchkey serve`', () => {
     // Aligned: every row's second column starts where the header's does.
     const column = (lines[0] as string).indexOf('NAME');
     for (const line of lines.slice(1)) assert.notEqual(line[column - 1], undefined, line);
-    assert.ok(lines.slice(1).every((line) => line[column - 2] === ' ' && line[column] !== ' '), result.stdout);
+    assert.ok(
+      lines.slice(1).every((line) => line[column - 2] === ' ' && line[column] !== ' '),
+      result.stdout,
+    );
   });
 
   test('connect in the browser end to end: --no-browser prints the URL, the person signs in, the command reports the connection', async () => {
-    const run = start(dir(['connect', 'acme', '--no-browser', '--scope', 'openid', '--scope', 'items:read', '--scope', 'offline_access']));
+    const run = start(
+      dir([
+        'connect',
+        'acme',
+        '--no-browser',
+        '--scope',
+        'openid',
+        '--scope',
+        'items:read',
+        '--scope',
+        'offline_access',
+      ]),
+    );
     const [, url] = await waitForOutput(run, /Open this URL to sign in: (\S+)/);
     const browser = new ScriptedBrowser();
     const callback = await authorize(browser, url as string, `${serve.url}/oauth/callback`);
@@ -154,7 +187,9 @@ describe('latchkey commands against `latchkey serve`', () => {
 
     const listed = await latchkey(dir(['connections', '--json']));
     assert.equal(listed.code, 0, listed.stderr);
-    const acme = (JSON.parse(listed.stdout) as { name: string; auth_method: string; scopes: string[] }[]).find((c) => c.name === 'acme');
+    const acme = (JSON.parse(listed.stdout) as { name: string; auth_method: string; scopes: string[] }[]).find(
+      (c) => c.name === 'acme',
+    );
     assert.equal(acme?.auth_method, 'oauth');
     assert.ok(acme?.scopes.includes('items:read'));
   });
@@ -181,11 +216,16 @@ describe('latchkey commands against `latchkey serve`', () => {
 
   test('connect --key - reads the key from stdin, and only from stdin', async () => {
     const key = `sk-test-${randomBytes(8).toString('hex')}`;
-    const result = await latchkey(dir(['connect', 'openai', '--name', 'openai-cli', '--key', '-']), { input: `${key}\n` });
+    const result = await latchkey(dir(['connect', 'openai', '--name', 'openai-cli', '--key', '-']), {
+      input: `${key}\n`,
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Connected "openai-cli" \(openai\)\./);
     assert.ok(!result.stdout.includes(key) && !result.stderr.includes(key), 'the key is never echoed');
-    const listed = JSON.parse((await latchkey(dir(['connections', '--json']))).stdout) as { name: string; auth_method: string }[];
+    const listed = JSON.parse((await latchkey(dir(['connections', '--json']))).stdout) as {
+      name: string;
+      auth_method: string;
+    }[];
     assert.equal(listed.find((c) => c.name === 'openai-cli')?.auth_method, 'api_key');
 
     assertOneLineError(await latchkey(dir(['connect', 'openai', '--key', key])), 2, /"-".*stdin/);
@@ -201,20 +241,29 @@ describe('latchkey commands against `latchkey serve`', () => {
   });
 
   test('agents: create prints the secret once and it works; list, revoke, delete', async () => {
-    const created = await latchkey(dir(['agents', 'create', 'bot', '--grant', 'acme:items:read', '--grant', 'acme:openid']));
+    const created = await latchkey(
+      dir(['agents', 'create', 'bot', '--grant', 'acme:items:read', '--grant', 'acme:openid']),
+    );
     assert.equal(created.code, 0, created.stderr);
     const clientId = /client_id:\s+(\S+)/.exec(created.stdout)?.[1] as string;
     const secret = /client_secret:\s+(\S+)/.exec(created.stdout)?.[1] as string;
     const token = await fetch(`${serve.url}/oauth/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      },
       body: 'grant_type=client_credentials',
     });
-    assert.equal(token.status, 200, 'the printed secret is the agent\'s');
+    assert.equal(token.status, 200, "the printed secret is the agent's");
 
     const listed = await latchkey(dir(['agents', '--json']));
     assert.equal(listed.code, 0, listed.stderr);
-    const agents = JSON.parse(listed.stdout) as { name: string; status: string; grants: { connection: string; scopes: string[] }[] }[];
+    const agents = JSON.parse(listed.stdout) as {
+      name: string;
+      status: string;
+      grants: { connection: string; scopes: string[] }[];
+    }[];
     const bot = agents.find((a) => a.name === 'bot');
     assert.deepEqual(bot?.grants, [{ connection: 'acme', scopes: ['items:read', 'openid'] }]);
     assert.ok(!listed.stdout.includes(secret), 'never listed again');
@@ -233,9 +282,21 @@ describe('latchkey commands against `latchkey serve`', () => {
   });
 
   test('bad input: unknown agent (exit 1), bad grant syntax and a missing grant (exit 2), each one line', async () => {
-    assertOneLineError(await latchkey(dir(['agents', 'revoke', 'nobody'])), 1, /No agent named "nobody"\. .*\[unknown_agent\]/);
-    assertOneLineError(await latchkey(dir(['agents', 'create', 'x', '--grant', 'acme'])), 2, /"acme" is not CONNECTION:SCOPE.*latchkey agents create --help/);
-    assertOneLineError(await latchkey(dir(['agents', 'create', 'x', '--grant', ':items:read'])), 2, /not CONNECTION:SCOPE/);
+    assertOneLineError(
+      await latchkey(dir(['agents', 'revoke', 'nobody'])),
+      1,
+      /No agent named "nobody"\. .*\[unknown_agent\]/,
+    );
+    assertOneLineError(
+      await latchkey(dir(['agents', 'create', 'x', '--grant', 'acme'])),
+      2,
+      /"acme" is not CONNECTION:SCOPE.*latchkey agents create --help/,
+    );
+    assertOneLineError(
+      await latchkey(dir(['agents', 'create', 'x', '--grant', ':items:read'])),
+      2,
+      /not CONNECTION:SCOPE/,
+    );
     assertOneLineError(await latchkey(dir(['agents', 'create', 'x'])), 2, /--grant/);
     assertOneLineError(await latchkey(dir(['agents', 'create', 'x', '--grant', 'nowhere:read'])), 1, /nowhere/);
     assertOneLineError(await latchkey(['agentz']), 2, /unknown command 'agentz'.*agents/);
@@ -251,7 +312,13 @@ describe('latchkey commands against `latchkey serve`', () => {
     assert.deepEqual(pending.map((a) => a.id).sort(), [first, second].sort());
     assert.ok(pending.every((a) => a.status === 'pending'));
     const table = await latchkey(dir(['approvals']));
-    assert.match(table.stdout, new RegExp(`^${first}\\s+Interactive CLI\\s+pending\\s+acme:items:read acme:openid\\s+self-registered\\s+127\\.0\\.0\\.1:53682`, 'm'));
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `^${first}\\s+Interactive CLI\\s+pending\\s+acme:items:read acme:openid\\s+self-registered\\s+127\\.0\\.0\\.1:53682`,
+        'm',
+      ),
+    );
     assert.equal(JSON.parse((await latchkey(dir(['status', '--json']))).stdout).counts.pending_approvals, 2);
 
     const approved = await latchkey(dir(['approve', first, '--grant', 'acme:items:read']));
@@ -260,7 +327,11 @@ describe('latchkey commands against `latchkey serve`', () => {
     const denied = await latchkey(dir(['deny', second]));
     assert.equal(denied.code, 0, denied.stderr);
 
-    const all = JSON.parse((await latchkey(dir(['approvals', '--all', '--json']))).stdout) as { id: string; status: string; granted: unknown }[];
+    const all = JSON.parse((await latchkey(dir(['approvals', '--all', '--json']))).stdout) as {
+      id: string;
+      status: string;
+      granted: unknown;
+    }[];
     assert.deepEqual(all.find((a) => a.id === first)?.granted, [{ connection: 'acme', scopes: ['items:read'] }]);
     assert.equal(all.find((a) => a.id === second)?.status, 'denied');
     assert.equal((await latchkey(dir(['approvals']))).stdout.trim(), 'Nothing waiting for you.');
@@ -279,20 +350,43 @@ describe('latchkey commands against `latchkey serve`', () => {
     await latchkey(dir(['agents', 'create', 'auditor', '--grant', 'acme:items:read']));
     const json = await latchkey(dir(['audit', '--json', '--since', '1h']));
     assert.equal(json.code, 0, json.stderr);
-    const entries = JSON.parse(json.stdout) as { id: number; kind: string; decision: string; agent_name: string | null; connection: string | null }[];
-    assert.ok(entries.some((e) => e.kind === 'connection' && e.connection === 'acme'), json.stdout);
-    assert.ok(entries.every((e, i) => i === 0 || (entries[i - 1] as { id: number }).id > e.id), 'newest first');
+    const entries = JSON.parse(json.stdout) as {
+      id: number;
+      kind: string;
+      decision: string;
+      agent_name: string | null;
+      connection: string | null;
+    }[];
+    assert.ok(
+      entries.some((e) => e.kind === 'connection' && e.connection === 'acme'),
+      json.stdout,
+    );
+    assert.ok(
+      entries.every((e, i) => i === 0 || (entries[i - 1] as { id: number }).id > e.id),
+      'newest first',
+    );
 
-    const byAgent = JSON.parse((await latchkey(dir(['audit', '--agent', 'auditor', '--json']))).stdout) as { agent_name: string }[];
+    const byAgent = JSON.parse((await latchkey(dir(['audit', '--agent', 'auditor', '--json']))).stdout) as {
+      agent_name: string;
+    }[];
     assert.ok(byAgent.length > 0);
     assert.ok(byAgent.every((e) => e.agent_name === 'auditor'));
-    const byConnection = JSON.parse((await latchkey(dir(['audit', '--connection', 'acme-device', '--decision', 'info', '--json']))).stdout) as { connection: string; decision: string }[];
+    const byConnection = JSON.parse(
+      (await latchkey(dir(['audit', '--connection', 'acme-device', '--decision', 'info', '--json']))).stdout,
+    ) as { connection: string; decision: string }[];
     assert.ok(byConnection.length > 0);
     assert.ok(byConnection.every((e) => e.connection === 'acme-device' && e.decision === 'info'));
-    assert.deepEqual(JSON.parse((await latchkey(dir(['audit', '--since', '2000-01-01T00:00:00Z', '--limit', '1', '--json']))).stdout).length, 1);
+    assert.deepEqual(
+      JSON.parse((await latchkey(dir(['audit', '--since', '2000-01-01T00:00:00Z', '--limit', '1', '--json']))).stdout)
+        .length,
+      1,
+    );
 
     const table = await latchkey(dir(['audit', '--connection', 'acme-device']));
-    assert.match(table.stdout.split('\n')[0] as string, /^TIME\s+AGENT\s+CONNECTION\s+DECISION\s+REQUEST\s+STATUS\s+REASON$/);
+    assert.match(
+      table.stdout.split('\n')[0] as string,
+      /^TIME\s+AGENT\s+CONNECTION\s+DECISION\s+REQUEST\s+STATUS\s+REASON$/,
+    );
     assert.match(table.stdout, /acme-device\s+info\s+connection\s+-\s+acme: connected/);
 
     const verified = await latchkey(dir(['audit', 'verify']));
@@ -303,12 +397,18 @@ describe('latchkey commands against `latchkey serve`', () => {
     const exported = await latchkey(dir(['audit', 'export', '--format', 'csv', '--output', file]));
     assert.equal(exported.code, 0, exported.stderr);
     const csv = readFileSync(file, 'utf8').split('\r\n');
-    assert.equal(csv[0], 'id,at,kind,decision,reason,agent_id,agent_name,connection,method,path,status,latency_ms,bytes_in,bytes_out,session_id,prev_hash,hash');
+    assert.equal(
+      csv[0],
+      'id,at,kind,decision,reason,agent_id,agent_name,connection,method,path,status,latency_ms,bytes_in,bytes_out,session_id,prev_hash,hash',
+    );
     assert.ok(csv.length > 2);
     assert.equal(statSync(file).mode & 0o077, 0, 'readable by the person only');
     const jsonl = await latchkey(dir(['audit', 'export', '--format', 'jsonl', '--agent', 'auditor']));
     assert.equal(jsonl.code, 0, jsonl.stderr);
-    const lines = jsonl.stdout.trim().split('\n').map((line) => JSON.parse(line) as { agent_name: string });
+    const lines = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { agent_name: string });
     assert.ok(lines.length > 0 && lines.every((e) => e.agent_name === 'auditor'));
 
     assertOneLineError(await latchkey(dir(['audit', '--agent', 'nobody'])), 1, /No agent named "nobody"/);
@@ -336,7 +436,11 @@ describe('latchkey commands against `latchkey serve`', () => {
       if (!raw) assert.match(command.helpInformation(), /^Usage: latchkey /, command.name());
     }
     // …and as a person sees it: exit 0, on stdout; serve and exec print their own.
-    for (const args of [['agents', 'create', '--help'], ['serve', '--help'], ['exec', '--help']]) {
+    for (const args of [
+      ['agents', 'create', '--help'],
+      ['serve', '--help'],
+      ['exec', '--help'],
+    ]) {
       const result = await latchkey(args);
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stdout, new RegExp(`^Usage: latchkey ${args.slice(0, -1).join(' ')}`));
@@ -349,7 +453,11 @@ describe('latchkey commands without a broker', () => {
     const empty = mkdtempSync(join(tmpdir(), 'latchkey-cli-none-'));
     try {
       for (const args of [['status'], ['agents'], ['connections', '--json'], ['audit', 'verify'], ['pause']]) {
-        assertOneLineError(await latchkey([...args, '--data-dir', empty]), 1, /broker_not_running.*latchkey serve|latchkey serve.*broker_not_running/);
+        assertOneLineError(
+          await latchkey([...args, '--data-dir', empty]),
+          1,
+          /broker_not_running.*latchkey serve|latchkey serve.*broker_not_running/,
+        );
       }
       const json = await latchkey(['status', '--json', '--data-dir', empty]);
       assert.equal(json.code, 1);
@@ -367,7 +475,9 @@ describe('the admin credential from the OS keychain', () => {
     let namespace: string | undefined;
     try {
       const [, adminToken] = await waitForOutput(serve, /#admin=(\S+)/);
-      const status = await latchkey(['status', '--json', '--data-dir', dataDir], { env: { LATCHKEY_PASSPHRASE: undefined } });
+      const status = await latchkey(['status', '--json', '--data-dir', dataDir], {
+        env: { LATCHKEY_PASSPHRASE: undefined },
+      });
       assert.equal(status.code, 0, status.stderr);
       const { install_id, secret_store } = JSON.parse(status.stdout) as { install_id: string; secret_store: string };
       assert.equal(secret_store, 'keychain');
@@ -376,16 +486,21 @@ describe('the admin credential from the OS keychain', () => {
 
       const paused = await latchkey(['pause', '--data-dir', dataDir], { env: { LATCHKEY_PASSPHRASE: undefined } });
       assert.equal(paused.code, 0, paused.stderr);
-      const check = await fetch(`${/listening on (\S+)/.exec(serve.stdout())?.[1]}/admin/api/pause`, { headers: { authorization: `Bearer ${adminToken}` } });
+      const check = await fetch(`${/listening on (\S+)/.exec(serve.stdout())?.[1]}/admin/api/pause`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
       assert.deepEqual(await check.json(), { paused: true });
-      const agents = await latchkey(['agents', '--json', '--data-dir', dataDir], { env: { LATCHKEY_PASSPHRASE: undefined } });
+      const agents = await latchkey(['agents', '--json', '--data-dir', dataDir], {
+        env: { LATCHKEY_PASSPHRASE: undefined },
+      });
       assert.equal(agents.code, 0, agents.stderr);
       assert.deepEqual(JSON.parse(agents.stdout), []);
     } finally {
       serve.child.kill('SIGTERM');
       await serve.done;
       if (namespace) {
-        for (const { account } of await keytar.findCredentials('Latchkey')) if (account.startsWith(`${namespace}/`)) await keytar.deletePassword('Latchkey', account);
+        for (const { account } of await keytar.findCredentials('Latchkey'))
+          if (account.startsWith(`${namespace}/`)) await keytar.deletePassword('Latchkey', account);
       }
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -397,16 +512,28 @@ async function requestAuthorization(url: string, name: string, scope: string): P
   const registered = await fetch(`${url}/oauth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_name: name, redirect_uris: ['http://127.0.0.1:53682/callback'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] }),
+    body: JSON.stringify({
+      client_name: name,
+      redirect_uris: ['http://127.0.0.1:53682/callback'],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    }),
   });
   assert.equal(registered.status, 201, await registered.clone().text());
   const { client_id } = (await registered.json()) as { client_id: string };
   const verifier = randomBytes(32).toString('base64url');
   const authorizeUrl = new URL(`${url}/oauth/authorize`);
   for (const [k, v] of Object.entries({
-    response_type: 'code', client_id, redirect_uri: 'http://127.0.0.1:53682/callback', state: 'state', scope,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-  })) authorizeUrl.searchParams.set(k, v);
+    response_type: 'code',
+    client_id,
+    redirect_uri: 'http://127.0.0.1:53682/callback',
+    state: 'state',
+    scope,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  }))
+    authorizeUrl.searchParams.set(k, v);
   const toConsent = await fetch(authorizeUrl, { redirect: 'manual' });
   assert.equal(toConsent.status, 302, await toConsent.text());
   return new URL(toConsent.headers.get('location') as string, url).pathname.split('/')[2] as string;

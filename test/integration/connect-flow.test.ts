@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { authorize, ScriptedBrowser } from '../fixtures/browser.js';
 import { connect, setUp } from '../fixtures/connect.js';
 import { PUBLIC_CLIENT_ID, startTestProvider, type TestProvider } from '../fixtures/oidc-provider.js';
-import { clearTestKeychain, filesContaining, startTestBroker, testKeychainEntries, type TestBroker } from '../fixtures/broker.js';
+import {
+  clearTestKeychain,
+  filesContaining,
+  startTestBroker,
+  testKeychainEntries,
+  type TestBroker,
+} from '../fixtures/broker.js';
 
 /** The credential the broker keeps for a connection, read straight from the Secret Service. */
 async function keychainCredential(broker: TestBroker, name: string) {
@@ -18,7 +24,11 @@ async function useRefreshToken(provider: TestProvider, refreshToken: string) {
   const response = await fetch(`${provider.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: PUBLIC_CLIENT_ID }),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: PUBLIC_CLIENT_ID,
+    }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
@@ -83,13 +93,19 @@ describe('connect flow against a real oidc-provider', () => {
     }
   });
 
-  test('the provider verifies PKCE: the code is useless without the broker\'s verifier', async () => {
+  test("the provider verifies PKCE: the code is useless without the broker's verifier", async () => {
     const { browser, callback } = await connect(broker, { provider: 'acme', name: 'pkce-probe' });
     const code = new URL(callback).searchParams.get('code') as string;
     const response = await fetch(`${provider.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: PUBLIC_CLIENT_ID, redirect_uri: `http://127.0.0.1:${broker.port}/oauth/callback`, code_verifier: 'x'.repeat(43) }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        client_id: PUBLIC_CLIENT_ID,
+        redirect_uri: `http://127.0.0.1:${broker.port}/oauth/callback`,
+        code_verifier: 'x'.repeat(43),
+      }),
     });
     const body = (await response.json()) as { error: string; error_description: string };
     assert.equal(response.status, 400);
@@ -146,10 +162,12 @@ describe('connect flow against a real oidc-provider', () => {
     assert.match(again.body, /already used/);
   });
 
-  test('the provider\'s own error (access_denied) fails the flow with that error', async () => {
+  test("the provider's own error (access_denied) fails the flow with that error", async () => {
     const started = await broker.admin('/connections', { body: { provider: 'acme', name: 'denied-probe' } });
     const state = new URL(started.body.authorize_url).searchParams.get('state') as string;
-    const page = await fetch(`${broker.url}/oauth/callback?${new URLSearchParams({ error: 'access_denied', error_description: 'The person said no', state, iss: provider.issuer })}`);
+    const page = await fetch(
+      `${broker.url}/oauth/callback?${new URLSearchParams({ error: 'access_denied', error_description: 'The person said no', state, iss: provider.issuer })}`,
+    );
     assert.equal(page.status, 400);
     assert.match(await page.text(), /access_denied/);
     const flow = await broker.admin(`/connections/flows/${started.body.flow_id}`);
@@ -173,7 +191,9 @@ describe('connect flow against a real oidc-provider', () => {
     const refreshed = await broker.admin('/connections/revoked-upstream/refresh', { method: 'POST' });
     assert.equal(refreshed.status, 412);
     assert.equal(refreshed.body.error, 'reauthorization_required');
-    const listed = (await broker.admin('/connections')).body.connections.find((c: { name: string }) => c.name === 'revoked-upstream');
+    const listed = (await broker.admin('/connections')).body.connections.find(
+      (c: { name: string }) => c.name === 'revoked-upstream',
+    );
     assert.equal(listed.status, 'needs_reauth');
     assert.equal(listed.account, 'alice@example.test');
     assert.deepEqual([...listed.scopes].sort(), ['email', 'items:read', 'offline_access', 'openid']);
@@ -182,7 +202,9 @@ describe('connect flow against a real oidc-provider', () => {
     // Reconnecting under the same name brings it back.
     const again = await connect(broker, { provider: 'acme', name: 'revoked-upstream' });
     assert.equal((await again.browser.get(again.callback)).status, 200);
-    const back = (await broker.admin('/connections')).body.connections.find((c: { name: string }) => c.name === 'revoked-upstream');
+    const back = (await broker.admin('/connections')).body.connections.find(
+      (c: { name: string }) => c.name === 'revoked-upstream',
+    );
     assert.equal(back.status, 'connected');
   });
 
@@ -250,8 +272,13 @@ describe('connect flow lifetimes and token expiry', () => {
       const next = await keychainCredential(broker, 'short');
       assert.notEqual(next.access_token, first.access_token);
       assert.ok((next.expires_at as number) > (first.expires_at as number));
-      assert.ok((provider.tokenRequestArrivals.refresh_token as number) < (first.expires_at as number), 'refreshed before expiry');
-      const listed = (await broker.admin('/connections')).body.connections.find((c: { name: string }) => c.name === 'short');
+      assert.ok(
+        (provider.tokenRequestArrivals.refresh_token as number) < (first.expires_at as number),
+        'refreshed before expiry',
+      );
+      const listed = (await broker.admin('/connections')).body.connections.find(
+        (c: { name: string }) => c.name === 'short',
+      );
       assert.equal(listed.status, 'connected');
     } finally {
       await broker.dispose();

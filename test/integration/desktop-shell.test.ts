@@ -31,10 +31,16 @@ describe('desktop shell on the Electron stand-in', () => {
   let normalIcon: TrayImage;
   let provider: TestProvider;
 
-  const admin = async (path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> => {
+  const admin = async (
+    path: string,
+    init: { method?: string; body?: unknown } = {},
+  ): Promise<{ status: number; body: any }> => {
     const response = await fetch(`${origin}/admin/api${path}`, {
       method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-      headers: { authorization: `Bearer ${adminToken}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
     const text = await response.text();
@@ -48,7 +54,12 @@ describe('desktop shell on the Electron stand-in', () => {
     provider = await startTestProvider();
     mkdirSync(join(dataDir, 'providers'), { recursive: true });
     writeFileSync(join(dataDir, 'providers', 'acme.json'), JSON.stringify(provider.definition()));
-    env = { ...process.env, XDG_CONFIG_HOME: configHome, LATCHKEY_PORT: '0', LATCHKEY_KEYCHAIN_SERVICE: TEST_KEYCHAIN_SERVICE };
+    env = {
+      ...process.env,
+      XDG_CONFIG_HOME: configHome,
+      LATCHKEY_PORT: '0',
+      LATCHKEY_KEYCHAIN_SERVICE: TEST_KEYCHAIN_SERVICE,
+    };
     shell = ShellProcess.start(env);
     const load = await shell.waitFor('the dashboard load', (r) => r.api === 'BrowserWindow.loadURL');
     const url = new URL(load.url as string);
@@ -71,7 +82,10 @@ describe('desktop shell on the Electron stand-in', () => {
     assert.equal(status.body.data_dir, dataDir);
     assert.equal(status.body.secret_store, 'keychain');
     // userData is already $XDG_CONFIG_HOME/Latchkey once the app is named; Chromium's profile goes beside the broker's files.
-    assert.deepEqual(shell.since(0, 'app.setPath').map((r) => [r.name, r.path]), [['sessionData', join(dataDir, 'electron-session')]]);
+    assert.deepEqual(
+      shell.since(0, 'app.setPath').map((r) => [r.name, r.path]),
+      [['sessionData', join(dataDir, 'electron-session')]],
+    );
   });
 
   test('the window is sandboxed, isolated, without Node, with the built preload, on the dashboard URL', async () => {
@@ -102,7 +116,11 @@ describe('desktop shell on the Electron stand-in', () => {
     for (const { url, external } of cases) {
       const from = shell.records.length;
       assert.deepEqual(await shell.command('navigate', { url }), { prevented: true }, url);
-      assert.deepEqual(shell.since(from, 'shell.openExternal').map((r) => r.url), external ? [url] : [], url);
+      assert.deepEqual(
+        shell.since(from, 'shell.openExternal').map((r) => r.url),
+        external ? [url] : [],
+        url,
+      );
     }
     const from = shell.records.length;
     assert.deepEqual(await shell.command('navigate', { url: `${origin}/#view=audit` }), { prevented: false });
@@ -121,7 +139,11 @@ describe('desktop shell on the Electron stand-in', () => {
     for (const { url, external } of cases) {
       const from = shell.records.length;
       assert.deepEqual(await shell.command('window-open', { url }), { action: 'deny' }, url);
-      assert.deepEqual(shell.since(from, 'shell.openExternal').map((r) => r.url), external ? [url] : [], url);
+      assert.deepEqual(
+        shell.since(from, 'shell.openExternal').map((r) => r.url),
+        external ? [url] : [],
+        url,
+      );
     }
   });
 
@@ -146,7 +168,11 @@ describe('desktop shell on the Electron stand-in', () => {
     const registered = await fetch(`${origin}/oauth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_name: 'cursor', redirect_uris: ['http://127.0.0.1:9/callback'], token_endpoint_auth_method: 'none' }),
+      body: JSON.stringify({
+        client_name: 'cursor',
+        redirect_uris: ['http://127.0.0.1:9/callback'],
+        token_endpoint_auth_method: 'none',
+      }),
     });
     assert.equal(registered.status, 201);
     const { client_id } = (await registered.json()) as { client_id: string };
@@ -154,18 +180,33 @@ describe('desktop shell on the Electron stand-in', () => {
     const from = shell.records.length;
     const authorize = new URL(`${origin}/oauth/authorize`);
     for (const [key, value] of Object.entries({
-      response_type: 'code', client_id, redirect_uri: 'http://127.0.0.1:9/callback', scope: 'stripe:read', state: 'xyz',
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
-    })) authorize.searchParams.set(key, value);
+      response_type: 'code',
+      client_id,
+      redirect_uri: 'http://127.0.0.1:9/callback',
+      scope: 'stripe:read',
+      state: 'xyz',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    }))
+      authorize.searchParams.set(key, value);
     const response = await fetch(authorize, { redirect: 'manual' });
     assert.equal(response.status, 302);
     assert.match(response.headers.get('location') ?? '', /^\/consent\//);
 
-    const menu = await shell.waitForMenu('the request is on top', (m) => m[0]?.label === 'cursor wants stripe: read — Review…', from);
+    const menu = await shell.waitForMenu(
+      'the request is on top',
+      (m) => m[0]?.label === 'cursor wants stripe: read — Review…',
+      from,
+    );
     assert.equal(menu[1]?.type, 'separator');
-    const notification = await shell.waitFor('the approval notification', (r) => r.api === 'Notification.show' && r.title === 'cursor asks for access', { from });
+    const notification = await shell.waitFor(
+      'the approval notification',
+      (r) => r.api === 'Notification.show' && r.title === 'cursor asks for access',
+      { from },
+    );
     assert.match(notification.body as string, /Review the request/);
-    const icon = (await shell.waitFor('the attention icon', (r) => r.api === 'Tray.setImage', { from })).image as TrayImage;
+    const icon = (await shell.waitFor('the attention icon', (r) => r.api === 'Tray.setImage', { from }))
+      .image as TrayImage;
     assert.equal(icon.representations[0]?.source, 'bitmap');
     assert.notEqual(icon.representations[0]?.digest, normalIcon.representations[0]?.digest);
     assert.ok(shell.since(from, 'Tray.setToolTip').some((r) => r.toolTip === 'Latchkey — 1 request waiting'));
@@ -178,7 +219,9 @@ describe('desktop shell on the Electron stand-in', () => {
     // The menu's own entry opens the same view.
     const reviewed = shell.records.length;
     await shell.command('click-tray-item', { path: ['cursor wants stripe: read — Review…'] });
-    const again = await shell.waitFor('the Approvals view from the menu', (r) => r.api === 'BrowserWindow.loadURL', { from: reviewed });
+    const again = await shell.waitFor('the Approvals view from the menu', (r) => r.api === 'BrowserWindow.loadURL', {
+      from: reviewed,
+    });
     assert.equal(new URLSearchParams(new URL(again.url as string).hash.slice(1)).get('view'), 'approvals');
   });
 
@@ -187,27 +230,49 @@ describe('desktop shell on the Electron stand-in', () => {
     try {
       const added = await admin('/providers', {
         body: {
-          id: 'tracker', name: 'Tracker',
-          auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { 'tickets:write': 'Open tickets' } },
-          api: { base_url: `${upstream.url}/tracker`, rules: [{ method: 'POST', path: '/projects/*/tickets', scopes: ['tickets:write'] }] },
+          id: 'tracker',
+          name: 'Tracker',
+          auth: {
+            type: 'api_key',
+            header: 'Authorization',
+            format: 'Bearer {key}',
+            scopes: { 'tickets:write': 'Open tickets' },
+          },
+          api: {
+            base_url: `${upstream.url}/tracker`,
+            rules: [{ method: 'POST', path: '/projects/*/tickets', scopes: ['tickets:write'] }],
+          },
         },
       });
       assert.equal(added.status, 201, JSON.stringify(added.body));
       assert.equal((await admin('/connections', { body: { provider: 'tracker', secret: 'tracker-key' } })).status, 201);
-      const agent = await admin('/agents', { body: { name: 'filer', grants: [{ connection: 'tracker', scopes: ['tickets:write'], ask: ['tickets:write'] }] } });
+      const agent = await admin('/agents', {
+        body: { name: 'filer', grants: [{ connection: 'tracker', scopes: ['tickets:write'], ask: ['tickets:write'] }] },
+      });
       assert.equal(agent.status, 201, JSON.stringify(agent.body));
       const token = (await admin(`/agents/${agent.body.id}/token`, { method: 'POST' })).body.access_token as string;
 
       const from = shell.records.length;
-      const held = fetch(`${origin}/proxy/tracker/projects/apollo/tickets`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-      const notification = await shell.waitFor('the held call notification', (r) => r.api === 'Notification.show' && r.title === 'filer wants to create tickets in apollo', { from });
+      const held = fetch(`${origin}/proxy/tracker/projects/apollo/tickets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const notification = await shell.waitFor(
+        'the held call notification',
+        (r) => r.api === 'Notification.show' && r.title === 'filer wants to create tickets in apollo',
+        { from },
+      );
       assert.match(notification.body as string, /waits for your answer/);
       const clicked = shell.records.length;
       await shell.command('click-notification', { title: 'filer wants to create tickets in apollo' });
-      const load = await shell.waitFor('the Approvals view', (r) => r.api === 'BrowserWindow.loadURL', { from: clicked });
+      const load = await shell.waitFor('the Approvals view', (r) => r.api === 'BrowserWindow.loadURL', {
+        from: clicked,
+      });
       assert.equal(new URLSearchParams(new URL(load.url as string).hash.slice(1)).get('view'), 'approvals');
 
-      const [call] = ((await admin('/approvals')).body.approvals as { kind: string; id: string }[]).filter((a) => a.kind === 'call');
+      const [call] = ((await admin('/approvals')).body.approvals as { kind: string; id: string }[]).filter(
+        (a) => a.kind === 'call',
+      );
       assert.ok(call);
       assert.equal((await admin(`/approvals/${call.id}`, { body: { decision: 'deny' } })).status, 200);
       assert.equal((await held).status, 403);
@@ -223,7 +288,11 @@ describe('desktop shell on the Electron stand-in', () => {
   test('Pause all agents, one-click Revoke and Resume act on the broker, and the menu and icon follow', async () => {
     let from = shell.records.length;
     await shell.command('click-tray-item', { path: ['Pause all agents'] });
-    await shell.waitForMenu('agents are paused', (m) => labels(m).includes('Resume agents') && !labels(m).includes('Pause all agents'), from);
+    await shell.waitForMenu(
+      'agents are paused',
+      (m) => labels(m).includes('Resume agents') && !labels(m).includes('Pause all agents'),
+      from,
+    );
     assert.deepEqual((await admin('/pause')).body, { paused: true });
 
     // Approving the request (in the dashboard, here through its API) makes cursor an active agent.
@@ -232,14 +301,23 @@ describe('desktop shell on the Electron stand-in', () => {
     assert.ok(approval, 'the request is pending');
     from = shell.records.length;
     assert.equal((await admin(`/approvals/${approval.id}`, { body: { decision: 'approve' } })).status, 200);
-    const decided = await shell.waitForMenu('cursor can be revoked', (m) => labels(submenuOf(m, 'Agents')).includes('Revoke cursor'), from);
+    const decided = await shell.waitForMenu(
+      'cursor can be revoked',
+      (m) => labels(submenuOf(m, 'Agents')).includes('Revoke cursor'),
+      from,
+    );
     assert.ok(!labels(decided).some((label) => label.includes('Review…')), 'nothing waits any more');
-    const pausedIcon = (await shell.waitFor('the paused icon', (r) => r.api === 'Tray.setImage', { from })).image as TrayImage;
+    const pausedIcon = (await shell.waitFor('the paused icon', (r) => r.api === 'Tray.setImage', { from }))
+      .image as TrayImage;
     assert.equal(pausedIcon.representations[0]?.source, 'bitmap');
 
     from = shell.records.length;
     await shell.command('click-tray-item', { path: ['Agents', 'Revoke cursor'] });
-    await shell.waitForMenu('cursor is gone from Agents', (m) => labels(submenuOf(m, 'Agents'))[0] === 'No active agents', from);
+    await shell.waitForMenu(
+      'cursor is gone from Agents',
+      (m) => labels(submenuOf(m, 'Agents'))[0] === 'No active agents',
+      from,
+    );
     const agents = (await admin('/agents')).body.agents as { name: string; status: string }[];
     const cursor = agents.find((a) => a.name === 'cursor');
     assert.equal(cursor?.status, 'revoked');
@@ -248,21 +326,35 @@ describe('desktop shell on the Electron stand-in', () => {
     await shell.command('click-tray-item', { path: ['Resume agents'] });
     await shell.waitForMenu('agents run again', (m) => labels(m).includes('Pause all agents'), from);
     assert.deepEqual((await admin('/pause')).body, { paused: false });
-    const normal = (await shell.waitFor('the normal icon', (r) => r.api === 'Tray.setImage', { from })).image as TrayImage;
+    const normal = (await shell.waitFor('the normal icon', (r) => r.api === 'Tray.setImage', { from }))
+      .image as TrayImage;
     assert.deepEqual(normal.representations, normalIcon.representations);
   });
 
   test('Connect ▸ opens the sign-in in the system browser; failed, connected and needs-re-auth notify and open the right view', async () => {
-    assert.equal((await admin('/providers/acme/client', { method: 'PUT', body: { client_id: PUBLIC_CLIENT_ID } })).status, 200);
+    assert.equal(
+      (await admin('/providers/acme/client', { method: 'PUT', body: { client_id: PUBLIC_CLIENT_ID } })).status,
+      200,
+    );
 
     // The person says no at the provider: the flow fails, and the notification leads to the provider's card.
     let from = shell.records.length;
     await shell.command('click-tray-item', { path: ['Connect', 'Connect Acme (test provider)'] });
-    const refused = await shell.waitFor('the sign-in page in the system browser', (r) => r.api === 'shell.openExternal', { from });
+    const refused = await shell.waitFor(
+      'the sign-in page in the system browser',
+      (r) => r.api === 'shell.openExternal',
+      { from },
+    );
     const state = new URL(refused.url as string).searchParams.get('state') ?? '';
-    const answer = await fetch(`${origin}/oauth/callback?${new URLSearchParams({ error: 'access_denied', error_description: 'The person said no', state, iss: provider.issuer })}`);
+    const answer = await fetch(
+      `${origin}/oauth/callback?${new URLSearchParams({ error: 'access_denied', error_description: 'The person said no', state, iss: provider.issuer })}`,
+    );
     assert.equal(answer.status, 400);
-    const failed = await shell.waitFor('the failure notification', (r) => r.api === 'Notification.show' && r.title === "Couldn't connect to Acme (test provider)", { from });
+    const failed = await shell.waitFor(
+      'the failure notification',
+      (r) => r.api === 'Notification.show' && r.title === "Couldn't connect to Acme (test provider)",
+      { from },
+    );
     assert.equal(failed.body, 'The person said no', "the provider's own description");
     let clicked = shell.records.length;
     await shell.command('click-notification', { title: "Couldn't connect to Acme (test provider)" });
@@ -271,14 +363,26 @@ describe('desktop shell on the Electron stand-in', () => {
 
     from = shell.records.length;
     await shell.command('click-tray-item', { path: ['Connect', 'Connect Acme (test provider)'] });
-    const opened = await shell.waitFor('the sign-in page in the system browser', (r) => r.api === 'shell.openExternal', { from });
+    const opened = await shell.waitFor(
+      'the sign-in page in the system browser',
+      (r) => r.api === 'shell.openExternal',
+      { from },
+    );
     assert.ok((opened.url as string).startsWith(`${provider.issuer}/`), opened.url as string);
 
     const browser = new ScriptedBrowser();
     const callback = await authorize(browser, opened.url as string, `${origin}/oauth/callback`);
     assert.equal((await browser.get(callback)).status, 200);
-    await shell.waitForMenu('acme is connected with its account', (m) => labels(m).includes('acme (alice@example.test) — connected'), from);
-    await shell.waitFor('the connected notification', (r) => r.api === 'Notification.show' && r.title === 'Connected to Acme (test provider)', { from });
+    await shell.waitForMenu(
+      'acme is connected with its account',
+      (m) => labels(m).includes('acme (alice@example.test) — connected'),
+      from,
+    );
+    await shell.waitFor(
+      'the connected notification',
+      (r) => r.api === 'Notification.show' && r.title === 'Connected to Acme (test provider)',
+      { from },
+    );
     clicked = shell.records.length;
     await shell.command('click-notification', { title: 'Connected to Acme (test provider)' });
     load = await shell.waitFor('the Connections view', (r) => r.api === 'BrowserWindow.loadURL', { from: clicked });
@@ -286,7 +390,10 @@ describe('desktop shell on the Electron stand-in', () => {
 
     // The person revokes Latchkey's access at the provider; the next refresh finds out.
     // The connection's credential (the vault also holds signing keys, the admin token and the audit head).
-    const entry = (await testKeychainEntries()).filter((e) => e.account.includes('/connection/')).map((e) => JSON.parse(e.password) as { refresh_token?: string }).find((c) => c.refresh_token);
+    const entry = (await testKeychainEntries())
+      .filter((e) => e.account.includes('/connection/'))
+      .map((e) => JSON.parse(e.password) as { refresh_token?: string })
+      .find((c) => c.refresh_token);
     assert.ok(entry?.refresh_token, 'the connection holds a refresh token');
     const revoked = await fetch(`${provider.issuer}/token/revocation`, {
       method: 'POST',
@@ -296,10 +403,22 @@ describe('desktop shell on the Electron stand-in', () => {
     assert.equal(revoked.status, 200);
     from = shell.records.length;
     assert.equal((await admin('/connections/acme/refresh', { method: 'POST' })).status, 412);
-    await shell.waitForMenu('acme needs re-auth', (m) => labels(m).includes('acme (alice@example.test) — needs re-auth'), from);
-    const notification = await shell.waitFor('the re-auth notification', (r) => r.api === 'Notification.show' && r.title === 'Reconnect acme', { from });
+    await shell.waitForMenu(
+      'acme needs re-auth',
+      (m) => labels(m).includes('acme (alice@example.test) — needs re-auth'),
+      from,
+    );
+    const notification = await shell.waitFor(
+      'the re-auth notification',
+      (r) => r.api === 'Notification.show' && r.title === 'Reconnect acme',
+      { from },
+    );
     assert.match(notification.body as string, /Acme \(test provider\) no longer accepts/);
-    assert.equal(((await shell.waitFor('the attention icon', (r) => r.api === 'Tray.setImage', { from })).image as TrayImage).representations[0]?.source, 'bitmap');
+    assert.equal(
+      ((await shell.waitFor('the attention icon', (r) => r.api === 'Tray.setImage', { from })).image as TrayImage)
+        .representations[0]?.source,
+      'bitmap',
+    );
     clicked = shell.records.length;
     await shell.command('click-notification', { title: 'Reconnect acme' });
     load = await shell.waitFor('the Connections view', (r) => r.api === 'BrowserWindow.loadURL', { from: clicked });
@@ -311,15 +430,24 @@ describe('desktop shell on the Electron stand-in', () => {
     const second = ShellProcess.start(env);
     try {
       assert.equal(await second.exited, 0);
-      assert.deepEqual(second.since(0, 'app.requestSingleInstanceLock').map((r) => r.acquired), [false]);
+      assert.deepEqual(
+        second.since(0, 'app.requestSingleInstanceLock').map((r) => r.acquired),
+        [false],
+      );
       assert.deepEqual(second.since(0, 'BrowserWindow.new'), [], 'the second instance opens no window');
       assert.deepEqual(second.since(0, 'Tray.new'), [], 'and no tray');
     } finally {
       second.kill();
     }
     const handedOver = await shell.waitFor('second-instance', (r) => r.api === 'app.second-instance', { from });
-    await shell.waitFor('the window shown again', (r) => r.api === 'BrowserWindow.show', { from: shell.records.indexOf(handedOver) });
-    assert.equal(JSON.parse(readFileSync(join(dataDir, 'latchkey.lock'), 'utf8')).pid, shell.child.pid, 'the first instance keeps the data dir');
+    await shell.waitFor('the window shown again', (r) => r.api === 'BrowserWindow.show', {
+      from: shell.records.indexOf(handedOver),
+    });
+    assert.equal(
+      JSON.parse(readFileSync(join(dataDir, 'latchkey.lock'), 'utf8')).pid,
+      shell.child.pid,
+      'the first instance keeps the data dir',
+    );
   });
 
   test(`Quit closes the broker and releases the data-dir lock within ${QUIT_DEADLINE_MS / 1000} s`, async () => {
@@ -328,7 +456,12 @@ describe('desktop shell on the Electron stand-in', () => {
     let timer: NodeJS.Timeout | undefined;
     const code = await Promise.race([
       shell.exited,
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`the shell did not exit within ${QUIT_DEADLINE_MS} ms`)), QUIT_DEADLINE_MS); }),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the shell did not exit within ${QUIT_DEADLINE_MS} ms`)),
+          QUIT_DEADLINE_MS,
+        );
+      }),
     ]).finally(() => clearTimeout(timer));
     assert.equal(code, 0);
     assert.ok(!existsSync(join(dataDir, 'latchkey.lock')), 'the data-dir lock is released');

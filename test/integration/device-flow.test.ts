@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { enterUserCode, ScriptedBrowser } from '../fixtures/browser.js';
 import { setUp } from '../fixtures/connect.js';
-import { DEVICE_CODE_GRANT, PUBLIC_CLIENT_ID, startTestProvider, type TestProvider } from '../fixtures/oidc-provider.js';
+import {
+  DEVICE_CODE_GRANT,
+  PUBLIC_CLIENT_ID,
+  startTestProvider,
+  type TestProvider,
+} from '../fixtures/oidc-provider.js';
 import { startTestBroker, type TestBroker } from '../fixtures/broker.js';
 import type { OAuth2Auth } from '../../main/core/catalog/types.js';
 
@@ -19,7 +24,11 @@ interface Poll {
 }
 
 /** Polls `probe` every 100 ms until it returns a value, for at most `timeoutMs`. */
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -51,7 +60,11 @@ describe('connect with a device code (RFC 8628) against a real oidc-provider', (
   /** The device-code polls since `from`, all for one device code. */
   const pollsSince = (from: number): Poll[] => {
     const mine = polls.slice(from);
-    assert.equal(new Set(mine.map((p) => p.device_code)).size, mine.length > 0 ? 1 : 0, 'polls of another flow interleaved');
+    assert.equal(
+      new Set(mine.map((p) => p.device_code)).size,
+      mine.length > 0 ? 1 : 0,
+      'polls of another flow interleaved',
+    );
     return mine;
   };
 
@@ -79,14 +92,20 @@ describe('connect with a device code (RFC 8628) against a real oidc-provider', (
         let outcome = ctx.status === 200 ? 'granted' : String((ctx.body as { error?: unknown } | undefined)?.error);
         if (outcome === 'authorization_pending' && slowDownNext) {
           slowDownNext = false;
-          ctx.body = { error: 'slow_down', error_description: 'you are polling too quickly and should back off at a reasonable rate' };
+          ctx.body = {
+            error: 'slow_down',
+            error_description: 'you are polling too quickly and should back off at a reasonable rate',
+          };
           outcome = 'slow_down';
         }
         polls.push({ device_code: String(params.device_code), at, outcome });
       },
     });
     broker = await startTestBroker({ secretStore: 'file', passphrase: 'device-flow-test-passphrase' });
-    deviceAuth = { ...(provider.definition().auth as OAuth2Auth), device_authorization_url: `${provider.issuer}/device/auth` };
+    deviceAuth = {
+      ...(provider.definition().auth as OAuth2Auth),
+      device_authorization_url: `${provider.issuer}/device/auth`,
+    };
     await setUp(provider, broker, { auth: deviceAuth });
   });
   after(async () => {
@@ -138,11 +157,17 @@ describe('connect with a device code (RFC 8628) against a real oidc-provider', (
 
     // Pending until the person approved, then exactly one grant; no poll sooner than the interval.
     const mine = pollsSince(from);
-    assert.deepEqual(mine.map((p) => p.outcome), [...mine.slice(0, -1).map(() => 'authorization_pending'), 'granted']);
+    assert.deepEqual(
+      mine.map((p) => p.outcome),
+      [...mine.slice(0, -1).map(() => 'authorization_pending'), 'granted'],
+    );
     assert.equal((provider.tokenRequests[DEVICE_CODE_GRANT] ?? 0) - tokenRequestsBefore, mine.length);
     assert.ok((mine[0]?.at ?? 0) - startedAt >= INTERVAL * 1000 - 50, 'first poll came before the interval');
     for (let i = 1; i < mine.length; i += 1) {
-      assert.ok((mine[i]?.at ?? 0) - (mine[i - 1]?.at ?? 0) >= INTERVAL * 1000 - 50, `poll ${i} came before the interval`);
+      assert.ok(
+        (mine[i]?.at ?? 0) - (mine[i - 1]?.at ?? 0) >= INTERVAL * 1000 - 50,
+        `poll ${i} came before the interval`,
+      );
     }
     // Granted: the broker stops polling.
     await sleep(2.5 * INTERVAL * 1000);
@@ -156,7 +181,7 @@ describe('connect with a device code (RFC 8628) against a real oidc-provider', (
     assert.equal(provider.tokenRequests.refresh_token, refreshesBefore + 1);
   });
 
-  test('the person aborts at the provider: the flow fails with the provider\'s access_denied, nothing is connected', async () => {
+  test("the person aborts at the provider: the flow fails with the provider's access_denied, nothing is connected", async () => {
     const connectionsBefore = (await broker.admin('/connections')).body.connections.length;
     const { started, from } = await start(broker, { provider: 'acme', method: 'device', name: 'denied' });
     const page = await enterUserCode(new ScriptedBrowser(), started.verification_uri, started.user_code, 'abort');
@@ -193,10 +218,16 @@ describe('connect with a device code (RFC 8628) against a real oidc-provider', (
 
   test('a provider that requires a client secret for the browser still connects by device code without one', async () => {
     const added = await broker.admin('/providers', {
-      body: provider.definition({ id: 'acme-secret', auth: { ...deviceAuth, client_auth: 'client_secret_post', client_secret: 'required' } }),
+      body: provider.definition({
+        id: 'acme-secret',
+        auth: { ...deviceAuth, client_auth: 'client_secret_post', client_secret: 'required' },
+      }),
     });
     assert.equal(added.status, 201, JSON.stringify(added.body));
-    const client = await broker.admin('/providers/acme-secret/client', { method: 'PUT', body: { client_id: PUBLIC_CLIENT_ID } });
+    const client = await broker.admin('/providers/acme-secret/client', {
+      method: 'PUT',
+      body: { client_id: PUBLIC_CLIENT_ID },
+    });
     assert.equal(client.status, 200, JSON.stringify(client.body));
 
     const browser = await broker.admin('/connections', { body: { provider: 'acme-secret' } });
@@ -231,8 +262,12 @@ describe('connect with a device code (RFC 8628) against a real oidc-provider', (
     }
   });
 
-  test('nobody enters the code: the flow expires with the broker\'s flow TTL and polling stops', async () => {
-    const short = await startTestBroker({ secretStore: 'file', passphrase: 'device-flow-test-passphrase', flowTtlMs: 1500 });
+  test("nobody enters the code: the flow expires with the broker's flow TTL and polling stops", async () => {
+    const short = await startTestBroker({
+      secretStore: 'file',
+      passphrase: 'device-flow-test-passphrase',
+      flowTtlMs: 1500,
+    });
     try {
       await setUp(provider, short, { auth: deviceAuth });
       const { started, from } = await start(short);

@@ -45,8 +45,14 @@ async function follow(count: number, lastEventId?: string, during?: () => Promis
       while ((end = text.indexOf('\n\n')) !== -1) {
         const block = text.slice(0, end);
         text = text.slice(end + 2);
-        const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
-        if (fields.data !== undefined) events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+        const fields = Object.fromEntries(
+          block
+            .split('\n')
+            .filter((l) => !l.startsWith(':'))
+            .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+        );
+        if (fields.data !== undefined)
+          events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
       }
     }
   } finally {
@@ -79,7 +85,10 @@ test('agent changes and their audit entries arrive live, and Last-Event-ID resum
   await broker.admin('/pause', { method: 'POST' });
   await broker.admin('/resume', { method: 'POST' });
   const resumed = await follow(2, lastSeen);
-  assert.deepEqual(resumed.filter((e) => e.event === 'paused-changed').map((e) => e.data), [{ paused: true }, { paused: false }]);
+  assert.deepEqual(
+    resumed.filter((e) => e.event === 'paused-changed').map((e) => e.data),
+    [{ paused: true }, { paused: false }],
+  );
   // Ids keep increasing from where the client left off.
   const seq = (id: string | undefined) => Number(id?.split('.')[1]);
   assert.ok(resumed.every((e) => seq(e.id) > seq(lastSeen)));
@@ -90,7 +99,9 @@ test('agent changes and their audit entries arrive live, and Last-Event-ID resum
 });
 
 test('closing the broker ends open streams', { timeout: 10_000 }, async () => {
-  const response = await fetch(`${broker.url}/admin/api/events`, { headers: { authorization: `Bearer ${broker.adminToken}` } });
+  const response = await fetch(`${broker.url}/admin/api/events`, {
+    headers: { authorization: `Bearer ${broker.adminToken}` },
+  });
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   await reader.read(); // the retry line: the stream is open
   // The broker's own listeners (ask-first ends held calls on pause) stay; the stream's one goes.

@@ -11,7 +11,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { ADMIN_TOKEN, clientCredentialsToken, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
+import {
+  ADMIN_TOKEN,
+  clientCredentialsToken,
+  startServeProcess,
+  type ServeProcess,
+} from '../fixtures/serve-process.js';
 
 const CLI = ['--import', 'tsx', 'main/cli/latchkey.ts'];
 /** Access tokens of this broker live 2 s: every wait past it is 3 s. */
@@ -39,34 +44,64 @@ interface ExecChild {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function startExec(broker: ServeProcess, agent: string, options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): ExecChild {
-  const child = spawn(process.execPath, [...CLI, 'exec', '--agent', agent, '--data-dir', broker.dataDir, ...(options.args ?? []), '--', process.execPath, '-e', CHILD], {
-    env: options.env ?? { ...process.env, LATCHKEY_ADMIN_TOKEN: undefined, LATCHKEY_PASSPHRASE: undefined },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+function startExec(
+  broker: ServeProcess,
+  agent: string,
+  options: { env?: NodeJS.ProcessEnv; args?: string[] } = {},
+): ExecChild {
+  const child = spawn(
+    process.execPath,
+    [
+      ...CLI,
+      'exec',
+      '--agent',
+      agent,
+      '--data-dir',
+      broker.dataDir,
+      ...(options.args ?? []),
+      '--',
+      process.execPath,
+      '-e',
+      CHILD,
+    ],
+    {
+      env: options.env ?? { ...process.env, LATCHKEY_ADMIN_TOKEN: undefined, LATCHKEY_PASSPHRASE: undefined },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   const answers = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const waiting: ((line: string) => void)[] = [];
   answers.on('line', (line) => waiting.shift()?.(line));
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => {
-    clearTimeout(timer);
-    resolve({ code, signal });
-  }));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    }),
+  );
   return {
     child,
-    ask: (line) => new Promise((resolve, reject) => {
-      waiting.push((answer) => resolve(JSON.parse(answer)));
-      child.stdin?.write(`${line}\n`, (error) => error && reject(error));
-    }),
+    ask: (line) =>
+      new Promise((resolve, reject) => {
+        waiting.push((answer) => resolve(JSON.parse(answer)));
+        child.stdin?.write(`${line}\n`, (error) => error && reject(error));
+      }),
     stderr: () => err,
     exit,
   };
 }
 
-function latchkey(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env, NO_COLOR: '1', LATCHKEY_ADMIN_TOKEN: ADMIN_TOKEN, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+function latchkey(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    env: { ...process.env, NO_COLOR: '1', LATCHKEY_ADMIN_TOKEN: ADMIN_TOKEN, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -107,18 +142,27 @@ async function sessionsOf(broker: ServeProcess): Promise<Session[]> {
 }
 
 async function startUpstream(): Promise<Server> {
-  const upstream = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+  const upstream = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+  );
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   return upstream;
 }
 
 async function brokerWithItems(upstream: Server, dataDir?: string, port?: number): Promise<ServeProcess> {
-  const broker = await startServeProcess(dataDir, { args: ['--access-token-ttl', String(TOKEN_TTL_SECONDS)], ...(port === undefined ? {} : { port }) });
+  const broker = await startServeProcess(dataDir, {
+    args: ['--access-token-ttl', String(TOKEN_TTL_SECONDS)],
+    ...(port === undefined ? {} : { port }),
+  });
   if (dataDir === undefined) {
     await broker.admin('/providers', {
-      id: 'items', name: 'Items',
+      id: 'items',
+      name: 'Items',
       auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { read: 'Read' } },
-      api: { base_url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, rules: [{ method: 'GET', path: '/**', scopes: ['read'] }] },
+      api: {
+        base_url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+        rules: [{ method: 'GET', path: '/**', scopes: ['read'] }],
+      },
     });
     await broker.admin('/connections', { provider: 'items', secret: 'upstream-key' });
   }
@@ -139,28 +183,40 @@ describe('exec sessions', () => {
   });
 
   test('the token outlives the access-token lifetime while the command runs, and is revoked when it exits', async () => {
-    const agent = await broker.admin('/agents', { name: 'sleeper', grants: [{ connection: 'items', scopes: ['read'] }] });
+    const agent = await broker.admin('/agents', {
+      name: 'sleeper',
+      grants: [{ connection: 'items', scopes: ['read'] }],
+    });
     const exec = startExec(broker, 'sleeper');
     const { env } = await exec.ask<{ env: Record<string, string> }>('env');
     assert.equal((await exec.ask('call /proxy/items/things')).status, 200);
     // A token of the same agent from the token endpoint, for comparison: it lives TOKEN_TTL_SECONDS.
     const shortLived = await clientCredentialsToken(broker.url, agent.client_id, agent.client_secret);
     await sleep(PAST_TOKEN_TTL_MS);
-    assert.deepEqual(await callWith(broker, shortLived), { status: 401, error: 'token_expired' }, 'access tokens of this broker do expire');
+    assert.deepEqual(
+      await callWith(broker, shortLived),
+      { status: 401, error: 'token_expired' },
+      'access tokens of this broker do expire',
+    );
     assert.equal((await exec.ask('call /proxy/items/things')).status, 200, 'the session token is still valid');
     assert.equal((await callWith(broker, env.LATCHKEY_TOKEN as string)).status, 200);
 
     exec.child.stdin?.write('exit 3\n');
-    assert.deepEqual(await exec.exit, { code: 3, signal: null }, 'the command\'s exit code');
+    assert.deepEqual(await exec.exit, { code: 3, signal: null }, "the command's exit code");
     assert.deepEqual(await callWith(broker, env.LATCHKEY_TOKEN as string), { status: 401, error: 'token_revoked' });
     assert.deepEqual(await sessionsOf(broker), []);
     assert.equal(exec.stderr(), '', 'exec says nothing of its own');
   });
 
-  test('the command\'s environment holds no LATCHKEY_* variable exec did not set, even when the parent had them', async () => {
+  test("the command's environment holds no LATCHKEY_* variable exec did not set, even when the parent had them", async () => {
     await broker.admin('/agents', { name: 'clean', grants: [{ connection: 'items', scopes: ['read'] }] });
     const exec = startExec(broker, 'clean', {
-      env: { ...process.env, LATCHKEY_ADMIN_TOKEN: ADMIN_TOKEN, LATCHKEY_PASSPHRASE: 'serve process passphrase', LATCHKEY_SOMETHING: 'else' },
+      env: {
+        ...process.env,
+        LATCHKEY_ADMIN_TOKEN: ADMIN_TOKEN,
+        LATCHKEY_PASSPHRASE: 'serve process passphrase',
+        LATCHKEY_SOMETHING: 'else',
+      },
     });
     const { env } = await exec.ask<{ env: Record<string, string> }>('env');
     assert.deepEqual(Object.keys(env).sort(), ['LATCHKEY_ITEMS_URL', 'LATCHKEY_TOKEN', 'LATCHKEY_URL']);
@@ -170,7 +226,10 @@ describe('exec sessions', () => {
   });
 
   test('listed by the CLI and the API with its command, pid and calls; ended by `latchkey sessions end`', async () => {
-    const agent = await broker.admin('/agents', { name: 'listed', grants: [{ connection: 'items', scopes: ['read'] }] });
+    const agent = await broker.admin('/agents', {
+      name: 'listed',
+      grants: [{ connection: 'items', scopes: ['read'] }],
+    });
     const exec = startExec(broker, 'listed', { args: ['--ttl', '2h'] });
     const { pid, env } = await exec.ask<{ pid: number; env: Record<string, string> }>('env');
     assert.equal((await exec.ask('call /proxy/items/things')).status, 200);
@@ -189,10 +248,15 @@ describe('exec sessions', () => {
     const table = await latchkey(['sessions', '--data-dir', broker.dataDir]);
     assert.match(table.stdout, new RegExp(`${listed.id}\\s+listed\\s+node\\s+${pid}`));
     const ofAgent = (await broker.admin(`/agents/${agent.id}/sessions`)) as { sessions: Session[] };
-    assert.deepEqual(ofAgent.sessions.map((s) => s.id), [listed.id]);
+    assert.deepEqual(
+      ofAgent.sessions.map((s) => s.id),
+      [listed.id],
+    );
 
     // The audit entries of its calls name the session.
-    const audit = (await broker.admin(`/audit?agent=${agent.id}&kind=proxy`)) as { entries: { session_id: string | null }[] };
+    const audit = (await broker.admin(`/audit?agent=${agent.id}&kind=proxy`)) as {
+      entries: { session_id: string | null }[];
+    };
     assert.equal(audit.entries.length, 2);
     assert.ok(audit.entries.every((e) => e.session_id === listed.id));
 
@@ -240,13 +304,19 @@ describe('exec sessions', () => {
   });
 
   test('revoking the agent ends its sessions', async () => {
-    const agent = await broker.admin('/agents', { name: 'revoked', grants: [{ connection: 'items', scopes: ['read'] }] });
+    const agent = await broker.admin('/agents', {
+      name: 'revoked',
+      grants: [{ connection: 'items', scopes: ['read'] }],
+    });
     const exec = startExec(broker, 'revoked');
     assert.equal((await exec.ask('call /proxy/items/things')).status, 200);
     await broker.admin(`/agents/${agent.id}/revoke`, {});
     const refused = await exec.ask('call /proxy/items/things');
     assert.deepEqual([refused.status, refused.body.error], [401, 'token_revoked']);
-    assert.deepEqual((await sessionsOf(broker)).filter((s) => s.agent_id === agent.id), []);
+    assert.deepEqual(
+      (await sessionsOf(broker)).filter((s) => s.agent_id === agent.id),
+      [],
+    );
     exec.child.stdin?.end('exit 0\n');
     await exec.exit;
   });
@@ -255,22 +325,48 @@ describe('exec sessions', () => {
     const run = await latchkey(['exec', '--agent', 'clean', '--ttl', '8d', '--data-dir', broker.dataDir, '--', 'true']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^latchkey: --ttl is from 1m to 7d, not 8d \[invalid_option\]\n$/);
-    const malformed = await latchkey(['exec', '--agent', 'clean', '--ttl', 'soon', '--data-dir', broker.dataDir, '--', 'true']);
+    const malformed = await latchkey([
+      'exec',
+      '--agent',
+      'clean',
+      '--ttl',
+      'soon',
+      '--data-dir',
+      broker.dataDir,
+      '--',
+      'true',
+    ]);
     assert.equal(malformed.code, 2);
-    assert.match(malformed.stderr, /^latchkey: --ttl is a duration such as 30m, 12h or 7d, not "soon" \[invalid_option\]\n$/);
+    assert.match(
+      malformed.stderr,
+      /^latchkey: --ttl is a duration such as 30m, 12h or 7d, not "soon" \[invalid_option\]\n$/,
+    );
   });
 
   test('audit --follow prints an entry made after it started, and ends on Ctrl-C', async () => {
-    const agent = await broker.admin('/agents', { name: 'followed', grants: [{ connection: 'items', scopes: ['read'] }] });
-    const follow = spawn(process.execPath, [...CLI, 'audit', '--follow', '--json', '--agent', 'followed', '--data-dir', broker.dataDir], {
-      env: { ...process.env, LATCHKEY_ADMIN_TOKEN: ADMIN_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000,
+    const agent = await broker.admin('/agents', {
+      name: 'followed',
+      grants: [{ connection: 'items', scopes: ['read'] }],
     });
+    const follow = spawn(
+      process.execPath,
+      [...CLI, 'audit', '--follow', '--json', '--agent', 'followed', '--data-dir', broker.dataDir],
+      {
+        env: { ...process.env, LATCHKEY_ADMIN_TOKEN: ADMIN_TOKEN },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+      },
+    );
     let stderr = '';
     follow.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const lines = createInterface({ input: follow.stdout });
     // The first proxied call's entry (the token's issuance comes before it).
-    const first = new Promise<string>((resolve) => lines.on('line', (line) => JSON.parse(line).kind === 'proxy' && resolve(line)));
-    await eventually('audit --follow to be ready', async () => (stderr.includes('Following new audit entries') ? true : undefined));
+    const first = new Promise<string>((resolve) =>
+      lines.on('line', (line) => JSON.parse(line).kind === 'proxy' && resolve(line)),
+    );
+    await eventually('audit --follow to be ready', async () =>
+      stderr.includes('Following new audit entries') ? true : undefined,
+    );
     // Fetched now: the broker's access tokens live 2 s.
     const token = await clientCredentialsToken(broker.url, agent.client_id, agent.client_secret);
     assert.equal((await callWith(broker, token)).status, 200);
@@ -297,19 +393,25 @@ describe('exec sessions across a broker restart', () => {
       const [session] = await sessionsOf(broker);
 
       const follow = spawn(process.execPath, [...CLI, 'audit', '--follow', '--data-dir', dataDir], {
-        env: { ...process.env, LATCHKEY_ADMIN_TOKEN: ADMIN_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000,
+        env: { ...process.env, LATCHKEY_ADMIN_TOKEN: ADMIN_TOKEN },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
       });
       let followErr = '';
       follow.stderr.setEncoding('utf8').on('data', (chunk: string) => (followErr += chunk));
       const followExit = new Promise<number | null>((resolve) => follow.once('close', resolve));
-      await eventually('audit --follow to be ready', async () => (followErr.includes('Following new audit entries') ? true : undefined));
+      await eventually('audit --follow to be ready', async () =>
+        followErr.includes('Following new audit entries') ? true : undefined,
+      );
 
       await broker.stop('SIGKILL');
       assert.equal(await followExit, 0, followErr);
       assert.match(followErr, /the broker stopped; no more entries/);
 
       broker = await brokerWithItems(upstream, dataDir, port);
-      const held = await eventually(`exec to hold its session again (exec said: ${exec.stderr()})`, async () => (await sessionsOf(broker)).find((s) => s.id === session?.id && s.held));
+      const held = await eventually(`exec to hold its session again (exec said: ${exec.stderr()})`, async () =>
+        (await sessionsOf(broker)).find((s) => s.id === session?.id && s.held),
+      );
       assert.equal(held.agent_name, 'durable');
       await sleep(PAST_TOKEN_TTL_MS); // past any access token's lifetime, to be sure
       assert.equal((await exec.ask('call /proxy/items/things')).status, 200, 'the same token works after the restart');

@@ -26,20 +26,44 @@ describe('latchkey exec', () => {
   });
 
   test('runs the command with the broker URL, a fresh agent token and the proxy base URLs', async () => {
-    const run = await runExec(['--agent', 'scripted', '--data-dir', broker.dataDir, '--', process.execPath, '-e', PRINT_ENV]);
+    const run = await runExec([
+      '--agent',
+      'scripted',
+      '--data-dir',
+      broker.dataDir,
+      '--',
+      process.execPath,
+      '-e',
+      PRINT_ENV,
+    ]);
     assert.equal(run.status, 0, run.stderr);
-    const { env, discovery } = JSON.parse(run.stdout) as { env: Record<string, string>; discovery: { status: number; body: { connections: { name: string }[] } } };
+    const { env, discovery } = JSON.parse(run.stdout) as {
+      env: Record<string, string>;
+      discovery: { status: number; body: { connections: { name: string }[] } };
+    };
     assert.equal(env.LATCHKEY_URL, broker.url);
     assert.equal(env.LATCHKEY_OPENAI_URL, `${broker.url}/proxy/openai`);
     assert.equal(env.OPENAI_BASE_URL, `${broker.url}/proxy/openai`);
     // The token is the agent's own: discovery accepts it and shows its grant.
     assert.equal(discovery.status, 200);
-    assert.deepEqual(discovery.body.connections.map((c) => c.name), ['openai']);
+    assert.deepEqual(
+      discovery.body.connections.map((c) => c.name),
+      ['openai'],
+    );
     assert.ok(!run.stdout.includes('sk-test-openai-key'), 'the provider key never reaches the command');
   });
 
-  test('passes the command\'s exit code through', async () => {
-    const run = await runExec(['--agent', 'scripted', '--data-dir', broker.dataDir, '--', process.execPath, '-e', 'process.exit(7)']);
+  test("passes the command's exit code through", async () => {
+    const run = await runExec([
+      '--agent',
+      'scripted',
+      '--data-dir',
+      broker.dataDir,
+      '--',
+      process.execPath,
+      '-e',
+      'process.exit(7)',
+    ]);
     assert.equal(run.status, 7);
   });
 

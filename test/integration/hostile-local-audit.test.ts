@@ -34,7 +34,8 @@ function rows(dataDir: string, where = '1 = 1', params: unknown[] = []): Row[] {
 async function addKeyProvider(broker: TestBroker): Promise<void> {
   const created = await broker.admin('/providers', {
     body: {
-      id: 'hostile', name: 'Hostile',
+      id: 'hostile',
+      name: 'Hostile',
       auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { read: 'Read' } },
       api: { base_url: 'http://127.0.0.1:9', rules: [{ method: 'GET', path: '/**', scopes: ['read'] }] },
     },
@@ -68,7 +69,9 @@ describe('a local process flooding the proxy without a valid token', () => {
         while (sent < FLOOD) {
           const n = sent++;
           const headers: Record<string, string> = n % 5 === 0 ? {} : { authorization: `Bearer forged-${n}` };
-          const response = await fetch(`${broker.url}/proxy/${n % 2 === 0 ? 'github' : 'slack'}/user?n=${n}`, { headers });
+          const response = await fetch(`${broker.url}/proxy/${n % 2 === 0 ? 'github' : 'slack'}/user?n=${n}`, {
+            headers,
+          });
           await response.text();
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         }
@@ -85,7 +88,12 @@ describe('a local process flooding the proxy without a valid token', () => {
       const aggregates = rows(dataDir, "reason LIKE '%refused requests without a valid token%'");
       assert.equal(aggregates.length, 1, 'one aggregate entry for the window');
       const aggregate = aggregates[0] as Row;
-      assert.match(aggregate.reason ?? '', new RegExp(`^${FLOOD} refused requests without a valid token in the last minute \\(invalid_token: ${FLOOD * 4 / 5}, missing_token: ${FLOOD / 5}\\)`));
+      assert.match(
+        aggregate.reason ?? '',
+        new RegExp(
+          `^${FLOOD} refused requests without a valid token in the last minute \\(invalid_token: ${(FLOOD * 4) / 5}, missing_token: ${FLOOD / 5}\\)`,
+        ),
+      );
       assert.equal(aggregate.kind, 'proxy');
       assert.equal(aggregate.decision, 'deny');
       assert.equal(aggregate.connection, null, 'two connections were named');
@@ -113,13 +121,21 @@ describe('a local process flooding the token and registration endpoints', () => 
         while (sent < FLOOD) {
           const n = sent++;
           // A real client with a guessed secret, an invented client, and registrations the broker refuses.
-          const response = n % 5 === 4
-            ? await fetch(`${broker.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'real', redirect_uris: ['http://127.0.0.1:1/cb'] }) })
-            : await fetch(`${broker.url}/oauth/token`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${n % 2 ? agent.body.client_id : `guess-${n}`}:wrong-${n}`).toString('base64')}` },
-              body: 'grant_type=client_credentials',
-            });
+          const response =
+            n % 5 === 4
+              ? await fetch(`${broker.url}/oauth/register`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify({ client_name: 'real', redirect_uris: ['http://127.0.0.1:1/cb'] }),
+                })
+              : await fetch(`${broker.url}/oauth/token`, {
+                  method: 'POST',
+                  headers: {
+                    'content-type': 'application/x-www-form-urlencoded',
+                    authorization: `Basic ${Buffer.from(`${n % 2 ? agent.body.client_id : `guess-${n}`}:wrong-${n}`).toString('base64')}`,
+                  },
+                  body: 'grant_type=client_credentials',
+                });
           await response.text();
           assert.ok(response.status >= 400 && response.status < 500, `request ${n}: ${response.status}`);
         }
@@ -132,7 +148,9 @@ describe('a local process flooding the token and registration endpoints', () => 
       closed = true;
       const aggregates = rows(dataDir, "reason LIKE '%refused requests without valid credentials%'");
       assert.deepEqual(aggregates.map((a) => a.kind).sort(), ['agent', 'token'], 'one aggregate per kind of entry');
-      const counted = aggregates.map((a) => Number(/^(\d+) refused/.exec(a.reason ?? '')?.[1])).reduce((sum, n) => sum + n, 0);
+      const counted = aggregates
+        .map((a) => Number(/^(\d+) refused/.exec(a.reason ?? '')?.[1]))
+        .reduce((sum, n) => sum + n, 0);
       assert.equal(counted, FLOOD, 'every refused request is counted');
     } finally {
       if (!closed) await broker.close();
@@ -147,19 +165,29 @@ describe('connection changes are on record before the admin API answers', () => 
     try {
       await addKeyProvider(broker);
 
-      const connected = await broker.admin('/connections', { body: { provider: 'hostile', name: 'first', secret: 'key-1' } });
+      const connected = await broker.admin('/connections', {
+        body: { provider: 'hostile', name: 'first', secret: 'key-1' },
+      });
       assert.equal(connected.status, 201);
-      assert.deepEqual(rows(dataDir, 'connection = ?', ['first']).map((r) => [r.kind, r.reason]), [['connection', 'hostile: connected']]);
+      assert.deepEqual(
+        rows(dataDir, 'connection = ?', ['first']).map((r) => [r.kind, r.reason]),
+        [['connection', 'hostile: connected']],
+      );
 
       const removed = await broker.admin('/connections/first', { method: 'DELETE' });
       assert.equal(removed.status, 200);
-      assert.deepEqual(rows(dataDir, 'connection = ?', ['first']).map((r) => r.reason), ['hostile: connected', 'hostile: removed']);
+      assert.deepEqual(
+        rows(dataDir, 'connection = ?', ['first']).map((r) => r.reason),
+        ['hostile: connected', 'hostile: removed'],
+      );
 
       // The audit table refuses writes (a full disk, say): the change cannot be recorded, so it is not reported as done.
       const writer = new Database(dbFile(dataDir));
       writer.exec("CREATE TRIGGER audit_refuses BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
       try {
-        const unrecorded = await broker.admin('/connections', { body: { provider: 'hostile', name: 'second', secret: 'key-2' } });
+        const unrecorded = await broker.admin('/connections', {
+          body: { provider: 'hostile', name: 'second', secret: 'key-2' },
+        });
         assert.equal(unrecorded.status, 500, unrecorded.body?.error);
         assert.equal(unrecorded.body.error, 'audit_write_failed');
       } finally {
@@ -189,12 +217,18 @@ describe('a local process that rewrites the database', () => {
       });
       db.transaction(() => {
         db.prepare('DELETE FROM audit').run();
-        const insert = db.prepare('INSERT INTO audit (id, at, kind, decision, reason, agent_id, agent_name, connection, method, path, status, latency_ms, bytes_in, bytes_out, prev_hash, hash) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)');
+        const insert = db.prepare(
+          'INSERT INTO audit (id, at, kind, decision, reason, agent_id, agent_name, connection, method, path, status, latency_ms, bytes_in, bytes_out, prev_hash, hash) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)',
+        );
         for (const row of chained) insert.run(row);
         const last = chained.at(-1) as Row;
         db.prepare("UPDATE meta SET value = ? WHERE key = 'audit_head'").run(`${last.id}:${last.hash}`);
       })();
-      assert.equal((await new AuditLog(db).verify()).ok, true, 'the rewrite is consistent: the database alone shows nothing wrong');
+      assert.equal(
+        (await new AuditLog(db).verify()).ok,
+        true,
+        'the rewrite is consistent: the database alone shows nothing wrong',
+      );
     } finally {
       db.close();
     }
@@ -205,22 +239,38 @@ describe('a local process that rewrites the database', () => {
     let broker = await startTestBroker({ dataDir });
     try {
       await addKeyProvider(broker);
-      for (const name of ['alpha', 'beta', 'gamma']) assert.equal((await broker.admin('/connections', { body: { provider: 'hostile', name, secret: `key-${name}` } })).status, 201);
+      for (const name of ['alpha', 'beta', 'gamma'])
+        assert.equal(
+          (await broker.admin('/connections', { body: { provider: 'hostile', name, secret: `key-${name}` } })).status,
+          201,
+        );
       assert.deepEqual((await broker.admin('/audit/verify')).body, { ok: true, checked: 3 });
       await broker.close(); // the copy of the head is written behind: close writes it
 
       // Erase "beta" from history and redo the chain and the head.
       await rewriteChain(dataDir, (all) => all.filter((row) => row.connection !== 'beta'));
-      assert.deepEqual(rows(dataDir).map((r) => r.connection), ['alpha', 'gamma']);
+      assert.deepEqual(
+        rows(dataDir).map((r) => r.connection),
+        ['alpha', 'gamma'],
+      );
 
       broker = await startTestBroker({ dataDir });
-      const verdict = (await broker.admin('/audit/verify')).body as { ok: boolean; checked: number; first_bad?: number; reason?: string };
+      const verdict = (await broker.admin('/audit/verify')).body as {
+        ok: boolean;
+        checked: number;
+        first_bad?: number;
+        reason?: string;
+      };
       assert.equal(verdict.ok, false, 'the rewrite is detected');
       assert.equal(verdict.first_bad, 3);
       assert.match(verdict.reason ?? '', /copy of the head kept in the secret store/);
 
       // New entries do not launder the rewrite, in this run or the next.
-      assert.equal((await broker.admin('/connections', { body: { provider: 'hostile', name: 'delta', secret: 'key-delta' } })).status, 201);
+      assert.equal(
+        (await broker.admin('/connections', { body: { provider: 'hostile', name: 'delta', secret: 'key-delta' } }))
+          .status,
+        201,
+      );
       assert.equal((await broker.admin('/audit/verify')).body.ok, false);
       await broker.close();
       broker = await startTestBroker({ dataDir });
@@ -235,14 +285,29 @@ describe('a local process that rewrites the database', () => {
     let broker = await startTestBroker({ dataDir });
     try {
       await addKeyProvider(broker);
-      for (const name of ['alpha', 'beta']) assert.equal((await broker.admin('/connections', { body: { provider: 'hostile', name, secret: `key-${name}` } })).status, 201);
+      for (const name of ['alpha', 'beta'])
+        assert.equal(
+          (await broker.admin('/connections', { body: { provider: 'hostile', name, secret: `key-${name}` } })).status,
+          201,
+        );
       await broker.close();
 
-      await rewriteChain(dataDir, (all) => all.map((row) => (row.connection === 'alpha' ? { ...row, reason: 'hostile: removed' } : row)));
+      await rewriteChain(dataDir, (all) =>
+        all.map((row) => (row.connection === 'alpha' ? { ...row, reason: 'hostile: removed' } : row)),
+      );
 
       broker = await startTestBroker({ dataDir });
-      const verdict = (await broker.admin('/audit/verify')).body as { ok: boolean; checked: number; first_bad?: number; reason?: string };
-      assert.deepEqual([verdict.ok, verdict.checked, verdict.first_bad], [false, 1, 2], 'the head entry differs from its copy');
+      const verdict = (await broker.admin('/audit/verify')).body as {
+        ok: boolean;
+        checked: number;
+        first_bad?: number;
+        reason?: string;
+      };
+      assert.deepEqual(
+        [verdict.ok, verdict.checked, verdict.first_bad],
+        [false, 1, 2],
+        'the head entry differs from its copy',
+      );
       assert.match(verdict.reason ?? '', /^Entry #2 differs from the copy of the head kept in the secret store/);
     } finally {
       await broker.close();

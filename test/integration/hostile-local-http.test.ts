@@ -16,13 +16,18 @@ const insecure = { [oauth.allowInsecureRequests]: true } as const;
 const FOREIGN = 'https://evil.example';
 const SANDBOX_CSP = "sandbox; default-src 'none'";
 
-const values = (answer: RawAnswer, name: string): string[] => answer.fields.filter(([n]) => n === name).map(([, v]) => v);
+const values = (answer: RawAnswer, name: string): string[] =>
+  answer.fields.filter(([n]) => n === name).map(([, v]) => v);
 
 /** A provider's API stand-in: answers every request with what it received; /page is HTML with a permissive CSP of its own. */
 async function startEchoUpstream(): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     if (req.url === '/page') {
-      res.writeHead(200, { 'content-type': 'text/html', 'content-security-policy': 'default-src *', 'x-content-type-options': 'sniff-away' });
+      res.writeHead(200, {
+        'content-type': 'text/html',
+        'content-security-policy': 'default-src *',
+        'x-content-type-options': 'sniff-away',
+      });
       res.end('<script>parent.postMessage(document.cookie, "*")</script>');
       return;
     }
@@ -33,10 +38,11 @@ async function startEchoUpstream(): Promise<{ url: string; close(): Promise<void
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -58,12 +64,23 @@ describe('the HTTP surface against hostile local callers', () => {
 
   before(async () => {
     upstream = await startEchoUpstream();
-    broker = await startTestBroker({ secretStore: 'file', passphrase: 'a long test passphrase', logger: createLogger({ destination: { write: (line: string) => void logLines.push(line.trimEnd()) } }) });
+    broker = await startTestBroker({
+      secretStore: 'file',
+      passphrase: 'a long test passphrase',
+      logger: createLogger({ destination: { write: (line: string) => void logLines.push(line.trimEnd()) } }),
+    });
     const added = await broker.admin('/providers', {
       body: {
-        id: 'echo', name: 'Echo',
+        id: 'echo',
+        name: 'Echo',
         auth: { type: 'api_key', header: 'X-Api-Key', format: '{key}', scopes: { read: 'Read', write: 'Write' } },
-        api: { base_url: upstream.url, rules: [{ method: 'GET', path: '/**', scopes: ['read'] }, { method: 'DELETE', path: '/**', scopes: ['write'] }] },
+        api: {
+          base_url: upstream.url,
+          rules: [
+            { method: 'GET', path: '/**', scopes: ['read'] },
+            { method: 'DELETE', path: '/**', scopes: ['write'] },
+          ],
+        },
       },
     });
     assert.equal(added.status, 201, JSON.stringify(added.body));
@@ -71,11 +88,28 @@ describe('the HTTP surface against hostile local callers', () => {
       const connected = await broker.admin('/connections', { body: { provider: 'echo', name, secret: 'echo-key-1' } });
       assert.equal(connected.status, 201, JSON.stringify(connected.body));
     }
-    const created = await broker.admin('/agents', { body: { name: 'reader', grants: [{ connection: 'echo', scopes: ['read'] }, { connection: 'broken', scopes: ['read'] }] } });
+    const created = await broker.admin('/agents', {
+      body: {
+        name: 'reader',
+        grants: [
+          { connection: 'echo', scopes: ['read'] },
+          { connection: 'broken', scopes: ['read'] },
+        ],
+      },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const as = await oauth.processDiscoveryResponse(new URL(broker.url), await oauth.discoveryRequest(new URL(broker.url), { algorithm: 'oauth2', ...insecure }));
+    const as = await oauth.processDiscoveryResponse(
+      new URL(broker.url),
+      await oauth.discoveryRequest(new URL(broker.url), { algorithm: 'oauth2', ...insecure }),
+    );
     const client = { client_id: created.body.client_id as string };
-    const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(created.body.client_secret as string), new URLSearchParams(), insecure);
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      client,
+      oauth.ClientSecretBasic(created.body.client_secret as string),
+      new URLSearchParams(),
+      insecure,
+    );
     agentToken = (await oauth.processClientCredentialsResponse(as, client, response)).access_token;
   });
 
@@ -96,10 +130,18 @@ describe('the HTTP surface against hostile local callers', () => {
     });
 
     test('an absolute-form target with a foreign Origin is refused', async () => {
-      const foreign = await raw(broker.port, 'GET', 'http://evil.com/admin/api/status', [host(), admin(), ['origin', FOREIGN]]);
+      const foreign = await raw(broker.port, 'GET', 'http://evil.com/admin/api/status', [
+        host(),
+        admin(),
+        ['origin', FOREIGN],
+      ]);
       assert.equal(foreign.status, 403, foreign.body);
       assert.equal(foreign.json.error, 'forbidden_origin');
-      const crossSite = await raw(broker.port, 'GET', 'http://evil.com/admin/api/status', [host(), admin(), ['sec-fetch-site', 'cross-site']]);
+      const crossSite = await raw(broker.port, 'GET', 'http://evil.com/admin/api/status', [
+        host(),
+        admin(),
+        ['sec-fetch-site', 'cross-site'],
+      ]);
       assert.equal(crossSite.status, 403, crossSite.body);
       const own = await raw(broker.port, 'GET', 'http://evil.com/admin/api/status', [host(), admin()]);
       assert.equal(own.status, 200, 'without an Origin the same target is answered');
@@ -113,11 +155,17 @@ describe('the HTTP surface against hostile local callers', () => {
     });
 
     test('an Origin hidden behind more header fields than the limit gets 431, not a pass', async () => {
-      const padding = (n: number): [string, string][] => Array.from({ length: n }, (_, i) => [`x-pad-${i}`, 'p'] as [string, string]);
+      const padding = (n: number): [string, string][] =>
+        Array.from({ length: n }, (_, i) => [`x-pad-${i}`, 'p'] as [string, string]);
       // connection, host, authorization and 97 more: 100 fields, the limit.
       const atLimit = await raw(broker.port, 'GET', '/admin/api/status', [host(), admin(), ...padding(97)]);
       assert.equal(atLimit.status, 200, atLimit.body);
-      const hidden = await raw(broker.port, 'GET', '/admin/api/status', [host(), admin(), ...padding(100), ['origin', FOREIGN]]);
+      const hidden = await raw(broker.port, 'GET', '/admin/api/status', [
+        host(),
+        admin(),
+        ...padding(100),
+        ['origin', FOREIGN],
+      ]);
       assert.equal(hidden.status, 431, hidden.body);
       assert.equal(hidden.json.error, 'too_many_headers');
     });
@@ -127,20 +175,29 @@ describe('the HTTP surface against hostile local callers', () => {
       const foreign = await raw(broker.port, 'GET', '/proxy/echo/items', [host(), agent(), ['origin', FOREIGN]]);
       assert.equal(foreign.status, 403, foreign.body);
       assert.equal(foreign.json.error, 'forbidden_origin');
-      const absolute = await raw(broker.port, 'GET', 'http://evil.com/proxy/echo/items', [host(), agent(), ['origin', FOREIGN]]);
+      const absolute = await raw(broker.port, 'GET', 'http://evil.com/proxy/echo/items', [
+        host(),
+        agent(),
+        ['origin', FOREIGN],
+      ]);
       assert.equal(absolute.status, 403, absolute.body);
       const entries = (await auditOf()).slice(before);
-      assert.deepEqual(entries.map((e) => [e.decision, e.status, e.reason, e.method]), [
-        ['deny', 403, 'forbidden_origin', 'GET'],
-        ['deny', 403, 'forbidden_origin', 'GET'],
-      ]);
+      assert.deepEqual(
+        entries.map((e) => [e.decision, e.status, e.reason, e.method]),
+        [
+          ['deny', 403, 'forbidden_origin', 'GET'],
+          ['deny', 403, 'forbidden_origin', 'GET'],
+        ],
+      );
       assert.equal(entries[0].connection, 'echo');
     });
   });
 
   describe('pasted secrets are header values; internal errors are told (item 12)', () => {
     test('a pasted key with a line break is refused with 400 invalid_secret and nothing is stored', async () => {
-      const pasted = await broker.admin('/connections', { body: { provider: 'echo', name: 'pasted', secret: 'echo-key-1\r\nX-Injected: yes' } });
+      const pasted = await broker.admin('/connections', {
+        body: { provider: 'echo', name: 'pasted', secret: 'echo-key-1\r\nX-Injected: yes' },
+      });
       assert.equal(pasted.status, 400, JSON.stringify(pasted.body));
       assert.equal(pasted.body.error, 'invalid_secret');
       assert.match(pasted.body.error_description, /API key .*cannot be sent in an HTTP header.*paste it again/);
@@ -151,13 +208,18 @@ describe('the HTTP surface against hostile local callers', () => {
         const refused = await broker.admin('/connections', { body: { provider: 'echo', name: 'pasted', secret } });
         assert.equal(refused.body.error, 'invalid_secret', JSON.stringify(secret));
       }
-      const trailingNewline = await broker.admin('/connections', { body: { provider: 'echo', name: 'pasted', secret: 'echo-key-1\r\n' } });
+      const trailingNewline = await broker.admin('/connections', {
+        body: { provider: 'echo', name: 'pasted', secret: 'echo-key-1\r\n' },
+      });
       assert.equal(trailingNewline.status, 201, 'a line break at the end of a paste is trimmed, not refused');
       assert.equal((await broker.admin('/connections/pasted', { method: 'DELETE' })).status, 200);
     });
 
     test('an OAuth app client secret with a line break is refused and not stored', async () => {
-      const refused = await broker.admin('/providers/github/client', { method: 'PUT', body: { client_id: 'Iv1.abc', client_secret: 'secret\nmore' } });
+      const refused = await broker.admin('/providers/github/client', {
+        method: 'PUT',
+        body: { client_id: 'Iv1.abc', client_secret: 'secret\nmore' },
+      });
       assert.equal(refused.status, 400, JSON.stringify(refused.body));
       assert.equal(refused.body.error, 'invalid_secret');
       assert.equal(refused.body.client_secret, undefined);
@@ -168,7 +230,11 @@ describe('the HTTP surface against hostile local callers', () => {
     test('a stored key that fails at send time: 500 in JSON, audited, logged with the request id and never the key', async () => {
       // What an older Latchkey let through: the key is written straight to the vault.
       const record = broker.core.service.get('broken');
-      await broker.core.tokens.save(record, { access_token: 'broken-key\r\nX-Injected: yes', expires_at: null, obtained_at: Date.now() });
+      await broker.core.tokens.save(record, {
+        access_token: 'broken-key\r\nX-Injected: yes',
+        expires_at: null,
+        obtained_at: Date.now(),
+      });
       const before = (await auditOf('broken')).length;
       const logged = logLines.length;
       const answer = await raw(broker.port, 'GET', '/proxy/broken/items', [host(), agent()]);
@@ -176,15 +242,23 @@ describe('the HTTP surface against hostile local callers', () => {
       assert.equal(answer.json.error, 'internal_error');
       assert.equal(values(answer, 'content-type')[0], 'application/json; charset=utf-8');
       const entries = (await auditOf('broken')).slice(before);
-      assert.deepEqual(entries.map((e) => [e.kind, e.status, e.reason, e.agent_name]), [['proxy', 500, 'internal_error', 'reader']]);
+      assert.deepEqual(
+        entries.map((e) => [e.kind, e.status, e.reason, e.agent_name]),
+        [['proxy', 500, 'internal_error', 'reader']],
+      );
       const lines = logLines.slice(logged);
-      const failure = lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'proxy: request failed inside Latchkey');
+      const failure = lines
+        .map((line) => JSON.parse(line))
+        .find((line) => line.msg === 'proxy: request failed inside Latchkey');
       assert.ok(failure, `a log line tells of the failure: ${lines.join('\n')}`);
       assert.match(failure.reqId, /\S/);
       assert.equal(failure.connection, 'broken');
       assert.equal(failure.error.code, 'ERR_INVALID_CHAR');
       for (const line of lines) {
-        assert.ok(!line.includes('broken-key') && !line.includes('X-Injected') && !line.includes(agentToken), `no secret in the log: ${line}`);
+        assert.ok(
+          !line.includes('broken-key') && !line.includes('X-Injected') && !line.includes(agentToken),
+          `no secret in the log: ${line}`,
+        );
       }
     });
   });
@@ -192,7 +266,12 @@ describe('the HTTP surface against hostile local callers', () => {
   test('method-override fields are not forwarded: the call is decided and sent as the method it has (item 14)', async () => {
     const before = (await auditOf('echo')).length;
     const answer = await raw(broker.port, 'GET', '/proxy/echo/items/1', [
-      host(), agent(), ['x-http-method-override', 'DELETE'], ['x-http-method', 'DELETE'], ['x-method-override', 'DELETE'], ['x-kept', 'yes'],
+      host(),
+      agent(),
+      ['x-http-method-override', 'DELETE'],
+      ['x-http-method', 'DELETE'],
+      ['x-method-override', 'DELETE'],
+      ['x-kept', 'yes'],
     ]);
     assert.equal(answer.status, 200, answer.body);
     assert.equal(answer.json.method, 'GET');
@@ -201,22 +280,28 @@ describe('the HTTP surface against hostile local callers', () => {
       assert.equal(answer.json.headers[name], undefined, `${name} is not forwarded`);
     }
     const entries = (await auditOf('echo')).slice(before);
-    assert.deepEqual(entries.map((e) => [e.decision, e.method, e.status]), [['allow', 'GET', 200]]);
+    assert.deepEqual(
+      entries.map((e) => [e.decision, e.method, e.status]),
+      [['allow', 'GET', 200]],
+    );
     const deleting = await raw(broker.port, 'DELETE', '/proxy/echo/items/1', [host(), agent()]);
     assert.equal(deleting.status, 403, 'the reader may not DELETE: what the override asked for');
   });
 
-  test('proxied answers, the provider\'s and Latchkey\'s own, are sandboxed and never sniffed (item 15)', async () => {
+  test("proxied answers, the provider's and Latchkey's own, are sandboxed and never sniffed (item 15)", async () => {
     const page = await raw(broker.port, 'GET', '/proxy/echo/page', [host(), agent()]);
     assert.equal(page.status, 200, page.body);
-    assert.deepEqual(values(page, 'content-security-policy'), [SANDBOX_CSP], 'the provider\'s CSP is replaced');
+    assert.deepEqual(values(page, 'content-security-policy'), [SANDBOX_CSP], "the provider's CSP is replaced");
     assert.deepEqual(values(page, 'x-content-type-options'), ['nosniff']);
     const refusals = [
       await raw(broker.port, 'DELETE', '/proxy/echo/items/1', [host(), agent()]),
       await raw(broker.port, 'GET', '/proxy/echo/items', [host()]),
       await raw(broker.port, 'GET', '/proxy/nowhere/items', [host(), agent()]),
     ];
-    assert.deepEqual(refusals.map((r) => r.status), [403, 401, 404]);
+    assert.deepEqual(
+      refusals.map((r) => r.status),
+      [403, 401, 404],
+    );
     for (const refusal of refusals) {
       assert.deepEqual(values(refusal, 'content-security-policy'), [SANDBOX_CSP]);
       assert.deepEqual(values(refusal, 'x-content-type-options'), ['nosniff']);

@@ -18,10 +18,10 @@ import type Database from 'better-sqlite3';
 import { Catalog } from '../../main/core/catalog/catalog.js';
 import { loadCatalog } from '../../main/core/catalog/load-catalog.js';
 import type { ProviderDefinition } from '../../main/core/catalog/types.js';
-import { ConnectionService } from '../../main/core/connections/service.js';
-import { TokenManager } from '../../main/core/connections/tokens.js';
+import type { ConnectionService } from '../../main/core/connections/service.js';
+import type { TokenManager } from '../../main/core/connections/tokens.js';
 import { proxyRoutes } from '../../main/core/proxy/routes.js';
-import { ConnectionStore } from '../../main/core/store/connections.js';
+import type { ConnectionStore } from '../../main/core/store/connections.js';
 import { openDatabase } from '../fixtures/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { startTestBroker, type TestBroker } from '../fixtures/broker.js';
@@ -50,10 +50,11 @@ async function startUpstream(): Promise<Upstream> {
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     hits,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -63,7 +64,12 @@ interface Answer {
   json: any;
 }
 
-function call(base: string, path: string, token: string, init: { method?: string; body?: string } = {}): Promise<Answer> {
+function call(
+  base: string,
+  path: string,
+  token: string,
+  init: { method?: string; body?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
@@ -118,12 +124,27 @@ describe('narrow grants against full-access endpoints', () => {
     const vault = new Vault(new MemoryBackend());
     let service: ConnectionService;
     ({ store, tokens, service } = connectionServices({ db, catalog, vault, dataDir: dir }));
-    for (const [name, provider, scopes] of [['gh', 'github', GITHUB_SCOPES], ['lin', 'linear', LINEAR_SCOPES]] as const) {
+    for (const [name, provider, scopes] of [
+      ['gh', 'github', GITHUB_SCOPES],
+      ['lin', 'linear', LINEAR_SCOPES],
+    ] as const) {
       const record = store.insert({
-        id: crypto.randomUUID(), name, provider, auth_method: 'oauth', account: 'alice', scopes: [...scopes],
-        status: 'connected', expires_at: Date.now() + 3_600_000, refreshable: false, last_error: null,
+        id: crypto.randomUUID(),
+        name,
+        provider,
+        auth_method: 'oauth',
+        account: 'alice',
+        scopes: [...scopes],
+        status: 'connected',
+        expires_at: Date.now() + 3_600_000,
+        refreshable: false,
+        last_error: null,
       });
-      await tokens.save(record, { access_token: `${name}-access`, expires_at: Date.now() + 3_600_000, obtained_at: Date.now() });
+      await tokens.save(record, {
+        access_token: `${name}-access`,
+        expires_at: Date.now() + 3_600_000,
+        obtained_at: Date.now(),
+      });
     }
 
     const verifier = new TableVerifier();
@@ -133,11 +154,27 @@ describe('narrow grants against full-access endpoints', () => {
     verifier.principals.set('tok-public-repo', principal('public-repo', [['gh', ['public_repo', 'read:user']]], idOf));
     verifier.principals.set('tok-gh-all-listed', principal('gh-all-listed', [['gh', GITHUB_GRANTABLE]], idOf));
     verifier.principals.set('tok-linear-read', principal('linear-read', [['lin', ['read']]], idOf));
-    verifier.principals.set('tok-everything', principal('everything', [['gh', '*'], ['lin', '*']], idOf));
+    verifier.principals.set(
+      'tok-everything',
+      principal(
+        'everything',
+        [
+          ['gh', '*'],
+          ['lin', '*'],
+        ],
+        idOf,
+      ),
+    );
 
     app = Fastify({ logger: false });
     await app.register(proxyRoutes, {
-      verifier, audit: { append: async (entry) => entry }, catalog, connections: service, tokens, store, baseUrl: () => base,
+      verifier,
+      audit: { append: async (entry) => entry },
+      catalog,
+      connections: service,
+      tokens,
+      store,
+      baseUrl: () => base,
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -162,13 +199,22 @@ describe('narrow grants against full-access endpoints', () => {
     assert.equal(res.json.connection, connection);
     assert.match(res.json.error_description, /needs a grant covering every scope the connection holds/);
     for (const scope of held) assert.ok(res.json.error_description.includes(scope), scope);
-    assert.match(res.headers['www-authenticate'] ?? '', new RegExp(`scope="${held.map((s) => `${connection}:${s}`).join(' ')}"$`));
+    assert.match(
+      res.headers['www-authenticate'] ?? '',
+      new RegExp(`scope="${held.map((s) => `${connection}:${s}`).join(' ')}"$`),
+    );
   }
 
   test('GitHub GraphQL is refused to read:user, read:org and public_repo grants, before any upstream call', async () => {
     const before = upstream.hits.length;
-    const query = JSON.stringify({ query: 'mutation { deleteRepository(input: {repositoryId: "R_1"}) { clientMutationId } }' });
-    for (const [token, granted] of [['tok-read-user', ['read:user']], ['tok-read-org', ['read:org']], ['tok-public-repo', ['read:user']]] as const) {
+    const query = JSON.stringify({
+      query: 'mutation { deleteRepository(input: {repositoryId: "R_1"}) { clientMutationId } }',
+    });
+    for (const [token, granted] of [
+      ['tok-read-user', ['read:user']],
+      ['tok-read-org', ['read:org']],
+      ['tok-public-repo', ['read:user']],
+    ] as const) {
       const res = await call(base, '/proxy/gh/graphql', token, { method: 'POST', body: query });
       assertNeedsEveryScope(res, 'gh', GITHUB_GRANTABLE, [...granted]);
     }
@@ -177,7 +223,10 @@ describe('narrow grants against full-access endpoints', () => {
 
   test('GitHub GraphQL is allowed to a grant of every scope the connection holds, listed or "*"', async () => {
     for (const token of ['tok-gh-all-listed', 'tok-everything']) {
-      const res = await call(base, '/proxy/gh/graphql', token, { method: 'POST', body: '{"query":"{ viewer { login } }"}' });
+      const res = await call(base, '/proxy/gh/graphql', token, {
+        method: 'POST',
+        body: '{"query":"{ viewer { login } }"}',
+      });
       assert.equal(res.status, 200, token);
       assert.equal(upstream.hits.at(-1), 'POST /graphql');
     }
@@ -217,7 +266,10 @@ describe('narrow grants against full-access endpoints', () => {
   test('GET /v1/connections shows the agent the scopes it really holds', async () => {
     const res = await call(base, '/v1/connections', 'tok-public-repo');
     assert.equal(res.status, 200);
-    assert.deepEqual(res.json.connections.map((c: { name: string; scopes: string[] }) => [c.name, c.scopes]), [['gh', ['read:user']]]);
+    assert.deepEqual(
+      res.json.connections.map((c: { name: string; scopes: string[] }) => [c.name, c.scopes]),
+      [['gh', ['read:user']]],
+    );
   });
 });
 
@@ -238,17 +290,33 @@ describe('the admin API does not grant a scope the provider does not enforce on 
   });
 
   test('public_repo is refused with 400 invalid_grant_scope where the connection holds repo, and allowed where it does not', async () => {
-    const refused = await broker.admin('/agents', { body: { name: 'narrow', grants: [{ connection: 'forge-all', scopes: ['public_repo'] }] } });
+    const refused = await broker.admin('/agents', {
+      body: { name: 'narrow', grants: [{ connection: 'forge-all', scopes: ['public_repo'] }] },
+    });
     assert.equal(refused.status, 400, JSON.stringify(refused.body));
     assert.equal(refused.body.error, 'invalid_grant_scope');
-    assert.match(refused.body.error_description, /"public_repo" is not enforced by the provider on a connection that holds "repo".*grant "repo" or "\*" instead/);
+    assert.match(
+      refused.body.error_description,
+      /"public_repo" is not enforced by the provider on a connection that holds "repo".*grant "repo" or "\*" instead/,
+    );
     assert.deepEqual(refused.body.ungrantable_scopes, ['public_repo']);
     assert.deepEqual(refused.body.available_scopes, ['repo']);
     assert.deepEqual((await broker.admin('/agents')).body.agents, [], 'no agent was created');
 
-    const allowed = await broker.admin('/agents', { body: { name: 'public-only', grants: [{ connection: 'forge-public', scopes: ['public_repo'] }, { connection: 'forge-all', scopes: ['repo'] }] } });
+    const allowed = await broker.admin('/agents', {
+      body: {
+        name: 'public-only',
+        grants: [
+          { connection: 'forge-public', scopes: ['public_repo'] },
+          { connection: 'forge-all', scopes: ['repo'] },
+        ],
+      },
+    });
     assert.equal(allowed.status, 201, JSON.stringify(allowed.body));
-    const edited = await broker.admin(`/agents/${allowed.body.id}`, { method: 'PATCH', body: { grants: [{ connection: 'forge-all', scopes: ['public_repo', 'repo'] }] } });
+    const edited = await broker.admin(`/agents/${allowed.body.id}`, {
+      method: 'PATCH',
+      body: { grants: [{ connection: 'forge-all', scopes: ['public_repo', 'repo'] }] },
+    });
     assert.equal(edited.status, 400, 'an edit is checked the same way');
     assert.equal(edited.body.error, 'invalid_grant_scope');
   });

@@ -25,7 +25,9 @@ const SECRET = `gho_${randomUUID().replaceAll('-', '')}`;
 const keychainModule = new URL('../../main/core/vault/keychain.ts', import.meta.url).href;
 
 const ours = async (): Promise<string[]> =>
-  (await keytar.findCredentials(SERVICE)).map((c) => c.account).filter((account) => account.startsWith(`${namespace}/`));
+  (await keytar.findCredentials(SERVICE))
+    .map((c) => c.account)
+    .filter((account) => account.startsWith(`${namespace}/`));
 
 interface ChildResult {
   code: number | null;

@@ -5,7 +5,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
@@ -34,7 +44,8 @@ function run(home: string, args: string[]): Promise<Result> {
 
 const URL_ = 'http://127.0.0.1:4555/mcp';
 const noBroker = (home: string): string[] => ['--data-dir', join(home, 'no-broker')];
-const backupsOf = (file: string): string[] => readdirSync(join(file, '..')).filter((name) => name.startsWith(`${file.split('/').pop()}.latchkey-backup-`));
+const backupsOf = (file: string): string[] =>
+  readdirSync(join(file, '..')).filter((name) => name.startsWith(`${file.split('/').pop()}.latchkey-backup-`));
 
 /** Codex's table, read back with a pattern: the test needs one key of one table, not a TOML parser. */
 function codexUrl(toml: string): string | undefined {
@@ -50,23 +61,31 @@ describe('latchkey mcp-config', () => {
   });
   after(() => rmSync(home, { recursive: true, force: true }));
 
-  test('prints each client\'s snippet for the default URL when no broker runs', async () => {
+  test("prints each client's snippet for the default URL when no broker runs", async () => {
     const expected: Record<string, { file: string; check: (snippet: string) => void }> = {
       'claude-desktop': {
         file: join(home, '.config', 'Claude', 'claude_desktop_config.json'),
-        check: (snippet) => assert.deepEqual(JSON.parse(snippet), { mcpServers: { latchkey: { command: 'npx', args: ['-y', 'mcp-remote', 'http://127.0.0.1:7317/mcp'] } } }),
+        check: (snippet) =>
+          assert.deepEqual(JSON.parse(snippet), {
+            mcpServers: { latchkey: { command: 'npx', args: ['-y', 'mcp-remote', 'http://127.0.0.1:7317/mcp'] } },
+          }),
       },
       'claude-code': {
         file: join(home, '.claude.json'),
-        check: (snippet) => assert.equal(snippet, 'claude mcp add --transport http latchkey http://127.0.0.1:7317/mcp\n'),
+        check: (snippet) =>
+          assert.equal(snippet, 'claude mcp add --transport http latchkey http://127.0.0.1:7317/mcp\n'),
       },
       cursor: {
         file: join(home, '.cursor', 'mcp.json'),
-        check: (snippet) => assert.deepEqual(JSON.parse(snippet), { mcpServers: { latchkey: { url: 'http://127.0.0.1:7317/mcp' } } }),
+        check: (snippet) =>
+          assert.deepEqual(JSON.parse(snippet), { mcpServers: { latchkey: { url: 'http://127.0.0.1:7317/mcp' } } }),
       },
       vscode: {
         file: join(home, '.vscode', 'mcp.json'),
-        check: (snippet) => assert.deepEqual(JSON.parse(snippet), { servers: { latchkey: { type: 'http', url: 'http://127.0.0.1:7317/mcp' } } }),
+        check: (snippet) =>
+          assert.deepEqual(JSON.parse(snippet), {
+            servers: { latchkey: { type: 'http', url: 'http://127.0.0.1:7317/mcp' } },
+          }),
       },
       codex: {
         file: join(home, '.codex', 'config.toml'),
@@ -85,7 +104,7 @@ describe('latchkey mcp-config', () => {
       const text = await run(home, ['--client', client, ...noBroker(home)]);
       assert.equal(text.code, 0, text.stderr);
       assert.ok(text.stdout.endsWith(`\n\n${printed.snippet}`), text.stdout);
-      assert.match(text.stdout, new RegExp(`^Adding Latchkey \\(http://127\\.0\\.0\\.1:7317/mcp\\) to `));
+      assert.match(text.stdout, /^Adding Latchkey \(http:\/\/127\.0\.0\.1:7317\/mcp\) to /);
     }
     const desktop = await run(home, ['--client', 'claude-desktop', ...noBroker(home)]);
     assert.match(desktop.stdout, /Settings → Connectors/);
@@ -113,11 +132,17 @@ describe('latchkey mcp-config', () => {
   test('--write merges the latchkey entry into a JSON config with other servers, after a backup', async () => {
     const file = join(home, '.cursor', 'mcp.json');
     mkdirSync(join(home, '.cursor'), { recursive: true });
-    const before = JSON.stringify({ theme: 'dark', mcpServers: { github: { url: 'https://example.test/mcp' }, latchkey: { url: 'http://old.test/mcp' } } });
+    const before = JSON.stringify({
+      theme: 'dark',
+      mcpServers: { github: { url: 'https://example.test/mcp' }, latchkey: { url: 'http://old.test/mcp' } },
+    });
     writeFileSync(file, before, { mode: 0o640 });
     const result = await run(home, ['--client', 'cursor', '--url', URL_, '--write', ...noBroker(home)]);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { theme: 'dark', mcpServers: { github: { url: 'https://example.test/mcp' }, latchkey: { url: URL_ } } });
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), {
+      theme: 'dark',
+      mcpServers: { github: { url: 'https://example.test/mcp' }, latchkey: { url: URL_ } },
+    });
     assert.equal(statSync(file).mode & 0o777, 0o640);
     const backups = backupsOf(file);
     assert.equal(backups.length, 1);
@@ -126,18 +151,36 @@ describe('latchkey mcp-config', () => {
     assert.ok(result.stdout.includes(file) && result.stdout.includes(backup), result.stdout);
   });
 
-  test('--write into ~/.claude.json keeps Claude Code\'s other state and servers', async () => {
+  test("--write into ~/.claude.json keeps Claude Code's other state and servers", async () => {
     const file = join(home, '.claude.json');
-    writeFileSync(file, JSON.stringify({ numStartups: 4, projects: { '/x': { allowedTools: [] } }, mcpServers: { other: { type: 'stdio', command: 'other' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        numStartups: 4,
+        projects: { '/x': { allowedTools: [] } },
+        mcpServers: { other: { type: 'stdio', command: 'other' } },
+      }),
+    );
     const result = await run(home, ['--client', 'claude-code', '--url', URL_, '--write', '--json', ...noBroker(home)]);
     assert.equal(result.code, 0, result.stderr);
     const printed = JSON.parse(result.stdout);
     assert.equal(printed.file, file);
-    assert.equal(readFileSync(printed.backup, 'utf8'), JSON.stringify({ numStartups: 4, projects: { '/x': { allowedTools: [] } }, mcpServers: { other: { type: 'stdio', command: 'other' } } }));
-    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { numStartups: 4, projects: { '/x': { allowedTools: [] } }, mcpServers: { other: { type: 'stdio', command: 'other' }, latchkey: { type: 'http', url: URL_ } } });
+    assert.equal(
+      readFileSync(printed.backup, 'utf8'),
+      JSON.stringify({
+        numStartups: 4,
+        projects: { '/x': { allowedTools: [] } },
+        mcpServers: { other: { type: 'stdio', command: 'other' } },
+      }),
+    );
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), {
+      numStartups: 4,
+      projects: { '/x': { allowedTools: [] } },
+      mcpServers: { other: { type: 'stdio', command: 'other' }, latchkey: { type: 'http', url: URL_ } },
+    });
   });
 
-  test('--write creates a missing config file with mode 0600, and writes VS Code\'s into ./.vscode', async () => {
+  test("--write creates a missing config file with mode 0600, and writes VS Code's into ./.vscode", async () => {
     const result = await run(home, ['--client', 'vscode', '--url', URL_, '--write', '--json', ...noBroker(home)]);
     assert.equal(result.code, 0, result.stderr);
     const file = join(home, '.vscode', 'mcp.json');
@@ -155,7 +198,9 @@ describe('latchkey mcp-config', () => {
     const result = await run(home, ['--client', 'claude-desktop', '--url', URL_, '--write', ...noBroker(home)]);
     assert.equal(result.code, 0, result.stderr);
     assert.ok(lstatSync(file).isSymbolicLink());
-    assert.deepEqual(JSON.parse(readFileSync(real, 'utf8')), { mcpServers: { latchkey: { command: 'npx', args: ['-y', 'mcp-remote', URL_] } } });
+    assert.deepEqual(JSON.parse(readFileSync(real, 'utf8')), {
+      mcpServers: { latchkey: { command: 'npx', args: ['-y', 'mcp-remote', URL_] } },
+    });
     assert.equal(readFileSync(file, 'utf8'), readFileSync(real, 'utf8'));
   });
 
@@ -173,12 +218,15 @@ describe('latchkey mcp-config', () => {
     assert.deepEqual(readdirSync(join(dir, '.cursor')), ['mcp.json']);
   });
 
-  test('--write replaces an existing [mcp_servers.latchkey] table in Codex\'s config.toml, else appends one', async () => {
+  test("--write replaces an existing [mcp_servers.latchkey] table in Codex's config.toml, else appends one", async () => {
     const file = join(home, '.codex', 'config.toml');
     mkdirSync(join(home, '.codex'), { recursive: true });
     const head = 'model = "o3"\n\n[mcp_servers.docs]\ncommand = "docs-mcp"\n\n';
     const tail = '\n[profiles.fast]\nmodel = "mini"\n';
-    writeFileSync(file, `${head}[mcp_servers.latchkey]\nurl = "http://old.test/mcp"\nbearer_token_env_var = "OLD"\n${tail}`);
+    writeFileSync(
+      file,
+      `${head}[mcp_servers.latchkey]\nurl = "http://old.test/mcp"\nbearer_token_env_var = "OLD"\n${tail}`,
+    );
     const replaced = await run(home, ['--client', 'codex', '--url', URL_, '--write', ...noBroker(home)]);
     assert.equal(replaced.code, 0, replaced.stderr);
     assert.equal(readFileSync(file, 'utf8'), `${head}[mcp_servers.latchkey]\nurl = "${URL_}"\n${tail}`);
@@ -200,7 +248,7 @@ describe('latchkey mcp-config', () => {
       rmSync(serve.dataDir, { recursive: true, force: true });
     });
 
-    test('the URL is the broker\'s own + /mcp, found through --data-dir', async () => {
+    test("the URL is the broker's own + /mcp, found through --data-dir", async () => {
       assert.doesNotMatch(serve.url, /:7317$/); // the fixture listens on a free port
       const result = await run(home, ['--client', 'codex', '--json', '--data-dir', serve.dataDir]);
       assert.equal(result.code, 0, result.stderr);

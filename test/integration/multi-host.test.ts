@@ -37,10 +37,17 @@ async function startUpstream(name: string): Promise<Upstream> {
   };
 }
 
-const keyAuth = { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { read: 'Read', write: 'Write' } };
+const keyAuth = {
+  type: 'api_key',
+  header: 'Authorization',
+  format: 'Bearer {key}',
+  scopes: { read: 'Read', write: 'Write' },
+};
 
 async function agentToken(broker: TestBroker, connection: string): Promise<string> {
-  const agent = await broker.admin('/agents', { body: { name: `agent-${connection}`, grants: [{ connection, scopes: ['read'] }] } });
+  const agent = await broker.admin('/agents', {
+    body: { name: `agent-${connection}`, grants: [{ connection, scopes: ['read'] }] },
+  });
   assert.equal(agent.status, 201, JSON.stringify(agent.body));
   const minted = await broker.admin(`/agents/${agent.body.id}/token`, { method: 'POST' });
   assert.equal(minted.status, 200, JSON.stringify(minted.body));
@@ -55,10 +62,13 @@ async function call(broker: TestBroker, token: string, path: string) {
 /** Sent as written: fetch would resolve dot segments before sending them. */
 function rawStatus(broker: TestBroker, token: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: broker.port, path, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: broker.port, path, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -71,7 +81,11 @@ describe('multi-host APIs and per-account hosts through the broker', () => {
   let tenant: Upstream;
 
   before(async () => {
-    [main, sheets, tenant] = await Promise.all([startUpstream('main'), startUpstream('sheets'), startUpstream('tenant')]);
+    [main, sheets, tenant] = await Promise.all([
+      startUpstream('main'),
+      startUpstream('sheets'),
+      startUpstream('tenant'),
+    ]);
     broker = await startTestBroker({ secretStore: 'file', passphrase: 'a long test passphrase' });
   });
   after(async () => {
@@ -96,7 +110,9 @@ describe('multi-host APIs and per-account hosts through the broker', () => {
     });
     assert.equal(added.status, 201, JSON.stringify(added.body));
     assert.deepEqual(added.body.bases, { default: main.url, sheets: `${sheets.url}/v4` });
-    const connected = await broker.admin('/connections', { body: { provider: 'multi', name: 'multi', secret: 'multi-key' } });
+    const connected = await broker.admin('/connections', {
+      body: { provider: 'multi', name: 'multi', secret: 'multi-key' },
+    });
     assert.equal(connected.status, 201, JSON.stringify(connected.body));
     const token = await agentToken(broker, 'multi');
 
@@ -122,11 +138,22 @@ describe('multi-host APIs and per-account hosts through the broker', () => {
       assert.deepEqual(unknown.body.bases, ['default', 'sheets']);
     }
     // Path safety holds per base: the base path cannot be climbed out of.
-    for (const path of ['/proxy/multi:sheets/../files/a', '/proxy/multi:sheets/%2e%2e/files/a', '/proxy/multi:sheets/x%2f..%2f..%2ffiles/a', '/proxy/multi:sheets//127.0.0.1/files/a']) {
+    for (const path of [
+      '/proxy/multi:sheets/../files/a',
+      '/proxy/multi:sheets/%2e%2e/files/a',
+      '/proxy/multi:sheets/x%2f..%2f..%2ffiles/a',
+      '/proxy/multi:sheets//127.0.0.1/files/a',
+    ]) {
       assert.equal(await rawStatus(broker, token, path), 400, path);
     }
-    assert.deepEqual(main.seen.map((s) => s.path), ['/files/a?x=1']);
-    assert.deepEqual(sheets.seen.map((s) => s.path), ['/v4/spreadsheets/ID/values/A1']);
+    assert.deepEqual(
+      main.seen.map((s) => s.path),
+      ['/files/a?x=1'],
+    );
+    assert.deepEqual(
+      sheets.seen.map((s) => s.path),
+      ['/v4/spreadsheets/ID/values/A1'],
+    );
 
     const listed = await call(broker, token, '/v1/connections');
     const view = listed.body.connections.find((c: { name: string }) => c.name === 'multi');
@@ -155,27 +182,50 @@ describe('multi-host APIs and per-account hosts through the broker', () => {
     assert.equal(added.body.variables[0].name, 'subdomain');
     assert.match(added.body.variables[0].allowed, /one DNS label/);
 
-    const bad = ['evil.com/', 'a.b@c', '127.0.0.1', '[::1]', 'ACME', 'acme:8443', '', 'a'.repeat(64), 'acme.evil', '-acme', 'acme/..'];
+    const bad = [
+      'evil.com/',
+      'a.b@c',
+      '127.0.0.1',
+      '[::1]',
+      'ACME',
+      'acme:8443',
+      '',
+      'a'.repeat(64),
+      'acme.evil',
+      '-acme',
+      'acme/..',
+    ];
     for (const subdomain of bad) {
-      const refused = await broker.admin('/connections', { body: { provider: 'desk', name: 'desk', secret: 'desk-key', variables: { subdomain } } });
+      const refused = await broker.admin('/connections', {
+        body: { provider: 'desk', name: 'desk', secret: 'desk-key', variables: { subdomain } },
+      });
       assert.equal(refused.status, 400, `${subdomain}: ${JSON.stringify(refused.body)}`);
       assert.equal(refused.body.error, 'invalid_variable', subdomain);
       assert.match(refused.body.error_description, /Allowed: one DNS label/);
     }
-    const missing = await broker.admin('/connections', { body: { provider: 'desk', name: 'desk', secret: 'desk-key' } });
+    const missing = await broker.admin('/connections', {
+      body: { provider: 'desk', name: 'desk', secret: 'desk-key' },
+    });
     assert.equal(missing.body.error, 'invalid_variable');
     assert.match(missing.body.error_description, /needs "subdomain"/);
     const listedBefore = await broker.admin('/connections');
-    assert.ok(!listedBefore.body.connections.some((c: { name: string }) => c.name === 'desk'), 'no refused value was stored');
+    assert.ok(
+      !listedBefore.body.connections.some((c: { name: string }) => c.name === 'desk'),
+      'no refused value was stored',
+    );
 
-    const connected = await broker.admin('/connections', { body: { provider: 'desk', name: 'desk', secret: 'desk-key', variables: { subdomain: 'acme' } } });
+    const connected = await broker.admin('/connections', {
+      body: { provider: 'desk', name: 'desk', secret: 'desk-key', variables: { subdomain: 'acme' } },
+    });
     assert.equal(connected.status, 201, JSON.stringify(connected.body));
     assert.deepEqual(connected.body.connection.variables, { subdomain: 'acme' });
 
     const token = await agentToken(broker, 'desk');
     const answered = await call(broker, token, '/proxy/desk/v2/tickets');
     assert.equal(answered.status, 200, JSON.stringify(answered.body));
-    assert.deepEqual(tenant.seen, [{ path: '/api/v2/tickets', host: `acme.localhost:${tenant.port}`, authorization: 'Bearer desk-key' }]);
+    assert.deepEqual(tenant.seen, [
+      { path: '/api/v2/tickets', host: `acme.localhost:${tenant.port}`, authorization: 'Bearer desk-key' },
+    ]);
 
     const listed = await call(broker, token, '/v1/connections');
     const view = listed.body.connections.find((c: { name: string }) => c.name === 'desk');
@@ -192,10 +242,14 @@ describe('multi-host APIs and per-account hosts through the broker', () => {
           rules: [{ method: 'GET', path: '/v2/tickets', scopes: ['items:read'] }],
         },
       });
-      const refused = await broker.admin('/connections', { body: { provider: 'acme', name: 'oauth-desk', variables: { subdomain: 'a.b@c' } } });
+      const refused = await broker.admin('/connections', {
+        body: { provider: 'acme', name: 'oauth-desk', variables: { subdomain: 'a.b@c' } },
+      });
       assert.equal(refused.body.error, 'invalid_variable', 'checked before the flow starts');
       await connectFully(broker, { provider: 'acme', name: 'oauth-desk', variables: { subdomain: 'tenant-2' } });
-      const made = (await broker.admin('/connections')).body.connections.find((c: { name: string }) => c.name === 'oauth-desk');
+      const made = (await broker.admin('/connections')).body.connections.find(
+        (c: { name: string }) => c.name === 'oauth-desk',
+      );
       assert.equal(made?.status, 'connected');
       assert.deepEqual(made?.variables, { subdomain: 'tenant-2' });
     } finally {

@@ -46,15 +46,22 @@ describe('OAuth endpoint URLs with a {host} variable, against a real oidc-provid
 
   test('hostile host values are refused before any flow starts', async () => {
     for (const host of ['evil.com/x', 'a@b', 'host:1', '127.0.0.1', 'evil.com']) {
-      const started = await broker.admin('/connections', { body: { provider: 'acme', name: 'hostile', variables: { host } } });
+      const started = await broker.admin('/connections', {
+        body: { provider: 'acme', name: 'hostile', variables: { host } },
+      });
       assert.equal(started.status, 400, `${host}: ${JSON.stringify(started.body)}`);
       assert.equal(started.body.error, 'invalid_variable', host);
     }
   });
 
   test('connect goes to the substituted endpoints, and a refresh uses the substituted token URL', async () => {
-    const before = { code: provider.tokenRequests.authorization_code ?? 0, refresh: provider.tokenRequests.refresh_token ?? 0 };
-    const started = await broker.admin('/connections', { body: { provider: 'acme', name: 'probe', variables: { host: 'localhost' } } });
+    const before = {
+      code: provider.tokenRequests.authorization_code ?? 0,
+      refresh: provider.tokenRequests.refresh_token ?? 0,
+    };
+    const started = await broker.admin('/connections', {
+      body: { provider: 'acme', name: 'probe', variables: { host: 'localhost' } },
+    });
     assert.equal(started.status, 201, JSON.stringify(started.body));
     assert.equal(new URL(started.body.authorize_url).host, `localhost:${new URL(provider.issuer).port}`);
 

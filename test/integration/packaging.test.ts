@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO } from '../desktop/shell-process.js';
 
@@ -20,7 +20,9 @@ const asar = require('@electron/asar') as {
   statFile(archive: string, filename: string): { unpacked?: boolean };
   extractFile(archive: string, filename: string): Buffer;
 };
-const fuses = require('@electron/fuses') as { getCurrentFuseWire(electron: string): Promise<Record<string, number | string>> };
+const fuses = require('@electron/fuses') as {
+  getCurrentFuseWire(electron: string): Promise<Record<string, number | string>>;
+};
 const run = promisify(execFile);
 
 /** Electron's fuse sentinel (@electron/fuses), then wire version 1, its length, and every fuse at its Electron default. */
@@ -37,11 +39,24 @@ const EXPECTED_FUSES: Record<string, string> = {
   GrantFileProtocolExtraPrivileges: '0',
 };
 const FUSE_INDEX: Record<string, number> = {
-  RunAsNode: 0, EnableCookieEncryption: 1, EnableNodeOptionsEnvironmentVariable: 2, EnableNodeCliInspectArguments: 3,
-  EnableEmbeddedAsarIntegrityValidation: 4, OnlyLoadAppFromAsar: 5, GrantFileProtocolExtraPrivileges: 7,
+  RunAsNode: 0,
+  EnableCookieEncryption: 1,
+  EnableNodeOptionsEnvironmentVariable: 2,
+  EnableNodeCliInspectArguments: 3,
+  EnableEmbeddedAsarIntegrityValidation: 4,
+  OnlyLoadAppFromAsar: 5,
+  GrantFileProtocolExtraPrivileges: 7,
 };
 /** Any download attempt goes to a closed loopback port and fails the build. */
-const NO_NETWORK = { HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9', ELECTRON_GET_USE_PROXY: '1', NO_PROXY: '', no_proxy: '' };
+const NO_NETWORK = {
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  http_proxy: 'http://127.0.0.1:9',
+  https_proxy: 'http://127.0.0.1:9',
+  ELECTRON_GET_USE_PROXY: '1',
+  NO_PROXY: '',
+  no_proxy: '',
+};
 
 interface PackageJson {
   name: string;
@@ -97,7 +112,8 @@ function checkPackedDependencies(installed: Tree, packed: Tree): { visited: Set<
         problems.push(`${name}@${version} (needed by ${pkg.name}) is not in the asar`);
         continue;
       }
-      if (packed.manifest(got).version !== version) problems.push(`${pkg.name} would load ${name}@${packed.manifest(got).version} instead of ${version}`);
+      if (packed.manifest(got).version !== version)
+        problems.push(`${pkg.name} would load ${name}@${packed.manifest(got).version} instead of ${version}`);
       if (visited.has(got)) continue;
       visited.add(got);
       visit(want, got);
@@ -119,7 +135,10 @@ describe('packaging (electron-builder --linux dir, stand-in Electron, no network
     // The project as a checkout has it (sources, tests, the build in dist/), with its installed
     // node_modules as hard links: npm must see a real node_modules folder to list the dependency tree.
     project = join(work, 'project');
-    cpSync(REPO, project, { recursive: true, filter: (source) => !['node_modules', '.git', 'release'].includes(relative(REPO, source)) });
+    cpSync(REPO, project, {
+      recursive: true,
+      filter: (source) => !['node_modules', '.git', 'release'].includes(relative(REPO, source)),
+    });
     const modules = realpathSync(join(REPO, 'node_modules'));
     try {
       await run('cp', ['-al', modules, join(project, 'node_modules')]);
@@ -130,16 +149,42 @@ describe('packaging (electron-builder --linux dir, stand-in Electron, no network
 
     const electronDist = join(work, 'electron-dist');
     mkdirSync(electronDist);
-    writeFileSync(join(electronDist, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\necho "stand-in Electron" >&2\nexit 1\n'), Buffer.from(FUSE_SENTINEL), Buffer.from([1, DEFAULT_FUSES.length]), Buffer.from(DEFAULT_FUSES)]), { mode: 0o755 });
-    writeFileSync(join(electronDist, 'LICENSE'), 'Stand-in for the Electron distribution (test/integration/packaging.test.ts).\n');
-    writeFileSync(join(electronDist, 'version'), (JSON.parse(readFileSync(join(modules, 'electron', 'package.json'), 'utf8')) as { version: string }).version);
+    writeFileSync(
+      join(electronDist, 'electron'),
+      Buffer.concat([
+        Buffer.from('#!/bin/sh\necho "stand-in Electron" >&2\nexit 1\n'),
+        Buffer.from(FUSE_SENTINEL),
+        Buffer.from([1, DEFAULT_FUSES.length]),
+        Buffer.from(DEFAULT_FUSES),
+      ]),
+      { mode: 0o755 },
+    );
+    writeFileSync(
+      join(electronDist, 'LICENSE'),
+      'Stand-in for the Electron distribution (test/integration/packaging.test.ts).\n',
+    );
+    writeFileSync(
+      join(electronDist, 'version'),
+      (JSON.parse(readFileSync(join(modules, 'electron', 'package.json'), 'utf8')) as { version: string }).version,
+    );
 
     const output = join(work, 'out');
     try {
-      await run(join(project, 'node_modules', '.bin', 'electron-builder'), [
-        '--linux', 'dir', '--projectDir', project, '--publish', 'never',
-        `-c.electronDist=${electronDist}`, '-c.npmRebuild=false', `-c.directories.output=${output}`,
-      ], { cwd: project, env: { ...process.env, ...NO_NETWORK }, maxBuffer: 16 * 1024 * 1024 });
+      await run(
+        join(project, 'node_modules', '.bin', 'electron-builder'),
+        [
+          '--linux',
+          'dir',
+          '--projectDir',
+          project,
+          '--publish',
+          'never',
+          `-c.electronDist=${electronDist}`,
+          '-c.npmRebuild=false',
+          `-c.directories.output=${output}`,
+        ],
+        { cwd: project, env: { ...process.env, ...NO_NETWORK }, maxBuffer: 16 * 1024 * 1024 },
+      );
     } catch (error) {
       const { stdout, stderr } = error as { stdout?: string; stderr?: string };
       throw new Error(`electron-builder failed:\n${stdout ?? ''}\n${stderr ?? ''}`);
@@ -160,9 +205,15 @@ describe('packaging (electron-builder --linux dir, stand-in Electron, no network
 
   test('the asar holds dist/main, dist/renderer, dist/preload, the provider catalog and package.json', () => {
     for (const file of [
-      'dist/main/desktop/main.js', 'dist/main/core/broker.js', 'dist/main/cli/latchkey.js',
-      'dist/renderer/index.html', 'dist/preload/index.cjs', 'main/core/catalog/providers/github.json', 'package.json',
-    ]) assert.ok(entries.has(file), `${file} is in the asar`);
+      'dist/main/desktop/main.js',
+      'dist/main/core/broker.js',
+      'dist/main/cli/latchkey.js',
+      'dist/renderer/index.html',
+      'dist/preload/index.cjs',
+      'main/core/catalog/providers/github.json',
+      'package.json',
+    ])
+      assert.ok(entries.has(file), `${file} is in the asar`);
     const manifest = JSON.parse(asar.extractFile(archive, 'package.json').toString('utf8')) as PackageJson;
     assert.equal(manifest.main, 'dist/main/desktop/main.js');
     assert.equal(manifest.devDependencies, undefined);
@@ -171,16 +222,36 @@ describe('packaging (electron-builder --linux dir, stand-in Electron, no network
 
   test('no tests, sources or source maps in the app', () => {
     const outside = [...entries].filter((entry) => !entry.startsWith('node_modules/'));
-    assert.deepEqual(outside.filter((entry) => entry === 'test' || entry.startsWith('test/')), []);
-    assert.deepEqual(outside.filter((entry) => entry.startsWith('renderer/') || entry.startsWith('preload/') || entry.startsWith('main/desktop/')), []);
-    assert.deepEqual(outside.filter((entry) => /\.(ts|cts|tsx|map)$/.test(entry)), []);
-    assert.deepEqual(outside.filter((entry) => /^(tsconfig|electron-builder|package-lock)/.test(entry)), []);
+    assert.deepEqual(
+      outside.filter((entry) => entry === 'test' || entry.startsWith('test/')),
+      [],
+    );
+    assert.deepEqual(
+      outside.filter(
+        (entry) => entry.startsWith('renderer/') || entry.startsWith('preload/') || entry.startsWith('main/desktop/'),
+      ),
+      [],
+    );
+    assert.deepEqual(
+      outside.filter((entry) => /\.(ts|cts|tsx|map)$/.test(entry)),
+      [],
+    );
+    assert.deepEqual(
+      outside.filter((entry) => /^(tsconfig|electron-builder|package-lock)/.test(entry)),
+      [],
+    );
   });
 
   test('better-sqlite3 and keytar native modules are unpacked from the asar', () => {
-    for (const file of ['node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'node_modules/keytar/build/Release/keytar.node']) {
+    for (const file of [
+      'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+      'node_modules/keytar/build/Release/keytar.node',
+    ]) {
       assert.equal(asar.statFile(archive, file).unpacked, true, `${file} is marked unpacked`);
-      assert.ok(existsSync(join(unpacked, 'resources', 'app.asar.unpacked', ...file.split('/'))), `${file} is beside the asar`);
+      assert.ok(
+        existsSync(join(unpacked, 'resources', 'app.asar.unpacked', ...file.split('/'))),
+        `${file} is beside the asar`,
+      );
     }
   });
 
@@ -195,14 +266,26 @@ describe('packaging (electron-builder --linux dir, stand-in Electron, no network
     };
     const { visited, problems } = checkPackedDependencies(installed, packed);
     assert.deepEqual(problems, []);
-    assert.ok(visited.has('node_modules/fastify-plugin') && visited.has('node_modules/bindings'), 'the walk follows transitive dependencies');
+    assert.ok(
+      visited.has('node_modules/fastify-plugin') && visited.has('node_modules/bindings'),
+      'the walk follows transitive dependencies',
+    );
 
-    const packages = [...entries].filter((entry) => /^node_modules\/.*\/package\.json$/.test(entry)).map((entry) => entry.slice(0, -'/package.json'.length))
+    const packages = [...entries]
+      .filter((entry) => /^node_modules\/.*\/package\.json$/.test(entry))
+      .map((entry) => entry.slice(0, -'/package.json'.length))
       // A package's own nested folders may carry a package.json (e.g. "type": "module" markers): only real package folders count.
       .filter((dir) => /(^|\/)node_modules\/(@[^/]+\/)?[^/]+$/.test(dir));
-    assert.deepEqual(packages.filter((dir) => !visited.has(dir)), [], 'nothing the app does not need, so no development dependency');
+    assert.deepEqual(
+      packages.filter((dir) => !visited.has(dir)),
+      [],
+      'nothing the app does not need, so no development dependency',
+    );
     const devOnly = Object.keys(readJson(join(project, 'package.json')).devDependencies ?? {});
-    assert.deepEqual(devOnly.filter((name) => entries.has(`node_modules/${name}/package.json`)), []);
+    assert.deepEqual(
+      devOnly.filter((name) => entries.has(`node_modules/${name}/package.json`)),
+      [],
+    );
   });
 
   test('the fuses of electron-builder.yml are burnt into the Electron binary', async () => {

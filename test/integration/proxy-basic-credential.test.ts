@@ -14,12 +14,12 @@ import type Database from 'better-sqlite3';
 import { Catalog } from '../../main/core/catalog/catalog.js';
 import { loadCatalog } from '../../main/core/catalog/load-catalog.js';
 import { validateProviderDefinition } from '../../main/core/catalog/validate-definition.js';
-import { ConnectionService } from '../../main/core/connections/service.js';
-import { TokenManager } from '../../main/core/connections/tokens.js';
+import type { ConnectionService } from '../../main/core/connections/service.js';
+import type { TokenManager } from '../../main/core/connections/tokens.js';
 import { connectionServices } from '../fixtures/connection-services.js';
 import { proxyRoutes } from '../../main/core/proxy/routes.js';
 import type { AgentPrincipal, AgentVerifier } from '../../main/core/proxy/types.js';
-import { ConnectionStore } from '../../main/core/store/connections.js';
+import type { ConnectionStore } from '../../main/core/store/connections.js';
 import { openDatabase } from '../fixtures/database.js';
 import { Vault } from '../../main/core/vault/vault.js';
 import { MemoryBackend } from '../fixtures/memory-backend.js';
@@ -47,7 +47,11 @@ before(async () => {
   const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
 
   const builtin = loadCatalog({ extraDirs: [] }).catalog.require('twilio');
-  const twilio = validateProviderDefinition({ ...structuredClone(builtin), id: 'twilio-local', api: { ...structuredClone(builtin.api), base_url: upstreamUrl } });
+  const twilio = validateProviderDefinition({
+    ...structuredClone(builtin),
+    id: 'twilio-local',
+    api: { ...structuredClone(builtin.api), base_url: upstreamUrl },
+  });
   const catalog = new Catalog([], [twilio]);
   const vault = new Vault(new MemoryBackend());
   let service: ConnectionService;
@@ -56,8 +60,14 @@ before(async () => {
   const connectionId = store.getByName('twilio')!.id;
 
   const principal: AgentPrincipal = {
-    agent_id: 'agent-sms', agent_name: 'sms', client_id: 'client-sms', jti: 'jti-sms', expires_at: Date.now() + 900_000,
-    grants: new Map([['twilio', new Set(['messages'])]]), connection_ids: new Map([['twilio', connectionId]]), rate_limit_per_minute: null,
+    agent_id: 'agent-sms',
+    agent_name: 'sms',
+    client_id: 'client-sms',
+    jti: 'jti-sms',
+    expires_at: Date.now() + 900_000,
+    grants: new Map([['twilio', new Set(['messages'])]]),
+    connection_ids: new Map([['twilio', connectionId]]),
+    rate_limit_per_minute: null,
   };
   const verifier: AgentVerifier = {
     paused: false,
@@ -68,7 +78,15 @@ before(async () => {
     },
   };
   app = Fastify({ logger: false });
-  await app.register(proxyRoutes, { verifier, audit: { append: async (entry) => entry }, catalog, connections: service, tokens, store, baseUrl: () => base });
+  await app.register(proxyRoutes, {
+    verifier,
+    audit: { append: async (entry) => entry },
+    catalog,
+    connections: service,
+    tokens,
+    store,
+    baseUrl: () => base,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 });

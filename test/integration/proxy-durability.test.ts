@@ -13,9 +13,13 @@ test('every proxied response the agent received is in the audit log after kill -
   const broker = await startServeProcess();
   try {
     await broker.admin('/providers', {
-      id: 'durable', name: 'Durable',
+      id: 'durable',
+      name: 'Durable',
       auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { read: 'Read' } },
-      api: { base_url: `http://127.0.0.1:${(upstream.address() as { port: number }).port}`, rules: [{ method: 'GET', path: '/**', scopes: ['read'] }] },
+      api: {
+        base_url: `http://127.0.0.1:${(upstream.address() as { port: number }).port}`,
+        rules: [{ method: 'GET', path: '/**', scopes: ['read'] }],
+      },
     });
     await broker.admin('/connections', { provider: 'durable', secret: 'upstream-key' });
     const token = await broker.agentToken('loader', [{ connection: 'durable', scopes: ['read'] }]);
@@ -28,7 +32,9 @@ test('every proxied response the agent received is in the audit log after kill -
       while (!killed && next < 3000) {
         const n = next++;
         try {
-          const response = await fetch(`${broker.url}/proxy/durable/items/${n}`, { headers: { authorization: `Bearer ${token}` } });
+          const response = await fetch(`${broker.url}/proxy/durable/items/${n}`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
           await response.text(); // the response is acknowledged only once its body has fully arrived
           if (response.status === 200) acknowledged.push(n);
         } catch {
@@ -45,9 +51,15 @@ test('every proxied response the agent received is in the audit log after kill -
     assert.ok(killed, 'the broker was killed in the middle of the load');
 
     const db = new Database(join(broker.dataDir, 'latchkey.db'));
-    const paths = new Set(db.prepare("SELECT path FROM audit WHERE kind = 'proxy' AND decision = 'allow'").pluck().all() as string[]);
+    const paths = new Set(
+      db.prepare("SELECT path FROM audit WHERE kind = 'proxy' AND decision = 'allow'").pluck().all() as string[],
+    );
     const missing = acknowledged.filter((n) => !paths.has(`/items/${n}`));
-    assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged responses have no audit entry`);
+    assert.deepEqual(
+      missing,
+      [],
+      `${missing.length} of ${acknowledged.length} acknowledged responses have no audit entry`,
+    );
     assert.equal((await new AuditLog(db).verify()).ok, true);
     db.close();
   } finally {

@@ -17,7 +17,10 @@ describe('route schemas', () => {
   let components: Record<string, unknown>;
   before(async () => {
     broker = await startTestBroker({ secretStore: 'file', passphrase: 'a long test passphrase' });
-    const doc = (await (await fetch(`${broker.url}/admin/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } };
+    const doc = (await (await fetch(`${broker.url}/admin/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+      components?: { schemas?: Record<string, unknown> };
+    };
     paths = doc.paths;
     components = doc.components?.schemas ?? {};
   });
@@ -28,13 +31,24 @@ describe('route schemas', () => {
   };
   after(async () => broker.dispose());
 
-  const operations = () => Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation })));
+  const operations = () =>
+    Object.entries(paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, operation })),
+    );
 
   test('every route declares the schema of its success answer', () => {
     const all = operations();
     assert.ok(all.length >= 25, `the admin API and the agent routes are documented (${all.length} operations)`);
     const without = all
-      .filter(({ operation }) => !Object.entries(operation.responses ?? {}).some(([status, response]) => /^2\d\d$/.test(status) && response.content !== undefined && Object.values(response.content).every((media) => media.schema !== undefined)))
+      .filter(
+        ({ operation }) =>
+          !Object.entries(operation.responses ?? {}).some(
+            ([status, response]) =>
+              /^2\d\d$/.test(status) &&
+              response.content !== undefined &&
+              Object.values(response.content).every((media) => media.schema !== undefined),
+          ),
+      )
       .map(({ route }) => route);
     assert.deepEqual(without, [], 'routes without a response schema');
   });
@@ -44,8 +58,14 @@ describe('route schemas', () => {
     assert.ok(admin.length >= 20);
     for (const { route, operation } of admin) {
       for (const status of ['400', '401', '403', '404']) {
-        const schema = resolve(operation.responses?.[status]?.content?.['application/json']?.schema) as { required?: string[] } | undefined;
-        assert.deepEqual(schema?.required, ['error', 'error_description'], `${route} documents ${status} as {error, error_description}`);
+        const schema = resolve(operation.responses?.[status]?.content?.['application/json']?.schema) as
+          | { required?: string[] }
+          | undefined;
+        assert.deepEqual(
+          schema?.required,
+          ['error', 'error_description'],
+          `${route} documents ${status} as {error, error_description}`,
+        );
       }
     }
   });

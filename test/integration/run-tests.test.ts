@@ -20,13 +20,20 @@ const TARGET = fileURLToPath(new URL('../fixtures/keyring-round-trip.ts', import
 /** This environment without any way to reach a session bus: no address, no runtime dir, no X11 autolaunch. */
 function withoutSessionBus(privateTmp: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: privateTmp, XDG_RUNTIME_DIR: privateTmp, ...extra };
-  for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'DISPLAY', 'GNOME_KEYRING_CONTROL', 'NODE_TEST_CONTEXT']) delete env[name];
+  for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'DISPLAY', 'GNOME_KEYRING_CONTROL', 'NODE_TEST_CONTEXT'])
+    delete env[name];
   return env;
 }
 
-function runRunner(env: NodeJS.ProcessEnv, limitMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runRunner(
+  env: NodeJS.ProcessEnv,
+  limitMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, TARGET], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, TARGET], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -52,7 +59,10 @@ async function processesUsing(prefix: string): Promise<number[]> {
         try {
           const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
           // A zombie has ended; it only waits for its parent to collect it.
-          return !/^\d+ \(.*\) Z /.test(stat) && readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`XDG_DATA_HOME=${prefix}`);
+          return (
+            !/^\d+ \(.*\) Z /.test(stat) &&
+            readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`XDG_DATA_HOME=${prefix}`)
+          );
         } catch {
           return false; // ended meanwhile, or another user's
         }
@@ -72,9 +82,20 @@ describe('npm test without a D-Bus session', () => {
     assert.match(run.stdout, /pass 1\b/);
     assert.match(run.stdout, /fail 0\b/);
     if (process.platform === 'linux') {
-      assert.match(run.stdout, /^No Secret Service reachable \(.+\): running the tests in a throwaway gnome-keyring on a private D-Bus session\.$/m);
-      assert.deepEqual(readdirSync(privateTmp).filter((name) => name.startsWith('latchkey-test-keyring-')), [], 'the temporary keyring folder is removed');
-      assert.deepEqual(await processesUsing(join(privateTmp, 'latchkey-test-keyring-')), [], 'no keyring daemon or bus outlives the run');
+      assert.match(
+        run.stdout,
+        /^No Secret Service reachable \(.+\): running the tests in a throwaway gnome-keyring on a private D-Bus session\.$/m,
+      );
+      assert.deepEqual(
+        readdirSync(privateTmp).filter((name) => name.startsWith('latchkey-test-keyring-')),
+        [],
+        'the temporary keyring folder is removed',
+      );
+      assert.deepEqual(
+        await processesUsing(join(privateTmp, 'latchkey-test-keyring-')),
+        [],
+        'no keyring daemon or bus outlives the run',
+      );
     }
   });
 

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
 import { auth as googleAuth, calendar } from '@googleapis/calendar';
-import { Client as GraphClient, GraphError, HTTPMessageHandler, RetryHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import {
+  Client as GraphClient,
+  GraphError,
+  HTTPMessageHandler,
+  RetryHandler,
+  type Context,
+  type Middleware,
+} from '@microsoft/microsoft-graph-client';
 import { Client as HubSpotClient } from '@hubspot/api-client';
 import { Dropbox, DropboxResponseError } from 'dropbox';
 import { Gitlab, GitbeakerRequestError } from '@gitbeaker/rest';
@@ -25,7 +32,10 @@ interface MailchimpClient {
   lists: {
     getAllLists(): Promise<{ lists: { id: string; name: string }[] }>;
     getListMember(listId: string, subscriberHash: string): Promise<{ email_address: string }>;
-    addListMember(listId: string, body: { email_address: string; status: string }): Promise<{ id: string; email_address: string }>;
+    addListMember(
+      listId: string,
+      body: { email_address: string; status: string },
+    ): Promise<{ id: string; email_address: string }>;
   };
 }
 const mailchimp = createRequire(import.meta.url)('@mailchimp/mailchimp_marketing') as MailchimpClient;
@@ -68,73 +78,163 @@ const G = 'https://www.googleapis.com/auth/';
 /** The stand-ins: each API's real paths, methods and version headers, as its SDK sends them. */
 const ROUTES = {
   anthropic: (r: StandInRequest) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(String(r.headers['anthropic-version']))) return json({ type: 'error', error: { type: 'invalid_request_error', message: 'anthropic-version header is required' } }, 400);
-    const model = { type: 'model', id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z' };
-    if (r.method === 'GET' && r.path === '/v1/models') return json({ data: [model], has_more: false, first_id: model.id, last_id: model.id });
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(String(r.headers['anthropic-version'])))
+      return json(
+        { type: 'error', error: { type: 'invalid_request_error', message: 'anthropic-version header is required' } },
+        400,
+      );
+    const model = {
+      type: 'model',
+      id: 'claude-sonnet-4-5',
+      display_name: 'Claude Sonnet 4.5',
+      created_at: '2025-09-29T00:00:00Z',
+    };
+    if (r.method === 'GET' && r.path === '/v1/models')
+      return json({ data: [model], has_more: false, first_id: model.id, last_id: model.id });
     if (r.method === 'GET' && r.path === '/v1/models/claude-sonnet-4-5') return json(model);
     if (r.method === 'POST' && r.path === '/v1/messages') {
-      return json({ id: 'msg_1', type: 'message', role: 'assistant', model: model.id, content: [{ type: 'text', text: 'Hello, Ada.' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 3, output_tokens: 4 } });
+      return json({
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: model.id,
+        content: [{ type: 'text', text: 'Hello, Ada.' }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 3, output_tokens: 4 },
+      });
     }
     return undefined;
   },
   // Google's discovery-based client: rootUrl + calendar/v3/…, JSON.
   google: (r: StandInRequest) => {
-    if (r.method === 'GET' && r.path === '/calendar/v3/users/me/calendarList') return json({ kind: 'calendar#calendarList', items: [{ id: 'ada@example.com', summary: 'Ada', primary: true }] });
-    if (r.method === 'GET' && r.path === '/calendar/v3/calendars/primary/events') return json({ kind: 'calendar#events', items: [{ id: 'e1', summary: 'Design review' }] });
-    if (r.method === 'POST' && r.path === '/calendar/v3/calendars/primary/events') return json({ kind: 'calendar#event', id: 'e2', summary: (JSON.parse(r.body) as { summary: string }).summary });
+    if (r.method === 'GET' && r.path === '/calendar/v3/users/me/calendarList')
+      return json({ kind: 'calendar#calendarList', items: [{ id: 'ada@example.com', summary: 'Ada', primary: true }] });
+    if (r.method === 'GET' && r.path === '/calendar/v3/calendars/primary/events')
+      return json({ kind: 'calendar#events', items: [{ id: 'e1', summary: 'Design review' }] });
+    if (r.method === 'POST' && r.path === '/calendar/v3/calendars/primary/events')
+      return json({ kind: 'calendar#event', id: 'e2', summary: (JSON.parse(r.body) as { summary: string }).summary });
     return json({ error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } }, 404);
   },
   // Microsoft Graph: https://graph.microsoft.com/v1.0/…
   microsoft: (r: StandInRequest) => {
-    if (r.method === 'GET' && r.path === '/v1.0/me') return json({ id: 'u1', displayName: 'Ada Lovelace', userPrincipalName: 'ada@example.com' });
+    if (r.method === 'GET' && r.path === '/v1.0/me')
+      return json({ id: 'u1', displayName: 'Ada Lovelace', userPrincipalName: 'ada@example.com' });
     if (r.method === 'GET' && r.path === '/v1.0/me/messages') return json({ value: [{ id: 'm1', subject: 'Plans' }] });
     if (r.method === 'POST' && r.path === '/v1.0/me/sendMail') return { status: 202, body: '' };
     return json({ error: { code: 'BadRequest', message: 'Invalid version' } }, 400);
   },
   hubspot: (r: StandInRequest) => {
-    const contact = (id: string, email: string) => ({ id, properties: { email }, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', archived: false });
-    if (r.method === 'GET' && r.path === '/crm/v3/objects/contacts') return json({ results: [contact('51', 'ada@example.com')] });
+    const contact = (id: string, email: string) => ({
+      id,
+      properties: { email },
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      archived: false,
+    });
+    if (r.method === 'GET' && r.path === '/crm/v3/objects/contacts')
+      return json({ results: [contact('51', 'ada@example.com')] });
     if (r.method === 'GET' && r.path === '/crm/v3/objects/contacts/51') return json(contact('51', 'ada@example.com'));
-    if (r.method === 'POST' && r.path === '/crm/v3/objects/contacts') return json(contact('52', (JSON.parse(r.body) as { properties: { email: string } }).properties.email), 201);
+    if (r.method === 'POST' && r.path === '/crm/v3/objects/contacts')
+      return json(contact('52', (JSON.parse(r.body) as { properties: { email: string } }).properties.email), 201);
     return json({ status: 'error', message: 'Not found', category: 'OBJECT_NOT_FOUND' }, 404);
   },
   // Dropbox's RPC endpoints: POST https://api.dropboxapi.com/2/<namespace>/<route>, JSON.
   dropbox: (r: StandInRequest) => {
     if (r.method !== 'POST') return undefined;
-    if (r.path === '/2/users/get_current_account') return json({ account_id: 'dbid:1', email: 'ada@example.com', name: { display_name: 'Ada' } });
-    if (r.path === '/2/files/list_folder') return json({ entries: [{ '.tag': 'folder', name: 'Plans', path_lower: '/plans' }], cursor: 'c1', has_more: false });
-    if (r.path === '/2/files/create_folder_v2') return json({ metadata: { name: 'Latchkey', path_lower: (JSON.parse(r.body) as { path: string }).path.toLowerCase() } });
+    if (r.path === '/2/users/get_current_account')
+      return json({ account_id: 'dbid:1', email: 'ada@example.com', name: { display_name: 'Ada' } });
+    if (r.path === '/2/files/list_folder')
+      return json({
+        entries: [{ '.tag': 'folder', name: 'Plans', path_lower: '/plans' }],
+        cursor: 'c1',
+        has_more: false,
+      });
+    if (r.path === '/2/files/create_folder_v2')
+      return json({
+        metadata: { name: 'Latchkey', path_lower: (JSON.parse(r.body) as { path: string }).path.toLowerCase() },
+      });
     return json({ error_summary: 'path/not_found/', error: { '.tag': 'path' } }, 409);
   },
   gitlab: (r: StandInRequest) => {
     if (r.method === 'GET' && r.path === '/api/v4/user') return json({ id: 1, username: 'ada' });
-    if (r.method === 'GET' && r.path === '/api/v4/projects/42') return json({ id: 42, path_with_namespace: 'ada/engine' });
-    if (r.method === 'POST' && r.path === '/api/v4/projects/42/issues') return json({ iid: 7, title: (JSON.parse(r.body) as { title: string }).title, state: 'opened' }, 201);
+    if (r.method === 'GET' && r.path === '/api/v4/projects/42')
+      return json({ id: 42, path_with_namespace: 'ada/engine' });
+    if (r.method === 'POST' && r.path === '/api/v4/projects/42/issues')
+      return json({ iid: 7, title: (JSON.parse(r.body) as { title: string }).title, state: 'opened' }, 201);
     return json({ message: '404 Not Found' }, 404);
   },
   // Mailchimp Marketing API 3.0, JSON; errors are problem details.
   mailchimp: (r: StandInRequest) => {
-    if (r.method === 'GET' && r.path === '/3.0/lists') return json({ lists: [{ id: '57afe96172', name: 'Newsletter' }], total_items: 1 });
-    if (r.method === 'GET' && r.path === '/3.0/lists/57afe96172/members/62eeb292278cc15f5817cb78f7790b08') return json({ id: '62eeb292278cc15f5817cb78f7790b08', email_address: 'ada@example.com', status: 'subscribed' });
-    if (r.method === 'POST' && r.path === '/3.0/lists/57afe96172/members') return json({ id: 'd1', ...(JSON.parse(r.body) as object) });
-    return json({ type: 'https://mailchimp.com/developer/marketing/docs/errors/', title: 'Resource Not Found', status: 404, detail: 'The requested resource could not be found.' }, 404);
+    if (r.method === 'GET' && r.path === '/3.0/lists')
+      return json({ lists: [{ id: '57afe96172', name: 'Newsletter' }], total_items: 1 });
+    if (r.method === 'GET' && r.path === '/3.0/lists/57afe96172/members/62eeb292278cc15f5817cb78f7790b08')
+      return json({ id: '62eeb292278cc15f5817cb78f7790b08', email_address: 'ada@example.com', status: 'subscribed' });
+    if (r.method === 'POST' && r.path === '/3.0/lists/57afe96172/members')
+      return json({ id: 'd1', ...(JSON.parse(r.body) as object) });
+    return json(
+      {
+        type: 'https://mailchimp.com/developer/marketing/docs/errors/',
+        title: 'Resource Not Found',
+        status: 404,
+        detail: 'The requested resource could not be found.',
+      },
+      404,
+    );
   },
   // Twilio's 2010-04-01 REST API: .json resources, form-encoded writes.
   twilio: (r: StandInRequest) => {
     const account = `/2010-04-01/Accounts/${ACCOUNT}`;
-    const message = (body: string) => ({ sid: 'SM1', account_sid: ACCOUNT, body, status: 'queued', to: '+15005550006', from: '+15005550001' });
-    if (r.method === 'GET' && r.path === `${account}.json`) return json({ sid: ACCOUNT, friendly_name: 'Ada', status: 'active' });
-    if (r.method === 'GET' && r.path === `${account}/Messages.json`) return json({ messages: [message('Hello')], page: 0, page_size: 1, first_page_uri: `${account}/Messages.json?PageSize=1&Page=0`, next_page_uri: null, previous_page_uri: null, uri: `${account}/Messages.json?PageSize=1&Page=0` });
-    if (r.method === 'POST' && r.path === `${account}/Messages.json` && r.headers['content-type'] === 'application/x-www-form-urlencoded') return json(message(new URLSearchParams(r.body).get('Body') ?? ''), 201);
-    return json({ code: 20404, message: 'The requested resource was not found', more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 }, 404);
+    const message = (body: string) => ({
+      sid: 'SM1',
+      account_sid: ACCOUNT,
+      body,
+      status: 'queued',
+      to: '+15005550006',
+      from: '+15005550001',
+    });
+    if (r.method === 'GET' && r.path === `${account}.json`)
+      return json({ sid: ACCOUNT, friendly_name: 'Ada', status: 'active' });
+    if (r.method === 'GET' && r.path === `${account}/Messages.json`)
+      return json({
+        messages: [message('Hello')],
+        page: 0,
+        page_size: 1,
+        first_page_uri: `${account}/Messages.json?PageSize=1&Page=0`,
+        next_page_uri: null,
+        previous_page_uri: null,
+        uri: `${account}/Messages.json?PageSize=1&Page=0`,
+      });
+    if (
+      r.method === 'POST' &&
+      r.path === `${account}/Messages.json` &&
+      r.headers['content-type'] === 'application/x-www-form-urlencoded'
+    )
+      return json(message(new URLSearchParams(r.body).get('Body') ?? ''), 201);
+    return json(
+      {
+        code: 20404,
+        message: 'The requested resource was not found',
+        more_info: 'https://www.twilio.com/docs/errors/20404',
+        status: 404,
+      },
+      404,
+    );
   },
   // Airtable's Web API: /v0/{baseId}/{table}[/{recordId}], JSON.
   airtable: (r: StandInRequest) => {
-    const record = (id: string, fields: Record<string, unknown>) => ({ id, createdTime: '2026-01-01T00:00:00.000Z', fields });
-    if (r.method === 'GET' && r.path === '/v0/appAbc123/Tasks') return json({ records: [record('rec1', { Name: 'Design review' })] });
-    if (r.method === 'GET' && r.path === '/v0/appAbc123/Tasks/rec1') return json(record('rec1', { Name: 'Design review' }));
+    const record = (id: string, fields: Record<string, unknown>) => ({
+      id,
+      createdTime: '2026-01-01T00:00:00.000Z',
+      fields,
+    });
+    if (r.method === 'GET' && r.path === '/v0/appAbc123/Tasks')
+      return json({ records: [record('rec1', { Name: 'Design review' })] });
+    if (r.method === 'GET' && r.path === '/v0/appAbc123/Tasks/rec1')
+      return json(record('rec1', { Name: 'Design review' }));
     // The SDK creates records at the table path with a trailing slash, which the API accepts.
-    if (r.method === 'POST' && r.path === '/v0/appAbc123/Tasks/') return json(record('rec2', (JSON.parse(r.body) as { fields: Record<string, unknown> }).fields));
+    if (r.method === 'POST' && r.path === '/v0/appAbc123/Tasks/')
+      return json(record('rec2', (JSON.parse(r.body) as { fields: Record<string, unknown> }).fields));
     return json({ error: 'NOT_FOUND' }, 404);
   },
 };
@@ -153,9 +253,19 @@ describe('more official SDKs through latchkey serve', () => {
     standIn = await startApiStandIn(ROUTES);
     dataDir = mkdtempSync(join(tmpdir(), 'latchkey-sdks-more-'));
     mkdirSync(join(dataDir, 'providers'));
-    for (const id of Object.keys(KEYS)) writeFileSync(join(dataDir, 'providers', `${id}-standin.json`), JSON.stringify(standInDefinition(id, standIn.url)));
+    for (const id of Object.keys(KEYS))
+      writeFileSync(
+        join(dataDir, 'providers', `${id}-standin.json`),
+        JSON.stringify(standInDefinition(id, standIn.url)),
+      );
     broker = await startServeProcess(dataDir);
-    for (const [id, key] of Object.entries(KEYS)) await broker.admin('/connections', { provider: `${id}-standin`, name: id, secret: key, ...(['anthropic', 'mailchimp', 'twilio'].includes(id) ? {} : { method: 'personal_token' }) });
+    for (const [id, key] of Object.entries(KEYS))
+      await broker.admin('/connections', {
+        provider: `${id}-standin`,
+        name: id,
+        secret: key,
+        ...(['anthropic', 'mailchimp', 'twilio'].includes(id) ? {} : { method: 'personal_token' }),
+      });
     const fullAgent = await broker.admin('/agents', {
       name: 'sdk-writer',
       grants: [
@@ -203,38 +313,66 @@ describe('more official SDKs through latchkey serve', () => {
     for (const request of requests) {
       assert.equal(request.headers[header], value, `${provider} ${request.path}: the provider credential`);
       const all = JSON.stringify(request.headers) + request.body + request.query;
-      assert.ok(!all.includes(full) && !all.includes(narrow.token), `${provider} ${request.path}: no agent token forwarded`);
+      assert.ok(
+        !all.includes(full) && !all.includes(narrow.token),
+        `${provider} ${request.path}: no agent token forwarded`,
+      );
     }
   }
 
   /** The narrow agent's denial was one request (no retry) recorded as denied, and only the granted calls reached the API. */
   async function assertDeniedOnce(connection: string, path: string): Promise<void> {
-    const { entries } = await broker.admin(`/audit?agent=${narrow.id}&connection=${connection}&decision=deny`) as { entries: { path: string; reason: string }[] };
-    assert.deepEqual(entries.map((e) => [e.path, e.reason]), [[path, 'insufficient_scope']]);
+    const { entries } = (await broker.admin(`/audit?agent=${narrow.id}&connection=${connection}&decision=deny`)) as {
+      entries: { path: string; reason: string }[];
+    };
+    assert.deepEqual(
+      entries.map((e) => [e.path, e.reason]),
+      [[path, 'insufficient_scope']],
+    );
     assert.equal(seen(connection).length, 3, 'only the granted calls reached the API');
   }
 
   test('Anthropic (@anthropic-ai/sdk): baseURL, the agent token as its API key (x-api-key)', async () => {
     const anthropic = new Anthropic({ apiKey: full, baseURL: base('anthropic') });
-    assert.deepEqual((await anthropic.models.list()).data.map((m) => m.id), ['claude-sonnet-4-5']);
+    assert.deepEqual(
+      (await anthropic.models.list()).data.map((m) => m.id),
+      ['claude-sonnet-4-5'],
+    );
     assert.equal((await anthropic.models.retrieve('claude-sonnet-4-5')).display_name, 'Claude Sonnet 4.5');
-    const message = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] });
+    const message = await anthropic.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
     assert.deepEqual(message.content, [{ type: 'text', text: 'Hello, Ada.' }]);
-    assert.deepEqual(seen('anthropic').map((r) => `${r.method} ${r.path}`), ['GET /v1/models', 'GET /v1/models/claude-sonnet-4-5', 'POST /v1/messages']);
+    assert.deepEqual(
+      seen('anthropic').map((r) => `${r.method} ${r.path}`),
+      ['GET /v1/models', 'GET /v1/models/claude-sonnet-4-5', 'POST /v1/messages'],
+    );
     assertInjected('anthropic');
 
     const reader = new Anthropic({ apiKey: narrow.token, baseURL: base('anthropic') });
-    const error = await thrown(() => reader.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] }));
+    const error = await thrown(() =>
+      reader.messages.create({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'Hello' }],
+      }),
+    );
     assert.ok(error instanceof Anthropic.PermissionDeniedError, inspect(error));
     const sentence = 'POST /v1/messages on "anthropic" needs one of the scopes inference; ask the person to grant one';
     // Anthropic's SDK prints the error body after the status, as it does for Anthropic's own errors.
-    assert.ok(error.message.startsWith('403 {"type":"error","error":{"type":"permission_error","message":') && error.message.includes(JSON.stringify(sentence)), error.message);
+    assert.ok(
+      error.message.startsWith('403 {"type":"error","error":{"type":"permission_error","message":') &&
+        error.message.includes(JSON.stringify(sentence)),
+      error.message,
+    );
     assert.equal(error.type, 'permission_error');
     assert.equal(error.apiMessage, sentence);
     await assertDeniedOnce('anthropic', '/v1/messages');
   });
 
-  test('Google Calendar (@googleapis/calendar): its auth client\'s documented fetchImplementation, prefixing the proxy path', async () => {
+  test("Google Calendar (@googleapis/calendar): its auth client's documented fetchImplementation, prefixing the proxy path", async () => {
     // googleapis resolves every path from the root of `rootUrl` (a path prefix is dropped),
     // so the auth client's fetch puts the proxy prefix in front instead.
     const viaLatchkey = (url: string | URL | Request, init?: RequestInit) => {
@@ -249,13 +387,28 @@ describe('more official SDKs through latchkey serve', () => {
     const cal = client(full);
     assert.equal((await cal.calendarList.list()).data.items?.[0]?.id, 'ada@example.com');
     assert.equal((await cal.events.list({ calendarId: 'primary' })).data.items?.[0]?.summary, 'Design review');
-    assert.equal((await cal.events.insert({ calendarId: 'primary', requestBody: { summary: 'Through Latchkey' } })).data.id, 'e2');
-    assert.deepEqual(seen('google').map((r) => `${r.method} ${r.path}`), ['GET /calendar/v3/users/me/calendarList', 'GET /calendar/v3/calendars/primary/events', 'POST /calendar/v3/calendars/primary/events']);
+    assert.equal(
+      (await cal.events.insert({ calendarId: 'primary', requestBody: { summary: 'Through Latchkey' } })).data.id,
+      'e2',
+    );
+    assert.deepEqual(
+      seen('google').map((r) => `${r.method} ${r.path}`),
+      [
+        'GET /calendar/v3/users/me/calendarList',
+        'GET /calendar/v3/calendars/primary/events',
+        'POST /calendar/v3/calendars/primary/events',
+      ],
+    );
     assertInjected('google');
 
-    const error = await thrown(() => client(narrow.token).events.insert({ calendarId: 'primary', requestBody: { summary: 'Denied' } })) as Error & { status?: number };
+    const error = (await thrown(() =>
+      client(narrow.token).events.insert({ calendarId: 'primary', requestBody: { summary: 'Denied' } }),
+    )) as Error & { status?: number };
     assert.equal(error.status, 403, inspect(error));
-    assert.equal(error.message, `POST /calendar/v3/calendars/primary/events on "google" needs one of the scopes ${G}calendar.events; ask the person to grant one`);
+    assert.equal(
+      error.message,
+      `POST /calendar/v3/calendars/primary/events on "google" needs one of the scopes ${G}calendar.events; ask the person to grant one`,
+    );
     await assertDeniedOnce('google', '/calendar/v3/calendars/primary/events');
   });
 
@@ -266,9 +419,14 @@ describe('more official SDKs through latchkey serve', () => {
     const bearer = (token: string): Middleware => {
       let next: Middleware | undefined;
       return {
-        setNext: (middleware: Middleware) => { next = middleware; },
+        setNext: (middleware: Middleware) => {
+          next = middleware;
+        },
         execute: async (context: Context) => {
-          context.options = { ...context.options, headers: { ...(context.options?.headers as Record<string, string>), Authorization: `Bearer ${token}` } };
+          context.options = {
+            ...context.options,
+            headers: { ...(context.options?.headers as Record<string, string>), Authorization: `Bearer ${token}` },
+          };
           await next!.execute(context);
         },
       } as Middleware;
@@ -277,20 +435,36 @@ describe('more official SDKs through latchkey serve', () => {
       const [auth, retry, http] = [bearer(token), new RetryHandler(), new HTTPMessageHandler()];
       auth.setNext!(retry);
       retry.setNext(http);
-      return GraphClient.initWithMiddleware({ baseUrl: `${base('microsoft')}/`, defaultVersion: 'v1.0', middleware: auth });
+      return GraphClient.initWithMiddleware({
+        baseUrl: `${base('microsoft')}/`,
+        defaultVersion: 'v1.0',
+        middleware: auth,
+      });
     };
     const graph = client(full);
     assert.equal((await graph.api('/me').get()).displayName, 'Ada Lovelace');
     assert.equal((await graph.api('/me/messages').get()).value[0].subject, 'Plans');
-    await graph.api('/me/sendMail').post({ message: { subject: 'Through Latchkey', toRecipients: [{ emailAddress: { address: 'grace@example.com' } }] } });
-    assert.deepEqual(seen('microsoft').map((r) => `${r.method} ${r.path}`), ['GET /v1.0/me', 'GET /v1.0/me/messages', 'POST /v1.0/me/sendMail']);
+    await graph.api('/me/sendMail').post({
+      message: { subject: 'Through Latchkey', toRecipients: [{ emailAddress: { address: 'grace@example.com' } }] },
+    });
+    assert.deepEqual(
+      seen('microsoft').map((r) => `${r.method} ${r.path}`),
+      ['GET /v1.0/me', 'GET /v1.0/me/messages', 'POST /v1.0/me/sendMail'],
+    );
     assertInjected('microsoft');
 
-    const error = await thrown(() => client(narrow.token).api('/me/sendMail').post({ message: { subject: 'Denied' } }));
+    const error = await thrown(() =>
+      client(narrow.token)
+        .api('/me/sendMail')
+        .post({ message: { subject: 'Denied' } }),
+    );
     assert.ok(error instanceof GraphError, inspect(error));
     assert.equal(error.statusCode, 403);
     assert.equal(error.code, 'insufficient_scope');
-    assert.equal(error.message, 'POST /v1.0/me/sendMail on "microsoft" needs one of the scopes Mail.Send; ask the person to grant one');
+    assert.equal(
+      error.message,
+      'POST /v1.0/me/sendMail on "microsoft" needs one of the scopes Mail.Send; ask the person to grant one',
+    );
     await assertDeniedOnce('microsoft', '/v1.0/me/sendMail');
   });
 
@@ -298,15 +472,28 @@ describe('more official SDKs through latchkey serve', () => {
     const hubspot = new HubSpotClient({ accessToken: full, basePath: base('hubspot') });
     assert.equal((await hubspot.crm.contacts.basicApi.getPage()).results[0]?.id, '51');
     assert.equal((await hubspot.crm.contacts.basicApi.getById('51')).properties.email, 'ada@example.com');
-    assert.equal((await hubspot.crm.contacts.basicApi.create({ properties: { email: 'grace@example.com' }, associations: [] })).id, '52');
-    assert.deepEqual(seen('hubspot').map((r) => `${r.method} ${r.path}`), ['GET /crm/v3/objects/contacts', 'GET /crm/v3/objects/contacts/51', 'POST /crm/v3/objects/contacts']);
+    assert.equal(
+      (await hubspot.crm.contacts.basicApi.create({ properties: { email: 'grace@example.com' }, associations: [] })).id,
+      '52',
+    );
+    assert.deepEqual(
+      seen('hubspot').map((r) => `${r.method} ${r.path}`),
+      ['GET /crm/v3/objects/contacts', 'GET /crm/v3/objects/contacts/51', 'POST /crm/v3/objects/contacts'],
+    );
     assertInjected('hubspot');
 
     const reader = new HubSpotClient({ accessToken: narrow.token, basePath: base('hubspot') });
-    const error = await thrown(() => reader.crm.contacts.basicApi.create({ properties: { email: 'denied@example.com' }, associations: [] })) as Error & { code: number; body: Record<string, any> };
+    const error = (await thrown(() =>
+      reader.crm.contacts.basicApi.create({ properties: { email: 'denied@example.com' }, associations: [] }),
+    )) as Error & { code: number; body: Record<string, any> };
     assert.equal(error.code, 403, inspect(error));
     assert.match(error.message, /^HTTP-Code: 403\nMessage: /);
-    assert.ok(error.message.includes('POST /crm/v3/objects/contacts on \\"hubspot\\" needs one of the scopes crm.objects.contacts.write; ask the person to grant one'), error.message);
+    assert.ok(
+      error.message.includes(
+        'POST /crm/v3/objects/contacts on \\"hubspot\\" needs one of the scopes crm.objects.contacts.write; ask the person to grant one',
+      ),
+      error.message,
+    );
     assert.deepEqual(error.body.required_scopes, ['crm.objects.contacts.write']);
     await assertDeniedOnce('hubspot', '/crm/v3/objects/contacts');
   });
@@ -321,14 +508,20 @@ describe('more official SDKs through latchkey serve', () => {
     assert.equal((await dropbox.usersGetCurrentAccount()).result.email, 'ada@example.com');
     assert.equal((await dropbox.filesListFolder({ path: '' })).result.entries[0]?.name, 'Plans');
     assert.equal((await dropbox.filesCreateFolderV2({ path: '/Latchkey' })).result.metadata.path_lower, '/latchkey');
-    assert.deepEqual(seen('dropbox').map((r) => `${r.method} ${r.path}`), ['POST /2/users/get_current_account', 'POST /2/files/list_folder', 'POST /2/files/create_folder_v2']);
+    assert.deepEqual(
+      seen('dropbox').map((r) => `${r.method} ${r.path}`),
+      ['POST /2/users/get_current_account', 'POST /2/files/list_folder', 'POST /2/files/create_folder_v2'],
+    );
     assertInjected('dropbox');
 
     const reader = new Dropbox({ accessToken: narrow.token, fetch: viaLatchkey });
     const error = await thrown(() => reader.filesCreateFolderV2({ path: '/Denied' }));
     assert.ok(error instanceof DropboxResponseError, inspect(error));
     assert.equal(error.status, 403);
-    assert.equal(error.error.error_description, 'POST /2/files/create_folder_v2 on "dropbox" needs one of the scopes files.content.write; ask the person to grant one');
+    assert.equal(
+      error.error.error_description,
+      'POST /2/files/create_folder_v2 on "dropbox" needs one of the scopes files.content.write; ask the person to grant one',
+    );
     await assertDeniedOnce('dropbox', '/2/files/create_folder_v2');
   });
 
@@ -337,13 +530,19 @@ describe('more official SDKs through latchkey serve', () => {
     assert.equal((await gitlab.Users.showCurrentUser()).username, 'ada');
     assert.equal((await gitlab.Projects.show(42)).id, 42);
     assert.equal((await gitlab.Issues.create(42, 'Through Latchkey')).iid, 7);
-    assert.deepEqual(seen('gitlab').map((r) => `${r.method} ${r.path}`), ['GET /api/v4/user', 'GET /api/v4/projects/42', 'POST /api/v4/projects/42/issues']);
+    assert.deepEqual(
+      seen('gitlab').map((r) => `${r.method} ${r.path}`),
+      ['GET /api/v4/user', 'GET /api/v4/projects/42', 'POST /api/v4/projects/42/issues'],
+    );
     assertInjected('gitlab');
 
     const reader = new Gitlab({ host: base('gitlab'), token: narrow.token });
     const error = await thrown(() => reader.Issues.create(42, 'Denied'));
     assert.ok(error instanceof GitbeakerRequestError, inspect(error));
-    assert.equal(error.message, 'POST /api/v4/projects/42/issues on "gitlab" needs one of the scopes api; ask the person to grant one');
+    assert.equal(
+      error.message,
+      'POST /api/v4/projects/42/issues on "gitlab" needs one of the scopes api; ask the person to grant one',
+    );
     await assertDeniedOnce('gitlab', '/api/v4/projects/42/issues');
   });
 
@@ -354,16 +553,35 @@ describe('more official SDKs through latchkey serve', () => {
     };
     use(full);
     assert.equal((await mailchimp.lists.getAllLists()).lists[0]?.name, 'Newsletter');
-    assert.equal((await mailchimp.lists.getListMember('57afe96172', '62eeb292278cc15f5817cb78f7790b08')).email_address, 'ada@example.com');
-    assert.equal((await mailchimp.lists.addListMember('57afe96172', { email_address: 'grace@example.com', status: 'subscribed' })).email_address, 'grace@example.com');
-    assert.deepEqual(seen('mailchimp').map((r) => `${r.method} ${r.path}`), ['GET /3.0/lists', 'GET /3.0/lists/57afe96172/members/62eeb292278cc15f5817cb78f7790b08', 'POST /3.0/lists/57afe96172/members']);
+    assert.equal(
+      (await mailchimp.lists.getListMember('57afe96172', '62eeb292278cc15f5817cb78f7790b08')).email_address,
+      'ada@example.com',
+    );
+    assert.equal(
+      (await mailchimp.lists.addListMember('57afe96172', { email_address: 'grace@example.com', status: 'subscribed' }))
+        .email_address,
+      'grace@example.com',
+    );
+    assert.deepEqual(
+      seen('mailchimp').map((r) => `${r.method} ${r.path}`),
+      [
+        'GET /3.0/lists',
+        'GET /3.0/lists/57afe96172/members/62eeb292278cc15f5817cb78f7790b08',
+        'POST /3.0/lists/57afe96172/members',
+      ],
+    );
     assertInjected('mailchimp');
 
     use(narrow.token);
-    const error = await thrown(() => mailchimp.lists.addListMember('57afe96172', { email_address: 'denied@example.com', status: 'subscribed' })) as Error & { status: number; response: { body: Record<string, any> } };
+    const error = (await thrown(() =>
+      mailchimp.lists.addListMember('57afe96172', { email_address: 'denied@example.com', status: 'subscribed' }),
+    )) as Error & { status: number; response: { body: Record<string, any> } };
     assert.equal(error.status, 403, inspect(error));
     assert.equal(error.response.body.title, 'insufficient_scope');
-    assert.equal(error.response.body.detail, 'POST /lists/57afe96172/members on "mailchimp" needs one of the scopes audience:write; ask the person to grant one');
+    assert.equal(
+      error.response.body.detail,
+      'POST /lists/57afe96172/members on "mailchimp" needs one of the scopes audience:write; ask the person to grant one',
+    );
     await assertDeniedOnce('mailchimp', '/lists/57afe96172/members');
   });
 
@@ -378,29 +596,58 @@ describe('more official SDKs through latchkey serve', () => {
     const client = (token: string) => twilio(ACCOUNT, token, { httpClient: new ViaLatchkey() });
     const sdk = client(full);
     assert.equal((await sdk.api.v2010.accounts(ACCOUNT).fetch()).friendlyName, 'Ada');
-    assert.deepEqual((await sdk.messages.list({ limit: 1 })).map((m) => m.body), ['Hello']);
-    assert.equal((await sdk.messages.create({ to: '+15005550006', from: '+15005550001', body: 'Through Latchkey' })).body, 'Through Latchkey');
-    assert.deepEqual(seen('twilio').map((r) => `${r.method} ${r.path}`), [`GET /2010-04-01/Accounts/${ACCOUNT}.json`, `GET /2010-04-01/Accounts/${ACCOUNT}/Messages.json`, `POST /2010-04-01/Accounts/${ACCOUNT}/Messages.json`]);
+    assert.deepEqual(
+      (await sdk.messages.list({ limit: 1 })).map((m) => m.body),
+      ['Hello'],
+    );
+    assert.equal(
+      (await sdk.messages.create({ to: '+15005550006', from: '+15005550001', body: 'Through Latchkey' })).body,
+      'Through Latchkey',
+    );
+    assert.deepEqual(
+      seen('twilio').map((r) => `${r.method} ${r.path}`),
+      [
+        `GET /2010-04-01/Accounts/${ACCOUNT}.json`,
+        `GET /2010-04-01/Accounts/${ACCOUNT}/Messages.json`,
+        `POST /2010-04-01/Accounts/${ACCOUNT}/Messages.json`,
+      ],
+    );
     assertInjected('twilio');
 
-    const error = await thrown(() => client(narrow.token).messages.create({ to: '+15005550006', from: '+15005550001', body: 'Denied' })) as Error & { status: number; moreInfo?: string };
+    const error = (await thrown(() =>
+      client(narrow.token).messages.create({ to: '+15005550006', from: '+15005550001', body: 'Denied' }),
+    )) as Error & { status: number; moreInfo?: string };
     assert.equal(error.status, 403, inspect(error));
-    assert.equal(error.message, `POST /2010-04-01/Accounts/${ACCOUNT}/Messages.json on "twilio" needs one of the scopes messages; ask the person to grant one`);
+    assert.equal(
+      error.message,
+      `POST /2010-04-01/Accounts/${ACCOUNT}/Messages.json on "twilio" needs one of the scopes messages; ask the person to grant one`,
+    );
     await assertDeniedOnce('twilio', `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`);
   });
 
   test('Airtable (airtable): endpointUrl', async () => {
-    const tasks = (token: string) => new Airtable({ apiKey: token, endpointUrl: base('airtable') }).base('appAbc123')('Tasks');
+    const tasks = (token: string) =>
+      new Airtable({ apiKey: token, endpointUrl: base('airtable') }).base('appAbc123')('Tasks');
     const table = tasks(full);
-    assert.deepEqual((await table.select().firstPage()).map((r) => r.get('Name')), ['Design review']);
+    assert.deepEqual(
+      (await table.select().firstPage()).map((r) => r.get('Name')),
+      ['Design review'],
+    );
     assert.equal((await table.find('rec1')).get('Name'), 'Design review');
     assert.equal((await table.create({ Name: 'Through Latchkey' })).id, 'rec2');
-    assert.deepEqual(seen('airtable').map((r) => `${r.method} ${r.path}`), ['GET /v0/appAbc123/Tasks', 'GET /v0/appAbc123/Tasks/rec1', 'POST /v0/appAbc123/Tasks/']);
+    assert.deepEqual(
+      seen('airtable').map((r) => `${r.method} ${r.path}`),
+      ['GET /v0/appAbc123/Tasks', 'GET /v0/appAbc123/Tasks/rec1', 'POST /v0/appAbc123/Tasks/'],
+    );
     assertInjected('airtable');
 
     // Airtable's SDK replaces the message of every 403 with its own fixed sentence: the
     // refusal is typed and immediate, but the missing scope is not in it.
-    const error = await thrown(() => tasks(narrow.token).create({ Name: 'Denied' })) as unknown as { error: string; message: string; statusCode: number };
+    const error = (await thrown(() => tasks(narrow.token).create({ Name: 'Denied' }))) as unknown as {
+      error: string;
+      message: string;
+      statusCode: number;
+    };
     assert.equal(error.statusCode, 403);
     assert.equal(error.error, 'NOT_AUTHORIZED');
     assert.equal(error.message, 'You are not authorized to perform this operation');

@@ -42,7 +42,11 @@ export const DEFAULT_PORT = 7317;
 
 /** "20.19.0" ≥ "20.19"? Compares numerically, part by part; missing parts are 0. */
 export function versionAtLeast(version: string, minimum: string): boolean {
-  const parts = (v: string): number[] => v.replace(/^v/, '').split('.').map((p) => Number.parseInt(p, 10) || 0);
+  const parts = (v: string): number[] =>
+    v
+      .replace(/^v/, '')
+      .split('.')
+      .map((p) => Number.parseInt(p, 10) || 0);
   const have = parts(version);
   const need = parts(minimum);
   for (let i = 0; i < Math.max(have.length, need.length); i += 1) {
@@ -56,15 +60,31 @@ export function checkNode(version: string, range: string): CheckResult {
   const minimum = range.replace(/^>=\s*/, '');
   return versionAtLeast(version, minimum)
     ? { name: 'Node', status: 'ok', found: `${version} (needs ${range})` }
-    : { name: 'Node', status: 'missing', found: `${version} (needs ${range})`, fix: `Install Node ${minimum} or newer (https://nodejs.org, or: nvm install 20).` };
+    : {
+        name: 'Node',
+        status: 'missing',
+        found: `${version} (needs ${range})`,
+        fix: `Install Node ${minimum} or newer (https://nodejs.org, or: nvm install 20).`,
+      };
 }
 
 export function checkNpm(version: string | undefined): CheckResult {
-  if (version === undefined) return { name: 'npm', status: 'missing', found: 'not found', fix: 'npm comes with Node: reinstall Node from https://nodejs.org.' };
+  if (version === undefined)
+    return {
+      name: 'npm',
+      status: 'missing',
+      found: 'not found',
+      fix: 'npm comes with Node: reinstall Node from https://nodejs.org.',
+    };
   return versionAtLeast(version, String(MIN_NPM_MAJOR))
     ? { name: 'npm', status: 'ok', found: `${version} (needs >=${MIN_NPM_MAJOR})` }
     : // The tests run with an older npm; what differs is `npm ci`, which then ignores package.json's allowScripts.
-      { name: 'npm', status: 'warn', found: `${version} (wants >=${MIN_NPM_MAJOR} for package.json's allowScripts)`, fix: `npm install -g npm@${MIN_NPM_MAJOR}, then npm ci again.` };
+      {
+        name: 'npm',
+        status: 'warn',
+        found: `${version} (wants >=${MIN_NPM_MAJOR} for package.json's allowScripts)`,
+        fix: `npm install -g npm@${MIN_NPM_MAJOR}, then npm ci again.`,
+      };
 }
 
 const STALE_ABI = /NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header/;
@@ -74,12 +94,18 @@ const NO_LIBSECRET = /libsecret-1\.so/;
 /** Build packages for a native module, per Linux family. */
 function buildFix(name: 'better-sqlite3' | 'keytar', platform: NodeJS.Platform): string {
   if (platform === 'darwin') return `xcode-select --install, then npm rebuild ${name}.`;
-  if (platform === 'win32') return `Install Visual Studio Build Tools ("Desktop development with C++"), then npm rebuild ${name}.`;
-  const packages = name === 'keytar' ? KEYTAR_BUILD_PACKAGES : { debian: 'build-essential python3', fedora: 'gcc-c++ make python3' };
+  if (platform === 'win32')
+    return `Install Visual Studio Build Tools ("Desktop development with C++"), then npm rebuild ${name}.`;
+  const packages =
+    name === 'keytar' ? KEYTAR_BUILD_PACKAGES : { debian: 'build-essential python3', fedora: 'gcc-c++ make python3' };
   return `sudo apt-get install ${packages.debian} (Fedora: sudo dnf install ${packages.fedora}), then npm rebuild ${name}.`;
 }
 
-export function checkNativeModules(loads: Record<'better-sqlite3' | 'keytar', NativeLoad>, platform: NodeJS.Platform, nodeVersion: string): CheckResult {
+export function checkNativeModules(
+  loads: Record<'better-sqlite3' | 'keytar', NativeLoad>,
+  platform: NodeJS.Platform,
+  nodeVersion: string,
+): CheckResult {
   const name = 'Native modules';
   const failed = (['better-sqlite3', 'keytar'] as const).flatMap((module) => {
     const load = loads[module];
@@ -90,51 +116,111 @@ export function checkNativeModules(loads: Record<'better-sqlite3' | 'keytar', Na
   if (!broken) {
     // `npm start` rebuilds them for Electron; `npm test` (pretest) rebuilds them for Node.
     const modules = failed.map((f) => f.module).join(', ');
-    return { name, status: 'warn', found: `${modules} built for Electron (another ABI)`, fix: `npm test rebuilds them for Node by itself (or: npm rebuild ${failed.map((f) => f.module).join(' ')}).` };
+    return {
+      name,
+      status: 'warn',
+      found: `${modules} built for Electron (another ABI)`,
+      fix: `npm test rebuilds them for Node by itself (or: npm rebuild ${failed.map((f) => f.module).join(' ')}).`,
+    };
   }
   if (NO_LIBSECRET.test(broken.message)) {
-    return { name, status: 'missing', found: 'keytar: libsecret is not installed', fix: 'sudo apt-get install libsecret-1-0 (Fedora: sudo dnf install libsecret).' };
+    return {
+      name,
+      status: 'missing',
+      found: 'keytar: libsecret is not installed',
+      fix: 'sudo apt-get install libsecret-1-0 (Fedora: sudo dnf install libsecret).',
+    };
   }
   if (NOT_BUILT.test(broken.message)) {
-    return { name, status: 'missing', found: `${broken.module} is not built (npm ci could not compile it)`, fix: buildFix(broken.module, platform) };
+    return {
+      name,
+      status: 'missing',
+      found: `${broken.module} is not built (npm ci could not compile it)`,
+      fix: buildFix(broken.module, platform),
+    };
   }
-  return { name, status: 'missing', found: `${broken.module}: ${broken.message.split('\n', 1)[0]}`, fix: `npm rebuild ${broken.module} (if that fails: ${buildFix(broken.module, platform)})` };
+  return {
+    name,
+    status: 'missing',
+    found: `${broken.module}: ${broken.message.split('\n', 1)[0]}`,
+    fix: `npm rebuild ${broken.module} (if that fails: ${buildFix(broken.module, platform)})`,
+  };
 }
 
-const KEYCHAIN_NAME: Partial<Record<NodeJS.Platform, string>> = { linux: 'Secret Service', darwin: 'Keychain', win32: 'Credential Manager' };
+const KEYCHAIN_NAME: Partial<Record<NodeJS.Platform, string>> = {
+  linux: 'Secret Service',
+  darwin: 'Keychain',
+  win32: 'Credential Manager',
+};
 
-export function checkSecretStore(probe: SecretServiceProbe, platform: NodeJS.Platform, canStartThrowaway: boolean): CheckResult {
+export function checkSecretStore(
+  probe: SecretServiceProbe,
+  platform: NodeJS.Platform,
+  canStartThrowaway: boolean,
+): CheckResult {
   const name = KEYCHAIN_NAME[platform] ?? 'OS keychain';
   if (probe.reachable) return { name, status: 'ok', found: 'reachable (write, read, delete)' };
-  if (probe.keytarMissing) return { name, status: 'missing', found: 'not checked: keytar does not load', fix: 'Fix the native modules first (above).' };
+  if (probe.keytarMissing)
+    return {
+      name,
+      status: 'missing',
+      found: 'not checked: keytar does not load',
+      fix: 'Fix the native modules first (above).',
+    };
   const found = `not reachable (${probe.reason ?? 'unknown reason'})`;
   if (platform === 'linux') {
     return canStartThrowaway
-      ? { name, status: 'warn', found: `${found}; npm test starts a throwaway one`, fix: `For latchkey serve: ${keychainAdvice('unreachable', platform)}` }
+      ? {
+          name,
+          status: 'warn',
+          found: `${found}; npm test starts a throwaway one`,
+          fix: `For latchkey serve: ${keychainAdvice('unreachable', platform)}`,
+        }
       : { name, status: 'missing', found, fix: NO_KEYRING_ADVICE };
   }
   return { name, status: 'missing', found, fix: keychainAdvice('unreachable', platform) };
 }
 
-export function checkBrowser(choice: BrowserChoice | undefined, platform: NodeJS.Platform, env: Record<string, string | undefined>): CheckResult {
-  if (!choice) return { name: 'Browser (tests)', status: 'missing', found: 'none found', fix: missingBrowserAdvice({ platform, env }) };
+export function checkBrowser(
+  choice: BrowserChoice | undefined,
+  platform: NodeJS.Platform,
+  env: Record<string, string | undefined>,
+): CheckResult {
+  if (!choice)
+    return {
+      name: 'Browser (tests)',
+      status: 'missing',
+      found: 'none found',
+      fix: missingBrowserAdvice({ platform, env }),
+    };
   return { name: 'Browser (tests)', status: 'ok', found: `${choice.source}: ${choice.executablePath}` };
 }
 
 export function checkPort(free: boolean, port = DEFAULT_PORT): CheckResult {
   return free
     ? { name: `Port ${port}`, status: 'ok', found: 'free' }
-    : { name: `Port ${port}`, status: 'warn', found: 'in use (another latchkey serve, or the app?)', fix: `Stop it, or run latchkey serve --port N (the tests use their own ports).` };
+    : {
+        name: `Port ${port}`,
+        status: 'warn',
+        found: 'in use (another latchkey serve, or the app?)',
+        fix: `Stop it, or run latchkey serve --port N (the tests use their own ports).`,
+      };
 }
 
 /** All checks, in the order a newcomer fixes them. */
 export async function runChecks(probes: DoctorProbes): Promise<CheckResult[]> {
-  const loads = { 'better-sqlite3': await probes.loadNative('better-sqlite3'), keytar: await probes.loadNative('keytar') };
+  const loads = {
+    'better-sqlite3': await probes.loadNative('better-sqlite3'),
+    keytar: await probes.loadNative('keytar'),
+  };
   const native = checkNativeModules(loads, probes.platform, probes.nodeVersion);
   const canStartThrowaway = probes.platform === 'linux' && probes.canStartThrowawayKeyring();
   const secret = loads.keytar.loaded
     ? checkSecretStore(await probes.secretService(), probes.platform, canStartThrowaway)
-    : { ...checkSecretStore({ reachable: false, keytarMissing: true }, probes.platform, canStartThrowaway), status: native.status };
+    : {
+        ...checkSecretStore({ reachable: false, keytarMissing: true }, probes.platform, canStartThrowaway),
+        status: native.status,
+      };
   return [
     checkNode(probes.nodeVersion, probes.nodeRange),
     checkNpm(await probes.npmVersion()),

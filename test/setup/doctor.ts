@@ -27,9 +27,13 @@ async function loadNative(name: 'better-sqlite3' | 'keytar'): Promise<NativeLoad
 
 function npmVersion(): Promise<string | undefined> {
   // Under `npm run`/`npm test`, npm names itself; otherwise ask it (npm is a .cmd script on Windows).
-  const agent = /\bnpm\/(\S+)/.exec(process.env['npm_config_user_agent'] ?? '')?.[1];
+  const agent = /\bnpm\/(\S+)/.exec(process.env.npm_config_user_agent ?? '')?.[1];
   if (agent) return Promise.resolve(agent);
-  const run = spawnSync('npm', ['--version'], { encoding: 'utf8', shell: process.platform === 'win32', timeout: 30_000 });
+  const run = spawnSync('npm', ['--version'], {
+    encoding: 'utf8',
+    shell: process.platform === 'win32',
+    timeout: 30_000,
+  });
   return Promise.resolve(run.status === 0 ? run.stdout.trim() : undefined);
 }
 

@@ -19,7 +19,10 @@ export type BrowserChoice =
   | { kind: 'channel'; channel: 'chrome' | 'msedge'; executablePath: string; source: string };
 
 /** Where playwright-core's `chrome` and `msedge` channels look (its stable-channel paths). */
-function channelPaths(platform: NodeJS.Platform, env: BrowserEnvironment['env']): { channel: 'chrome' | 'msedge'; path: string }[] {
+function channelPaths(
+  platform: NodeJS.Platform,
+  env: BrowserEnvironment['env'],
+): { channel: 'chrome' | 'msedge'; path: string }[] {
   if (platform === 'darwin') {
     return [
       { channel: 'chrome', path: '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome' },
@@ -27,10 +30,18 @@ function channelPaths(platform: NodeJS.Platform, env: BrowserEnvironment['env'])
     ];
   }
   if (platform === 'win32') {
-    const roots = [env['LOCALAPPDATA'], env['PROGRAMFILES'], env['PROGRAMFILES(X86)']].filter((root): root is string => Boolean(root));
+    const roots = [env.LOCALAPPDATA, env.PROGRAMFILES, env['PROGRAMFILES(X86)']].filter((root): root is string =>
+      Boolean(root),
+    );
     return [
-      ...roots.map((root) => ({ channel: 'chrome' as const, path: `${root}\\Google\\Chrome\\Application\\chrome.exe` })),
-      ...roots.map((root) => ({ channel: 'msedge' as const, path: `${root}\\Microsoft\\Edge\\Application\\msedge.exe` })),
+      ...roots.map((root) => ({
+        channel: 'chrome' as const,
+        path: `${root}\\Google\\Chrome\\Application\\chrome.exe`,
+      })),
+      ...roots.map((root) => ({
+        channel: 'msedge' as const,
+        path: `${root}\\Microsoft\\Edge\\Application\\msedge.exe`,
+      })),
     ];
   }
   return [
@@ -41,12 +52,13 @@ function channelPaths(platform: NodeJS.Platform, env: BrowserEnvironment['env'])
 
 /** The first browser in lookup order, or undefined when there is none. */
 export function findBrowser({ platform, env, exists }: BrowserEnvironment): BrowserChoice | undefined {
-  const configured = env['CHROMIUM_PATH'];
+  const configured = env.CHROMIUM_PATH;
   // A CHROMIUM_PATH that points nowhere is reported as such, not silently replaced by another browser.
-  if (configured) return exists(configured) ? { kind: 'path', executablePath: configured, source: 'CHROMIUM_PATH' } : undefined;
+  if (configured)
+    return exists(configured) ? { kind: 'path', executablePath: configured, source: 'CHROMIUM_PATH' } : undefined;
   // Windows has no Chromium on PATH by convention; its browsers are found as channels below.
   if (platform !== 'win32') {
-    const dirs = (env['PATH'] ?? '').split(':').filter(Boolean);
+    const dirs = (env.PATH ?? '').split(':').filter(Boolean);
     for (const name of ['chromium', 'chromium-browser']) {
       for (const dir of dirs) {
         const path = posix.join(dir, name);
@@ -55,17 +67,26 @@ export function findBrowser({ platform, env, exists }: BrowserEnvironment): Brow
     }
   }
   for (const { channel, path } of channelPaths(platform, env)) {
-    if (exists(path)) return { kind: 'channel', channel, executablePath: path, source: channel === 'chrome' ? 'Google Chrome' : 'Microsoft Edge' };
+    if (exists(path))
+      return {
+        kind: 'channel',
+        channel,
+        executablePath: path,
+        source: channel === 'chrome' ? 'Google Chrome' : 'Microsoft Edge',
+      };
   }
   return undefined;
 }
 
 /** One line naming what to install (or fix) when findBrowser found nothing. */
 export function missingBrowserAdvice({ platform, env }: Pick<BrowserEnvironment, 'platform' | 'env'>): string {
-  if (env['CHROMIUM_PATH']) return `CHROMIUM_PATH is ${env['CHROMIUM_PATH']}, which does not exist: point it at a Chromium, Chrome or Edge executable, or unset it.`;
+  if (env.CHROMIUM_PATH)
+    return `CHROMIUM_PATH is ${env.CHROMIUM_PATH}, which does not exist: point it at a Chromium, Chrome or Edge executable, or unset it.`;
   const setPath = 'or set CHROMIUM_PATH to a Chromium-based browser';
-  if (platform === 'darwin') return `No browser for the dashboard tests: install Google Chrome (https://www.google.com/chrome/) or Microsoft Edge, ${setPath}.`;
-  if (platform === 'win32') return `No browser for the dashboard tests: install Google Chrome or Microsoft Edge, ${setPath}.`;
+  if (platform === 'darwin')
+    return `No browser for the dashboard tests: install Google Chrome (https://www.google.com/chrome/) or Microsoft Edge, ${setPath}.`;
+  if (platform === 'win32')
+    return `No browser for the dashboard tests: install Google Chrome or Microsoft Edge, ${setPath}.`;
   return `No browser for the dashboard tests: install Chromium (Debian: sudo apt-get install chromium; Ubuntu: sudo apt-get install chromium-browser; Fedora: sudo dnf install chromium), ${setPath}.`;
 }
 

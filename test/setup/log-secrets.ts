@@ -21,15 +21,29 @@ const SHAPES: [string, RegExp][] = [
 export function findLogLeaks(dir: string, secretsFile: string): LogLeak[] {
   const secretsPath = join(dir, secretsFile);
   const secrets = existsSync(secretsPath)
-    ? [...new Set(readFileSync(secretsPath, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as string))]
+    ? [
+        ...new Set(
+          readFileSync(secretsPath, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as string),
+        ),
+      ]
     : [];
   const leaks: LogLeak[] = [];
-  for (const name of readdirSync(dir).filter((entry) => entry.endsWith('.log')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((entry) => entry.endsWith('.log'))
+    .sort()) {
     const lines = readFileSync(join(dir, name), 'utf8').split('\n');
     lines.forEach((text, index) => {
       const secret = secrets.findIndex((value) => text.includes(value));
       const shape = SHAPES.find(([, pattern]) => pattern.test(text));
-      if (secret >= 0) leaks.push({ file: join(dir, name), line: index + 1, what: `recorded secret #${secret + 1} (${secrets[secret]!.length} characters)` });
+      if (secret >= 0)
+        leaks.push({
+          file: join(dir, name),
+          line: index + 1,
+          what: `recorded secret #${secret + 1} (${secrets[secret]!.length} characters)`,
+        });
       else if (shape) leaks.push({ file: join(dir, name), line: index + 1, what: shape[0] });
     });
   }

@@ -11,7 +11,12 @@ for (const name of ['better-sqlite3', 'keytar']) {
     if (name === 'better-sqlite3') new mod(':memory:').close();
   } catch (error) {
     // Any other failure (not built, libsecret missing) is the doctor's to explain, with its fix, right after this.
-    if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header/.test(String(error?.message))) stale.push(name);
+    if (
+      /NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header/.test(
+        String(error?.message),
+      )
+    )
+      stale.push(name);
   }
 }
 if (stale.length > 0) {

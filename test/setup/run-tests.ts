@@ -26,7 +26,10 @@ const KEYRING_START_LIMIT_MS = 15_000;
 function testFiles(paths: string[]): string[] {
   return paths.flatMap((path) =>
     statSync(path).isDirectory()
-      ? readdirSync(path).filter((name) => name.endsWith('.test.ts')).sort().map((name) => join(path, name))
+      ? readdirSync(path)
+          .filter((name) => name.endsWith('.test.ts'))
+          .sort()
+          .map((name) => join(path, name))
       : [path],
   );
 }
@@ -57,7 +60,9 @@ async function runTests(files: string[]): Promise<number> {
     const leaks = findLogLeaks(logDir, SECRETS_FILE);
     for (const leak of leaks) process.stderr.write(`secret in the log: ${leak.file}:${leak.line}: ${leak.what}\n`);
     if (leaks.length > 0) {
-      process.stderr.write(`${leaks.length} log line(s) hold what must never be logged; the logs are kept in ${logDir}\n`);
+      process.stderr.write(
+        `${leaks.length} log line(s) hold what must never be logged; the logs are kept in ${logDir}\n`,
+      );
       return 1;
     }
     rmSync(logDir, { recursive: true, force: true });
@@ -77,7 +82,9 @@ function unlockThrowawayKeyring(): boolean {
     timeout: KEYRING_START_LIMIT_MS,
   });
   if (started.status === 0) return true;
-  process.stderr.write(`gnome-keyring-daemon --unlock failed: ${started.stderr?.toString().trim().split('\n')[0] || started.error?.message || `exit ${started.status}`}\n`);
+  process.stderr.write(
+    `gnome-keyring-daemon --unlock failed: ${started.stderr?.toString().trim().split('\n')[0] || started.error?.message || `exit ${started.status}`}\n`,
+  );
   return false;
 }
 
@@ -98,15 +105,21 @@ function stopKeyringDaemons(dataHome: string): void {
 }
 
 async function inThrowawayKeyring(paths: string[], reason: string): Promise<number> {
-  process.stdout.write(`No Secret Service reachable (${reason}): running the tests in a throwaway gnome-keyring on a private D-Bus session.\n`);
+  process.stdout.write(
+    `No Secret Service reachable (${reason}): running the tests in a throwaway gnome-keyring on a private D-Bus session.\n`,
+  );
   const dataHome = mkdtempSync(join(tmpdir(), 'latchkey-test-keyring-'));
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: dataHome, [INSIDE_THROWAWAY]: '1' };
-    delete env['DBUS_SESSION_BUS_ADDRESS'];
-    delete env['GNOME_KEYRING_CONTROL'];
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    delete env.GNOME_KEYRING_CONTROL;
     // Its own process group, so a signal to us ends the whole session (dbus-run-session alone
     // would leave its bus and the tests running); we stay until it has ended, to clean up.
-    const child = spawn('dbus-run-session', ['--', process.execPath, '--import', 'tsx', SELF, ...paths], { env, stdio: 'inherit', detached: true });
+    const child = spawn('dbus-run-session', ['--', process.execPath, '--import', 'tsx', SELF, ...paths], {
+      env,
+      stdio: 'inherit',
+      detached: true,
+    });
     const forward = (signal: NodeJS.Signals): void => {
       if (child.pid !== undefined) process.kill(-child.pid, signal);
     };

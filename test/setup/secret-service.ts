@@ -34,7 +34,10 @@ process.exit(0);
 /** Probes the keychain the tests and `latchkey serve` would use, under `env`. */
 export function probeSecretService(env: NodeJS.ProcessEnv = process.env): Promise<SecretServiceProbe> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SCRIPT], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const finish = (result: SecretServiceProbe): void => {
@@ -43,7 +46,10 @@ export function probeSecretService(env: NodeJS.ProcessEnv = process.env): Promis
       child.kill('SIGKILL');
       resolve(result);
     };
-    const timer = setTimeout(() => finish({ reachable: false, reason: `the keychain probe did not finish within ${CHILD_LIMIT_MS / 1000} s` }), CHILD_LIMIT_MS);
+    const timer = setTimeout(
+      () => finish({ reachable: false, reason: `the keychain probe did not finish within ${CHILD_LIMIT_MS / 1000} s` }),
+      CHILD_LIMIT_MS,
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       // The script prints exactly one line, its JSON verdict.
@@ -52,7 +58,11 @@ export function probeSecretService(env: NodeJS.ProcessEnv = process.env): Promis
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error) => finish({ reachable: false, reason: error.message }));
     child.on('exit', (code) => {
-      if (!stdout.includes('\n')) finish({ reachable: false, reason: `the keychain probe exited with ${code}: ${stderr.trim().split('\n')[0] ?? ''}` });
+      if (!stdout.includes('\n'))
+        finish({
+          reachable: false,
+          reason: `the keychain probe exited with ${code}: ${stderr.trim().split('\n')[0] ?? ''}`,
+        });
     });
   });
 }

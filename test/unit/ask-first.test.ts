@@ -20,8 +20,14 @@ const rule = (method: string, path: string, ...scopes: string[]): EndpointRule =
 
 describe('summarizeCall: one line from the rule the call matched', () => {
   test('the verb, what is acted on, which one and where', () => {
-    assert.equal(summarizeCall('POST', '/repos/person/repo/issues', rule('POST', '/repos/*/*/issues')), 'create issues in person/repo');
-    assert.equal(summarizeCall('DELETE', '/repos/person/repo/issues/comments/42', rule('DELETE', '/repos/*/*/issues/comments/*')), 'delete comments 42 in person/repo');
+    assert.equal(
+      summarizeCall('POST', '/repos/person/repo/issues', rule('POST', '/repos/*/*/issues')),
+      'create issues in person/repo',
+    );
+    assert.equal(
+      summarizeCall('DELETE', '/repos/person/repo/issues/comments/42', rule('DELETE', '/repos/*/*/issues/comments/*')),
+      'delete comments 42 in person/repo',
+    );
     assert.equal(summarizeCall('PATCH', '/api/items/7', rule('*', '/api/items/**')), 'update items 7');
     assert.equal(summarizeCall('POST', '/api/items', rule('POST', '/api/items')), 'create items');
   });
@@ -97,16 +103,31 @@ function harness(options: { timeoutMs?: number; failAudit?: boolean } = {}) {
   const stopped: { agentId: string; connectionId: string; scopes: readonly string[] }[] = [];
   const allowances = new Allowances(() => now);
   const held = new HeldCalls({
-    events, allowances, logger: silentLogger(), now: () => now, timeoutMs: options.timeoutMs ?? 60_000,
-    audit: { append: async (input) => { if (options.failAudit) throw new Error('disk full'); audit.push(input); } },
+    events,
+    allowances,
+    logger: silentLogger(),
+    now: () => now,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    audit: {
+      append: async (input) => {
+        if (options.failAudit) throw new Error('disk full');
+        audit.push(input);
+      },
+    },
     stopAsking: async (agentId, connectionId, scopes) => void stopped.push({ agentId, connectionId, scopes }),
   });
   return { held, audit, requested, decided, stopped, allowances, advance: (ms: number) => (now += ms) };
 }
 
 const call = (over: Partial<HeldCallRequest> = {}): HeldCallRequest => ({
-  agent: { agent_id: 'agent-1', agent_name: 'bot' }, connection: { id: 'conn-1', name: 'acme' },
-  method: 'POST', path: '/api/items', summary: 'create items', scopes: ['items:write'], body_bytes: 12, ...over,
+  agent: { agent_id: 'agent-1', agent_name: 'bot' },
+  connection: { id: 'conn-1', name: 'acme' },
+  method: 'POST',
+  path: '/api/items',
+  summary: 'create items',
+  scopes: ['items:write'],
+  body_bytes: 12,
+  ...over,
 });
 
 const code = (error: unknown): string | undefined => (isLatchkeyError(error) ? error.code : undefined);
@@ -117,22 +138,46 @@ describe('HeldCalls', () => {
     const waiting = h.held.hold(call());
     const [listed] = h.held.list();
     assert.ok(listed);
-    assert.deepEqual({ ...listed, id: '', created_at: '', expires_at: '' }, {
-      kind: 'call', id: '', agent_id: 'agent-1', agent_name: 'bot', connection: 'acme', method: 'POST', path: '/api/items',
-      summary: 'create items', scopes: ['items:write'], body_bytes: 12, status: 'pending', created_at: '', expires_at: '',
-    });
+    assert.deepEqual(
+      { ...listed, id: '', created_at: '', expires_at: '' },
+      {
+        kind: 'call',
+        id: '',
+        agent_id: 'agent-1',
+        agent_name: 'bot',
+        connection: 'acme',
+        method: 'POST',
+        path: '/api/items',
+        summary: 'create items',
+        scopes: ['items:write'],
+        body_bytes: 12,
+        status: 'pending',
+        created_at: '',
+        expires_at: '',
+      },
+    );
     assert.equal(Date.parse(listed.expires_at) - Date.parse(listed.created_at), 60_000);
-    assert.deepEqual(h.requested, [{ id: listed.id, agent_id: 'agent-1', agent_name: 'bot', kind: 'call', summary: 'create items' }]);
+    assert.deepEqual(h.requested, [
+      { id: listed.id, agent_id: 'agent-1', agent_name: 'bot', kind: 'call', summary: 'create items' },
+    ]);
 
     const answer = await h.held.decide(listed.id, 'approve');
     assert.equal(answer.status, 'approved');
     assert.deepEqual(await waiting, { approval_id: listed.id, for: 'once' });
     assert.deepEqual(h.held.list(), []);
     assert.deepEqual(h.decided, [{ id: listed.id, agent_id: 'agent-1', status: 'approved' }]);
-    assert.deepEqual(h.audit, [{
-      kind: 'approval', decision: 'allow', reason: `call approval ${listed.id} approved once: create items`,
-      agent_id: 'agent-1', agent_name: 'bot', connection: 'acme', method: 'POST', path: '/api/items',
-    }]);
+    assert.deepEqual(h.audit, [
+      {
+        kind: 'approval',
+        decision: 'allow',
+        reason: `call approval ${listed.id} approved once: create items`,
+        agent_id: 'agent-1',
+        agent_name: 'bot',
+        connection: 'acme',
+        method: 'POST',
+        path: '/api/items',
+      },
+    ]);
     assert.equal(h.allowances.allows('agent-1', 'conn-1', 'items:write'), false, 'once is once');
     await assert.rejects(h.held.decide(listed.id, 'approve'), (e) => code(e) === 'unknown_approval');
   });
@@ -156,7 +201,11 @@ describe('HeldCalls', () => {
     await h.held.decide(a!.id, 'approve', '1h');
     assert.deepEqual(await first, { approval_id: a!.id, for: '1h' });
     assert.deepEqual(await second, { approval_id: b!.id, for: '1h' });
-    assert.deepEqual(h.held.list().map((x) => x.id), [c!.id], 'another agent still waits');
+    assert.deepEqual(
+      h.held.list().map((x) => x.id),
+      [c!.id],
+      'another agent still waits',
+    );
     assert.equal(h.audit.length, 2, 'each released call has its own decision entry');
     assert.match(String(h.audit[1]?.reason), new RegExp(`${b!.id} approved for 1 hour by the answer to ${a!.id}`));
     assert.equal(h.allowances.allows('agent-1', 'conn-1', 'items:write'), true);
@@ -166,7 +215,7 @@ describe('HeldCalls', () => {
     await assert.rejects(other);
   });
 
-  test('always: the scope leaves the grant\'s ask (through the authority), then the call goes on', async () => {
+  test("always: the scope leaves the grant's ask (through the authority), then the call goes on", async () => {
     const h = harness();
     const waiting = h.held.hold(call());
     await h.held.decide(h.held.list()[0]!.id, 'approve', 'always');
@@ -178,7 +227,10 @@ describe('HeldCalls', () => {
     const h = harness({ timeoutMs: 30 });
     const waiting = h.held.hold(call());
     const id = h.held.list()[0]!.id;
-    await assert.rejects(waiting, (e) => code(e) === 'approval_timeout' && (e as { details: Record<string, unknown> }).details.retry_after === 1);
+    await assert.rejects(
+      waiting,
+      (e) => code(e) === 'approval_timeout' && (e as { details: Record<string, unknown> }).details.retry_after === 1,
+    );
     assert.deepEqual(h.held.list(), []);
     assert.deepEqual(h.decided, [{ id, agent_id: 'agent-1', status: 'expired' }]);
     assert.deepEqual(h.audit, [], 'nobody decided');
@@ -191,7 +243,10 @@ describe('HeldCalls', () => {
     const kept = h.held.hold(call({ agent: { agent_id: 'agent-2', agent_name: 'other' } }));
     controller.abort();
     await assert.rejects(waiting, (e) => code(e) === 'client_closed_request');
-    assert.deepEqual(h.held.list().map((x) => x.agent_id), ['agent-2']);
+    assert.deepEqual(
+      h.held.list().map((x) => x.agent_id),
+      ['agent-2'],
+    );
     h.held.dropAgent('agent-2');
     await assert.rejects(kept, (e) => code(e) === 'client_closed_request');
     assert.deepEqual(h.held.list(), []);
@@ -208,20 +263,44 @@ describe('HeldCalls', () => {
   });
 });
 
-describe('validateGrants: a grant\'s ask scopes', () => {
+describe("validateGrants: a grant's ask scopes", () => {
   const connections = {
-    getByName: (name: string) => (name === 'acme' ? { id: 'c1', name, scopes: ['items:read', 'items:write', 'narrow'], ungrantable: new Map([['narrow', 'items:write']]) } : undefined),
+    getByName: (name: string) =>
+      name === 'acme'
+        ? {
+            id: 'c1',
+            name,
+            scopes: ['items:read', 'items:write', 'narrow'],
+            ungrantable: new Map([['narrow', 'items:write']]),
+          }
+        : undefined,
     getById: () => undefined,
   };
 
   test('deduplicated and sorted; none means no ask at all', () => {
-    assert.deepEqual(validateGrants([{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write', 'items:write'] }], connections), [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] }]);
-    assert.deepEqual(validateGrants([{ connection: 'acme', scopes: ['items:read'], ask: [] }], connections), [{ connection: 'acme', scopes: ['items:read'] }]);
+    assert.deepEqual(
+      validateGrants(
+        [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write', 'items:write'] }],
+        connections,
+      ),
+      [{ connection: 'acme', scopes: ['items:read', 'items:write'], ask: ['items:write'] }],
+    );
+    assert.deepEqual(validateGrants([{ connection: 'acme', scopes: ['items:read'], ask: [] }], connections), [
+      { connection: 'acme', scopes: ['items:read'] },
+    ]);
   });
 
   test('ask names only scopes the grant gives (with "*", ones the connection may grant): else 400 invalid_grant_scope', () => {
-    assert.throws(() => validateGrants([{ connection: 'acme', scopes: ['items:read'], ask: ['items:write'] }], connections), (e) => code(e) === 'invalid_grant_scope');
-    assert.deepEqual(validateGrants([{ connection: 'acme', scopes: ['*'], ask: ['items:write'] }], connections), [{ connection: 'acme', scopes: ['*'], ask: ['items:write'] }]);
-    assert.throws(() => validateGrants([{ connection: 'acme', scopes: ['*'], ask: ['narrow'] }], connections), (e) => code(e) === 'invalid_grant_scope');
+    assert.throws(
+      () => validateGrants([{ connection: 'acme', scopes: ['items:read'], ask: ['items:write'] }], connections),
+      (e) => code(e) === 'invalid_grant_scope',
+    );
+    assert.deepEqual(validateGrants([{ connection: 'acme', scopes: ['*'], ask: ['items:write'] }], connections), [
+      { connection: 'acme', scopes: ['*'], ask: ['items:write'] },
+    ]);
+    assert.throws(
+      () => validateGrants([{ connection: 'acme', scopes: ['*'], ask: ['narrow'] }], connections),
+      (e) => code(e) === 'invalid_grant_scope',
+    );
   });
 });

@@ -35,7 +35,10 @@ before(async () => {
       status: 200,
     });
   }
-  app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } } });
+  app = Fastify({
+    logger: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
   app.setErrorHandler((error: FastifyError | LatchkeyError, _request, reply) => {
     if (error instanceof LatchkeyError) return reply.code(error.status).send(error.toJSON());
     if (error.validation) return reply.code(400).send({ error: 'invalid_request', error_description: error.message });
@@ -59,7 +62,10 @@ describe('GET /admin/api/audit', () => {
     const response = await get('/admin/api/audit?limit=2');
     assert.equal(response.statusCode, 200);
     const body = response.json() as { entries: AuditEntry[]; next_cursor: string | null };
-    assert.deepEqual(body.entries.map((e) => e.id), [30, 29]);
+    assert.deepEqual(
+      body.entries.map((e) => e.id),
+      [30, 29],
+    );
     assert.equal(body.next_cursor, '29');
     assert.deepEqual(body.entries[0], audit.query({ limit: 1 }).entries[0]);
     assert.equal(body.entries[0]?.path, '/repos/o/r?page=REDACTED&access_token=REDACTED');
@@ -70,7 +76,9 @@ describe('GET /admin/api/audit', () => {
     const seen: number[] = [];
     let cursor: string | null = '';
     for (let page = 0; page < 10 && cursor !== null; page++) {
-      const response = await get(`/admin/api/audit?agent=ag_a&decision=allow&limit=4${cursor ? `&cursor=${cursor}` : ''}`);
+      const response = await get(
+        `/admin/api/audit?agent=ag_a&decision=allow&limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       assert.equal(response.statusCode, 200);
       const body = response.json() as { entries: AuditEntry[]; next_cursor: string | null };
       seen.push(...body.entries.map((e) => e.id));
@@ -83,15 +91,33 @@ describe('GET /admin/api/audit', () => {
 
   test('filters by kind, connection and an ISO time range', async () => {
     const kind = (await get('/admin/api/audit?kind=revocation')).json() as { entries: AuditEntry[] };
-    assert.deepEqual(kind.entries.map((e) => e.id), [30]);
+    assert.deepEqual(
+      kind.entries.map((e) => e.id),
+      [30],
+    );
     const since = new Date(t0 + 60_000 * 10).toISOString();
     const until = new Date(t0 + 60_000 * 12).toISOString();
-    const range = (await get(`/admin/api/audit?connection=github&since=${since}&until=${until}`)).json() as { entries: AuditEntry[] };
-    assert.deepEqual(range.entries.map((e) => e.id), [13, 12, 11]);
+    const range = (await get(`/admin/api/audit?connection=github&since=${since}&until=${until}`)).json() as {
+      entries: AuditEntry[];
+    };
+    assert.deepEqual(
+      range.entries.map((e) => e.id),
+      [13, 12, 11],
+    );
   });
 
   test('refuses bad parameters with 400 and an error code', async () => {
-    for (const query of ['limit=0', 'limit=501', 'limit=ten', 'cursor=abc', 'decision=maybe', 'kind=x', 'since=yesterday', 'unknown=1', 'agent=']) {
+    for (const query of [
+      'limit=0',
+      'limit=501',
+      'limit=ten',
+      'cursor=abc',
+      'decision=maybe',
+      'kind=x',
+      'since=yesterday',
+      'unknown=1',
+      'agent=',
+    ]) {
       const response = await get(`/admin/api/audit?${query}`);
       assert.equal(response.statusCode, 400, query);
       assert.equal((response.json() as { error: string }).error, 'invalid_request', query);
@@ -105,8 +131,14 @@ describe('GET /admin/api/audit/export', () => {
     assert.equal(response.statusCode, 200);
     assert.equal(response.headers['content-type'], 'application/x-ndjson');
     assert.equal(response.headers['content-disposition'], 'attachment; filename="latchkey-audit.jsonl"');
-    const entries = response.body.split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEntry);
-    assert.deepEqual(entries.map((e) => e.id), [1, 6, 11, 16, 21, 26]);
+    const entries = response.body
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditEntry);
+    assert.deepEqual(
+      entries.map((e) => e.id),
+      [1, 6, 11, 16, 21, 26],
+    );
     assert.ok(!response.body.includes('leak'));
   });
 
@@ -140,6 +172,7 @@ describe('GET /admin/api/audit/verify', () => {
 
   test('the routes are described in the OpenAPI document', () => {
     const paths = Object.keys((app.swagger() as { paths: Record<string, unknown> }).paths);
-    for (const path of ['/admin/api/audit', '/admin/api/audit/export', '/admin/api/audit/verify']) assert.ok(paths.includes(path), path);
+    for (const path of ['/admin/api/audit', '/admin/api/audit/export', '/admin/api/audit/verify'])
+      assert.ok(paths.includes(path), path);
   });
 });

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { openDatabase } from '../fixtures/database.js';
-import { AuditLog, redactPath, type AuditEntry, type AuditInput, type AuditVerification } from '../../main/core/audit/audit-log.js';
+import {
+  AuditLog,
+  redactPath,
+  type AuditEntry,
+  type AuditInput,
+  type AuditVerification,
+} from '../../main/core/audit/audit-log.js';
 import { GENESIS_HASH, entryHash, type ChainedFields } from '../../main/core/audit/chain.js';
 import { csvCell } from '../../main/core/audit/export-format.js';
 import { AuditHeadCopy, type HeadCopyStore } from '../../main/core/audit/head-copy.js';
@@ -13,11 +19,13 @@ import { UnauthenticatedDenials } from '../../main/core/audit/unauthenticated-de
 import { MAX_AUDIT_PATH } from '../../main/core/audit/redact.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 
-const hasCode = (code: string) => (error: unknown): boolean => {
-  assert.ok(error instanceof LatchkeyError, `expected a LatchkeyError, got ${String(error)}`);
-  assert.equal(error.code, code);
-  return true;
-};
+const hasCode =
+  (code: string) =>
+  (error: unknown): boolean => {
+    assert.ok(error instanceof LatchkeyError, `expected a LatchkeyError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  };
 
 let root: string;
 let counter = 0;
@@ -47,10 +55,25 @@ async function verdict(audit: AuditLog): Promise<Omit<AuditVerification, 'reason
 }
 
 const proxy = (over: Partial<AuditInput> = {}): AuditInput => ({
-  kind: 'proxy', decision: 'allow', agent_id: 'ag_1', agent_name: 'bot', connection: 'github', method: 'GET', path: '/user', status: 200, latency_ms: 12, bytes_in: 0, bytes_out: 321, ...over,
+  kind: 'proxy',
+  decision: 'allow',
+  agent_id: 'ag_1',
+  agent_name: 'bot',
+  connection: 'github',
+  method: 'GET',
+  path: '/user',
+  status: 200,
+  latency_ms: 12,
+  bytes_in: 0,
+  bytes_out: 321,
+  ...over,
 });
 
-async function fill(audit: AuditLog, n: number, over: (i: number) => Partial<AuditInput> = () => ({})): Promise<AuditEntry[]> {
+async function fill(
+  audit: AuditLog,
+  n: number,
+  over: (i: number) => Partial<AuditInput> = () => ({}),
+): Promise<AuditEntry[]> {
   const entries: AuditEntry[] = [];
   for (let i = 0; i < n; i++) entries.push(await audit.append(proxy(over(i))));
   return entries;
@@ -59,7 +82,9 @@ async function fill(audit: AuditLog, n: number, over: (i: number) => Partial<Aud
 describe('audit log: append and query', () => {
   test('append returns the committed, chained entry; query returns it newest first with every field', async () => {
     const { audit, t0 } = fresh();
-    const first = await audit.append(proxy({ path: '/search?q=secret%20thing&token=abc&flag', latency_ms: 12.6, reason: 'rule repo:read' }));
+    const first = await audit.append(
+      proxy({ path: '/search?q=secret%20thing&token=abc&flag', latency_ms: 12.6, reason: 'rule repo:read' }),
+    );
     assert.equal(first.id, 1);
     assert.equal(first.at, new Date(t0).toISOString());
     assert.equal(first.prev_hash, GENESIS_HASH);
@@ -69,9 +94,23 @@ describe('audit log: append and query', () => {
     const second = await audit.append({ kind: 'control', decision: 'info', reason: 'paused' });
     assert.equal(second.prev_hash, first.hash);
     assert.deepEqual(second, {
-      id: 2, at: new Date(t0 + 1000).toISOString(), kind: 'control', decision: 'info', reason: 'paused',
-      agent_id: null, agent_name: null, connection: null, method: null, path: null, status: null, latency_ms: null, bytes_in: null, bytes_out: null, session_id: null,
-      prev_hash: first.hash, hash: second.hash,
+      id: 2,
+      at: new Date(t0 + 1000).toISOString(),
+      kind: 'control',
+      decision: 'info',
+      reason: 'paused',
+      agent_id: null,
+      agent_name: null,
+      connection: null,
+      method: null,
+      path: null,
+      status: null,
+      latency_ms: null,
+      bytes_in: null,
+      bytes_out: null,
+      session_id: null,
+      prev_hash: first.hash,
+      hash: second.hash,
     });
     const page = audit.query({});
     assert.deepEqual(page.entries, [second, first]);
@@ -100,13 +139,22 @@ describe('audit log: append and query', () => {
     const { audit } = fresh();
     await fill(audit, 25);
     const first = audit.query({ limit: 10 });
-    assert.deepEqual(first.entries.map((e) => e.id), [25, 24, 23, 22, 21, 20, 19, 18, 17, 16]);
+    assert.deepEqual(
+      first.entries.map((e) => e.id),
+      [25, 24, 23, 22, 21, 20, 19, 18, 17, 16],
+    );
     assert.equal(first.next_cursor, '16');
     await fill(audit, 7); // ids 26..32 arrive between pages
     const second = audit.query({ limit: 10, cursor: first.next_cursor as string });
-    assert.deepEqual(second.entries.map((e) => e.id), [15, 14, 13, 12, 11, 10, 9, 8, 7, 6]);
+    assert.deepEqual(
+      second.entries.map((e) => e.id),
+      [15, 14, 13, 12, 11, 10, 9, 8, 7, 6],
+    );
     const third = audit.query({ limit: 10, cursor: second.next_cursor as string });
-    assert.deepEqual(third.entries.map((e) => e.id), [5, 4, 3, 2, 1]);
+    assert.deepEqual(
+      third.entries.map((e) => e.id),
+      [5, 4, 3, 2, 1],
+    );
     assert.equal(third.next_cursor, null);
     const exact = audit.query({ limit: 32 });
     assert.equal(exact.entries.length, 32);
@@ -135,7 +183,9 @@ describe('audit log: append and query', () => {
     await assert.rejects(audit.append(proxy({ bytes_out: 1.5 })), hasCode('invalid_audit_entry'));
     await assert.rejects(audit.append(proxy({ latency_ms: Number.POSITIVE_INFINITY })), hasCode('invalid_audit_entry'));
     await assert.rejects(audit.append(proxy({ reason: 42 as never })), hasCode('invalid_audit_entry'));
-    const entry = await audit.append(proxy({ reason: 'x'.repeat(5000), agent_name: 'lone \ud800 surrogate \u0000 nul', path: `/${'p'.repeat(5000)}` }));
+    const entry = await audit.append(
+      proxy({ reason: 'x'.repeat(5000), agent_name: 'lone \ud800 surrogate \u0000 nul', path: `/${'p'.repeat(5000)}` }),
+    );
     assert.equal(entry.id, 1, 'rejected inputs took no id');
     assert.equal(entry.reason?.length, 1024);
     assert.equal(entry.path?.length, MAX_AUDIT_PATH);
@@ -193,7 +243,9 @@ describe('audit log: hash chain', () => {
   test('swapping the contents of two rows is detected', async () => {
     const { db, audit } = fresh();
     await fill(audit, 6, (i) => ({ status: 200 + i }));
-    db.exec('UPDATE audit SET id = -2 WHERE id = 2; UPDATE audit SET id = 2 WHERE id = 3; UPDATE audit SET id = 3 WHERE id = -2;');
+    db.exec(
+      'UPDATE audit SET id = -2 WHERE id = 2; UPDATE audit SET id = 2 WHERE id = 3; UPDATE audit SET id = 3 WHERE id = -2;',
+    );
     assert.deepEqual(await verdict(audit), { ok: false, checked: 1, first_bad: 2 });
   });
 
@@ -211,9 +263,14 @@ describe('audit log: hash chain', () => {
     const { db, audit } = fresh();
     const last = (await fill(audit, 3)).at(-1) as AuditEntry;
     const forged = { ...last, id: 4, at: Date.parse(last.at), prev_hash: last.hash };
-    db.prepare('INSERT INTO audit (id, at, kind, decision, reason, agent_id, agent_name, connection, method, path, status, latency_ms, bytes_in, bytes_out, prev_hash, hash) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)')
-      .run({ ...forged, hash: entryHash(last.hash, forged) });
-    assert.deepEqual(await verdict(audit), { ok: false, checked: 4, first_bad: 4 }, 'only the head kept in meta gives it away');
+    db.prepare(
+      'INSERT INTO audit (id, at, kind, decision, reason, agent_id, agent_name, connection, method, path, status, latency_ms, bytes_in, bytes_out, prev_hash, hash) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)',
+    ).run({ ...forged, hash: entryHash(last.hash, forged) });
+    assert.deepEqual(
+      await verdict(audit),
+      { ok: false, checked: 4, first_bad: 4 },
+      'only the head kept in meta gives it away',
+    );
   });
 });
 
@@ -241,16 +298,35 @@ describe('audit log: the recorded head', () => {
 describe('audit log: verify over a large log', () => {
   /** n chained rows written straight into the table (as fast as SQLite takes them), like a long-lived log. */
   function insertChain(db: Database.Database, n: number): void {
-    const insert = db.prepare('INSERT INTO audit (id, at, kind, decision, reason, agent_id, agent_name, connection, method, path, status, latency_ms, bytes_in, bytes_out, prev_hash, hash) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)');
+    const insert = db.prepare(
+      'INSERT INTO audit (id, at, kind, decision, reason, agent_id, agent_name, connection, method, path, status, latency_ms, bytes_in, bytes_out, prev_hash, hash) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @prev_hash, @hash)',
+    );
     db.transaction(() => {
       let prev = GENESIS_HASH;
       for (let id = 1; id <= n; id++) {
-        const fields: ChainedFields = { id, at: 1_900_000_000_000 + id, kind: 'proxy', decision: 'allow', reason: null, agent_id: 'ag_1', agent_name: 'bot', connection: 'github', method: 'GET', path: `/items/${id}`, status: 200, latency_ms: 3, bytes_in: 0, bytes_out: 10 };
+        const fields: ChainedFields = {
+          id,
+          at: 1_900_000_000_000 + id,
+          kind: 'proxy',
+          decision: 'allow',
+          reason: null,
+          agent_id: 'ag_1',
+          agent_name: 'bot',
+          connection: 'github',
+          method: 'GET',
+          path: `/items/${id}`,
+          status: 200,
+          latency_ms: 3,
+          bytes_in: 0,
+          bytes_out: 10,
+        };
         const hash = entryHash(prev, fields);
         insert.run({ ...fields, prev_hash: prev, hash });
         prev = hash;
       }
-      db.prepare("INSERT INTO meta (key, value) VALUES ('audit_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(`${n}:${prev}`);
+      db.prepare(
+        "INSERT INTO meta (key, value) VALUES ('audit_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ).run(`${n}:${prev}`);
     })();
   }
 
@@ -274,7 +350,10 @@ describe('audit log: verify over a large log', () => {
     insertChain(db, 50_000);
     const intact = await verifyCountingTurns(audit);
     assert.deepEqual(intact.result, { ok: true, checked: 50_000 });
-    assert.ok(intact.turns >= 25, `other work ran ${intact.turns} times during verify; a walk that never yields lets it run 0 times`);
+    assert.ok(
+      intact.turns >= 25,
+      `other work ran ${intact.turns} times during verify; a walk that never yields lets it run 0 times`,
+    );
 
     // Row 1000 ends a chunk: its loss shows in the link of row 1001, read in the next one.
     db.prepare('DELETE FROM audit WHERE id = 1000').run();
@@ -311,7 +390,8 @@ describe('audit log: the copy of the head outside the database', () => {
   }
 
   const errors: unknown[] = [];
-  const load = (store: Store, delayMs = 60_000): Promise<AuditHeadCopy> => AuditHeadCopy.load(store, { delayMs, onError: (error) => errors.push(error) });
+  const load = (store: Store, delayMs = 60_000): Promise<AuditHeadCopy> =>
+    AuditHeadCopy.load(store, { delayMs, onError: (error) => errors.push(error) });
 
   test('written behind: many commits, one store write, the newest head on close', async () => {
     const { db } = fresh();
@@ -404,7 +484,16 @@ describe('audit log: the copy of the head outside the database', () => {
 });
 
 describe('unauthenticated refusals', () => {
-  const refused = (over: Partial<AuditInput> = {}): AuditInput => ({ kind: 'proxy', decision: 'deny', status: 401, reason: 'invalid_token', connection: 'github', method: 'GET', path: '/user', ...over });
+  const refused = (over: Partial<AuditInput> = {}): AuditInput => ({
+    kind: 'proxy',
+    decision: 'deny',
+    status: 401,
+    reason: 'invalid_token',
+    connection: 'github',
+    method: 'GET',
+    path: '/user',
+    ...over,
+  });
 
   /** Waits (bounded) until `check` holds, giving the window's timer a chance to fire. */
   async function eventually(check: () => boolean): Promise<void> {
@@ -414,16 +503,27 @@ describe('unauthenticated refusals', () => {
 
   test('the first refusal per source and reason is written; the rest are counted into one entry when the window closes', async () => {
     const written: AuditInput[] = [];
-    const denials = new UnauthenticatedDenials({ append: async (input) => void written.push(input) }, { windowMs: 300, onError: (error) => assert.fail(String(error)) });
+    const denials = new UnauthenticatedDenials(
+      { append: async (input) => void written.push(input) },
+      { windowMs: 300, onError: (error) => assert.fail(String(error)) },
+    );
     for (let i = 0; i < 300; i++) await denials.append(refused({ path: `/user?n=${i}` }));
     for (let i = 0; i < 100; i++) await denials.append(refused({ reason: 'missing_token' }));
     await denials.append({ ...refused(), decision: 'allow', status: 401, reason: 'upstream said 401' });
     await denials.append(proxy());
-    assert.deepEqual(written.map((e) => e.reason), ['invalid_token', 'missing_token', 'upstream said 401', undefined], 'allowed calls pass straight through');
+    assert.deepEqual(
+      written.map((e) => e.reason),
+      ['invalid_token', 'missing_token', 'upstream said 401', undefined],
+      'allowed calls pass straight through',
+    );
     await eventually(() => written.length === 5);
     assert.deepEqual(written[4], {
-      kind: 'proxy', decision: 'deny', status: 401, connection: 'github',
-      reason: '400 refused requests without a valid token in the last 300 ms (invalid_token: 300, missing_token: 100); the first from each source is also recorded on its own',
+      kind: 'proxy',
+      decision: 'deny',
+      status: 401,
+      connection: 'github',
+      reason:
+        '400 refused requests without a valid token in the last 300 ms (invalid_token: 300, missing_token: 100); the first from each source is also recorded on its own',
     });
     await denials.append(refused());
     assert.equal(written.length, 6, 'a new window writes the first refusal again');
@@ -433,33 +533,52 @@ describe('unauthenticated refusals', () => {
 
   test('sources are capped per window, so a flood over many paths adds a bounded number of rows', async () => {
     const written: AuditInput[] = [];
-    const denials = new UnauthenticatedDenials({ append: async (input) => void written.push(input) }, { windowMs: 60_000, maxSources: 8, onError: (error) => assert.fail(String(error)) });
+    const denials = new UnauthenticatedDenials(
+      { append: async (input) => void written.push(input) },
+      { windowMs: 60_000, maxSources: 8, onError: (error) => assert.fail(String(error)) },
+    );
     for (let i = 0; i < 1000; i++) await denials.append(refused({ connection: `c${i}` }));
     assert.equal(written.length, 8);
     await denials.close();
     assert.equal(written.length, 9);
-    assert.match(written[8]?.reason ?? '', /^1000 refused requests without a valid token in the last minute \(invalid_token: 1000\)/);
+    assert.match(
+      written[8]?.reason ?? '',
+      /^1000 refused requests without a valid token in the last minute \(invalid_token: 1000\)/,
+    );
     assert.equal(written[8]?.connection, null);
   });
 
-  test('refusals before the token is checked (a foreign Origin) count as unauthenticated; an authenticated agent\'s never do', async () => {
+  test("refusals before the token is checked (a foreign Origin) count as unauthenticated; an authenticated agent's never do", async () => {
     const written: AuditInput[] = [];
-    const denials = new UnauthenticatedDenials({ append: async (input) => void written.push(input) }, { onError: (error) => assert.fail(String(error)) });
+    const denials = new UnauthenticatedDenials(
+      { append: async (input) => void written.push(input) },
+      { onError: (error) => assert.fail(String(error)) },
+    );
     for (let i = 0; i < 50; i++) await denials.append(refused({ status: 403, reason: 'forbidden_origin' }));
-    for (let i = 0; i < 5; i++) await denials.append(refused({ status: 403, reason: 'insufficient_scope', agent_id: 'ag_1' }));
-    assert.deepEqual(written.map((e) => e.reason), ['forbidden_origin', ...Array(5).fill('insufficient_scope')]);
+    for (let i = 0; i < 5; i++)
+      await denials.append(refused({ status: 403, reason: 'insufficient_scope', agent_id: 'ag_1' }));
+    assert.deepEqual(
+      written.map((e) => e.reason),
+      ['forbidden_origin', ...Array(5).fill('insufficient_scope')],
+    );
     await denials.close();
-    assert.match(written.at(-1)?.reason ?? '', /^50 refused requests without a valid token in the last minute \(forbidden_origin: 50\)/);
+    assert.match(
+      written.at(-1)?.reason ?? '',
+      /^50 refused requests without a valid token in the last minute \(forbidden_origin: 50\)/,
+    );
   });
 
   test('an aggregate that cannot be written is reported', async () => {
     const failures: unknown[] = [];
     let fail = false;
-    const denials = new UnauthenticatedDenials({
-      append: async () => {
-        if (fail) throw new Error('disk full');
+    const denials = new UnauthenticatedDenials(
+      {
+        append: async () => {
+          if (fail) throw new Error('disk full');
+        },
       },
-    }, { onError: (error) => failures.push(error) });
+      { onError: (error) => failures.push(error) },
+    );
     await denials.append(refused());
     await denials.append(refused());
     fail = true;
@@ -471,7 +590,9 @@ describe('unauthenticated refusals', () => {
 describe('audit log: group commit and durability contract', () => {
   test('200 concurrent appends all commit, in call order, in fewer transactions than appends', async () => {
     const { audit } = fresh();
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => audit.append(proxy({ status: 200, bytes_out: i }))));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => audit.append(proxy({ status: 200, bytes_out: i }))),
+    );
     assert.equal(results.length, 200);
     for (let i = 0; i < results.length; i++) {
       assert.equal(results[i]?.bytes_out, i);
@@ -505,12 +626,17 @@ describe('audit log: group commit and durability contract', () => {
   test('a failed write rejects every append of its batch and leaves the chain as it was', async () => {
     const { db, audit } = fresh();
     await fill(audit, 3);
-    db.exec("CREATE TRIGGER audit_fail BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;");
+    db.exec(
+      "CREATE TRIGGER audit_fail BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;",
+    );
     const outcomes = await Promise.allSettled([audit.append(proxy()), audit.append(proxy())]);
     for (const outcome of outcomes) {
       assert.equal(outcome.status, 'rejected');
       hasCode('audit_write_failed')(outcome.status === 'rejected' ? outcome.reason : undefined);
-      assert.ok(!String((outcome as PromiseRejectedResult).reason.message).includes('simulated'), 'the message names no internals');
+      assert.ok(
+        !String((outcome as PromiseRejectedResult).reason.message).includes('simulated'),
+        'the message names no internals',
+      );
     }
     db.exec('DROP TRIGGER audit_fail');
     const next = await audit.append(proxy());
@@ -585,10 +711,16 @@ describe('audit export', () => {
     await audit.append(proxy({ reason: null, method: 'POST' }));
     const csv = [...audit.export({}, 'csv')].join('');
     const lines = csv.split('\r\n');
-    assert.equal(lines[0], 'id,at,kind,decision,reason,agent_id,agent_name,connection,method,path,status,latency_ms,bytes_in,bytes_out,session_id,prev_hash,hash');
+    assert.equal(
+      lines[0],
+      'id,at,kind,decision,reason,agent_id,agent_name,connection,method,path,status,latency_ms,bytes_in,bytes_out,session_id,prev_hash,hash',
+    );
     assert.equal(lines.length, 4, 'header, two entries, and the final CRLF');
     assert.equal(lines[3], '');
-    assert.match(lines[1] as string, /^1,2030-01-01T00:00:00\.000Z,proxy,allow,"'=cmd\|""\/c calc""!A1",ag_1,"bot, ""the"" one",github,GET,\/user,200,12,0,321,,0{64},[0-9a-f]{64}$/);
+    assert.match(
+      lines[1] as string,
+      /^1,2030-01-01T00:00:00\.000Z,proxy,allow,"'=cmd\|""\/c calc""!A1",ag_1,"bot, ""the"" one",github,GET,\/user,200,12,0,321,,0{64},[0-9a-f]{64}$/,
+    );
     assert.match(lines[2] as string, /^2,[^,]+,proxy,allow,,ag_1,bot,github,POST,/);
   });
 
@@ -603,12 +735,20 @@ describe('audit export', () => {
     const chunks = [firstChunk.value as string];
     for (let next = iterator.next(); !next.done; next = iterator.next()) chunks.push(next.value);
     assert.equal(chunks.length, 3, '500 + 500 + 203 rows');
-    const entries = chunks.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEntry);
+    const entries = chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditEntry);
     assert.equal(entries.length, 1203, 'only what existed when the export started');
     assert.ok(!entries.some((e) => e.id === during.id));
-    assert.deepEqual(entries.map((e) => e.id), Array.from({ length: 1203 }, (_, i) => i + 1));
+    assert.deepEqual(
+      entries.map((e) => e.id),
+      Array.from({ length: 1203 }, (_, i) => i + 1),
+    );
     assert.deepEqual(entries[0], audit.query({ cursor: '2', limit: 1 }).entries[0]);
-    for (let i = 1; i < entries.length; i++) assert.equal(entries[i]?.prev_hash, entries[i - 1]?.hash, 'an export re-verifies offline');
+    for (let i = 1; i < entries.length; i++)
+      assert.equal(entries[i]?.prev_hash, entries[i - 1]?.hash, 'an export re-verifies offline');
     const denied = [...audit.export({ decision: 'deny' }, 'jsonl')].join('').split('\n').filter(Boolean);
     assert.equal(denied.length, 13);
     assert.deepEqual([...audit.export({ agent: 'nobody' }, 'jsonl')], []);

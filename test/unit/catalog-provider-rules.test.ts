@@ -283,7 +283,11 @@ const TABLE: Record<string, Row[]> = {
     ['POST', '/ex/jira/11223344-a1b2-3b33-c444-def123456789/rest/api/3/search/jql', ['read:jira-work']],
     ['POST', '/ex/jira/11223344-a1b2-3b33-c444-def123456789/rest/api/3/issue', ['write:jira-work']],
     ['POST', '/ex/jira/11223344-a1b2-3b33-c444-def123456789/rest/api/3/issue/PROJ-1/transitions', ['write:jira-work']],
-    ['GET', '/ex/confluence/11223344-a1b2-3b33-c444-def123456789/wiki/rest/api/content/98765', ['read:confluence-content.all']],
+    [
+      'GET',
+      '/ex/confluence/11223344-a1b2-3b33-c444-def123456789/wiki/rest/api/content/98765',
+      ['read:confluence-content.all'],
+    ],
     ['POST', '/ex/confluence/11223344-a1b2-3b33-c444-def123456789/wiki/rest/api/content', ['write:confluence-content']],
     ['DELETE', '/ex/jira/11223344-a1b2-3b33-c444-def123456789/rest/api/3/issue/PROJ-1', NONE],
   ],
@@ -385,14 +389,17 @@ test('every built-in cites its sources: a "docs" object of at least two https li
   }
 });
 
-describe('rules against the providers\' documentation', () => {
+describe("rules against the providers' documentation", () => {
   for (const [id, rows] of Object.entries(TABLE)) {
     test(id, () => {
       const provider = catalog.require(id);
       const declared = Object.keys(provider.auth.scopes ?? {});
       const matchOn = (base: string) => catalog.matcher(id, base);
       assert.ok(rows.length >= 5, `${id}: at least five rows`);
-      assert.ok(rows.some(([method, , expected]) => WRITES.has(method) && expected !== NONE), `${id}: a write among the rows`);
+      assert.ok(
+        rows.some(([method, , expected]) => WRITES.has(method) && expected !== NONE),
+        `${id}: a write among the rows`,
+      );
       for (const [method, addressed, expected] of rows) {
         const name = `${id}: ${method} ${addressed}`;
         const [, base = 'default', path = addressed] = /^:([a-z][a-z0-9-]*)(\/.*)$/.exec(addressed) ?? [];
@@ -405,12 +412,25 @@ describe('rules against the providers\' documentation', () => {
         if (expected === ALL) {
           assert.deepEqual(requiredScopes(matches, declared), declared, name);
           assert.equal(isCallAllowed(matches, declared, declared), true, name);
-          assert.equal(isCallAllowed(matches, declared.slice(1), declared), false, `${name}: a grant missing one scope`);
+          assert.equal(
+            isCallAllowed(matches, declared.slice(1), declared),
+            false,
+            `${name}: a grant missing one scope`,
+          );
           continue;
         }
         assert.deepEqual(requiredScopes(matches, declared), expected, name);
-        for (const scope of expected) assert.equal(isCallAllowed(matches, [scope], declared), true, `${name} with ${scope}`);
-        assert.equal(isCallAllowed(matches, declared.filter((scope) => !expected.includes(scope)), declared), false, `${name} with every other scope`);
+        for (const scope of expected)
+          assert.equal(isCallAllowed(matches, [scope], declared), true, `${name} with ${scope}`);
+        assert.equal(
+          isCallAllowed(
+            matches,
+            declared.filter((scope) => !expected.includes(scope)),
+            declared,
+          ),
+          false,
+          `${name} with every other scope`,
+        );
       }
     });
   }

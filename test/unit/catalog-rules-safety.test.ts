@@ -30,7 +30,10 @@ const ruleName = (provider: string, rule: EndpointRule) => `${provider}: ${rule.
 
 /** `read`, `readonly`, `*:read`, `read:*`, `read_*`, `Mail.Read`, `user-read-email`… but not `Mail.ReadWrite`. */
 function isReadOnlyScope(scope: string): boolean {
-  return scope.toLowerCase().split(/[^a-z]+/).some((word) => word === 'read' || word === 'readonly');
+  return scope
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .some((word) => word === 'read' || word === 'readonly');
 }
 
 /** A small definition the validator cases change in one place. */
@@ -38,7 +41,13 @@ function sample(rules: unknown[], auth: Record<string, unknown> = {}): Record<st
   return {
     id: 'acme',
     name: 'Acme',
-    auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { read: 'Read', write: 'Write' }, ...auth },
+    auth: {
+      type: 'api_key',
+      header: 'Authorization',
+      format: 'Bearer {key}',
+      scopes: { read: 'Read', write: 'Write' },
+      ...auth,
+    },
     api: { base_url: 'https://api.acme.example', rules },
   };
 }
@@ -50,30 +59,52 @@ test('the built-in definitions load without problems', () => {
 
 describe('full-access endpoints (GraphQL, batch)', () => {
   test('the validator refuses a GraphQL or batch rule that lists scopes instead of requiring every connection scope', () => {
-    const found = providerDefinitionProblems(sample([
-      { method: 'POST', path: '/graphql', scopes: ['read'] },
-      { method: 'POST', path: '/v1/$batch', scopes: [] },
-      { method: 'POST', path: '/files/delete_batch', scopes: ['write'] },
-      { method: 'GET', path: '/graphql', scopes: ['read'], requires: 'all_connection_scopes' },
-      { method: 'POST', path: '/api/graphql', scopes: [], requires: 'all_connection_scopes' },
-      { method: 'POST', path: '/items', scopes: ['write'], requires: 'everything' },
-    ]));
-    assert.deepEqual(found.map((p) => p.path), ['/api/rules/5/requires', '/api/rules/0/requires', '/api/rules/1/requires', '/api/rules/2/requires', '/api/rules/3/scopes']);
-    assert.match(found[1]!.message, /"\/graphql" is a GraphQL or batch endpoint \(segment "graphql"\).*"requires": "all_connection_scopes"/);
+    const found = providerDefinitionProblems(
+      sample([
+        { method: 'POST', path: '/graphql', scopes: ['read'] },
+        { method: 'POST', path: '/v1/$batch', scopes: [] },
+        { method: 'POST', path: '/files/delete_batch', scopes: ['write'] },
+        { method: 'GET', path: '/graphql', scopes: ['read'], requires: 'all_connection_scopes' },
+        { method: 'POST', path: '/api/graphql', scopes: [], requires: 'all_connection_scopes' },
+        { method: 'POST', path: '/items', scopes: ['write'], requires: 'everything' },
+      ]),
+    );
+    assert.deepEqual(
+      found.map((p) => p.path),
+      [
+        '/api/rules/5/requires',
+        '/api/rules/0/requires',
+        '/api/rules/1/requires',
+        '/api/rules/2/requires',
+        '/api/rules/3/scopes',
+      ],
+    );
+    assert.match(
+      found[1]!.message,
+      /"\/graphql" is a GraphQL or batch endpoint \(segment "graphql"\).*"requires": "all_connection_scopes"/,
+    );
     assert.match(found[2]!.message, /segment "\$batch"/);
     assert.match(found[4]!.message, /must be \[\] when "requires" is "all_connection_scopes"/);
     assert.match(found[0]!.message, /must be one of "all_connection_scopes"/);
   });
 
   test('the validator refuses a broader rule that also matches a full-access endpoint (rules only add permission)', () => {
-    const found = providerDefinitionProblems(sample([
-      { method: 'POST', path: '/graphql', scopes: [], requires: 'all_connection_scopes' },
-      { method: '*', path: '/**', scopes: ['read'] },
-      { method: 'GET', path: '/items/**', scopes: ['read'] },
-      { method: 'POST', path: '/*', scopes: [] },
-    ]));
-    assert.deepEqual(found.map((p) => p.path), ['/api/rules/1', '/api/rules/3']);
-    assert.match(found[0]!.message, /also matches POST \/graphql, which rule \/api\/rules\/0 opens only to a grant of every connection scope.*"read"/);
+    const found = providerDefinitionProblems(
+      sample([
+        { method: 'POST', path: '/graphql', scopes: [], requires: 'all_connection_scopes' },
+        { method: '*', path: '/**', scopes: ['read'] },
+        { method: 'GET', path: '/items/**', scopes: ['read'] },
+        { method: 'POST', path: '/*', scopes: [] },
+      ]),
+    );
+    assert.deepEqual(
+      found.map((p) => p.path),
+      ['/api/rules/1', '/api/rules/3'],
+    );
+    assert.match(
+      found[0]!.message,
+      /also matches POST \/graphql, which rule \/api\/rules\/0 opens only to a grant of every connection scope.*"read"/,
+    );
     assert.match(found[1]!.message, /would let any grant through/);
   });
 
@@ -112,23 +143,31 @@ describe('full-access endpoints (GraphQL, batch)', () => {
     }
     assert.equal(isCallAllowed(match, held, held), true);
     assert.equal(isCallAllowed(catalog.matcher('linear')('POST', '/graphql'), ['read'], ['read', 'write']), false);
-    assert.equal(isCallAllowed(catalog.matcher('linear')('POST', '/graphql'), ['read'], ['read']), true, 'a read-only connection can only read anyway');
+    assert.equal(
+      isCallAllowed(catalog.matcher('linear')('POST', '/graphql'), ['read'], ['read']),
+      true,
+      'a read-only connection can only read anyway',
+    );
     assert.deepEqual(requiredScopes(match, held), held);
   });
 });
 
 describe('endpoints open to any grant ("scopes": [])', () => {
   test('publicRules lists the rules that need no scope, with their JSON pointers', () => {
-    const listed = publicRules(sample([
-      { method: 'GET', path: '/ping', scopes: [] },
-      { method: 'GET', path: '/items', scopes: ['read'] },
-      { method: 'POST', path: '/graphql', scopes: [], requires: 'all_connection_scopes' },
-    ]) as unknown as ProviderDefinition);
+    const listed = publicRules(
+      sample([
+        { method: 'GET', path: '/ping', scopes: [] },
+        { method: 'GET', path: '/items', scopes: ['read'] },
+        { method: 'POST', path: '/graphql', scopes: [], requires: 'all_connection_scopes' },
+      ]) as unknown as ProviderDefinition,
+    );
     assert.deepEqual(listed, [{ path: '/api/rules/0', rule: { method: 'GET', path: '/ping', scopes: [] } }]);
   });
 
-  test('the built-in public rules are exactly these, each reading public data or the account\'s own identity', () => {
-    const listed = builtins.flatMap((provider) => publicRules(provider).map(({ rule }) => ruleName(provider.id, rule))).sort();
+  test("the built-in public rules are exactly these, each reading public data or the account's own identity", () => {
+    const listed = builtins
+      .flatMap((provider) => publicRules(provider).map(({ rule }) => ruleName(provider.id, rule)))
+      .sort();
     assert.deepEqual(listed, [
       // The cloud ids every Jira/Confluence URL needs: the sites connected, no content.
       'atlassian: GET /oauth/token/accessible-resources',
@@ -156,7 +195,11 @@ describe('endpoints open to any grant ("scopes": [])', () => {
     const github = catalog.matcher('github');
     for (const path of ['/search/issues', '/search/code', '/search/repositories']) {
       assert.deepEqual(requiredScopes(github('GET', path), []), ['repo', 'public_repo'], path);
-      assert.equal(isCallAllowed(github('GET', path), ['read:user', 'read:org'], ['repo', 'read:user', 'read:org']), false, path);
+      assert.equal(
+        isCallAllowed(github('GET', path), ['read:user', 'read:org'], ['repo', 'read:user', 'read:org']),
+        false,
+        path,
+      );
     }
   });
 });
@@ -207,7 +250,17 @@ describe('read-only scopes never allow a write method', () => {
   ]);
 
   test('the scope names are recognised', () => {
-    for (const scope of ['read', 'files.metadata.read', 'channels:read', 'read:org', 'read_content', 'Mail.Read', 'Files.Read.All', 'user-read-email', 'https://www.googleapis.com/auth/gmail.readonly']) {
+    for (const scope of [
+      'read',
+      'files.metadata.read',
+      'channels:read',
+      'read:org',
+      'read_content',
+      'Mail.Read',
+      'Files.Read.All',
+      'user-read-email',
+      'https://www.googleapis.com/auth/gmail.readonly',
+    ]) {
       assert.equal(isReadOnlyScope(scope), true, scope);
     }
     for (const scope of ['write', 'Mail.ReadWrite', 'repo', 'chat:write', 'inference', 'readme']) {
@@ -236,26 +289,42 @@ describe('scopes the provider does not enforce (GitHub public_repo under repo)',
   const github = catalog.require('github');
   const repoConnection = { id: 'conn-gh', name: 'gh', scopes: ['public_repo', 'read:user', 'repo'] };
   const publicConnection = { id: 'conn-gh-public', name: 'gh-public', scopes: ['public_repo', 'read:user'] };
-  const grantable = [repoConnection, publicConnection].map((c) => ({ ...c, ungrantable: ungrantableScopes(github.auth.unenforced_subsets, c.scopes) }));
+  const grantable = [repoConnection, publicConnection].map((c) => ({
+    ...c,
+    ungrantable: ungrantableScopes(github.auth.unenforced_subsets, c.scopes),
+  }));
   const lookup = {
     getByName: (name: string) => grantable.find((c) => c.name === name),
     getById: (id: string) => grantable.find((c) => c.id === id),
   };
 
   test('public_repo is not grantable on a connection that holds repo, with an error saying what to grant instead', () => {
-    assert.deepEqual([...ungrantableScopes(github.auth.unenforced_subsets, repoConnection.scopes)], [['public_repo', 'repo']]);
+    assert.deepEqual(
+      [...ungrantableScopes(github.auth.unenforced_subsets, repoConnection.scopes)],
+      [['public_repo', 'repo']],
+    );
     assert.deepEqual([...ungrantableScopes(github.auth.unenforced_subsets, publicConnection.scopes)], []);
-    assert.throws(() => validateGrants([{ connection: 'gh', scopes: ['public_repo', 'read:user'] }], lookup), (error: unknown) => {
-      assert.ok(isLatchkeyError(error));
-      assert.equal(error.code, 'invalid_grant_scope');
-      assert.equal(error.status, 400);
-      assert.match(error.message, /"public_repo" is not enforced by the provider on a connection that holds "repo".*grant "repo" or "\*" instead/);
-      assert.deepEqual(error.details.ungrantable_scopes, ['public_repo']);
-      assert.deepEqual(error.details.available_scopes, ['read:user', 'repo']);
-      return true;
-    });
-    assert.deepEqual(validateGrants([{ connection: 'gh-public', scopes: ['public_repo'] }], lookup), [{ connection: 'gh-public', scopes: ['public_repo'] }]);
-    assert.deepEqual(validateGrants([{ connection: 'gh', scopes: ['*'] }], lookup), [{ connection: 'gh', scopes: ['*'] }]);
+    assert.throws(
+      () => validateGrants([{ connection: 'gh', scopes: ['public_repo', 'read:user'] }], lookup),
+      (error: unknown) => {
+        assert.ok(isLatchkeyError(error));
+        assert.equal(error.code, 'invalid_grant_scope');
+        assert.equal(error.status, 400);
+        assert.match(
+          error.message,
+          /"public_repo" is not enforced by the provider on a connection that holds "repo".*grant "repo" or "\*" instead/,
+        );
+        assert.deepEqual(error.details.ungrantable_scopes, ['public_repo']);
+        assert.deepEqual(error.details.available_scopes, ['read:user', 'repo']);
+        return true;
+      },
+    );
+    assert.deepEqual(validateGrants([{ connection: 'gh-public', scopes: ['public_repo'] }], lookup), [
+      { connection: 'gh-public', scopes: ['public_repo'] },
+    ]);
+    assert.deepEqual(validateGrants([{ connection: 'gh', scopes: ['*'] }], lookup), [
+      { connection: 'gh', scopes: ['*'] },
+    ]);
   });
 
   test('a grant of it made earlier is not honoured by the proxy', () => {
@@ -266,7 +335,11 @@ describe('scopes the provider does not enforce (GitHub public_repo under repo)',
 
   test('the built-in scopes whose limit the provider drops next to a broader scope are exactly these', () => {
     const google = 'https://www.googleapis.com/auth/';
-    const declared = Object.fromEntries(builtins.flatMap((provider) => (provider.auth.unenforced_subsets ? [[provider.id, provider.auth.unenforced_subsets]] : [])));
+    const declared = Object.fromEntries(
+      builtins.flatMap((provider) =>
+        provider.auth.unenforced_subsets ? [[provider.id, provider.auth.unenforced_subsets]] : [],
+      ),
+    );
     assert.deepEqual(declared, {
       // public_repo limits the token to public repositories only when it does not also hold repo.
       github: { public_repo: ['repo'] },
@@ -279,15 +352,22 @@ describe('scopes the provider does not enforce (GitHub public_repo under repo)',
 
   test('the validator checks both scopes are declared', () => {
     const found = providerDefinitionProblems(sample([], { unenforced_subsets: { read: ['admin'], write: ['write'] } }));
-    assert.deepEqual(found.map((p) => p.path), ['/auth/unenforced_subsets/read/0', '/auth/unenforced_subsets/write/0']);
+    assert.deepEqual(
+      found.map((p) => p.path),
+      ['/auth/unenforced_subsets/read/0', '/auth/unenforced_subsets/write/0'],
+    );
     assert.match(found[0]!.message, /unknown scope "admin"/);
     assert.match(found[1]!.message, /cannot be a subset of itself/);
   });
 });
 
-describe('every built-in rule is reachable through the proxy\'s path checker', () => {
+describe("every built-in rule is reachable through the proxy's path checker", () => {
   /** The rule's path with each wildcard filled in: what an agent sends to reach it. */
-  const example = (path: string) => path.split('/').map((segment) => (segment === '*' ? 'x1' : segment === '**' ? 'x2/x3' : segment)).join('/');
+  const example = (path: string) =>
+    path
+      .split('/')
+      .map((segment) => (segment === '*' ? 'x1' : segment === '**' ? 'x2/x3' : segment))
+      .join('/');
 
   test('each literal path passes checkProxyPath unchanged and matches its own rule', () => {
     const refused: string[] = [];
@@ -303,7 +383,10 @@ describe('every built-in rule is reachable through the proxy\'s path checker', (
           continue;
         }
         assert.equal(checked, path, ruleName(provider.id, rule));
-        assert.ok(match(rule.method === '*' ? 'GET' : rule.method, checked).includes(rule), ruleName(provider.id, rule));
+        assert.ok(
+          match(rule.method === '*' ? 'GET' : rule.method, checked).includes(rule),
+          ruleName(provider.id, rule),
+        );
       }
     }
     assert.deepEqual(refused, []);
@@ -312,7 +395,10 @@ describe('every built-in rule is reachable through the proxy\'s path checker', (
   test('Discord\'s "@me", sent as "%40me", reaches the rules that used to spell it out', () => {
     const match = catalog.matcher('discord-bot');
     assert.deepEqual(requiredScopes(match('GET', checkProxyPath('/v10/users/%40me/guilds')), []), ['read']);
-    assert.deepEqual(requiredScopes(match('PUT', checkProxyPath('/v10/channels/1/messages/2/reactions/%F0%9F%91%8D/%40me')), []), ['write']);
+    assert.deepEqual(
+      requiredScopes(match('PUT', checkProxyPath('/v10/channels/1/messages/2/reactions/%F0%9F%91%8D/%40me')), []),
+      ['write'],
+    );
     assert.equal(isCallAllowed(match('GET', checkProxyPath('/v10/users/%40me')), ['read'], ['read']), true);
   });
 });

@@ -11,13 +11,52 @@ import { formatCatalogProblem } from '../../main/core/catalog/catalog-problem.js
 import { providerDefinitionSchema } from '../../main/core/catalog/definition-schema.js';
 import { validateProviderDefinition } from '../../main/core/catalog/validate-definition.js';
 import type { OAuth2Auth, ProviderDefinition } from '../../main/core/catalog/types.js';
-import { isLatchkeyError, LatchkeyError } from '../../main/core/errors.js';
+import { isLatchkeyError, type LatchkeyError } from '../../main/core/errors.js';
 import { defaultDataDir, packageRoot } from '../../main/core/paths.js';
 
-const OAUTH_IDS = ['slack', 'github', 'google', 'notion', 'linear', 'atlassian', 'microsoft', 'dropbox', 'gitlab', 'gitlab-self-managed', 'hubspot', 'spotify',
-  'asana', 'monday', 'zoom', 'box', 'x', 'reddit', 'strava', 'salesforce', 'airtable'];
-const KEY_IDS = ['stripe', 'discord-bot', 'openai', 'zendesk', 'shopify',
-  'clickup', 'figma', 'intercom', 'todoist', 'sentry', 'vercel', 'cloudflare', 'anthropic', 'sendgrid', 'calendly', 'twilio', 'trello', 'mailchimp'];
+const OAUTH_IDS = [
+  'slack',
+  'github',
+  'google',
+  'notion',
+  'linear',
+  'atlassian',
+  'microsoft',
+  'dropbox',
+  'gitlab',
+  'gitlab-self-managed',
+  'hubspot',
+  'spotify',
+  'asana',
+  'monday',
+  'zoom',
+  'box',
+  'x',
+  'reddit',
+  'strava',
+  'salesforce',
+  'airtable',
+];
+const KEY_IDS = [
+  'stripe',
+  'discord-bot',
+  'openai',
+  'zendesk',
+  'shopify',
+  'clickup',
+  'figma',
+  'intercom',
+  'todoist',
+  'sentry',
+  'vercel',
+  'cloudflare',
+  'anthropic',
+  'sendgrid',
+  'calendly',
+  'twilio',
+  'trello',
+  'mailchimp',
+];
 
 const temps: string[] = [];
 function tempDir(): string {
@@ -82,7 +121,13 @@ describe('built-in providers', () => {
 
   test('all load without problems and the expected set is present', () => {
     assert.deepEqual(problems, []);
-    assert.deepEqual(catalog.list().map((p) => p.id).sort(), [...OAUTH_IDS, ...KEY_IDS].sort());
+    assert.deepEqual(
+      catalog
+        .list()
+        .map((p) => p.id)
+        .sort(),
+      [...OAUTH_IDS, ...KEY_IDS].sort(),
+    );
     for (const id of [...OAUTH_IDS, ...KEY_IDS]) assert.equal(catalog.isBuiltin(id), true, id);
   });
 
@@ -90,7 +135,9 @@ describe('built-in providers', () => {
     const files = readdirSync(builtinProvidersDir()).filter((name) => name.endsWith('.json'));
     assert.equal(files.length, OAUTH_IDS.length + KEY_IDS.length);
     for (const file of files) {
-      const definition = validateProviderDefinition(JSON.parse(readFileSync(join(builtinProvidersDir(), file), 'utf8')));
+      const definition = validateProviderDefinition(
+        JSON.parse(readFileSync(join(builtinProvidersDir(), file), 'utf8')),
+      );
       assert.equal(`${definition.id}.json`, file);
     }
   });
@@ -105,7 +152,16 @@ describe('built-in providers', () => {
       assert.ok(auth.default_scopes.length > 0, `${id}: default scopes`);
       for (const scope of auth.default_scopes) assert.ok(scope in auth.scopes, `${id}: default scope ${scope}`);
       assert.ok(provider.api.rules.length > 0, `${id}: rules`);
-      const urls = [auth.authorization_url, auth.token_url, auth.revocation_url, auth.device_authorization_url, auth.issuer, auth.identity?.url, provider.api.base_url, provider.docs_url];
+      const urls = [
+        auth.authorization_url,
+        auth.token_url,
+        auth.revocation_url,
+        auth.device_authorization_url,
+        auth.issuer,
+        auth.identity?.url,
+        provider.api.base_url,
+        provider.docs_url,
+      ];
       for (const url of urls) if (url !== undefined) assert.equal(new URL(url).protocol, 'https:', `${id}: ${url}`);
       if (auth.client_secret === 'required') assert.notEqual(auth.client_auth, 'none', id);
     }
@@ -126,7 +182,12 @@ describe('built-in providers', () => {
     }
     const stripe = catalog.require('stripe');
     assert.deepEqual(Object.keys((stripe.auth as { scopes: object }).scopes), ['read', 'write']);
-    assert.deepEqual(catalog.matcher('stripe')('DELETE', '/v1/customers/cus_1').map((r) => r.scopes), [['write']]);
+    assert.deepEqual(
+      catalog
+        .matcher('stripe')('DELETE', '/v1/customers/cus_1')
+        .map((r) => r.scopes),
+      [['write']],
+    );
     assert.equal(catalog.require('openai').api.base_url_env, 'OPENAI_BASE_URL');
   });
 
@@ -173,7 +234,12 @@ describe('validateProviderDefinition', () => {
   });
 
   const cases: Array<{ name: string; change: (d: Record<string, any>) => void; path: string; message: RegExp }> = [
-    { name: 'missing token_url', change: (d) => delete d.auth.token_url, path: '/auth/token_url', message: /is required/ },
+    {
+      name: 'missing token_url',
+      change: (d) => delete d.auth.token_url,
+      path: '/auth/token_url',
+      message: /is required/,
+    },
     { name: 'missing api', change: (d) => delete d.api, path: '/api', message: /is required/ },
     {
       name: 'http on a non-loopback host',
@@ -181,31 +247,96 @@ describe('validateProviderDefinition', () => {
       path: '/auth/token_url',
       message: /"http:\/\/auth\.acme\.example\/token" must use https:/,
     },
-    { name: 'not a URL', change: (d) => (d.api.base_url = 'api.acme.example'), path: '/api/base_url', message: /"api\.acme\.example" is not an absolute URL/ },
-    { name: 'another scheme', change: (d) => (d.auth.revocation_url = 'ftp://acme.example/r'), path: '/auth/revocation_url', message: /must use https: \(got ftp\)/ },
-    { name: 'credentials in a URL', change: (d) => (d.api.base_url = 'https://u:p@api.acme.example'), path: '/api/base_url', message: /user name or password/ },
+    {
+      name: 'not a URL',
+      change: (d) => (d.api.base_url = 'api.acme.example'),
+      path: '/api/base_url',
+      message: /"api\.acme\.example" is not an absolute URL/,
+    },
+    {
+      name: 'another scheme',
+      change: (d) => (d.auth.revocation_url = 'ftp://acme.example/r'),
+      path: '/auth/revocation_url',
+      message: /must use https: \(got ftp\)/,
+    },
+    {
+      name: 'credentials in a URL',
+      change: (d) => (d.api.base_url = 'https://u:p@api.acme.example'),
+      path: '/api/base_url',
+      message: /user name or password/,
+    },
     {
       name: 'unknown default scope',
       change: (d) => d.auth.default_scopes.push('items:delete'),
       path: '/auth/default_scopes/1',
       message: /unknown scope "items:delete".*declared: items:read, items:write/,
     },
-    { name: 'unknown rule scope', change: (d) => (d.api.rules[3].scopes = ['admin']), path: '/api/rules/3/scopes/0', message: /unknown scope "admin"/ },
-    { name: 'lower-case rule method', change: (d) => (d.api.rules[3].method = 'delete'), path: '/api/rules/3/method', message: /must be upper case: "DELETE", not "delete"/ },
-    { name: 'not a method', change: (d) => (d.api.rules[0].method = 'FETCH'), path: '/api/rules/0/method', message: /"FETCH" is not an HTTP method/ },
-    { name: 'bad glob segment', change: (d) => (d.api.rules[1].path = '/a/**b'), path: '/api/rules/1/path', message: /segment "\*\*b" of "\/a\/\*\*b"/ },
-    { name: 'wildcard inside a segment', change: (d) => (d.api.rules[1].path = '/items/x*y'), path: '/api/rules/1/path', message: /segment "x\*y".*"prefix\*"/ },
-    { name: 'wildcard before a suffix', change: (d) => (d.api.rules[1].path = '/items/*x'), path: '/api/rules/1/path', message: /segment "\*x"/ },
-    { name: 'relative rule path', change: (d) => (d.api.rules[1].path = 'items'), path: '/api/rules/1/path', message: /"items" must start with "\/"/ },
-    { name: 'empty rule segment', change: (d) => (d.api.rules[1].path = '/a//b'), path: '/api/rules/1/path', message: /empty segment/ },
-    { name: 'query in rule path', change: (d) => (d.api.rules[1].path = '/a?b=1'), path: '/api/rules/1/path', message: /query string/ },
+    {
+      name: 'unknown rule scope',
+      change: (d) => (d.api.rules[3].scopes = ['admin']),
+      path: '/api/rules/3/scopes/0',
+      message: /unknown scope "admin"/,
+    },
+    {
+      name: 'lower-case rule method',
+      change: (d) => (d.api.rules[3].method = 'delete'),
+      path: '/api/rules/3/method',
+      message: /must be upper case: "DELETE", not "delete"/,
+    },
+    {
+      name: 'not a method',
+      change: (d) => (d.api.rules[0].method = 'FETCH'),
+      path: '/api/rules/0/method',
+      message: /"FETCH" is not an HTTP method/,
+    },
+    {
+      name: 'bad glob segment',
+      change: (d) => (d.api.rules[1].path = '/a/**b'),
+      path: '/api/rules/1/path',
+      message: /segment "\*\*b" of "\/a\/\*\*b"/,
+    },
+    {
+      name: 'wildcard inside a segment',
+      change: (d) => (d.api.rules[1].path = '/items/x*y'),
+      path: '/api/rules/1/path',
+      message: /segment "x\*y".*"prefix\*"/,
+    },
+    {
+      name: 'wildcard before a suffix',
+      change: (d) => (d.api.rules[1].path = '/items/*x'),
+      path: '/api/rules/1/path',
+      message: /segment "\*x"/,
+    },
+    {
+      name: 'relative rule path',
+      change: (d) => (d.api.rules[1].path = 'items'),
+      path: '/api/rules/1/path',
+      message: /"items" must start with "\/"/,
+    },
+    {
+      name: 'empty rule segment',
+      change: (d) => (d.api.rules[1].path = '/a//b'),
+      path: '/api/rules/1/path',
+      message: /empty segment/,
+    },
+    {
+      name: 'query in rule path',
+      change: (d) => (d.api.rules[1].path = '/a?b=1'),
+      path: '/api/rules/1/path',
+      message: /query string/,
+    },
     {
       name: 'unknown extra property',
       change: (d) => (d.auth.colour = 'blue'),
       path: '/auth/colour',
       message: /unknown property "colour"/,
     },
-    { name: 'unknown property in a rule', change: (d) => (d.api.rules[2].note = 'x'), path: '/api/rules/2/note', message: /unknown property "note"/ },
+    {
+      name: 'unknown property in a rule',
+      change: (d) => (d.api.rules[2].note = 'x'),
+      path: '/api/rules/2/note',
+      message: /unknown property "note"/,
+    },
     {
       name: 'client_auth none with a required secret',
       change: (d) => (d.auth.client_secret = 'required'),
@@ -214,19 +345,54 @@ describe('validateProviderDefinition', () => {
     },
     { name: 'bad id', change: (d) => (d.id = 'Acme_1'), path: '/id', message: /lower-case.*got "Acme_1"/ },
     { name: 'id too long', change: (d) => (d.id = `a${'b'.repeat(63)}`), path: '/id', message: /1–63/ },
-    { name: 'unknown auth type', change: (d) => (d.auth.type = 'saml'), path: '/auth/type', message: /must be "oauth2" or "api_key" \(got "saml"\)/ },
-    { name: 'wrong type', change: (d) => (d.auth.pkce = 'yes'), path: '/auth/pkce', message: /must be a boolean \(got a string\)/ },
-    { name: 'bad enum', change: (d) => (d.auth.redirect.host = '0.0.0.0'), path: '/auth/redirect/host', message: /must be one of "127\.0\.0\.1", "localhost", "\[::1\]" \(got "0\.0\.0\.0"\)/ },
-    { name: 'duplicate default scope', change: (d) => d.auth.default_scopes.push('items:read'), path: '/auth/default_scopes/1', message: /"items:read" is listed twice/ },
-    { name: 'scope name with a space', change: (d) => (d.auth.scopes['bad scope'] = 'x'), path: '/auth/scopes/bad scope', message: /not a valid scope name/ },
+    {
+      name: 'unknown auth type',
+      change: (d) => (d.auth.type = 'saml'),
+      path: '/auth/type',
+      message: /must be "oauth2" or "api_key" \(got "saml"\)/,
+    },
+    {
+      name: 'wrong type',
+      change: (d) => (d.auth.pkce = 'yes'),
+      path: '/auth/pkce',
+      message: /must be a boolean \(got a string\)/,
+    },
+    {
+      name: 'bad enum',
+      change: (d) => (d.auth.redirect.host = '0.0.0.0'),
+      path: '/auth/redirect/host',
+      message: /must be one of "127\.0\.0\.1", "localhost", "\[::1\]" \(got "0\.0\.0\.0"\)/,
+    },
+    {
+      name: 'duplicate default scope',
+      change: (d) => d.auth.default_scopes.push('items:read'),
+      path: '/auth/default_scopes/1',
+      message: /"items:read" is listed twice/,
+    },
+    {
+      name: 'scope name with a space',
+      change: (d) => (d.auth.scopes['bad scope'] = 'x'),
+      path: '/auth/scopes/bad scope',
+      message: /not a valid scope name/,
+    },
     {
       name: 'personal token template without {key}',
       change: (d) => (d.auth.personal_token = { header: 'Authorization', format: 'Bearer' }),
       path: '/auth/personal_token/format',
       message: /must contain "\{key\}"/,
     },
-    { name: 'header line break', change: (d) => (d.api.headers = { 'X-Version': 'a\r\nInjected: 1' }), path: '/api/headers/X-Version', message: /control character/ },
-    { name: 'credential header in api.headers', change: (d) => (d.api.headers = { authorization: 'x' }), path: '/api/headers/authorization', message: /cannot be set here/ },
+    {
+      name: 'header line break',
+      change: (d) => (d.api.headers = { 'X-Version': 'a\r\nInjected: 1' }),
+      path: '/api/headers/X-Version',
+      message: /control character/,
+    },
+    {
+      name: 'credential header in api.headers',
+      change: (d) => (d.api.headers = { authorization: 'x' }),
+      path: '/api/headers/authorization',
+      message: /cannot be set here/,
+    },
   ];
 
   for (const { name, change, path, message } of cases) {
@@ -244,25 +410,51 @@ describe('validateProviderDefinition', () => {
   }
 
   test('api_key providers: {key} required in format, rule scopes must be the declared broker scopes', () => {
-    const key = (auth: object, rules: object[]) => ({ id: 'k', name: 'K', auth: { type: 'api_key', header: 'X-Api-Key', format: '{key}', ...auth }, api: { base_url: 'https://k.example', rules } });
-    assert.equal(validateProviderDefinition(key({ scopes: { read: 'Read' } }, [{ method: 'GET', path: '/**', scopes: ['read'] }])).id, 'k');
+    const key = (auth: object, rules: object[]) => ({
+      id: 'k',
+      name: 'K',
+      auth: { type: 'api_key', header: 'X-Api-Key', format: '{key}', ...auth },
+      api: { base_url: 'https://k.example', rules },
+    });
+    assert.equal(
+      validateProviderDefinition(key({ scopes: { read: 'Read' } }, [{ method: 'GET', path: '/**', scopes: ['read'] }]))
+        .id,
+      'k',
+    );
     let problems = problemsOf(latchkeyError(() => validateProviderDefinition(key({ format: 'Token' }, []))));
-    assert.deepEqual(problems.map((p) => p.path), ['/auth/format']);
-    problems = problemsOf(latchkeyError(() => validateProviderDefinition(key({}, [{ method: 'GET', path: '/x', scopes: ['read'] }]))));
-    assert.deepEqual(problems, [{ path: '/api/rules/0/scopes/0', message: 'unknown scope "read": not declared in /auth/scopes (declared: none)' }]);
-    problems = problemsOf(latchkeyError(() => validateProviderDefinition(key({ scopes: { read: 'Read' }, token_url: 'https://x' }, []))));
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      ['/auth/format'],
+    );
+    problems = problemsOf(
+      latchkeyError(() => validateProviderDefinition(key({}, [{ method: 'GET', path: '/x', scopes: ['read'] }]))),
+    );
+    assert.deepEqual(problems, [
+      { path: '/api/rules/0/scopes/0', message: 'unknown scope "read": not declared in /auth/scopes (declared: none)' },
+    ]);
+    problems = problemsOf(
+      latchkeyError(() => validateProviderDefinition(key({ scopes: { read: 'Read' }, token_url: 'https://x' }, []))),
+    );
     assert.equal(problems[0]?.path, '/auth/token_url');
     assert.match(problems[0]!.message, /unknown property "token_url"/);
   });
 
   test('several problems are reported together, and non-objects are rejected', () => {
-    const problems = problemsOf(latchkeyError(() => validateProviderDefinition(withChange((d) => {
-      d.id = 'X';
-      delete d.auth.token_url;
-      d.api.rules[0].method = 'get';
-    }))));
+    const problems = problemsOf(
+      latchkeyError(() =>
+        validateProviderDefinition(
+          withChange((d) => {
+            d.id = 'X';
+            delete d.auth.token_url;
+            d.api.rules[0].method = 'get';
+          }),
+        ),
+      ),
+    );
     assert.deepEqual(problems.map((p) => p.path).sort(), ['/api/rules/0/method', '/auth/token_url', '/id']);
-    assert.deepEqual(problemsOf(latchkeyError(() => validateProviderDefinition(null))), [{ path: '', message: 'must be an object (got null)' }]);
+    assert.deepEqual(problemsOf(latchkeyError(() => validateProviderDefinition(null))), [
+      { path: '', message: 'must be an object (got null)' },
+    ]);
     assert.equal(problemsOf(latchkeyError(() => validateProviderDefinition([]))).length, 1);
   });
 
@@ -278,10 +470,15 @@ describe('loadCatalog with extra folders', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'acme.json'), JSON.stringify(sample(), null, 2));
     writeFileSync(join(dir, 'broken.json'), '{\n  "id": "broken",\n  "name": \n}\n');
-    writeFileSync(join(dir, 'invalid.json'), JSON.stringify(withChange((d) => {
-      d.id = 'invalid';
-      delete d.auth.token_url;
-    })));
+    writeFileSync(
+      join(dir, 'invalid.json'),
+      JSON.stringify(
+        withChange((d) => {
+          d.id = 'invalid';
+          delete d.auth.token_url;
+        }),
+      ),
+    );
     writeFileSync(join(dir, 'github.json'), JSON.stringify(withChange((d) => (d.id = 'github'))));
     writeFileSync(join(dir, 'notes.txt'), 'not a definition');
 
@@ -299,12 +496,19 @@ describe('loadCatalog with extra folders', () => {
     assert.ok(broken);
     assert.equal(broken.path, '');
     assert.match(broken.message, /^invalid JSON at line 4, column 1/);
-    assert.deepEqual(byFile[join(dir, 'invalid.json')], { file: join(dir, 'invalid.json'), path: '/auth/token_url', message: 'is required' });
+    assert.deepEqual(byFile[join(dir, 'invalid.json')], {
+      file: join(dir, 'invalid.json'),
+      path: '/auth/token_url',
+      message: 'is required',
+    });
     const shadow = byFile[join(dir, 'github.json')];
     assert.equal(shadow?.path, '/id');
     assert.match(shadow!.message, /"github" is a built-in provider/);
 
-    assert.equal(formatCatalogProblem(byFile[join(dir, 'invalid.json')]!), `${join(dir, 'invalid.json')}: /auth/token_url: is required`);
+    assert.equal(
+      formatCatalogProblem(byFile[join(dir, 'invalid.json')]!),
+      `${join(dir, 'invalid.json')}: /auth/token_url: is required`,
+    );
     assert.match(formatCatalogProblem(broken), /broken\.json: invalid JSON at line 4/);
   });
 
@@ -335,7 +539,10 @@ describe('Catalog', () => {
     assert.ok((error.details.available as string[]).includes('github'));
     assert.match(error.message, /"nope"/);
     assert.equal(catalog.get('nope'), undefined);
-    assert.throws(() => catalog.matcher('nope'), (e: unknown) => isLatchkeyError(e) && e.code === 'unknown_provider');
+    assert.throws(
+      () => catalog.matcher('nope'),
+      (e: unknown) => isLatchkeyError(e) && e.code === 'unknown_provider',
+    );
   });
 
   test('addCustom validates, persists atomically with mode 0600, and a fresh loadCatalog sees it', async () => {
@@ -352,7 +559,10 @@ describe('Catalog', () => {
     assert.deepEqual(readdirSync(join(dataDir, 'providers')), ['acme.json'], 'no temp file is left behind');
 
     // Replacing the custom definition updates the cached matcher too.
-    await catalog.addCustom(withChange((d) => d.api.rules.splice(0, 1)), dataDir);
+    await catalog.addCustom(
+      withChange((d) => d.api.rules.splice(0, 1)),
+      dataDir,
+    );
     assert.deepEqual(catalog.matcher('acme')('GET', '/items/1'), []);
 
     const fresh = loadCatalog({ extraDirs: [join(dataDir, 'providers')] });
@@ -364,8 +574,20 @@ describe('Catalog', () => {
   test('addCustom refuses a built-in id (provider_exists, 409) and invalid definitions (invalid_provider)', async () => {
     const dataDir = tempDir();
     const { catalog } = loadCatalog({ extraDirs: [] });
-    await assert.rejects(catalog.addCustom(withChange((d) => (d.id = 'github')), dataDir), (e: unknown) => isLatchkeyError(e) && e.code === 'provider_exists' && e.status === 409);
-    await assert.rejects(catalog.addCustom(withChange((d) => delete d.auth.token_url), dataDir), (e: unknown) => isLatchkeyError(e) && e.code === 'invalid_provider');
+    await assert.rejects(
+      catalog.addCustom(
+        withChange((d) => (d.id = 'github')),
+        dataDir,
+      ),
+      (e: unknown) => isLatchkeyError(e) && e.code === 'provider_exists' && e.status === 409,
+    );
+    await assert.rejects(
+      catalog.addCustom(
+        withChange((d) => delete d.auth.token_url),
+        dataDir,
+      ),
+      (e: unknown) => isLatchkeyError(e) && e.code === 'invalid_provider',
+    );
     assert.equal(catalog.require('github').name, 'GitHub');
     assert.equal(catalog.get('acme'), undefined);
     assert.throws(() => readdirSync(join(dataDir, 'providers')), /ENOENT/, 'nothing was written');
@@ -374,8 +596,14 @@ describe('Catalog', () => {
   test('list() is sorted by name; the constructor refuses a custom definition shadowing a built-in', () => {
     const a = { ...sample(), id: 'zeta', name: 'Alpha' } as ProviderDefinition;
     const b = { ...sample(), id: 'alpha', name: 'Zeta' } as ProviderDefinition;
-    assert.deepEqual(new Catalog([b], [a]).list().map((p) => p.id), ['zeta', 'alpha']);
-    assert.throws(() => new Catalog([a], [a]), (e: unknown) => isLatchkeyError(e) && e.code === 'provider_exists');
+    assert.deepEqual(
+      new Catalog([b], [a]).list().map((p) => p.id),
+      ['zeta', 'alpha'],
+    );
+    assert.throws(
+      () => new Catalog([a], [a]),
+      (e: unknown) => isLatchkeyError(e) && e.code === 'provider_exists',
+    );
   });
 });
 
@@ -395,7 +623,9 @@ describe('paths', () => {
     mkdirSync(dist, { recursive: true });
     writeFileSync(join(pkg, 'dist', 'package.json'), JSON.stringify({ name: 'something-else' }));
     const source = readFileSync(join(packageRoot(), 'main', 'core', 'paths.ts'), 'utf8');
-    const output = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.NodeNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const output = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.NodeNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
     writeFileSync(join(dist, 'paths.js'), output);
     const compiled = (await import(pathToFileURL(join(dist, 'paths.js')).href)) as { packageRoot(): string };
     assert.equal(compiled.packageRoot(), pkg);
@@ -409,6 +639,9 @@ describe('paths', () => {
       assert.equal(defaultDataDir('linux', { XDG_CONFIG_HOME: 'relative' }), join(home, '.config', 'Latchkey'));
       assert.equal(defaultDataDir('darwin', {}), join(home, 'Library', 'Application Support', 'Latchkey'));
     }
-    assert.equal(defaultDataDir('win32', { APPDATA: 'C:\\Users\\me\\AppData\\Roaming' }), 'C:\\Users\\me\\AppData\\Roaming\\Latchkey');
+    assert.equal(
+      defaultDataDir('win32', { APPDATA: 'C:\\Users\\me\\AppData\\Roaming' }),
+      'C:\\Users\\me\\AppData\\Roaming\\Latchkey',
+    );
   });
 });

@@ -1,19 +1,30 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { refusedAddressReason } from '../../main/core/authz/client-metadata/address-policy.js';
-import { cacheLifetimeMs, DocumentCache, MAX_CACHE_MS, MIN_CACHE_MS } from '../../main/core/authz/client-metadata/cache.js';
-import { checkClientIdUrl, checkClientMetadataDocument, requireDocumentRedirectUri } from '../../main/core/authz/client-metadata/document.js';
+import {
+  cacheLifetimeMs,
+  DocumentCache,
+  MAX_CACHE_MS,
+  MIN_CACHE_MS,
+} from '../../main/core/authz/client-metadata/cache.js';
+import {
+  checkClientIdUrl,
+  checkClientMetadataDocument,
+  requireDocumentRedirectUri,
+} from '../../main/core/authz/client-metadata/document.js';
 import { ClientMetadataDocuments } from '../../main/core/authz/client-metadata/documents.js';
 import { fetchGuarded, GuardedFetchError } from '../../main/core/authz/client-metadata/fetch-guarded.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 import { startHttpsDocuments, type HttpsDocuments } from '../fixtures/https-documents.js';
 
-const invalidClient = (pattern: RegExp) => (error: unknown): boolean => {
-  assert.ok(error instanceof LatchkeyError, String(error));
-  assert.equal(error.code, 'invalid_client');
-  assert.match(error.message, pattern);
-  return true;
-};
+const invalidClient =
+  (pattern: RegExp) =>
+  (error: unknown): boolean => {
+    assert.ok(error instanceof LatchkeyError, String(error));
+    assert.equal(error.code, 'invalid_client');
+    assert.match(error.message, pattern);
+    return true;
+  };
 
 describe('address policy of the metadata document fetch', () => {
   const refused: [string, RegExp][] = [
@@ -69,8 +80,23 @@ describe('address policy of the metadata document fetch', () => {
   }
 
   test('allows public unicast addresses of both families, also IPv4-mapped', () => {
-    for (const address of ['8.8.8.8', '1.1.1.1', '93.184.216.34', '100.128.0.1', '172.32.0.1', '192.169.0.1', '11.0.0.1', '223.255.255.254',
-      '2606:4700:4700::1111', '2001:4860:4860::8888', '2a00:1450:4001::200e', '::ffff:8.8.8.8', '64:ff9b::808:808', 'fbff::1', 'fe00::1']) {
+    for (const address of [
+      '8.8.8.8',
+      '1.1.1.1',
+      '93.184.216.34',
+      '100.128.0.1',
+      '172.32.0.1',
+      '192.169.0.1',
+      '11.0.0.1',
+      '223.255.255.254',
+      '2606:4700:4700::1111',
+      '2001:4860:4860::8888',
+      '2a00:1450:4001::200e',
+      '::ffff:8.8.8.8',
+      '64:ff9b::808:808',
+      'fbff::1',
+      'fe00::1',
+    ]) {
       assert.equal(refusedAddressReason(address), undefined, address);
     }
   });
@@ -78,7 +104,8 @@ describe('address policy of the metadata document fetch', () => {
 
 describe('client_id URLs and their documents', () => {
   const ID = 'https://app.example/oauth/client.json';
-  const doc = (fields: Record<string, unknown>): Buffer => Buffer.from(JSON.stringify({ client_id: ID, redirect_uris: ['http://127.0.0.1:3000/callback'], ...fields }));
+  const doc = (fields: Record<string, unknown>): Buffer =>
+    Buffer.from(JSON.stringify({ client_id: ID, redirect_uris: ['http://127.0.0.1:3000/callback'], ...fields }));
 
   test('a client_id URL is https with a path, no fragment, no user information, no dot segments', () => {
     assert.equal(checkClientIdUrl(ID).hostname, 'app.example');
@@ -93,29 +120,69 @@ describe('client_id URLs and their documents', () => {
   });
 
   test('a document names exactly its own URL, is a public client, and lists valid redirect URIs', () => {
-    assert.deepEqual(checkClientMetadataDocument(ID, doc({ client_name: 'App', token_endpoint_auth_method: 'none' })), { client_id: ID, client_name: 'App', redirect_uris: ['http://127.0.0.1:3000/callback'] });
+    assert.deepEqual(checkClientMetadataDocument(ID, doc({ client_name: 'App', token_endpoint_auth_method: 'none' })), {
+      client_id: ID,
+      client_name: 'App',
+      redirect_uris: ['http://127.0.0.1:3000/callback'],
+    });
     assert.throws(() => checkClientMetadataDocument(ID, Buffer.from('{')), invalidClient(/not valid JSON/));
     assert.throws(() => checkClientMetadataDocument(ID, Buffer.from('[]')), invalidClient(/not a JSON object/));
-    assert.throws(() => checkClientMetadataDocument(ID, doc({ client_id: `${ID}?x=1` })), invalidClient(/does not match the URL/));
-    assert.throws(() => checkClientMetadataDocument(ID, doc({ client_id: 'https://APP.example/oauth/client.json' })), invalidClient(/does not match the URL/));
-    assert.throws(() => checkClientMetadataDocument(ID, doc({ client_id: undefined })), invalidClient(/does not match the URL/));
-    assert.throws(() => checkClientMetadataDocument(ID, doc({ token_endpoint_auth_method: 'client_secret_basic' })), invalidClient(/accepts only "none"/));
-    assert.throws(() => checkClientMetadataDocument(ID, doc({ token_endpoint_auth_method: 'private_key_jwt' })), invalidClient(/accepts only "none"/));
-    assert.throws(() => checkClientMetadataDocument(ID, doc({ client_secret: 'shh' })), invalidClient(/must not contain a client_secret/));
+    assert.throws(
+      () => checkClientMetadataDocument(ID, doc({ client_id: `${ID}?x=1` })),
+      invalidClient(/does not match the URL/),
+    );
+    assert.throws(
+      () => checkClientMetadataDocument(ID, doc({ client_id: 'https://APP.example/oauth/client.json' })),
+      invalidClient(/does not match the URL/),
+    );
+    assert.throws(
+      () => checkClientMetadataDocument(ID, doc({ client_id: undefined })),
+      invalidClient(/does not match the URL/),
+    );
+    assert.throws(
+      () => checkClientMetadataDocument(ID, doc({ token_endpoint_auth_method: 'client_secret_basic' })),
+      invalidClient(/accepts only "none"/),
+    );
+    assert.throws(
+      () => checkClientMetadataDocument(ID, doc({ token_endpoint_auth_method: 'private_key_jwt' })),
+      invalidClient(/accepts only "none"/),
+    );
+    assert.throws(
+      () => checkClientMetadataDocument(ID, doc({ client_secret: 'shh' })),
+      invalidClient(/must not contain a client_secret/),
+    );
     assert.throws(() => checkClientMetadataDocument(ID, doc({ redirect_uris: [] })), invalidClient(/redirect_uris/));
-    assert.throws(() => checkClientMetadataDocument(ID, doc({ redirect_uris: 'http://127.0.0.1/cb' })), invalidClient(/redirect_uris/));
-    assert.throws(() => checkClientMetadataDocument(ID, doc({ redirect_uris: ['http://app.example/cb'] })), invalidClient(/invalid redirect URI.*https/));
+    assert.throws(
+      () => checkClientMetadataDocument(ID, doc({ redirect_uris: 'http://127.0.0.1/cb' })),
+      invalidClient(/redirect_uris/),
+    );
+    assert.throws(
+      () => checkClientMetadataDocument(ID, doc({ redirect_uris: ['http://app.example/cb'] })),
+      invalidClient(/invalid redirect URI.*https/),
+    );
     assert.throws(() => checkClientMetadataDocument(ID, doc({ client_name: 7 })), invalidClient(/client_name/));
   });
 
-  test('the request\'s redirect_uri must be in the document: exactly, or with another port on loopback (RFC 8252)', () => {
-    const document = checkClientMetadataDocument(ID, doc({ redirect_uris: ['http://127.0.0.1:3000/callback', 'https://app.example/cb'] }));
+  test("the request's redirect_uri must be in the document: exactly, or with another port on loopback (RFC 8252)", () => {
+    const document = checkClientMetadataDocument(
+      ID,
+      doc({ redirect_uris: ['http://127.0.0.1:3000/callback', 'https://app.example/cb'] }),
+    );
     requireDocumentRedirectUri(document, 'http://127.0.0.1:3000/callback');
     requireDocumentRedirectUri(document, 'http://127.0.0.1:49152/callback');
     requireDocumentRedirectUri(document, 'https://app.example/cb');
-    assert.throws(() => requireDocumentRedirectUri(document, 'https://app.example:8443/cb'), invalidClient(/not among the redirect_uris/));
-    assert.throws(() => requireDocumentRedirectUri(document, 'http://127.0.0.1:3000/other'), invalidClient(/not among the redirect_uris/));
-    assert.throws(() => requireDocumentRedirectUri(document, 'http://localhost:3000/callback'), invalidClient(/not among the redirect_uris/));
+    assert.throws(
+      () => requireDocumentRedirectUri(document, 'https://app.example:8443/cb'),
+      invalidClient(/not among the redirect_uris/),
+    );
+    assert.throws(
+      () => requireDocumentRedirectUri(document, 'http://127.0.0.1:3000/other'),
+      invalidClient(/not among the redirect_uris/),
+    );
+    assert.throws(
+      () => requireDocumentRedirectUri(document, 'http://localhost:3000/callback'),
+      invalidClient(/not among the redirect_uris/),
+    );
   });
 
   test('caching follows Cache-Control within a floor and a ceiling', () => {
@@ -158,36 +225,68 @@ describe('the guarded fetch, against an https server on loopback', () => {
   test('refuses http, and loopback unless the test lets that address through', async () => {
     server.handle = (_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     assert.match(await reasonOf(fetchGuarded(new URL(`http://127.0.0.1:${server.port}/doc`), limits)), /^not_https/);
-    assert.match(await reasonOf(fetchGuarded(new URL(`${server.url}/doc`), { ...limits, trustedCa: server.ca })), /^private_address: 127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback address/);
-    const fetched = await fetchGuarded(new URL(`${server.url}/doc`), { ...limits, trustedCa: server.ca, allowAddresses: ['127.0.0.1'] });
+    assert.match(
+      await reasonOf(fetchGuarded(new URL(`${server.url}/doc`), { ...limits, trustedCa: server.ca })),
+      /^private_address: 127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback address/,
+    );
+    const fetched = await fetchGuarded(new URL(`${server.url}/doc`), {
+      ...limits,
+      trustedCa: server.ca,
+      allowAddresses: ['127.0.0.1'],
+    });
     assert.equal(fetched.status, 200);
     assert.equal(fetched.body.toString(), '{}');
     // Without the test's CA, its certificate is not trusted.
-    assert.match(await reasonOf(fetchGuarded(new URL(`${server.url}/doc`), { ...limits, allowAddresses: ['127.0.0.1'] })), /^unreachable: .*certificate/);
+    assert.match(
+      await reasonOf(fetchGuarded(new URL(`${server.url}/doc`), { ...limits, allowAddresses: ['127.0.0.1'] })),
+      /^unreachable: .*certificate/,
+    );
   });
 
-  test('resolves once, refuses a name with any inside address, and connects to the vetted address with the name\'s certificate check', async () => {
+  test("resolves once, refuses a name with any inside address, and connects to the vetted address with the name's certificate check", async () => {
     server.handle = (request, response) => response.writeHead(200).end(request.headers.host);
-    const mixed = async () => [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.5', family: 4 }];
-    assert.match(await reasonOf(fetchGuarded(new URL(`https://docs.test:${server.port}/doc`), { ...limits, resolve: mixed })), /^private_address: docs\.test resolves to 10\.0\.0\.5, a private address/);
+    const mixed = async () => [
+      { address: '93.184.216.34', family: 4 },
+      { address: '10.0.0.5', family: 4 },
+    ];
+    assert.match(
+      await reasonOf(fetchGuarded(new URL(`https://docs.test:${server.port}/doc`), { ...limits, resolve: mixed })),
+      /^private_address: docs\.test resolves to 10\.0\.0\.5, a private address/,
+    );
     let lookups = 0;
     // docs.test exists in no DNS: the answer can only come through the one resolution the guard made.
     const resolve = async () => {
       lookups += 1;
       return [{ address: '127.0.0.1', family: 4 }];
     };
-    const fetched = await fetchGuarded(new URL(`https://docs.test:${server.port}/doc`), { ...limits, resolve, trustedCa: server.ca, allowAddresses: ['127.0.0.1'] });
+    const fetched = await fetchGuarded(new URL(`https://docs.test:${server.port}/doc`), {
+      ...limits,
+      resolve,
+      trustedCa: server.ca,
+      allowAddresses: ['127.0.0.1'],
+    });
     assert.equal(fetched.body.toString(), `docs.test:${server.port}`);
     assert.equal(lookups, 1);
     // The certificate is checked against the URL's name, not the address connected to.
-    assert.match(await reasonOf(fetchGuarded(new URL(`https://other.test:${server.port}/doc`), { ...limits, resolve, trustedCa: server.ca, allowAddresses: ['127.0.0.1'] })), /^unreachable: .*(altnames|other\.test)/);
+    assert.match(
+      await reasonOf(
+        fetchGuarded(new URL(`https://other.test:${server.port}/doc`), {
+          ...limits,
+          resolve,
+          trustedCa: server.ca,
+          allowAddresses: ['127.0.0.1'],
+        }),
+      ),
+      /^unreachable: .*(altnames|other\.test)/,
+    );
   });
 
   test('follows no redirect, and bounds size and time', async () => {
     const allowed = { ...limits, trustedCa: server.ca, allowAddresses: ['127.0.0.1'] };
     server.handle = (_request, response) => response.writeHead(302, { location: 'http://169.254.169.254/' }).end();
     assert.match(await reasonOf(fetchGuarded(new URL(`${server.url}/doc`), allowed)), /^redirect: .*HTTP 302/);
-    server.handle = (_request, response) => response.writeHead(200, { 'content-length': String(6 * 1024) }).end('x'.repeat(6 * 1024));
+    server.handle = (_request, response) =>
+      response.writeHead(200, { 'content-length': String(6 * 1024) }).end('x'.repeat(6 * 1024));
     assert.match(await reasonOf(fetchGuarded(new URL(`${server.url}/doc`), allowed)), /^too_large: .*5120 bytes/);
     // Chunked, so no length announces it: the count of bytes read stops it.
     server.handle = (_request, response) => {
@@ -201,7 +300,10 @@ describe('the guarded fetch, against an https server on loopback', () => {
       response.writeHead(200);
       response.write('{');
     };
-    assert.match(await reasonOf(fetchGuarded(new URL(`${server.url}/doc`), { ...allowed, timeoutMs: 300 })), /^timeout: no complete answer within 0\.3 s/);
+    assert.match(
+      await reasonOf(fetchGuarded(new URL(`${server.url}/doc`), { ...allowed, timeoutMs: 300 })),
+      /^timeout: no complete answer within 0\.3 s/,
+    );
   });
 
   test('documents are checked, cached as their Cache-Control says, and every failure is invalid_client', async () => {
@@ -209,8 +311,10 @@ describe('the guarded fetch, against an https server on loopback', () => {
     const documents = new ClientMetadataDocuments(() => now, { trustedCa: server.ca, allowAddresses: ['127.0.0.1'] });
     const id = `${server.url}/cached.json`;
     let cacheControl = 'max-age=120';
-    server.handle = (_request, response) => response.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControl })
-      .end(JSON.stringify({ client_id: id, client_name: 'Cached', redirect_uris: ['http://127.0.0.1/cb'] }));
+    server.handle = (_request, response) =>
+      response
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheControl })
+        .end(JSON.stringify({ client_id: id, client_name: 'Cached', redirect_uris: ['http://127.0.0.1/cb'] }));
     assert.equal((await documents.resolve(id)).client_name, 'Cached');
     assert.equal((await documents.resolve(id)).client_name, 'Cached');
     assert.equal(server.hits.get('/cached.json'), 1);
@@ -225,6 +329,9 @@ describe('the guarded fetch, against an https server on loopback', () => {
 
     server.handle = (_request, response) => response.writeHead(404).end();
     await assert.rejects(documents.resolve(`${server.url}/missing.json`), invalidClient(/answered HTTP 404/));
-    await assert.rejects(new ClientMetadataDocuments(() => now).resolve(`${server.url}/cached.json`), invalidClient(/was not fetched: .*loopback address/));
+    await assert.rejects(
+      new ClientMetadataDocuments(() => now).resolve(`${server.url}/cached.json`),
+      invalidClient(/was not fetched: .*loopback address/),
+    );
   });
 });

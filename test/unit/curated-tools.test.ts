@@ -19,7 +19,11 @@ const listItems: CuratedTool = {
   description: 'List items.',
   method: 'GET',
   path: '/api/{group}/items',
-  params: { type: 'object', properties: { group: { type: 'string' }, limit: { type: 'integer' } }, required: ['group'] },
+  params: {
+    type: 'object',
+    properties: { group: { type: 'string' }, limit: { type: 'integer' } },
+    required: ['group'],
+  },
   query: ['limit'],
 };
 
@@ -27,7 +31,12 @@ function definition(tools: unknown[]): Record<string, unknown> {
   return {
     id: 'acme',
     name: 'Acme',
-    auth: { type: 'api_key', header: 'Authorization', format: 'Bearer {key}', scopes: { read: 'Read', write: 'Write' } },
+    auth: {
+      type: 'api_key',
+      header: 'Authorization',
+      format: 'Bearer {key}',
+      scopes: { read: 'Read', write: 'Write' },
+    },
     api: {
       base_url: 'https://api.acme.example',
       rules: [
@@ -49,42 +58,83 @@ describe('api.tools validation', () => {
 
   test('a tool whose method and path match no rule is refused', () => {
     const problems = problemsOf([{ ...listItems, method: 'DELETE' }]);
-    assert.ok(problems.some((p) => p.path === '/api/tools/0/path' && /matches no rule/.test(p.message)), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => p.path === '/api/tools/0/path' && /matches no rule/.test(p.message)),
+      JSON.stringify(problems),
+    );
     const elsewhere = problemsOf([{ ...listItems, path: '/admin/{group}' }]);
-    assert.ok(elsewhere.some((p) => p.path === '/api/tools/0/path' && /matches no rule/.test(p.message)), JSON.stringify(elsewhere));
+    assert.ok(
+      elsewhere.some((p) => p.path === '/api/tools/0/path' && /matches no rule/.test(p.message)),
+      JSON.stringify(elsewhere),
+    );
   });
 
   test('a tool naming a base the definition lacks is refused', () => {
     const problems = problemsOf([{ ...listItems, base: 'gmail' }]);
-    assert.ok(problems.some((p) => p.path === '/api/tools/0/base'), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => p.path === '/api/tools/0/base'),
+      JSON.stringify(problems),
+    );
   });
 
   test('a placeholder without a required string input is refused', () => {
     const missing = problemsOf([{ ...listItems, params: { type: 'object', properties: {} } }]);
-    assert.ok(missing.some((p) => p.path === '/api/tools/0/path' && /\{group\}/.test(p.message)), JSON.stringify(missing));
-    const optional = problemsOf([{ ...listItems, params: { type: 'object', properties: { group: { type: 'string' } } } }]);
-    assert.ok(optional.some((p) => p.path === '/api/tools/0/path' && /\{group\}/.test(p.message)), JSON.stringify(optional));
-    const number = problemsOf([{ ...listItems, params: { type: 'object', properties: { group: { type: 'integer' } }, required: ['group'] } }]);
-    assert.ok(number.some((p) => p.path === '/api/tools/0/path' && /\{group\}/.test(p.message)), JSON.stringify(number));
+    assert.ok(
+      missing.some((p) => p.path === '/api/tools/0/path' && /\{group\}/.test(p.message)),
+      JSON.stringify(missing),
+    );
+    const optional = problemsOf([
+      { ...listItems, params: { type: 'object', properties: { group: { type: 'string' } } } },
+    ]);
+    assert.ok(
+      optional.some((p) => p.path === '/api/tools/0/path' && /\{group\}/.test(p.message)),
+      JSON.stringify(optional),
+    );
+    const number = problemsOf([
+      { ...listItems, params: { type: 'object', properties: { group: { type: 'integer' } }, required: ['group'] } },
+    ]);
+    assert.ok(
+      number.some((p) => p.path === '/api/tools/0/path' && /\{group\}/.test(p.message)),
+      JSON.stringify(number),
+    );
   });
 
   test('bad and duplicate names are refused', () => {
     for (const name of ['List_items', '1items', 'list-items', 'a'.repeat(42), '']) {
-      assert.ok(problemsOf([{ ...listItems, name }]).some((p) => p.path === '/api/tools/0/name'), name);
+      assert.ok(
+        problemsOf([{ ...listItems, name }]).some((p) => p.path === '/api/tools/0/name'),
+        name,
+      );
     }
-    assert.ok(problemsOf([{ ...listItems, name: 'request' }]).some((p) => p.path === '/api/tools/0/name' && /reserved/.test(p.message)));
-    assert.ok(problemsOf([listItems, listItems]).some((p) => p.path === '/api/tools/1/name' && /unique/.test(p.message)));
+    assert.ok(
+      problemsOf([{ ...listItems, name: 'request' }]).some(
+        (p) => p.path === '/api/tools/0/name' && /reserved/.test(p.message),
+      ),
+    );
+    assert.ok(
+      problemsOf([listItems, listItems]).some((p) => p.path === '/api/tools/1/name' && /unique/.test(p.message)),
+    );
   });
 
   test('params must be an object schema; query and body name declared inputs', () => {
-    assert.ok(problemsOf([{ ...listItems, params: { type: 'string' } }]).some((p) => p.path.startsWith('/api/tools/0/params')));
+    assert.ok(
+      problemsOf([{ ...listItems, params: { type: 'string' } }]).some((p) => p.path.startsWith('/api/tools/0/params')),
+    );
     assert.ok(problemsOf([{ ...listItems, query: ['nope'] }]).some((p) => p.path === '/api/tools/0/query/0'));
-    assert.ok(problemsOf([{ ...listItems, query: ['group'] }]).some((p) => p.path === '/api/tools/0/query/0' && /path/.test(p.message)));
+    assert.ok(
+      problemsOf([{ ...listItems, query: ['group'] }]).some(
+        (p) => p.path === '/api/tools/0/query/0' && /path/.test(p.message),
+      ),
+    );
   });
 });
 
 describe('curatedCall', () => {
-  const refused = (tool: CuratedTool, input: Record<string, unknown>) => assert.throws(() => curatedCall(tool, input), (error) => isLatchkeyError(error) && error.code === 'invalid_tool_input' && error.status === 400);
+  const refused = (tool: CuratedTool, input: Record<string, unknown>) =>
+    assert.throws(
+      () => curatedCall(tool, input),
+      (error) => isLatchkeyError(error) && error.code === 'invalid_tool_input' && error.status === 400,
+    );
 
   test('fills placeholders percent-encoded as one segment, and the query from its inputs', () => {
     const call = curatedCall(listItems, { group: 'a b?#%', limit: 5 });
@@ -97,15 +147,30 @@ describe('curatedCall', () => {
   });
 
   test('a {name+} placeholder fills several segments, each encoded and never a dot segment', () => {
-    const file: CuratedTool = { name: 'get_file', description: 'Read a file.', method: 'GET', path: '/files/{path+}', params: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } };
+    const file: CuratedTool = {
+      name: 'get_file',
+      description: 'Read a file.',
+      method: 'GET',
+      path: '/files/{path+}',
+      params: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+    };
     assert.equal(curatedCall(file, { path: 'docs/read me.md' }).path, '/files/docs/read%20me.md');
     for (const path of ['docs/../secrets', './a', 'a//b', '..']) refused(file, { path });
   });
 
   test('body: the listed inputs, or every input not in the path or query', () => {
-    const create: CuratedTool = { name: 'create_item', description: 'Create.', method: 'POST', path: '/api/items', params: { type: 'object', properties: {} }, body: ['title', 'tags'] };
+    const create: CuratedTool = {
+      name: 'create_item',
+      description: 'Create.',
+      method: 'POST',
+      path: '/api/items',
+      params: { type: 'object', properties: {} },
+      body: ['title', 'tags'],
+    };
     assert.deepEqual(curatedCall(create, { title: 'x', tags: ['a'], other: 1 }).body, { title: 'x', tags: ['a'] });
-    assert.deepEqual(curatedCall({ ...listItems, body: 'params' }, { group: 'g', limit: 2, title: 't' }).body, { title: 't' });
+    assert.deepEqual(curatedCall({ ...listItems, body: 'params' }, { group: 'g', limit: 2, title: 't' }).body, {
+      title: 't',
+    });
     assert.equal(curatedCall(listItems, { group: 'g' }).body, undefined);
     assert.deepEqual(curatedCall(listItems, { group: 'g', limit: [1, 2] }).query, { limit: '1,2' });
   });
@@ -118,7 +183,9 @@ describe('built-in curated tools', () => {
   const withTools = builtins.filter((definition) => (definition.api.tools ?? []).length > 0);
 
   test('GitHub, Slack, Google and Notion carry the curated tools', () => {
-    const names = Object.fromEntries(withTools.map((definition) => [definition.id, definition.api.tools!.map((tool) => tool.name)]));
+    const names = Object.fromEntries(
+      withTools.map((definition) => [definition.id, definition.api.tools!.map((tool) => tool.name)]),
+    );
     assert.deepEqual(names.github, ['list_issues', 'create_issue', 'get_file']);
     assert.deepEqual(names.slack, ['post_message', 'list_channels', 'search_messages']);
     assert.deepEqual(names.google, ['list_events', 'create_event', 'gmail_search', 'gmail_get_message', 'gmail_send']);
@@ -127,12 +194,22 @@ describe('built-in curated tools', () => {
 
   for (const definition of withTools) {
     test(`${definition.id}: every tool validates and reaches a rule with a filled-in input`, () => {
-      assert.deepEqual(providerDefinitionProblems(definition).filter((p) => p.path.startsWith('/api/tools')), []);
+      assert.deepEqual(
+        providerDefinitionProblems(definition).filter((p) => p.path.startsWith('/api/tools')),
+        [],
+      );
       for (const tool of definition.api.tools!) {
-        const input = Object.fromEntries(Object.keys(tool.params.properties ?? {}).map((name) => [name, name === 'path' ? 'src/index.ts' : 'sample']));
+        const input = Object.fromEntries(
+          Object.keys(tool.params.properties ?? {}).map((name) => [name, name === 'path' ? 'src/index.ts' : 'sample']),
+        );
         const call = curatedCall(tool, input);
-        const match = compileRules(definition.api.rules.filter((rule) => (rule.base ?? 'default') === (tool.base ?? 'default')));
-        assert.ok(match(call.method, checkProxyPath(call.path)).length > 0, `${definition.id}.${tool.name}: ${call.method} ${call.path}`);
+        const match = compileRules(
+          definition.api.rules.filter((rule) => (rule.base ?? 'default') === (tool.base ?? 'default')),
+        );
+        assert.ok(
+          match(call.method, checkProxyPath(call.path)).length > 0,
+          `${definition.id}.${tool.name}: ${call.method} ${call.path}`,
+        );
       }
     });
   }

@@ -4,7 +4,14 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exitCodeFor, formatTable, runChecks, versionAtLeast, type CheckResult, type DoctorProbes } from '../setup/doctor-checks.js';
+import {
+  exitCodeFor,
+  formatTable,
+  runChecks,
+  versionAtLeast,
+  type CheckResult,
+  type DoctorProbes,
+} from '../setup/doctor-checks.js';
 import { NO_KEYRING_ADVICE } from '../setup/secret-service.js';
 
 /** A Linux machine with everything; `overrides` takes one thing away. */
@@ -38,14 +45,17 @@ const row = (results: CheckResult[], name: string | RegExp): CheckResult => {
 describe('doctor: everything present', () => {
   test('all rows ok, exit 0, no fix lines', async () => {
     const results = await runChecks(probes());
-    assert.deepEqual(results.map((r) => [r.name, r.status]), [
-      ['Node', 'ok'],
-      ['npm', 'ok'],
-      ['Native modules', 'ok'],
-      ['Secret Service', 'ok'],
-      ['Browser (tests)', 'ok'],
-      ['Port 7317', 'ok'],
-    ]);
+    assert.deepEqual(
+      results.map((r) => [r.name, r.status]),
+      [
+        ['Node', 'ok'],
+        ['npm', 'ok'],
+        ['Native modules', 'ok'],
+        ['Secret Service', 'ok'],
+        ['Browser (tests)', 'ok'],
+        ['Port 7317', 'ok'],
+      ],
+    );
     assert.equal(exitCodeFor(results), 0);
     assert.doesNotMatch(formatTable(results), /→/);
   });
@@ -72,13 +82,21 @@ describe('doctor: each dependency missing', () => {
 
   test('keytar not built (npm ci stopped in its native build): the build packages, per OS, and the keychain is not probed', async () => {
     const notBuilt = async (name: string) =>
-      name === 'keytar' ? { loaded: false as const, message: "Cannot find module '../build/Release/keytar.node'\nRequire stack:\n- /x/keytar.js" } : { loaded: true as const };
+      name === 'keytar'
+        ? {
+            loaded: false as const,
+            message: "Cannot find module '../build/Release/keytar.node'\nRequire stack:\n- /x/keytar.js",
+          }
+        : { loaded: true as const };
     const linux = probes({ loadNative: notBuilt });
     const results = await runChecks(linux);
     const native = row(results, 'Native modules');
     assert.equal(native.status, 'missing');
     assert.match(native.found, /keytar is not built/);
-    assert.equal(native.fix, 'sudo apt-get install libsecret-1-dev build-essential python3 (Fedora: sudo dnf install libsecret-devel gcc-c++ make python3), then npm rebuild keytar.');
+    assert.equal(
+      native.fix,
+      'sudo apt-get install libsecret-1-dev build-essential python3 (Fedora: sudo dnf install libsecret-devel gcc-c++ make python3), then npm rebuild keytar.',
+    );
     assert.equal(row(results, 'Secret Service').status, 'missing');
     assert.equal(linux.secretServiceCalls, 0, 'no keychain call without keytar');
     assert.equal(exitCodeFor(results), 1);
@@ -88,7 +106,17 @@ describe('doctor: each dependency missing', () => {
 
   test('better-sqlite3 not built: compiler packages, not libsecret', async () => {
     const native = row(
-      await runChecks(probes({ loadNative: async (name) => (name === 'better-sqlite3' ? { loaded: false, message: 'Could not locate the bindings file. Tried:\n → /x/build/better_sqlite3.node' } : { loaded: true }) })),
+      await runChecks(
+        probes({
+          loadNative: async (name) =>
+            name === 'better-sqlite3'
+              ? {
+                  loaded: false,
+                  message: 'Could not locate the bindings file. Tried:\n → /x/build/better_sqlite3.node',
+                }
+              : { loaded: true },
+        }),
+      ),
       'Native modules',
     );
     assert.equal(native.status, 'missing');
@@ -97,7 +125,17 @@ describe('doctor: each dependency missing', () => {
 
   test('keytar built but libsecret missing at run time', async () => {
     const native = row(
-      await runChecks(probes({ loadNative: async (name) => (name === 'keytar' ? { loaded: false, message: 'libsecret-1.so.0: cannot open shared object file: No such file or directory' } : { loaded: true }) })),
+      await runChecks(
+        probes({
+          loadNative: async (name) =>
+            name === 'keytar'
+              ? {
+                  loaded: false,
+                  message: 'libsecret-1.so.0: cannot open shared object file: No such file or directory',
+                }
+              : { loaded: true },
+        }),
+      ),
       'Native modules',
     );
     assert.equal(native.status, 'missing');
@@ -105,7 +143,11 @@ describe('doctor: each dependency missing', () => {
   });
 
   test('native modules built for Electron (after npm start): a note, since npm test rebuilds them', async () => {
-    const stale = { loaded: false as const, message: 'The module was compiled against a different Node.js version using NODE_MODULE_VERSION 139. This version of Node.js requires NODE_MODULE_VERSION 115.' };
+    const stale = {
+      loaded: false as const,
+      message:
+        'The module was compiled against a different Node.js version using NODE_MODULE_VERSION 139. This version of Node.js requires NODE_MODULE_VERSION 115.',
+    };
     const machine = probes({ loadNative: async () => stale });
     const results = await runChecks(machine);
     assert.equal(row(results, 'Native modules').status, 'warn');
@@ -116,7 +158,11 @@ describe('doctor: each dependency missing', () => {
   });
 
   test('Linux without a Secret Service but able to start one: a note with the advice for latchkey serve', async () => {
-    const results = await runChecks(probes({ secretService: async () => ({ reachable: false, reason: 'Cannot autolaunch D-Bus without X11 $DISPLAY' }) }));
+    const results = await runChecks(
+      probes({
+        secretService: async () => ({ reachable: false, reason: 'Cannot autolaunch D-Bus without X11 $DISPLAY' }),
+      }),
+    );
     const secret = row(results, 'Secret Service');
     assert.equal(secret.status, 'warn');
     assert.match(secret.found, /npm test starts a throwaway one/);
@@ -125,11 +171,19 @@ describe('doctor: each dependency missing', () => {
   });
 
   test('Linux without a Secret Service and without gnome-keyring / dbus-run-session: the packages to install', async () => {
-    const results = await runChecks(probes({ secretService: async () => ({ reachable: false, reason: 'Could not connect' }), canStartThrowawayKeyring: () => false }));
+    const results = await runChecks(
+      probes({
+        secretService: async () => ({ reachable: false, reason: 'Could not connect' }),
+        canStartThrowawayKeyring: () => false,
+      }),
+    );
     const secret = row(results, 'Secret Service');
     assert.equal(secret.status, 'missing');
     assert.equal(secret.fix, NO_KEYRING_ADVICE);
-    assert.match(NO_KEYRING_ADVICE, /sudo apt-get install libsecret-1-0 gnome-keyring dbus; Fedora: sudo dnf install libsecret gnome-keyring dbus-daemon/);
+    assert.match(
+      NO_KEYRING_ADVICE,
+      /sudo apt-get install libsecret-1-0 gnome-keyring dbus; Fedora: sudo dnf install libsecret gnome-keyring dbus-daemon/,
+    );
     assert.equal(exitCodeFor(results), 1);
   });
 
@@ -138,7 +192,10 @@ describe('doctor: each dependency missing', () => {
     const mac = row(await runChecks(probes({ platform: 'darwin', secretService: unreachable })), 'Keychain');
     assert.equal(mac.status, 'missing');
     assert.match(mac.fix ?? '', /security unlock-keychain.*--secret-store file/);
-    const windows = row(await runChecks(probes({ platform: 'win32', secretService: unreachable })), 'Credential Manager');
+    const windows = row(
+      await runChecks(probes({ platform: 'win32', secretService: unreachable })),
+      'Credential Manager',
+    );
     assert.equal(windows.status, 'missing');
     assert.match(windows.fix ?? '', /--secret-store file/);
   });

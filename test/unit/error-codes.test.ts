@@ -21,7 +21,11 @@ function readmeRows(): string[][] {
 
 describe('error code registry', () => {
   test("the README's error table lists exactly the registry, each code with its status and meaning (run scripts/write-error-table.ts)", () => {
-    const expected = Object.entries(ERROR_CODES).map(([code, { status, meaning }]) => [`\`${code}\``, String(status), meaning]);
+    const expected = Object.entries(ERROR_CODES).map(([code, { status, meaning }]) => [
+      `\`${code}\``,
+      String(status),
+      meaning,
+    ]);
     assert.deepEqual(readmeRows(), expected);
   });
 
@@ -29,12 +33,18 @@ describe('error code registry', () => {
     assert.equal(new LatchkeyError('unknown_agent', 'No agent x').status, 404);
     assert.equal(new LatchkeyError('rate_limit_exceeded', 'slow down').status, 429);
     assert.equal(new LatchkeyError('flow_expired', 'too slow', 408).status, 408);
-    assert.deepEqual(new LatchkeyError('paused', 'Paused.').toJSON(), { error: 'paused', error_description: 'Paused.' });
+    assert.deepEqual(new LatchkeyError('paused', 'Paused.').toJSON(), {
+      error: 'paused',
+      error_description: 'Paused.',
+    });
   });
 
   test('every status is an HTTP status, or the exit code of a command that was not found', () => {
     for (const [code, { status }] of Object.entries(ERROR_CODES)) {
-      assert.ok((status >= 400 && status <= 599) || (code === 'command_not_found' && status === 127), `${code}: ${status}`);
+      assert.ok(
+        (status >= 400 && status <= 599) || (code === 'command_not_found' && status === 127),
+        `${code}: ${status}`,
+      );
     }
   });
 });

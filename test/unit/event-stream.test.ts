@@ -19,14 +19,21 @@ function stalled(): Writable {
 
 /** Parses the `event:`/`id:`/`data:` blocks out of an SSE text (comments dropped). */
 function parse(text: string): { id?: string; event?: string; data?: unknown }[] {
-  return text.split('\n\n').filter((block) => block.trim() && !block.startsWith(':') && !block.startsWith('retry')).map((block) => {
-    const fields: Record<string, string> = {};
-    for (const line of block.split('\n')) {
-      const at = line.indexOf(': ');
-      fields[line.slice(0, at)] = line.slice(at + 2);
-    }
-    return { id: fields.id, event: fields.event, data: fields.data === undefined ? undefined : JSON.parse(fields.data) };
-  });
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim() && !block.startsWith(':') && !block.startsWith('retry'))
+    .map((block) => {
+      const fields: Record<string, string> = {};
+      for (const line of block.split('\n')) {
+        const at = line.indexOf(': ');
+        fields[line.slice(0, at)] = line.slice(at + 2);
+      }
+      return {
+        id: fields.id,
+        event: fields.event,
+        data: fields.data === undefined ? undefined : JSON.parse(fields.data),
+      };
+    });
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -43,9 +50,15 @@ describe('event stream', () => {
     events.emit('agent-changed', { id: 'ag1', name: 'cursor', status: 'active' });
     await tick();
     const got = parse(a.text());
-    assert.deepEqual(got.map((e) => e.event), ['paused-changed', 'agent-changed']);
+    assert.deepEqual(
+      got.map((e) => e.event),
+      ['paused-changed', 'agent-changed'],
+    );
     assert.deepEqual(got[1]?.data, { id: 'ag1', name: 'cursor', status: 'active' });
-    assert.deepEqual(got.map((e) => e.id), [`${stream.run}.1`, `${stream.run}.2`]);
+    assert.deepEqual(
+      got.map((e) => e.id),
+      [`${stream.run}.1`, `${stream.run}.2`],
+    );
     assert.equal(b.text(), a.text());
     stream.close();
   });
@@ -58,8 +71,14 @@ describe('event stream', () => {
     stream.attach(late.sink, `${stream.run}.1`);
     await tick();
     const got = parse(late.text());
-    assert.deepEqual(got.map((e) => e.id), [`${stream.run}.2`, `${stream.run}.3`]);
-    assert.deepEqual(got.map((e) => e.data), [{ paused: false }, { paused: true }]);
+    assert.deepEqual(
+      got.map((e) => e.id),
+      [`${stream.run}.2`, `${stream.run}.3`],
+    );
+    assert.deepEqual(
+      got.map((e) => e.data),
+      [{ paused: false }, { paused: true }],
+    );
     stream.close();
   });
 
@@ -71,13 +90,20 @@ describe('event stream', () => {
       const client = reader();
       stream.attach(client.sink, lastId);
       await tick();
-      assert.deepEqual(parse(client.text()).map((e) => e.event), ['reset'], lastId);
+      assert.deepEqual(
+        parse(client.text()).map((e) => e.event),
+        ['reset'],
+        lastId,
+      );
     }
     // The oldest id still resumable: everything after it is in the ring.
     const client = reader();
     stream.attach(client.sink, `${stream.run}.2`);
     await tick();
-    assert.deepEqual(parse(client.text()).map((e) => e.id), [`${stream.run}.3`, `${stream.run}.4`]);
+    assert.deepEqual(
+      parse(client.text()).map((e) => e.id),
+      [`${stream.run}.3`, `${stream.run}.4`],
+    );
     stream.close();
   });
 
@@ -104,7 +130,8 @@ describe('event stream', () => {
     let ended = false;
     client.sink.on('end', () => (ended = true));
     stream.attach(client.sink);
-    for (let i = 0; i < 50 && !client.text().includes(': heartbeat'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 50 && !client.text().includes(': heartbeat'); i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     assert.match(client.text(), /^: heartbeat$/m);
     stream.close();
     await tick();

@@ -13,7 +13,10 @@ import { SessionStore } from '../../main/core/sessions/store.js';
 import { openDatabase } from '../fixtures/database.js';
 
 /** The agent authority as sessions use it: tokens are `token-<jti>`, revocations are recorded. */
-function authorityDouble(): SessionTokenAuthority & { revoked: string[]; minted: { jti: string; expiresAt: number }[] } {
+function authorityDouble(): SessionTokenAuthority & {
+  revoked: string[];
+  minted: { jti: string; expiresAt: number }[];
+} {
   const agent = { id: 'ag_1', name: 'bot' };
   let next = 0;
   const revoked: string[] = [];
@@ -43,17 +46,29 @@ function authorityDouble(): SessionTokenAuthority & { revoked: string[]; minted:
 function world() {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-sessions-'));
   const db = openDatabase(join(dir, 'latchkey.db'));
-  db.prepare("INSERT INTO agents (id, name, client_id, client_secret_hash, token_endpoint_auth_method, status, registered_via, created_at, updated_at) VALUES ('ag_1', 'bot', 'c1', 'h', 'client_secret_basic', 'active', 'admin', 0, 0)").run();
+  db.prepare(
+    "INSERT INTO agents (id, name, client_id, client_secret_hash, token_endpoint_auth_method, status, registered_via, created_at, updated_at) VALUES ('ag_1', 'bot', 'c1', 'h', 'client_secret_basic', 'active', 'admin', 0, 0)",
+  ).run();
   const audit: AuditInput[] = [];
   const authority = authorityDouble();
   const events = createBrokerEvents();
   let now = 1_900_000_000_000;
-  const open = (reattachMs = 60_000) => new ExecSessions({
-    store: new SessionStore(db), authority, events, logger: silentLogger(), now: () => now, reattachMs,
-    audit: { append: async (input) => void audit.push(input) },
-  });
+  const open = (reattachMs = 60_000) =>
+    new ExecSessions({
+      store: new SessionStore(db),
+      authority,
+      events,
+      logger: silentLogger(),
+      now: () => now,
+      reattachMs,
+      audit: { append: async (input) => void audit.push(input) },
+    });
   return {
-    db, audit, authority, events, open,
+    db,
+    audit,
+    authority,
+    events,
+    open,
     advance: (ms: number) => void (now += ms),
     close: () => {
       db.close();
@@ -64,20 +79,30 @@ function world() {
 
 const holder = () => {
   const messages: HoldMessage[] = [];
-  return { messages, closed: 0, send: (m: HoldMessage) => void messages.push(m), close() { this.closed += 1; } };
+  return {
+    messages,
+    closed: 0,
+    send: (m: HoldMessage) => void messages.push(m),
+    close() {
+      this.closed += 1;
+    },
+  };
 };
 
-test('a session token lives until the session\'s ttl plus the margin; ending it revokes the token, deletes the row and tells the holder', async () => {
+test("a session token lives until the session's ttl plus the margin; ending it revokes the token, deletes the row and tells the holder", async () => {
   const w = world();
   try {
     const sessions = w.open();
     const started = await sessions.start({ agent: 'bot', command: '/usr/bin/python3', ttl_ms: 3_600_000 });
-    assert.equal(started.session.command, 'python3', 'the program\'s name only');
+    assert.equal(started.session.command, 'python3', "the program's name only");
     assert.equal(w.authority.minted[0]?.expiresAt, Date.parse(started.session.expires_at) + TOKEN_MARGIN_MS);
     const h = holder();
     const held = await sessions.hold(started.session.id, started.access_token, 4242, h);
     assert.deepEqual([held.pid, held.held], [4242, true]);
-    await assert.rejects(sessions.hold(started.session.id, started.access_token, 4242, holder()), /session_held|held by its latchkey exec/);
+    await assert.rejects(
+      sessions.hold(started.session.id, started.access_token, 4242, holder()),
+      /session_held|held by its latchkey exec/,
+    );
 
     await sessions.end(started.session.id, 'ended_by_person');
     assert.deepEqual(w.authority.revoked, ['jti1']);
@@ -97,9 +122,18 @@ test('a token of another session is no proof; a ttl out of 1 minute–7 days is 
     const sessions = w.open();
     const one = await sessions.start({ agent: 'bot', command: 'a' });
     const two = await sessions.start({ agent: 'bot', command: 'b' });
-    await assert.rejects(sessions.hold(one.session.id, two.access_token, undefined, holder()), (error: LatchkeyError) => error.code === 'invalid_token');
-    await assert.rejects(sessions.start({ agent: 'bot', command: 'c', ttl_ms: 8 * 24 * 3600_000 }), (error: LatchkeyError) => error.code === 'invalid_ttl');
-    await assert.rejects(sessions.start({ agent: 'bot', command: 'c', ttl_ms: 59_000 }), (error: LatchkeyError) => error.code === 'invalid_ttl');
+    await assert.rejects(
+      sessions.hold(one.session.id, two.access_token, undefined, holder()),
+      (error: LatchkeyError) => error.code === 'invalid_token',
+    );
+    await assert.rejects(
+      sessions.start({ agent: 'bot', command: 'c', ttl_ms: 8 * 24 * 3600_000 }),
+      (error: LatchkeyError) => error.code === 'invalid_ttl',
+    );
+    await assert.rejects(
+      sessions.start({ agent: 'bot', command: 'c', ttl_ms: 59_000 }),
+      (error: LatchkeyError) => error.code === 'invalid_ttl',
+    );
     sessions.close();
   } finally {
     w.close();
@@ -123,7 +157,10 @@ test('after a restart: a session past its ttl ends as expired, one nobody holds 
     assert.ok(w.audit.some((e) => e.session_id === short.session.id && /time to live ran out/.test(e.reason ?? '')));
     await second.hold(kept.session.id, kept.access_token, 1, holder());
     await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.deepEqual(second.list().map((s) => s.id), [kept.session.id]);
+    assert.deepEqual(
+      second.list().map((s) => s.id),
+      [kept.session.id],
+    );
     assert.deepEqual(w.authority.revoked, ['jti1', 'jti2'], `${lost.session.id} ended`);
     assert.ok(w.audit.some((e) => e.session_id === lost.session.id && /did not hold it in time/.test(e.reason ?? '')));
     second.close();
@@ -137,7 +174,13 @@ test('revoking or deleting the agent ends its sessions; proxied calls naming a s
   try {
     const sessions = w.open();
     const started = await sessions.start({ agent: 'bot', command: 'counted' });
-    const entry = { id: 1, at: '', kind: 'proxy', decision: 'allow', session_id: started.session.id } as unknown as Parameters<typeof w.events.emit<'audit-appended'>>[1];
+    const entry = {
+      id: 1,
+      at: '',
+      kind: 'proxy',
+      decision: 'allow',
+      session_id: started.session.id,
+    } as unknown as Parameters<typeof w.events.emit<'audit-appended'>>[1];
     w.events.emit('audit-appended', entry);
     w.events.emit('audit-appended', entry);
     assert.equal(sessions.list()[0]?.calls, 2);

@@ -28,30 +28,39 @@ interface Operation {
 }
 
 const require = createRequire(import.meta.url);
-const description = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as {
+const description = JSON.parse(
+  readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8'),
+) as {
   security?: unknown;
   paths: Record<string, Record<string, { security?: unknown; 'x-github'?: Record<string, unknown> }>>;
 };
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
-const operations: Operation[] = Object.entries(description.paths).flatMap(([template, item]) => Object.entries(item)
-  .filter(([method]) => METHODS.includes(method))
-  .map(([method, operation]) => ({
-    method: method.toUpperCase(),
-    template,
-    concrete: template.replace(/\{[^}/]+\}/g, 'x'),
-    security: operation.security,
-    xGithub: operation['x-github'] ?? {},
-  })));
+const operations: Operation[] = Object.entries(description.paths).flatMap(([template, item]) =>
+  Object.entries(item)
+    .filter(([method]) => METHODS.includes(method))
+    .map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      template,
+      concrete: template.replace(/\{[^}/]+\}/g, 'x'),
+      security: operation.security,
+      xGithub: operation['x-github'] ?? {},
+    })),
+);
 
 const { catalog, problems } = loadCatalog({ extraDirs: [] });
 const github = catalog.require('github');
 const notExposed = github.api.not_exposed ?? [];
-const asRule = (entry: { method: string; path: string }): EndpointRule => ({ method: entry.method, path: entry.path, scopes: [] });
-const matchesOperation = (rule: EndpointRule, operation: Operation): boolean => compileRules([rule])(operation.method, operation.concrete).length > 0;
+const asRule = (entry: { method: string; path: string }): EndpointRule => ({
+  method: entry.method,
+  path: entry.path,
+  scopes: [],
+});
+const matchesOperation = (rule: EndpointRule, operation: Operation): boolean =>
+  compileRules([rule])(operation.method, operation.concrete).length > 0;
 
 /** Rules for APIs the REST description does not cover, each with why. */
 const OUTSIDE_THE_REST_DESCRIPTION = new Map([
-  ['POST /graphql', 'GitHub\'s GraphQL API is described by its own schema, not the REST OpenAPI document'],
+  ['POST /graphql', "GitHub's GraphQL API is described by its own schema, not the REST OpenAPI document"],
 ]);
 
 describe('GitHub rules against @octokit/openapi (api.github.com)', () => {
@@ -68,8 +77,14 @@ describe('GitHub rules against @octokit/openapi (api.github.com)', () => {
       .map((rule) => `${rule.method} ${rule.path}`);
     assert.deepEqual(dead, []);
     for (const name of OUTSIDE_THE_REST_DESCRIPTION.keys()) {
-      assert.ok(github.api.rules.some((rule) => `${rule.method} ${rule.path}` === name), `${name} is still a rule`);
-      assert.ok(!operations.some((operation) => `${operation.method} ${operation.template}` === name), `${name} is not in the REST description`);
+      assert.ok(
+        github.api.rules.some((rule) => `${rule.method} ${rule.path}` === name),
+        `${name} is still a rule`,
+      );
+      assert.ok(
+        !operations.some((operation) => `${operation.method} ${operation.template}` === name),
+        `${name} is not in the REST description`,
+      );
     }
   });
 
@@ -77,15 +92,29 @@ describe('GitHub rules against @octokit/openapi (api.github.com)', () => {
     const match = catalog.matcher('github');
     const unlisted = compileRules(notExposed.map(asRule));
     const undecided = operations
-      .filter((operation) => match(operation.method, operation.concrete).length === 0 && unlisted(operation.method, operation.concrete).length === 0)
+      .filter(
+        (operation) =>
+          match(operation.method, operation.concrete).length === 0 &&
+          unlisted(operation.method, operation.concrete).length === 0,
+      )
       .map((operation) => `${operation.method} ${operation.template}`);
-    assert.deepEqual(undecided, [], 'new operations: open them with a rule or add them to api.not_exposed with a reason');
+    assert.deepEqual(
+      undecided,
+      [],
+      'new operations: open them with a rule or add them to api.not_exposed with a reason',
+    );
   });
 
   test('every not_exposed entry stands for at least one operation no rule opens (no stale entries)', () => {
     const match = catalog.matcher('github');
     const stale = notExposed
-      .filter((entry) => !operations.some((operation) => match(operation.method, operation.concrete).length === 0 && matchesOperation(asRule(entry), operation)))
+      .filter(
+        (entry) =>
+          !operations.some(
+            (operation) =>
+              match(operation.method, operation.concrete).length === 0 && matchesOperation(asRule(entry), operation),
+          ),
+      )
       .map((entry) => `${entry.method} ${entry.path}`);
     assert.deepEqual(stale, []);
   });
@@ -94,14 +123,24 @@ describe('GitHub rules against @octokit/openapi (api.github.com)', () => {
     // The same walk with one not_exposed entry taken away: its operations come back undecided.
     const match = catalog.matcher('github');
     const without = compileRules(notExposed.filter((entry) => entry.path !== '/enterprises/**').map(asRule));
-    const undecided = operations.filter((operation) => match(operation.method, operation.concrete).length === 0 && without(operation.method, operation.concrete).length === 0);
+    const undecided = operations.filter(
+      (operation) =>
+        match(operation.method, operation.concrete).length === 0 &&
+        without(operation.method, operation.concrete).length === 0,
+    );
     assert.ok(undecided.length > 0);
     assert.ok(undecided.every((operation) => operation.template.startsWith('/enterprises/')));
   });
 
   test('the description names no OAuth scopes in machine form, so there are none to compare', () => {
     assert.equal(description.security, undefined);
-    const withScopes = operations.filter((operation) => operation.security !== undefined || Object.keys(operation.xGithub).some((key) => /scope|permission/i.test(key)));
-    assert.deepEqual(withScopes.map((operation) => `${operation.method} ${operation.template}`), []);
+    const withScopes = operations.filter(
+      (operation) =>
+        operation.security !== undefined || Object.keys(operation.xGithub).some((key) => /scope|permission/i.test(key)),
+    );
+    assert.deepEqual(
+      withScopes.map((operation) => `${operation.method} ${operation.template}`),
+      [],
+    );
   });
 });

@@ -6,12 +6,18 @@ import { keychainAdvice } from '../../main/core/vault/keychain-advice.js';
 describe('keychainAdvice', () => {
   test('Linux, no Secret Service: the packages for Debian/Ubuntu and Fedora, and the file store for headless machines', () => {
     const advice = keychainAdvice('unreachable', 'linux');
-    assert.match(advice, /Debian\/Ubuntu: sudo apt-get install libsecret-1-0 gnome-keyring dbus; Fedora: sudo dnf install libsecret gnome-keyring dbus-daemon/);
+    assert.match(
+      advice,
+      /Debian\/Ubuntu: sudo apt-get install libsecret-1-0 gnome-keyring dbus; Fedora: sudo dnf install libsecret gnome-keyring dbus-daemon/,
+    );
     assert.match(advice, /on a headless machine run with --secret-store file and LATCHKEY_PASSPHRASE set\.$/);
   });
 
   test('keytar not loading: rebuild it, with the build packages', () => {
-    assert.match(keychainAdvice('native_module', 'linux'), /^Rebuild keytar with `npm rebuild keytar` after installing .*libsecret-1-dev.*libsecret-devel/);
+    assert.match(
+      keychainAdvice('native_module', 'linux'),
+      /^Rebuild keytar with `npm rebuild keytar` after installing .*libsecret-1-dev.*libsecret-devel/,
+    );
     assert.match(keychainAdvice('native_module', 'darwin'), /xcode-select --install/);
     assert.match(keychainAdvice('native_module', 'win32'), /Visual Studio Build Tools/);
   });

@@ -20,19 +20,32 @@ test('a recorded secret in a log line is found, with its file and line, and neve
   });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const leaks = findLogLeaks(dir, 'secrets.list');
-  assert.deepEqual(leaks, [{ file: join(dir, 'broker-1.log'), line: 2, what: `recorded secret #2 (${secret.length} characters)` }]);
+  assert.deepEqual(leaks, [
+    { file: join(dir, 'broker-1.log'), line: 2, what: `recorded secret #2 (${secret.length} characters)` },
+  ]);
   assert.ok(!JSON.stringify(leaks).includes(secret));
 });
 
 test('a JWT or a bearer credential is found even when nobody recorded it', (t) => {
   const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZ2VudCJ9.c2lnbmF0dXJl';
-  const dir = logFolder({ 'serve-1.log': `{"msg":"a","token":"${jwt}"}\n{"msg":"b","header":"Bearer abc"}\n{"msg":"c"}\n` });
+  const dir = logFolder({
+    'serve-1.log': `{"msg":"a","token":"${jwt}"}\n{"msg":"b","header":"Bearer abc"}\n{"msg":"c"}\n`,
+  });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  assert.deepEqual(findLogLeaks(dir, 'secrets.list').map(({ line, what }) => [line, what]), [[1, 'a JWT'], [2, '"Bearer "']]);
+  assert.deepEqual(
+    findLogLeaks(dir, 'secrets.list').map(({ line, what }) => [line, what]),
+    [
+      [1, 'a JWT'],
+      [2, '"Bearer "'],
+    ],
+  );
 });
 
 test('logs holding no secret and no secret shape pass', (t) => {
-  const dir = logFolder({ 'secrets.list': `${JSON.stringify('planted-client-secret-0123456789')}\n`, 'broker-1.log': '{"level":30,"msg":"request completed","connection":"github"}\n' });
+  const dir = logFolder({
+    'secrets.list': `${JSON.stringify('planted-client-secret-0123456789')}\n`,
+    'broker-1.log': '{"level":30,"msg":"request completed","connection":"github"}\n',
+  });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   assert.deepEqual(findLogLeaks(dir, 'secrets.list'), []);
 });

@@ -2,12 +2,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { OAuth2Auth } from '../../main/core/catalog/types.js';
-import { LatchkeyError } from '../../main/core/errors.js';
+import type { LatchkeyError } from '../../main/core/errors.js';
 import { FlowRegistry } from '../../main/core/oauth/flows.js';
 import { ProviderClient, type OAuthProvider } from '../../main/core/oauth/provider-client.js';
 import { refreshMargin } from '../../main/core/connections/tokens.js';
 
-interface Seen { headers: IncomingMessage['headers']; body: string }
+interface Seen {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 
 /** A loopback token endpoint that answers whatever the current test scripts. */
 let server: Server;
@@ -51,16 +54,39 @@ function provider(auth: Partial<OAuth2Auth>): OAuthProvider {
 }
 
 const callback = (state: string) => new URLSearchParams({ code: 'the-code', state });
-const exchange = (client: ProviderClient) => client.exchangeCode(callback('s1'), { state: 's1', redirectUri: 'http://127.0.0.1:7317/oauth/callback', codeVerifier: 'v'.repeat(43) });
+const exchange = (client: ProviderClient) =>
+  client.exchangeCode(callback('s1'), {
+    state: 's1',
+    redirectUri: 'http://127.0.0.1:7317/oauth/callback',
+    codeVerifier: 'v'.repeat(43),
+  });
 
 describe('provider token quirks, by named option', () => {
   test('Slack: the user token nested under authed_user, comma-separated scopes, identity from the response', async () => {
     answer = {
       status: 200,
       type: 'application/json',
-      body: JSON.stringify({ ok: true, app_id: 'A1', team: { id: 'T1', name: 'Acme Inc' }, authed_user: { id: 'U1', scope: 'chat:write,channels:history', access_token: 'xoxp-user-token', token_type: 'user', refresh_token: 'xoxe-refresh', expires_in: 43200 } }),
+      body: JSON.stringify({
+        ok: true,
+        app_id: 'A1',
+        team: { id: 'T1', name: 'Acme Inc' },
+        authed_user: {
+          id: 'U1',
+          scope: 'chat:write,channels:history',
+          access_token: 'xoxp-user-token',
+          token_type: 'user',
+          refresh_token: 'xoxe-refresh',
+          expires_in: 43200,
+        },
+      }),
     };
-    const client = new ProviderClient(provider({ token_response: { nested_token: 'authed_user', errors_with_200: true }, identity: { account: ['team.name'] } }), { client_id: 'cid' });
+    const client = new ProviderClient(
+      provider({
+        token_response: { nested_token: 'authed_user', errors_with_200: true },
+        identity: { account: ['team.name'] },
+      }),
+      { client_id: 'cid' },
+    );
     const tokens = await exchange(client);
     assert.equal(tokens.access_token, 'xoxp-user-token');
     assert.equal(tokens.refresh_token, 'xoxe-refresh');
@@ -72,19 +98,42 @@ describe('provider token quirks, by named option', () => {
 
   test('Slack: ok:false with HTTP 200 is an error carrying the provider code', async () => {
     answer = { status: 200, type: 'application/json', body: JSON.stringify({ ok: false, error: 'invalid_code' }) };
-    const client = new ProviderClient(provider({ token_response: { nested_token: 'authed_user', errors_with_200: true } }), { client_id: 'cid' });
-    await assert.rejects(exchange(client), (error: LatchkeyError) => error.code === 'token_request_failed' && error.details.provider_error === 'invalid_code');
+    const client = new ProviderClient(
+      provider({ token_response: { nested_token: 'authed_user', errors_with_200: true } }),
+      { client_id: 'cid' },
+    );
+    await assert.rejects(
+      exchange(client),
+      (error: LatchkeyError) =>
+        error.code === 'token_request_failed' && error.details.provider_error === 'invalid_code',
+    );
   });
 
   test('GitHub: a form-encoded error with HTTP 200', async () => {
-    answer = { status: 200, type: 'application/x-www-form-urlencoded', body: 'error=bad_verification_code&error_description=The+code+passed+is+incorrect+or+expired.' };
-    const client = new ProviderClient(provider({ token_response: { errors_with_200: true, form_encoded: true } }), { client_id: 'cid' });
-    await assert.rejects(exchange(client), (error: LatchkeyError) => error.details.provider_error === 'bad_verification_code' && /incorrect or expired/.test(error.message));
+    answer = {
+      status: 200,
+      type: 'application/x-www-form-urlencoded',
+      body: 'error=bad_verification_code&error_description=The+code+passed+is+incorrect+or+expired.',
+    };
+    const client = new ProviderClient(provider({ token_response: { errors_with_200: true, form_encoded: true } }), {
+      client_id: 'cid',
+    });
+    await assert.rejects(
+      exchange(client),
+      (error: LatchkeyError) =>
+        error.details.provider_error === 'bad_verification_code' && /incorrect or expired/.test(error.message),
+    );
   });
 
   test('GitHub: a form-encoded success without expiry', async () => {
-    answer = { status: 200, type: 'application/x-www-form-urlencoded', body: 'access_token=gho_abc&scope=repo%2Cread%3Aorg&token_type=bearer' };
-    const client = new ProviderClient(provider({ token_response: { errors_with_200: true, form_encoded: true } }), { client_id: 'cid' });
+    answer = {
+      status: 200,
+      type: 'application/x-www-form-urlencoded',
+      body: 'access_token=gho_abc&scope=repo%2Cread%3Aorg&token_type=bearer',
+    };
+    const client = new ProviderClient(provider({ token_response: { errors_with_200: true, form_encoded: true } }), {
+      client_id: 'cid',
+    });
     const tokens = await exchange(client);
     assert.equal(tokens.access_token, 'gho_abc');
     assert.equal(tokens.expires_at, null);
@@ -93,8 +142,25 @@ describe('provider token quirks, by named option', () => {
 
   test('Notion: JSON body and HTTP Basic client authentication; PKCE verifier sent', async () => {
     seen.length = 0;
-    answer = { status: 200, type: 'application/json', body: JSON.stringify({ access_token: 'secret_notion', token_type: 'bearer', workspace_name: 'My Notes', owner: { user: { name: 'Ada' } } }) };
-    const client = new ProviderClient(provider({ client_auth: 'client_secret_basic', client_secret: 'required', token_request: { body: 'json' }, identity: { account: ['workspace_name'] } }), { client_id: 'cid', client_secret: 'csecret' });
+    answer = {
+      status: 200,
+      type: 'application/json',
+      body: JSON.stringify({
+        access_token: 'secret_notion',
+        token_type: 'bearer',
+        workspace_name: 'My Notes',
+        owner: { user: { name: 'Ada' } },
+      }),
+    };
+    const client = new ProviderClient(
+      provider({
+        client_auth: 'client_secret_basic',
+        client_secret: 'required',
+        token_request: { body: 'json' },
+        identity: { account: ['workspace_name'] },
+      }),
+      { client_id: 'cid', client_secret: 'csecret' },
+    );
     const tokens = await exchange(client);
     const request = seen.at(-1) as Seen;
     assert.match(String(request.headers['content-type']), /application\/json/);
@@ -106,9 +172,19 @@ describe('provider token quirks, by named option', () => {
     assert.equal(await client.identity(tokens), 'My Notes');
   });
 
-  test('the authorization URL carries the provider\'s scope parameter, separator and extra parameters', () => {
-    const client = new ProviderClient(provider({ scope_param: 'user_scope', scope_separator: ',', authorization_params: { access_type: 'offline' } }), { client_id: 'cid' });
-    const url = new URL(client.authorizationUrl({ redirectUri: 'http://localhost:7317/oauth/callback', state: 'st', codeChallenge: 'ch', scopes: ['a', 'b'] }));
+  test("the authorization URL carries the provider's scope parameter, separator and extra parameters", () => {
+    const client = new ProviderClient(
+      provider({ scope_param: 'user_scope', scope_separator: ',', authorization_params: { access_type: 'offline' } }),
+      { client_id: 'cid' },
+    );
+    const url = new URL(
+      client.authorizationUrl({
+        redirectUri: 'http://localhost:7317/oauth/callback',
+        state: 'st',
+        codeChallenge: 'ch',
+        scopes: ['a', 'b'],
+      }),
+    );
     assert.equal(url.searchParams.get('user_scope'), 'a,b');
     assert.equal(url.searchParams.get('scope'), null);
     assert.equal(url.searchParams.get('access_type'), 'offline');
@@ -117,7 +193,10 @@ describe('provider token quirks, by named option', () => {
   });
 
   test('a provider that cannot be reached is provider_unreachable', async () => {
-    const client = new ProviderClient({ ...provider({}), auth: { ...provider({}).auth, token_url: 'http://127.0.0.1:1/token' } } as OAuthProvider, { client_id: 'cid' });
+    const client = new ProviderClient(
+      { ...provider({}), auth: { ...provider({}).auth, token_url: 'http://127.0.0.1:1/token' } } as OAuthProvider,
+      { client_id: 'cid' },
+    );
     await assert.rejects(exchange(client), (error: LatchkeyError) => error.code === 'provider_unreachable');
   });
 });

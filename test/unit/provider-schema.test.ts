@@ -77,14 +77,24 @@ describe('defaults of optional OAuth fields', () => {
   };
 
   test('client_secret follows client_auth: none → "none", post or basic → "required"', () => {
-    for (const [clientAuth, expected] of [['none', 'none'], ['client_secret_post', 'required'], ['client_secret_basic', 'required']] as const) {
+    for (const [clientAuth, expected] of [
+      ['none', 'none'],
+      ['client_secret_post', 'required'],
+      ['client_secret_basic', 'required'],
+    ] as const) {
       const auth = validateProviderDefinition(withAuth({ client_auth: clientAuth })).auth as OAuth2Auth;
       assert.equal(auth.client_secret, expected, clientAuth);
     }
   });
 
   test('stated values are kept', () => {
-    const auth = validateProviderDefinition(withAuth({ client_auth: 'client_secret_post', client_secret: 'optional', redirect: { host: 'localhost', any_port: false } })).auth as OAuth2Auth;
+    const auth = validateProviderDefinition(
+      withAuth({
+        client_auth: 'client_secret_post',
+        client_secret: 'optional',
+        redirect: { host: 'localhost', any_port: false },
+      }),
+    ).auth as OAuth2Auth;
     assert.equal(auth.client_secret, 'optional');
     assert.deepEqual(auth.redirect, { host: 'localhost', any_port: false });
   });
@@ -97,13 +107,18 @@ describe('defaults of optional OAuth fields', () => {
 
   test('errors still name the JSON path and the reason', () => {
     try {
-      validateProviderDefinition(withAuth({ redirect: { host: 'example.com', any_port: true }, client_secret: 'required' }));
+      validateProviderDefinition(
+        withAuth({ redirect: { host: 'example.com', any_port: true }, client_secret: 'required' }),
+      );
       assert.fail('expected invalid_provider');
     } catch (error) {
       assert.ok(isLatchkeyError(error));
       const problems = error.details.problems as { path: string; message: string }[];
       assert.deepEqual(problems.map((p) => p.path).sort(), ['/auth/client_auth', '/auth/redirect/host']);
-      assert.match(problems.find((p) => p.path === '/auth/redirect/host')!.message, /must be one of "127\.0\.0\.1", "localhost", "\[::1\]"/);
+      assert.match(
+        problems.find((p) => p.path === '/auth/redirect/host')!.message,
+        /must be one of "127\.0\.0\.1", "localhost", "\[::1\]"/,
+      );
     }
   });
 });
@@ -111,24 +126,44 @@ describe('defaults of optional OAuth fields', () => {
 describe('docs and not_exposed', () => {
   test('docs is an object of named https links; not_exposed entries are checked like rules', () => {
     const definition = readmeDefinition();
-    definition.docs = { oauth: 'https://docs.acme.example/oauth', 'Bad Name': 'https://docs.acme.example/x', api: 'ftp://docs.acme.example/api' };
+    definition.docs = {
+      oauth: 'https://docs.acme.example/oauth',
+      'Bad Name': 'https://docs.acme.example/x',
+      api: 'ftp://docs.acme.example/api',
+    };
     definition.api.not_exposed = [
       { method: 'DELETE', path: '/api/items/*', reason: 'Deleting is for people' },
       { method: 'delete', path: '/api/*x', reason: 'typo' },
       { method: 'GET', path: '/api/other' },
     ];
-    const paths = providerDefinitionProblems(definition).map((p) => p.path).sort();
-    assert.deepEqual(paths, ['/api/not_exposed/1/method', '/api/not_exposed/1/path', '/api/not_exposed/2/reason', '/docs/Bad Name', '/docs/api']);
+    const paths = providerDefinitionProblems(definition)
+      .map((p) => p.path)
+      .sort();
+    assert.deepEqual(paths, [
+      '/api/not_exposed/1/method',
+      '/api/not_exposed/1/path',
+      '/api/not_exposed/2/reason',
+      '/docs/Bad Name',
+      '/docs/api',
+    ]);
   });
 });
 
 describe('credential templates', () => {
   test('"{key}" or "{key_base64}" (HTTP Basic from a pasted "user:password") must appear', () => {
-    const keyed = (format: string) => ({ id: 'k', name: 'K', auth: { type: 'api_key', header: 'Authorization', format }, api: { base_url: 'https://api.k.example', rules: [] } });
+    const keyed = (format: string) => ({
+      id: 'k',
+      name: 'K',
+      auth: { type: 'api_key', header: 'Authorization', format },
+      api: { base_url: 'https://api.k.example', rules: [] },
+    });
     assert.deepEqual(providerDefinitionProblems(keyed('Basic {key_base64}')), []);
     assert.deepEqual(providerDefinitionProblems(keyed('Bearer {key}')), []);
     const problems = providerDefinitionProblems(keyed('Basic {secret}'));
-    assert.deepEqual(problems.map((p) => p.path), ['/auth/format']);
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      ['/auth/format'],
+    );
     assert.match(problems[0]!.message, /\{key_base64\}/);
   });
 });
@@ -142,15 +177,19 @@ describe('the published schema', () => {
     const dashboardDir = mkdtempSync(join(tmpdir(), 'latchkey-nodash-'));
     temps.push(dashboardDir);
     const server = await buildHttpServer({
-      version: 'test', adminToken: 'admin-token-not-sent', dashboardDir, logger: silentLogger(),
-      admin: [], root: [schemaRoutes],
+      version: 'test',
+      adminToken: 'admin-token-not-sent',
+      dashboardDir,
+      logger: silentLogger(),
+      admin: [],
+      root: [schemaRoutes],
     });
     try {
       const port = await server.listen(0);
       const response = await fetch(`http://127.0.0.1:${port}${PROVIDER_SCHEMA_PATH}`);
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
-      const served = await response.json() as Record<string, unknown>;
+      const served = (await response.json()) as Record<string, unknown>;
       assert.deepEqual(served, JSON.parse(providerSchemaText()));
       // An editor's validator (plain Ajv, no Latchkey code) agrees with the broker on the README's definition.
       const validate = new Ajv({ strict: false, discriminator: true }).compile(served);

@@ -63,7 +63,11 @@ describe('compileRules: glob semantics', () => {
     assert.deepEqual(match('GET', '/v0/app/Tasks'), [], 'the prefix alone is not enough');
     assert.deepEqual(match('GET', '/v0/xappA/Tasks'), [], 'a prefix, not a substring');
     assert.deepEqual(match('GET', '/v0/appA/b/Tasks'), [], 'one segment only');
-    assert.deepEqual(compileRules([rule('GET', '/a.b*')])('GET', '/aXbc'), [], 'regex characters of the prefix are literal');
+    assert.deepEqual(
+      compileRules([rule('GET', '/a.b*')])('GET', '/aXbc'),
+      [],
+      'regex characters of the prefix are literal',
+    );
   });
 
   test('methods: exact, "*" matches any, HEAD matches a GET rule but not the reverse', () => {
@@ -72,13 +76,19 @@ describe('compileRules: glob semantics', () => {
     assert.equal(match('HEAD', '/r').length, 1);
     assert.equal(match('get', '/r').length, 1, 'the call method is compared upper-cased');
     assert.deepEqual(match('POST', '/r'), []);
-    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']) assert.equal(match(method, '/any').length, 1, method);
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'])
+      assert.equal(match(method, '/any').length, 1, method);
     assert.equal(match('HEAD', '/head-only').length, 1);
     assert.deepEqual(match('GET', '/head-only'), []);
   });
 
   test('returns every matching rule in definition order, and [] when none matches', () => {
-    const rules = [rule('GET', '/a/**', 'broad'), rule('*', '/a/*', 'any-method'), rule('GET', '/a/b', 'exact'), rule('POST', '/a/b', 'post')];
+    const rules = [
+      rule('GET', '/a/**', 'broad'),
+      rule('*', '/a/*', 'any-method'),
+      rule('GET', '/a/b', 'exact'),
+      rule('POST', '/a/b', 'post'),
+    ];
     const match = compileRules(rules);
     assert.deepEqual(paths(match('GET', '/a/b')), ['GET /a/**', '* /a/*', 'GET /a/b']);
     assert.equal(match('GET', '/a/b')[0], rules[0], 'the rule objects themselves are returned');
@@ -98,7 +108,7 @@ describe('requiredScopes and isCallAllowed', () => {
   const rules = [rule('GET', '/a/**', 'read', 'admin'), rule('GET', '/a/b', 'write', 'read'), rule('GET', '/open')];
   const match = compileRules(rules);
 
-  test('requiredScopes is the ordered union of the matching rules\' scopes', () => {
+  test("requiredScopes is the ordered union of the matching rules' scopes", () => {
     assert.deepEqual(requiredScopes(match('GET', '/a/b'), []), ['read', 'admin', 'write']);
     assert.deepEqual(requiredScopes(match('GET', '/open'), []), []);
     assert.deepEqual(requiredScopes([], []), []);

@@ -14,11 +14,13 @@ import { ProviderClientStore } from '../../main/core/store/provider-clients.js';
 import { acquireDataDirLock } from '../../main/core/store/lock.js';
 import { LatchkeyError } from '../../main/core/errors.js';
 
-const hasCode = (code: string) => (error: unknown): boolean => {
-  assert.ok(error instanceof LatchkeyError, `expected a LatchkeyError, got ${String(error)}`);
-  assert.equal(error.code, code);
-  return true;
-};
+const hasCode =
+  (code: string) =>
+  (error: unknown): boolean => {
+    assert.ok(error instanceof LatchkeyError, `expected a LatchkeyError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  };
 
 let root: string;
 let counter = 0;
@@ -37,13 +39,35 @@ describe('database and migrations', () => {
   test('migrations bring a new database to the latest version and are idempotent on reopen', () => {
     const file = join(freshDir(), 'latchkey.db');
     const db = openDatabase(file);
-    assert.deepEqual(MIGRATIONS.map((m) => m.version), Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1), 'versions are 1..n in order');
+    assert.deepEqual(
+      MIGRATIONS.map((m) => m.version),
+      Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1),
+      'versions are 1..n in order',
+    );
     assert.equal(LATEST_VERSION, MIGRATIONS.length);
     assert.equal(db.pragma('user_version', { simple: true }), LATEST_VERSION);
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all() as string[];
     for (const table of ['connections', 'meta', 'provider_clients']) assert.ok(tables.includes(table), table);
     const columns = db.prepare("SELECT name FROM pragma_table_info('connections')").pluck().all() as string[];
-    assert.deepEqual(columns, ['id', 'name', 'provider', 'auth_method', 'account', 'scopes', 'status', 'expires_at', 'refreshable', 'last_error', 'created_at', 'updated_at', 'last_used_at', 'variables']);
+    assert.deepEqual(columns, [
+      'id',
+      'name',
+      'provider',
+      'auth_method',
+      'account',
+      'scopes',
+      'status',
+      'expires_at',
+      'refreshable',
+      'last_error',
+      'created_at',
+      'updated_at',
+      'last_used_at',
+      'variables',
+    ]);
     assert.ok(!columns.some((c) => /secret|token|password/.test(c)));
     db.close();
 
@@ -72,11 +96,14 @@ describe('database and migrations', () => {
     const raw = new Database(file);
     raw.pragma('user_version = 99');
     raw.close();
-    assert.throws(() => openDatabase(file), (error: unknown) => {
-      hasCode('database_too_new')(error);
-      assert.match((error as Error).message, /99/);
-      return true;
-    });
+    assert.throws(
+      () => openDatabase(file),
+      (error: unknown) => {
+        hasCode('database_too_new')(error);
+        assert.match((error as Error).message, /99/);
+        return true;
+      },
+    );
     // Refused without touching it.
     const check = new Database(file);
     assert.equal(check.pragma('user_version', { simple: true }), 99);
@@ -102,11 +129,14 @@ describe('database and migrations', () => {
   test('an unwritable location is data_dir_unwritable', () => {
     const blocker = join(freshDir(), 'a-file');
     writeFileSync(blocker, 'x');
-    assert.throws(() => openDatabase(join(blocker, 'sub', 'latchkey.db')), (error: unknown) => {
-      hasCode('data_dir_unwritable')(error);
-      assert.match((error as Error).message, /^Cannot write to /);
-      return true;
-    });
+    assert.throws(
+      () => openDatabase(join(blocker, 'sub', 'latchkey.db')),
+      (error: unknown) => {
+        hasCode('data_dir_unwritable')(error);
+        assert.match((error as Error).message, /^Cannot write to /);
+        return true;
+      },
+    );
   });
 
   test('a file that is not a database is refused', () => {
@@ -148,24 +178,44 @@ describe('connections', () => {
     assert.deepEqual(store.getById('c1'), rec);
     assert.equal(store.getById('nope'), undefined);
     assert.equal(store.getByName('nope'), undefined);
-    const raw = db.prepare('SELECT scopes, refreshable FROM connections WHERE id = ?').get('c1') as { scopes: string; refreshable: number };
+    const raw = db.prepare('SELECT scopes, refreshable FROM connections WHERE id = ?').get('c1') as {
+      scopes: string;
+      refreshable: number;
+    };
     assert.equal(raw.scopes, '["repo","read:user"]');
     assert.equal(raw.refreshable, 1);
 
-    store.insert({ id: 'c2', name: 'anthropic', provider: 'anthropic', auth_method: 'api_key', account: null, scopes: [], status: 'connected', expires_at: null, refreshable: false, last_error: null });
-    assert.deepEqual(store.list().map((c) => c.name), ['anthropic', 'github']);
+    store.insert({
+      id: 'c2',
+      name: 'anthropic',
+      provider: 'anthropic',
+      auth_method: 'api_key',
+      account: null,
+      scopes: [],
+      status: 'connected',
+      expires_at: null,
+      refreshable: false,
+      last_error: null,
+    });
+    assert.deepEqual(
+      store.list().map((c) => c.name),
+      ['anthropic', 'github'],
+    );
     assert.deepEqual(store.getById('c2')?.scopes, []);
   });
 
   test('a duplicate name is connection_exists (409, with the name)', () => {
-    assert.throws(() => store.insert({ id: 'c3', name: 'github', ...base }), (error: unknown) => {
-      hasCode('connection_exists')(error);
-      const e = error as LatchkeyError;
-      assert.equal(e.status, 409);
-      assert.equal(e.message, 'A connection named "github" already exists');
-      assert.deepEqual(e.details, { name: 'github' });
-      return true;
-    });
+    assert.throws(
+      () => store.insert({ id: 'c3', name: 'github', ...base }),
+      (error: unknown) => {
+        hasCode('connection_exists')(error);
+        const e = error as LatchkeyError;
+        assert.equal(e.status, 409);
+        assert.equal(e.message, 'A connection named "github" already exists');
+        assert.deepEqual(e.details, { name: 'github' });
+        return true;
+      },
+    );
     // Renaming onto an existing name too.
     assert.throws(() => store.update('c2', { name: 'github' }), hasCode('connection_exists'));
   });
@@ -183,7 +233,14 @@ describe('connections', () => {
     assert.equal(updated.created_at, original.created_at);
     assert.ok(updated.updated_at > original.updated_at);
 
-    const cleared = store.update('c1', { last_error: null, account: null, expires_at: null, refreshable: false, status: 'connected', name: 'gh' });
+    const cleared = store.update('c1', {
+      last_error: null,
+      account: null,
+      expires_at: null,
+      refreshable: false,
+      status: 'connected',
+      name: 'gh',
+    });
     assert.equal(cleared.last_error, null);
     assert.equal(cleared.account, null);
     assert.equal(cleared.expires_at, null);
@@ -210,7 +267,19 @@ describe('connections', () => {
 
   test('template variables round trip, default to none, and change only when a patch says so', () => {
     assert.deepEqual(store.getById('c1')!.variables, {}, 'a connection made without variables has none');
-    const desk = store.insert({ id: 'c4', name: 'desk', provider: 'zendesk', auth_method: 'api_key', account: null, scopes: [], status: 'connected', expires_at: null, refreshable: false, last_error: null, variables: { subdomain: 'acme' } });
+    const desk = store.insert({
+      id: 'c4',
+      name: 'desk',
+      provider: 'zendesk',
+      auth_method: 'api_key',
+      account: null,
+      scopes: [],
+      status: 'connected',
+      expires_at: null,
+      refreshable: false,
+      last_error: null,
+      variables: { subdomain: 'acme' },
+    });
     assert.deepEqual(desk.variables, { subdomain: 'acme' });
     assert.deepEqual(new ConnectionStore(db).getById('c4')!.variables, { subdomain: 'acme' }, 'read back from SQLite');
     assert.deepEqual(store.update('c4', { status: 'expired' }).variables, { subdomain: 'acme' });
@@ -244,10 +313,16 @@ describe('provider clients', () => {
     assert.equal(second.has_secret, false);
     assert.ok(second.updated_at > first.updated_at);
     clients.upsert('google', 'g-id', true);
-    assert.deepEqual(clients.list().map((c) => c.provider), ['github', 'google']);
+    assert.deepEqual(
+      clients.list().map((c) => c.provider),
+      ['github', 'google'],
+    );
     assert.equal(clients.delete('github'), true);
     assert.equal(clients.delete('github'), false);
-    assert.deepEqual(clients.list().map((c) => c.provider), ['google']);
+    assert.deepEqual(
+      clients.list().map((c) => c.provider),
+      ['google'],
+    );
     db.close();
   });
 });
@@ -272,15 +347,18 @@ describe('data dir lock', () => {
     const dataDir = freshDir();
     const lock = acquireDataDirLock(dataDir);
     try {
-      assert.throws(() => acquireDataDirLock(dataDir), (error: unknown) => {
-        hasCode('data_dir_in_use')(error);
-        const e = error as LatchkeyError;
-        assert.equal(e.status, 409);
-        assert.deepEqual(e.details, { pid: process.pid });
-        assert.match(e.message, new RegExp(`pid ${process.pid}\\b`));
-        assert.ok(e.message.includes(dataDir));
-        return true;
-      });
+      assert.throws(
+        () => acquireDataDirLock(dataDir),
+        (error: unknown) => {
+          hasCode('data_dir_in_use')(error);
+          const e = error as LatchkeyError;
+          assert.equal(e.status, 409);
+          assert.deepEqual(e.details, { pid: process.pid });
+          assert.match(e.message, new RegExp(`pid ${process.pid}\\b`));
+          assert.ok(e.message.includes(dataDir));
+          return true;
+        },
+      );
       // The refused attempt did not disturb the lock.
       assert.equal(JSON.parse(readFileSync(join(dataDir, 'latchkey.lock'), 'utf8')).pid, process.pid);
     } finally {
@@ -304,7 +382,9 @@ describe('data dir lock', () => {
     const child = spawn(
       process.execPath,
       [
-        '--import', 'tsx', '-e',
+        '--import',
+        'tsx',
+        '-e',
         `import(${JSON.stringify(lockModule)}).then(({ acquireDataDirLock }) => {
            const lock = acquireDataDirLock(${JSON.stringify(dataDir)});
            process.stdout.write('locked\\n');
@@ -327,12 +407,15 @@ describe('data dir lock', () => {
         });
         child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
       });
-      assert.throws(() => acquireDataDirLock(dataDir), (error: unknown) => {
-        hasCode('data_dir_in_use')(error);
-        assert.deepEqual((error as LatchkeyError).details, { pid: child.pid });
-        assert.match((error as Error).message, new RegExp(`pid ${child.pid}\\b`));
-        return true;
-      });
+      assert.throws(
+        () => acquireDataDirLock(dataDir),
+        (error: unknown) => {
+          hasCode('data_dir_in_use')(error);
+          assert.deepEqual((error as LatchkeyError).details, { pid: child.pid });
+          assert.match((error as Error).message, new RegExp(`pid ${child.pid}\\b`));
+          return true;
+        },
+      );
       // The child releases on stdin close; then the lock is ours.
       child.stdin.end();
       await once(child, 'exit');
@@ -349,7 +432,15 @@ describe('data dir lock', () => {
     await once(child, 'exit');
     const deadPid = child.pid!;
     const file = join(dataDir, 'latchkey.lock');
-    writeFileSync(file, JSON.stringify({ pid: deadPid, started_at: Date.now() - 60_000, command: 'latchkey serve', hostname: hostname() }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        pid: deadPid,
+        started_at: Date.now() - 60_000,
+        command: 'latchkey serve',
+        hostname: hostname(),
+      }),
+    );
     const lock = acquireDataDirLock(dataDir);
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).pid, process.pid);
     lock.release();

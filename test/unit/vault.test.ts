@@ -10,11 +10,13 @@ import { LatchkeyError } from '../../main/core/errors.js';
 const PASS = 'correct horse battery staple';
 const SECRET = 'ghp_SuperSecretTokenValue_1234567890abcdef';
 
-const hasCode = (code: string) => (error: unknown): boolean => {
-  assert.ok(error instanceof LatchkeyError, `expected a LatchkeyError, got ${String(error)}`);
-  assert.equal(error.code, code);
-  return true;
-};
+const hasCode =
+  (code: string) =>
+  (error: unknown): boolean => {
+    assert.ok(error instanceof LatchkeyError, `expected a LatchkeyError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  };
 
 describe('encrypted file backend', () => {
   let dir: string;
@@ -135,7 +137,9 @@ describe('encrypted file backend', () => {
     const reopened = await openEncryptedFileBackend({ file, passphrase: PASS });
     for (let i = 0; i < 50; i++) assert.equal(await reopened.get(`key/${i}`), `value-${i}`);
     // No temp files left behind.
-    const leftovers = (await import('node:fs')).readdirSync(dir).filter((f) => f.includes('concurrent') && f.endsWith('.tmp'));
+    const leftovers = (await import('node:fs'))
+      .readdirSync(dir)
+      .filter((f) => f.includes('concurrent') && f.endsWith('.tmp'));
     assert.deepEqual(leftovers, []);
   });
 

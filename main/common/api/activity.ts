@@ -24,7 +24,9 @@ export const ActivityReport = Type.Object({
     Type.Object({ at: DateTime(), agent_id: Type.String(), agent_name: Nullable(Type.String()), ...counts }),
     { description: "One row per agent and bucket that had calls; `at` is the bucket's start" },
   ),
-  connections: Type.Array(Type.Object({ connection: Type.String(), ...counts }), { description: 'Busiest first, at most 10' }),
+  connections: Type.Array(Type.Object({ connection: Type.String(), ...counts }), {
+    description: 'Busiest first, at most 10',
+  }),
   agents: Type.Array(
     Type.Object({
       agent_id: Type.String(),

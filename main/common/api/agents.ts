@@ -20,7 +20,8 @@ export const Grant = Type.Object(
     ask: Type.Optional(
       Type.Array(ScopeToken, {
         maxItems: 200,
-        description: 'Ask-first: scopes of `scopes` (any the connection holds, with `["*"]`) under which each call waits for the person. Absent or empty: no call is held',
+        description:
+          'Ask-first: scopes of `scopes` (any the connection holds, with `["*"]`) under which each call waits for the person. Absent or empty: no call is held',
       }),
     ),
   },
@@ -42,7 +43,9 @@ export const AgentView = Type.Object({
   created_at: DateTime(),
   updated_at: DateTime(),
   registered_via: StringEnum(REGISTERED_VIA),
-  registration: StringEnum(REGISTRATION_KINDS, { description: "The finer kind: a self-registered agent ('dcr') registered either way" }),
+  registration: StringEnum(REGISTRATION_KINDS, {
+    description: "The finer kind: a self-registered agent ('dcr') registered either way",
+  }),
   redirect_uris: Type.Array(Type.String()),
 });
 export type AgentView = Static<typeof AgentView>;

@@ -11,12 +11,24 @@ export const ApprovalView = Type.Object({
   agent_id: Type.String(),
   agent_name: Type.String(),
   client_id: Type.String(),
-  registered_via: StringEnum(REGISTERED_VIA, { description: "How the agent came to be: 'dcr' is a self-registered client (RFC 7591) that anyone on this machine could have made" }),
-  registration: StringEnum(REGISTRATION_KINDS, { description: "'metadata_document': its client_id is the https URL of its metadata document, which Latchkey fetched; 'dynamic': RFC 7591" }),
-  redirect_hosts: Type.Array(Type.String(), { description: "Where the agent's registered redirect URIs send answers (host and port), each once" }),
+  registered_via: StringEnum(REGISTERED_VIA, {
+    description:
+      "How the agent came to be: 'dcr' is a self-registered client (RFC 7591) that anyone on this machine could have made",
+  }),
+  registration: StringEnum(REGISTRATION_KINDS, {
+    description:
+      "'metadata_document': its client_id is the https URL of its metadata document, which Latchkey fetched; 'dynamic': RFC 7591",
+  }),
+  redirect_hosts: Type.Array(Type.String(), {
+    description: "Where the agent's registered redirect URIs send answers (host and port), each once",
+  }),
   status: StringEnum(APPROVAL_STATUSES),
-  requested_scope: Type.String({ description: 'The scope the agent asked for, as it asked (`connection:scope` items)' }),
-  requested_grants: Type.Array(Grant, { description: 'The same as grants; empty when it named no scope (then the person must choose)' }),
+  requested_scope: Type.String({
+    description: 'The scope the agent asked for, as it asked (`connection:scope` items)',
+  }),
+  requested_grants: Type.Array(Grant, {
+    description: 'The same as grants; empty when it named no scope (then the person must choose)',
+  }),
   redirect_uri: Type.String(),
   created_at: DateTime(),
   expires_at: DateTime(),
@@ -40,8 +52,12 @@ export const CallApprovalView = Type.Object({
   path: Type.String({ description: "The path under the connection's API base (query values redacted)" }),
   summary: Type.String({ description: 'What the call does, in a line: "create issues in person/repo"' }),
   scopes: Type.Array(Type.String(), { description: 'The ask scopes that would let it through' }),
-  body_bytes: Nullable(Type.Integer({ description: "The request body's declared size; null when not announced (chunked)" })),
-  status: StringEnum(['pending', 'approved', 'denied'], { description: 'Listed while pending; the answer to a decision shows what was decided' }),
+  body_bytes: Nullable(
+    Type.Integer({ description: "The request body's declared size; null when not announced (chunked)" }),
+  ),
+  status: StringEnum(['pending', 'approved', 'denied'], {
+    description: 'Listed while pending; the answer to a decision shows what was decided',
+  }),
   created_at: DateTime(),
   expires_at: DateTime({ description: 'When the call gives up waiting (403 approval_timeout)' }),
 });
@@ -59,7 +75,11 @@ export type ApprovalList = Static<typeof ApprovalList>;
  * `for` (default `once`) applies to held calls only.
  */
 export const ApprovalDecision = Type.Object(
-  { decision: StringEnum(['approve', 'deny']), grants: Type.Optional(Grants), for: Type.Optional(StringEnum(CALL_APPROVAL_WINDOWS)) },
+  {
+    decision: StringEnum(['approve', 'deny']),
+    grants: Type.Optional(Grants),
+    for: Type.Optional(StringEnum(CALL_APPROVAL_WINDOWS)),
+  },
   { additionalProperties: false },
 );
 export type ApprovalDecision = Static<typeof ApprovalDecision>;

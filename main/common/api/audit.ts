@@ -23,7 +23,9 @@ export const AuditEntry = Type.Object({
   latency_ms: Nullable(Type.Integer()),
   bytes_in: Nullable(Type.Integer()),
   bytes_out: Nullable(Type.Integer()),
-  session_id: Nullable(Type.String({ description: 'The exec session whose token made the call (`latchkey sessions`)' })),
+  session_id: Nullable(
+    Type.String({ description: 'The exec session whose token made the call (`latchkey sessions`)' }),
+  ),
   prev_hash: Type.String({ description: 'hash of the previous entry (64 zeros for the first)' }),
   hash: Type.String({ description: 'sha256(prev_hash + "\\n" + canonical fields), hex' }),
 });
@@ -45,8 +47,12 @@ export type AuditFilters = Static<typeof AuditFilters>;
 export const AuditQuery = Type.Object(
   {
     ...filterProperties,
-    limit: Type.Optional(Type.String({ pattern: '^(?:[1-9][0-9]?|[1-4][0-9]{2}|500)$', description: '1 to 500, default 100' })),
-    cursor: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'next_cursor of the previous page' })),
+    limit: Type.Optional(
+      Type.String({ pattern: '^(?:[1-9][0-9]?|[1-4][0-9]{2}|500)$', description: '1 to 500, default 100' }),
+    ),
+    cursor: Type.Optional(
+      Type.String({ pattern: '^[1-9][0-9]{0,15}$', description: 'next_cursor of the previous page' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -64,7 +70,12 @@ export const AuditExportFile = Type.Unsafe<unknown>({
   description: 'A streamed file (content-disposition: attachment)',
   content: {
     'application/x-ndjson': { schema: { type: 'string', description: 'One JSON audit entry per line' } },
-    'text/csv': { schema: { type: 'string', description: 'RFC 4180, header row first; cells that would start a formula are prefixed with an apostrophe' } },
+    'text/csv': {
+      schema: {
+        type: 'string',
+        description: 'RFC 4180, header row first; cells that would start a formula are prefixed with an apostrophe',
+      },
+    },
   },
 });
 
@@ -74,7 +85,7 @@ export type AuditPage = Static<typeof AuditPage>;
 
 export const AuditVerification = Type.Object({
   ok: Type.Boolean(),
-  checked: Type.Integer({ description: "Entries whose hash and link to the previous entry are intact" }),
+  checked: Type.Integer({ description: 'Entries whose hash and link to the previous entry are intact' }),
   first_bad: Type.Optional(Type.Integer({ description: 'The first entry (id) that is wrong, missing or unexpected' })),
   reason: Type.Optional(Type.String({ description: 'When not ok: what is wrong' })),
 });

@@ -21,7 +21,11 @@ export const Connection = Type.Object({
   last_used_at: Nullable(DateTime()),
   created_at: DateTime(),
   last_error: Nullable(Type.String()),
-  variables: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "The provider's template variables this connection was made with" })),
+  variables: Type.Optional(
+    Type.Record(Type.String(), Type.String(), {
+      description: "The provider's template variables this connection was made with",
+    }),
+  ),
 });
 export type Connection = Static<typeof Connection>;
 
@@ -38,7 +42,8 @@ export const ConnectRequest = Type.Object(
     secret: Type.Optional(Type.String({ minLength: 1, maxLength: 16384 })),
     variables: Type.Optional(
       Type.Record(Type.String(), Type.String({ maxLength: 253 }), {
-        description: 'The provider\'s template variables, e.g. {"subdomain": "acme"}; checked as DNS labels or host names (invalid_variable)',
+        description:
+          'The provider\'s template variables, e.g. {"subdomain": "acme"}; checked as DNS labels or host names (invalid_variable)',
         maxProperties: 5,
       }),
     ),
@@ -88,7 +93,9 @@ export type Flow = Static<typeof Flow>;
 export const DeleteResult = Type.Object({
   deleted: Type.Literal(true),
   revoked_at_provider: Type.Boolean(),
-  revocation_error: Type.Optional(Type.String({ description: 'Why revoking at the provider failed (the connection is forgotten all the same)' })),
+  revocation_error: Type.Optional(
+    Type.String({ description: 'Why revoking at the provider failed (the connection is forgotten all the same)' }),
+  ),
 });
 export type DeleteResult = Static<typeof DeleteResult>;
 
@@ -104,9 +111,12 @@ export const AgentConnection = Type.Object({
   scopes: Type.Array(Type.String(), { description: 'Scopes this agent holds on the connection' }),
   base_url: Type.String({ description: "Use in place of the provider's API base URL" }),
   upstream_base_url: Type.String(),
-  base_url_env: Type.Optional(Type.String({ description: "Environment variable the provider's SDKs read for their base URL" })),
+  base_url_env: Type.Optional(
+    Type.String({ description: "Environment variable the provider's SDKs read for their base URL" }),
+  ),
   bases: Type.Record(Type.String(), Type.Object({ base_url: Type.String(), upstream_base_url: Type.String() }), {
-    description: 'Every API base of the provider (default included): base_url to call (/proxy/<connection>:<base>), upstream_base_url it reaches',
+    description:
+      'Every API base of the provider (default included): base_url to call (/proxy/<connection>:<base>), upstream_base_url it reaches',
   }),
 });
 export type AgentConnection = Static<typeof AgentConnection>;

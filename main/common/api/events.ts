@@ -35,7 +35,11 @@ export const FlowFinished = Type.Object({
 });
 export type FlowFinished = Static<typeof FlowFinished>;
 
-export const AgentChanged = Type.Object({ id: Type.String(), name: Type.String(), status: StringEnum([...AGENT_STATUSES, 'deleted']) });
+export const AgentChanged = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  status: StringEnum([...AGENT_STATUSES, 'deleted']),
+});
 export type AgentChanged = Static<typeof AgentChanged>;
 
 /** An interactive agent waits for the person's decision. */
@@ -49,7 +53,11 @@ export const ApprovalRequested = Type.Object({
 });
 export type ApprovalRequested = Static<typeof ApprovalRequested>;
 
-export const ApprovalDecided = Type.Object({ id: Type.String(), agent_id: Type.String(), status: StringEnum(APPROVAL_STATUSES) });
+export const ApprovalDecided = Type.Object({
+  id: Type.String(),
+  agent_id: Type.String(),
+  status: StringEnum(APPROVAL_STATUSES),
+});
 export type ApprovalDecided = Static<typeof ApprovalDecided>;
 
 export const PausedChanged = Type.Object({ paused: Type.Boolean() });
@@ -65,7 +73,9 @@ export const StreamedEventPayloads = {
   'approval-decided': ApprovalDecided,
   'paused-changed': PausedChanged,
 } as const;
-export type StreamedEventPayloads = { [K in keyof typeof StreamedEventPayloads]: Static<(typeof StreamedEventPayloads)[K]> };
+export type StreamedEventPayloads = {
+  [K in keyof typeof StreamedEventPayloads]: Static<(typeof StreamedEventPayloads)[K]>;
+};
 
 /** One event of GET /events as a client reads it, plus `reset`: events were missed, reload everything. */
 export type LiveEvent =

@@ -3,7 +3,9 @@ import { ErrorBody } from './errors.js';
 import { StringEnum, Type, type Static } from './schema.js';
 
 /** The agent-facing routes' one header: the agent's access token. */
-export const AgentAuthHeaders = Type.Object({ authorization: Type.Optional(Type.String({ description: 'Bearer <agent access token>' })) });
+export const AgentAuthHeaders = Type.Object({
+  authorization: Type.Optional(Type.String({ description: 'Bearer <agent access token>' })),
+});
 export type AgentAuthHeaders = Static<typeof AgentAuthHeaders>;
 
 /** RFC 9728 protected resource metadata, as /mcp describes itself. */
@@ -51,7 +53,15 @@ export type AuthorizationServerMetadata = Static<typeof AuthorizationServerMetad
 /** The public keys access tokens are signed with (ES256). */
 export const Jwks = Type.Object({
   keys: Type.Array(
-    Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String(), y: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String() }),
+    Type.Object({
+      kty: Type.String(),
+      crv: Type.String(),
+      x: Type.String(),
+      y: Type.String(),
+      kid: Type.String(),
+      alg: Type.String(),
+      use: Type.String(),
+    }),
   ),
 });
 export type Jwks = Static<typeof Jwks>;
@@ -86,7 +96,18 @@ export type RegisteredClient = Static<typeof RegisteredClient>;
 
 /** The authorization request's query (RFC 6749 §4.1.1, RFC 7636, RFC 8707); the authorize step checks each. */
 export const AuthorizeQuery = Type.Object(
-  Object.fromEntries(['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'resource'].map((name) => [name, Type.Optional(bounded(2048))])),
+  Object.fromEntries(
+    [
+      'response_type',
+      'client_id',
+      'redirect_uri',
+      'scope',
+      'state',
+      'code_challenge',
+      'code_challenge_method',
+      'resource',
+    ].map((name) => [name, Type.Optional(bounded(2048))]),
+  ),
 );
 
 const formValue = bounded(4096);
@@ -101,18 +122,32 @@ const form = <const R extends string, const O extends string>(required: readonly
 const clientAuthFields = ['client_id', 'client_secret'] as const;
 
 /** POST /oauth/token's form (RFC 6749 §4.1.3, §4.4, §6; RFC 7636; RFC 8707). */
-export const TokenForm = form(['grant_type'], ['code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'resource', ...clientAuthFields]);
+export const TokenForm = form(
+  ['grant_type'],
+  ['code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'resource', ...clientAuthFields],
+);
 /** POST /oauth/revoke's form (RFC 7009 §2.1). */
 export const RevocationForm = form(['token'], ['token_type_hint', ...clientAuthFields]);
 /** RFC 7009 §2.2: an empty answer, whether or not the token was known. */
 export const Revoked = Type.Object({});
 
 /** The consent page's path: an approval id. */
-export const ConsentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
+export const ConsentParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+});
 
 /** GET /consent/:id/status: what the consent page polls for. */
-export const ConsentStatus = Type.Object({ status: StringEnum(APPROVAL_STATUSES), redirect_to: Type.Optional(Type.String()) });
+export const ConsentStatus = Type.Object({
+  status: StringEnum(APPROVAL_STATUSES),
+  redirect_to: Type.Optional(Type.String()),
+});
 export type ConsentStatus = Static<typeof ConsentStatus>;
 
 /** The OAuth endpoints' error answers (RFC 6749 §5.2 codes). */
-export const oauthErrorResponses = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody } as const;
+export const oauthErrorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  503: ErrorBody,
+} as const;

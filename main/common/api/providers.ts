@@ -40,11 +40,18 @@ export const ProviderSummary = Type.Object({
   redirect_any_port: Type.Boolean(),
   unenforced_subsets: Type.Optional(
     Type.Record(Type.String(), Type.Array(Type.String()), {
-      description: 'Narrow scope → broader scopes: on a connection holding the narrow one and a broader one, the narrow one is not grantable (the provider does not enforce it)',
+      description:
+        'Narrow scope → broader scopes: on a connection holding the narrow one and a broader one, the narrow one is not grantable (the provider does not enforce it)',
     }),
   ),
-  variables: Type.Optional(Type.Array(TemplateVariable, { description: 'Template variables asked for at connect time (per-account hosts)' })),
-  bases: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'API base name → base URL ({variable} filled in per connection)' })),
+  variables: Type.Optional(
+    Type.Array(TemplateVariable, { description: 'Template variables asked for at connect time (per-account hosts)' }),
+  ),
+  bases: Type.Optional(
+    Type.Record(Type.String(), Type.String(), {
+      description: 'API base name → base URL ({variable} filled in per connection)',
+    }),
+  ),
 });
 export type ProviderSummary = Static<typeof ProviderSummary>;
 
@@ -53,7 +60,10 @@ export type ProviderList = Static<typeof ProviderList>;
 
 /** PUT /providers/:id/client: the person's own OAuth app (the secret goes to the vault). */
 export const ProviderClientInput = Type.Object(
-  { client_id: Type.String({ minLength: 1, maxLength: 512 }), client_secret: Type.Optional(Type.String({ maxLength: 4096 })) },
+  {
+    client_id: Type.String({ minLength: 1, maxLength: 512 }),
+    client_secret: Type.Optional(Type.String({ maxLength: 4096 })),
+  },
   { additionalProperties: false },
 );
 export type ProviderClientInput = Static<typeof ProviderClientInput>;
@@ -61,7 +71,10 @@ export type ProviderClientInput = Static<typeof ProviderClientInput>;
 export const ProviderIdParams = PathParams('id');
 
 /** One item of an `invalid_provider` answer's `problems`: where the definition is wrong and how. */
-export const ProviderProblem = Type.Object({ path: Type.String({ description: 'JSON pointer into the definition' }), message: Type.String() });
+export const ProviderProblem = Type.Object({
+  path: Type.String({ description: 'JSON pointer into the definition' }),
+  message: Type.String(),
+});
 export type ProviderProblem = Static<typeof ProviderProblem>;
 
 /** GET /schemas/provider.json: the draft-07 JSON Schema of a provider definition, for editors ("$schema") and tools. */
@@ -71,4 +84,7 @@ export const ProviderDefinitionSchemaDocument = Type.Object(
 );
 
 /** POST /providers: a custom provider definition, checked against /schemas/provider.json by the catalog (invalid_provider lists each problem). */
-export const ProviderDefinitionInput = Type.Object({}, { additionalProperties: true, description: 'A provider definition (see /schemas/provider.json)' });
+export const ProviderDefinitionInput = Type.Object(
+  {},
+  { additionalProperties: true, description: 'A provider definition (see /schemas/provider.json)' },
+);

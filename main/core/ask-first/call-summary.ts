@@ -1,6 +1,13 @@
 import type { EndpointRule } from '../catalog/types.js';
 
-const VERBS: Readonly<Record<string, string>> = { GET: 'read', HEAD: 'read', POST: 'create', PUT: 'replace', PATCH: 'update', DELETE: 'delete' };
+const VERBS: Readonly<Record<string, string>> = {
+  GET: 'read',
+  HEAD: 'read',
+  POST: 'create',
+  PUT: 'replace',
+  PATCH: 'update',
+  DELETE: 'delete',
+};
 const MAX_SUMMARY = 200;
 
 /**
@@ -30,10 +37,16 @@ export function summarizeCall(method: string, path: string, rule: Pick<EndpointR
   });
   const noun = items.map((item) => item.literal).lastIndexOf(true);
   if (!rule || noun < 0) return clean(`${verb} ${path}`);
-  const values = (from: number, to: number) => items.slice(from, to).filter((item) => !item.literal).map((item) => readable(item.text));
+  const values = (from: number, to: number) =>
+    items
+      .slice(from, to)
+      .filter((item) => !item.literal)
+      .map((item) => readable(item.text));
   const which = values(noun + 1, items.length);
   const where = values(0, noun);
-  return clean(`${verb} ${items[noun]!.text}${which.length > 0 ? ` ${which.join('/')}` : ''}${where.length > 0 ? ` in ${where.join('/')}` : ''}`);
+  return clean(
+    `${verb} ${items[noun]!.text}${which.length > 0 ? ` ${which.join('/')}` : ''}${where.length > 0 ? ` in ${where.join('/')}` : ''}`,
+  );
 }
 
 const split = (path: string): string[] => path.split('/').filter((segment) => segment !== '');

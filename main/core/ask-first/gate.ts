@@ -57,14 +57,17 @@ export class AskFirst {
       allowedNow: (scope) => this.allowances.allows(agent.agent_id, record.id, scope),
     });
     if (question.scopes.length === 0) return undefined;
-    return this.held.hold({
-      agent: { agent_id: agent.agent_id, agent_name: agent.agent_name },
-      connection: { id: record.id, name: record.name },
-      method: input.method,
-      path: `${target.base === undefined ? '' : `:${target.base}`}${path}`,
-      summary: summarizeCall(input.method, path, question.rule),
-      scopes: question.scopes,
-      body_bytes: input.bodyBytes,
-    }, input.signal);
+    return this.held.hold(
+      {
+        agent: { agent_id: agent.agent_id, agent_name: agent.agent_name },
+        connection: { id: record.id, name: record.name },
+        method: input.method,
+        path: `${target.base === undefined ? '' : `:${target.base}`}${path}`,
+        summary: summarizeCall(input.method, path, question.rule),
+        scopes: question.scopes,
+        body_bytes: input.bodyBytes,
+      },
+      input.signal,
+    );
   }
 }

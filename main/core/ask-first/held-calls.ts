@@ -76,9 +76,19 @@ export class HeldCalls {
     const id = randomBytes(12).toString('base64url');
     const created = this.#now();
     const view: CallApprovalView = {
-      kind: 'call', id, agent_id: request.agent.agent_id, agent_name: request.agent.agent_name, connection: request.connection.name,
-      method: request.method, path: request.path, summary: request.summary, scopes: request.scopes, body_bytes: request.body_bytes,
-      status: 'pending', created_at: new Date(created).toISOString(), expires_at: new Date(created + this.#timeoutMs).toISOString(),
+      kind: 'call',
+      id,
+      agent_id: request.agent.agent_id,
+      agent_name: request.agent.agent_name,
+      connection: request.connection.name,
+      method: request.method,
+      path: request.path,
+      summary: request.summary,
+      scopes: request.scopes,
+      body_bytes: request.body_bytes,
+      status: 'pending',
+      created_at: new Date(created).toISOString(),
+      expires_at: new Date(created + this.#timeoutMs).toISOString(),
     };
     return new Promise<CallVerdict>((resolve, reject) => {
       const gone = (): void => this.#drop(id, clientClosed());
@@ -88,7 +98,9 @@ export class HeldCalls {
       }, this.#timeoutMs);
       signal?.addEventListener('abort', gone, { once: true });
       this.#waiting.set(id, {
-        request, view, deciding: false,
+        request,
+        view,
+        deciding: false,
         settle: (outcome) => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', gone);
@@ -97,7 +109,13 @@ export class HeldCalls {
           else reject(outcome.error);
         },
       });
-      this.#deps.events.emit('approval-requested', { id, agent_id: request.agent.agent_id, agent_name: request.agent.agent_name, kind: 'call', summary: request.summary });
+      this.#deps.events.emit('approval-requested', {
+        id,
+        agent_id: request.agent.agent_id,
+        agent_name: request.agent.agent_name,
+        kind: 'call',
+        summary: request.summary,
+      });
     });
   }
 
@@ -114,14 +132,19 @@ export class HeldCalls {
    * The person's answer. A yes for an hour or always also lets through the other calls of
    * this agent on this connection that wait on the same scopes (each audited as decided by it).
    */
-  async decide(id: string, decision: 'approve' | 'deny', window: CallApprovalWindow = 'once'): Promise<CallApprovalView> {
+  async decide(
+    id: string,
+    decision: 'approve' | 'deny',
+    window: CallApprovalWindow = 'once',
+  ): Promise<CallApprovalView> {
     const waiting = this.#waiting.get(id);
     if (!waiting) throw callApprovalNotFound(id);
     if (waiting.deciding) throw callApprovalDecided(id);
     waiting.deciding = true;
     const { request } = waiting;
     try {
-      if (decision === 'approve' && window === 'always') await this.#deps.stopAsking(request.agent.agent_id, request.connection.id, request.scopes);
+      if (decision === 'approve' && window === 'always')
+        await this.#deps.stopAsking(request.agent.agent_id, request.connection.id, request.scopes);
       const verdict = decision === 'approve' ? `approved ${WINDOW_WORDS[window]}` : 'denied';
       await this.#audit(request, decision, `call approval ${id} ${verdict}: ${request.summary}`);
     } catch (error) {
@@ -134,7 +157,8 @@ export class HeldCalls {
       this.#deps.events.emit('approval-decided', { id, agent_id: request.agent.agent_id, status: 'denied' });
       return { ...waiting.view, status: 'denied' };
     }
-    if (window === '1h') this.#deps.allowances.allow(request.agent.agent_id, request.connection.id, request.scopes, ALLOW_FOR_MS);
+    if (window === '1h')
+      this.#deps.allowances.allow(request.agent.agent_id, request.connection.id, request.scopes, ALLOW_FOR_MS);
     waiting.settle({ verdict: { approval_id: id, for: window } });
     this.#deps.events.emit('approval-decided', { id, agent_id: request.agent.agent_id, status: 'approved' });
     if (window !== 'once') await this.#releaseAlike(id, request, window);
@@ -143,7 +167,8 @@ export class HeldCalls {
 
   /** Drops every call of an agent (revoked or deleted): they end as their agent went away. */
   dropAgent(agentId: string): void {
-    for (const [id, waiting] of this.#waiting) if (waiting.request.agent.agent_id === agentId) this.#drop(id, clientClosed());
+    for (const [id, waiting] of this.#waiting)
+      if (waiting.request.agent.agent_id === agentId) this.#drop(id, clientClosed());
   }
 
   /** Latchkey stops: every held call ends now (503), so that the server's close does not wait out their timeouts. */
@@ -160,15 +185,27 @@ export class HeldCalls {
     const allowed = new Set(decided.scopes);
     for (const [id, waiting] of this.#waiting) {
       const { request } = waiting;
-      if (waiting.deciding || request.agent.agent_id !== decided.agent.agent_id || request.connection.id !== decided.connection.id) continue;
+      if (
+        waiting.deciding ||
+        request.agent.agent_id !== decided.agent.agent_id ||
+        request.connection.id !== decided.connection.id
+      )
+        continue;
       if (!request.scopes.some((scope) => allowed.has(scope))) continue;
       waiting.deciding = true;
       try {
-        await this.#audit(request, 'approve', `call approval ${id} approved ${WINDOW_WORDS[window]} by the answer to ${decidedId}: ${request.summary}`);
+        await this.#audit(
+          request,
+          'approve',
+          `call approval ${id} approved ${WINDOW_WORDS[window]} by the answer to ${decidedId}: ${request.summary}`,
+        );
       } catch (error) {
         // Left waiting for its own answer: the person can still decide it.
         waiting.deciding = false;
-        this.#deps.logger.error({ err: error, connection: request.connection.name }, 'call approval released by another answer not audited');
+        this.#deps.logger.error(
+          { err: error, connection: request.connection.name },
+          'call approval released by another answer not audited',
+        );
         continue;
       }
       waiting.settle({ verdict: { approval_id: id, for: window } });
@@ -189,8 +226,14 @@ export class HeldCalls {
 
   async #audit(request: HeldCallRequest, decision: 'approve' | 'deny', reason: string): Promise<void> {
     await this.#deps.audit.append({
-      kind: 'approval', decision: decision === 'approve' ? 'allow' : 'deny', reason,
-      agent_id: request.agent.agent_id, agent_name: request.agent.agent_name, connection: request.connection.name, method: request.method, path: request.path,
+      kind: 'approval',
+      decision: decision === 'approve' ? 'allow' : 'deny',
+      reason,
+      agent_id: request.agent.agent_id,
+      agent_name: request.agent.agent_name,
+      connection: request.connection.name,
+      method: request.method,
+      path: request.path,
     });
   }
 }

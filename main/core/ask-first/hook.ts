@@ -9,7 +9,10 @@ import type { AskedCall, AskFirst } from './gate.js';
  * scopes: holds a call that needs one until the person answers (or throws their no, the
  * timeout, or the agent's going away), and notes the approval in the call's audit entry.
  */
-export async function holdIfAsked(gate: AskFirst | undefined, input: AskedCall & { exchange: Exchange }): Promise<void> {
+export async function holdIfAsked(
+  gate: AskFirst | undefined,
+  input: AskedCall & { exchange: Exchange },
+): Promise<void> {
   // Fail closed: a grant that asks is never let through by a broker that cannot ask.
   if (!gate) throw askFirstUnavailable();
   const { exchange, ...asked } = input;
@@ -18,10 +21,12 @@ export async function holdIfAsked(gate: AskFirst | undefined, input: AskedCall &
     verdict = await gate.admit(asked);
   } catch (error) {
     // No answer in time: the agent learns when to ask again, as with a rate limit.
-    if (isLatchkeyError(error) && error.code === 'approval_timeout') exchange.headers['retry-after'] = String(error.details.retry_after);
+    if (isLatchkeyError(error) && error.code === 'approval_timeout')
+      exchange.headers['retry-after'] = String(error.details.retry_after);
     throw error;
   }
-  if (verdict) exchange.entry.reason = `call approval ${verdict.approval_id} approved ${verdict.for === '1h' ? 'for 1 hour' : verdict.for}`;
+  if (verdict)
+    exchange.entry.reason = `call approval ${verdict.approval_id} approved ${verdict.for === '1h' ? 'for 1 hour' : verdict.for}`;
 }
 
 /** The body size a request announces (Content-Length), null when it announces none. */

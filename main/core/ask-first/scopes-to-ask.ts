@@ -26,6 +26,8 @@ export function scopesToAsk(input: {
   const free = input.granted.filter((scope) => !pending.has(scope));
   if (isCallAllowed(input.matches, free, input.connectionScopes)) return { scopes: [], rule: undefined };
   const scopes = requiredScopes(input.matches, input.connectionScopes).filter((scope) => pending.has(scope));
-  const rule = input.matches.find((candidate) => needsAllConnectionScopes(candidate) || candidate.scopes.some((scope) => pending.has(scope)));
+  const rule = input.matches.find(
+    (candidate) => needsAllConnectionScopes(candidate) || candidate.scopes.some((scope) => pending.has(scope)),
+  );
   return { scopes, rule };
 }

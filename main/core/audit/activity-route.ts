@@ -7,12 +7,17 @@ import { auditActivity } from './activity.js';
 
 /** GET /admin/api/activity: what agents did lately, for the Activity chart and the agents' sparklines. */
 export async function activityRoute(app: FastifyInstance, options: { db: Database.Database }): Promise<void> {
-  app.withTypeProvider<TypeBoxTypeProvider>().get('/activity', {
-    schema: {
-      tags: ['audit'],
-      summary: 'Proxied calls per agent over the last hour, day or week (denials and upstream errors counted), the busiest connections and each agent\'s last call',
-      querystring: ActivityQuery,
-      response: { 200: ActivityReport, ...errorResponses },
+  app.withTypeProvider<TypeBoxTypeProvider>().get(
+    '/activity',
+    {
+      schema: {
+        tags: ['audit'],
+        summary:
+          "Proxied calls per agent over the last hour, day or week (denials and upstream errors counted), the busiest connections and each agent's last call",
+        querystring: ActivityQuery,
+        response: { 200: ActivityReport, ...errorResponses },
+      },
     },
-  }, async (request) => auditActivity(options.db, request.query.range ?? 'day'));
+    async (request) => auditActivity(options.db, request.query.range ?? 'day'),
+  );
 }

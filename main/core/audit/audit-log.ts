@@ -93,16 +93,23 @@ export class AuditLog {
    * `headCopy`: the copy of the head outside the database, checked and kept up to date here;
    * `onCommitted` hears every batch right after its transaction committed (live views follow it).
    */
-  constructor(db: Database.Database, options: { now?: () => number; headCopy?: AuditHeadCopy; onCommitted?: (entries: AuditEntry[]) => void } = {}) {
+  constructor(
+    db: Database.Database,
+    options: { now?: () => number; headCopy?: AuditHeadCopy; onCommitted?: (entries: AuditEntry[]) => void } = {},
+  ) {
     this.db = db;
     this.now = options.now ?? Date.now;
     this.headCopy = options.headCopy;
     this.onCommitted = options.onCommitted;
-    this.insert = db.prepare(`INSERT INTO audit (${COLUMNS}) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @session_id, @prev_hash, @hash)`);
+    this.insert = db.prepare(
+      `INSERT INTO audit (${COLUMNS}) VALUES (@id, @at, @kind, @decision, @reason, @agent_id, @agent_name, @connection, @method, @path, @status, @latency_ms, @bytes_in, @bytes_out, @session_id, @prev_hash, @hash)`,
+    );
     this.readHead = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.lastRow = db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1');
     this.chunk = db.prepare(`SELECT ${COLUMNS} FROM audit WHERE id > @after AND id <= @upto ORDER BY id LIMIT @limit`);
-    this.writeHead = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.writeHead = db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
     this.commitBatch = db.transaction((batch: Pending[]) => {
       let { id, hash } = this.head() ?? { id: 0, hash: GENESIS_HASH };
       const rows = batch.map(({ fields }) => {
@@ -184,7 +191,13 @@ export class AuditLog {
         rows = this.commitBatch.immediate(batch);
       } catch (error) {
         // Handled: every append of the batch is rejected with it, so its caller answers 500 instead of acting unaudited.
-        const failure = new LatchkeyError('audit_write_failed', 'The audit log could not be written.', 500, {}, { cause: error });
+        const failure = new LatchkeyError(
+          'audit_write_failed',
+          'The audit log could not be written.',
+          500,
+          {},
+          { cause: error },
+        );
         for (const pending of batch) pending.reject(failure);
         continue;
       }

@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3';
-import { AUDIT_DECISIONS, AUDIT_KINDS, type AuditDecision, type AuditEntry, type AuditKind, type AuditPage } from '../../common/api/audit.js';
+import {
+  AUDIT_DECISIONS,
+  AUDIT_KINDS,
+  type AuditDecision,
+  type AuditKind,
+  type AuditPage,
+} from '../../common/api/audit.js';
 import { LatchkeyError } from '../errors.js';
 import { COLUMNS, toEntry, type Row } from './audit-row.js';
 import { csvHeader, csvLine, jsonLine, type AuditExportFormat } from './export-format.js';
@@ -34,7 +40,8 @@ export type PrepareCached = (sql: string) => Database.Statement;
 const invalid = (message: string): LatchkeyError => new LatchkeyError('invalid_request', message, 400);
 
 function parseCursor(cursor: string): number {
-  if (!/^[1-9][0-9]{0,15}$/.test(cursor)) throw new LatchkeyError('invalid_cursor', 'cursor is not a next_cursor returned by this API', 400);
+  if (!/^[1-9][0-9]{0,15}$/.test(cursor))
+    throw new LatchkeyError('invalid_cursor', 'cursor is not a next_cursor returned by this API', 400);
   return Number(cursor);
 }
 
@@ -46,21 +53,28 @@ function conditions(filter: AuditExportFilter): { clauses: string[]; params: Rec
     clauses.push(clause);
     params[name] = value;
   };
-  for (const [name, column] of [['agent', 'agent_id'], ['connection', 'connection']] as const) {
+  for (const [name, column] of [
+    ['agent', 'agent_id'],
+    ['connection', 'connection'],
+  ] as const) {
     const value = filter[name];
     if (value === undefined) continue;
     if (typeof value !== 'string' || value.length === 0) throw invalid(`${name} must be a non-empty string`);
     add(`${column} = @${name}`, name, value);
   }
   if (filter.decision !== undefined) {
-    if (!AUDIT_DECISIONS.includes(filter.decision)) throw invalid(`decision must be one of ${AUDIT_DECISIONS.join(', ')}`);
+    if (!AUDIT_DECISIONS.includes(filter.decision))
+      throw invalid(`decision must be one of ${AUDIT_DECISIONS.join(', ')}`);
     add('decision = @decision', 'decision', filter.decision);
   }
   if (filter.kind !== undefined) {
     if (!AUDIT_KINDS.includes(filter.kind)) throw invalid(`kind must be one of ${AUDIT_KINDS.join(', ')}`);
     add('kind = @kind', 'kind', filter.kind);
   }
-  for (const [name, op] of [['since', '>='], ['until', '<=']] as const) {
+  for (const [name, op] of [
+    ['since', '>='],
+    ['until', '<='],
+  ] as const) {
     const value = filter[name];
     if (value === undefined) continue;
     if (!Number.isSafeInteger(value)) throw invalid(`${name} must be a time`);
@@ -72,14 +86,18 @@ function conditions(filter: AuditExportFilter): { clauses: string[]; params: Rec
 /** Newest first, keyset-paged: a cursor stays valid and stable while new entries arrive. */
 export function queryAudit(prepare: PrepareCached, filter: AuditFilter = {}): AuditPage {
   const limit = filter.limit ?? DEFAULT_PAGE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw invalid(`limit must be an integer from 1 to ${MAX_PAGE}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
+    throw invalid(`limit must be an integer from 1 to ${MAX_PAGE}`);
   const { clauses, params } = conditions(filter);
   if (filter.cursor !== undefined) {
     clauses.push('id < @cursor');
     params.cursor = parseCursor(filter.cursor);
   }
   const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
-  const rows = prepare(`SELECT ${COLUMNS} FROM audit ${where} ORDER BY id DESC LIMIT @limit`).all({ ...params, limit: limit + 1 }) as Row[];
+  const rows = prepare(`SELECT ${COLUMNS} FROM audit ${where} ORDER BY id DESC LIMIT @limit`).all({
+    ...params,
+    limit: limit + 1,
+  }) as Row[];
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { entries: page.map(toEntry), next_cursor: rows.length > limit && last ? String(last.id) : null };
@@ -91,10 +109,17 @@ export function queryAudit(prepare: PrepareCached, filter: AuditFilter = {}): Au
  * now, not on the first chunk, so a caller can still answer 400 before streaming.
  * `upto`: the id of the newest entry when the export was asked for.
  */
-export function exportAudit(prepare: PrepareCached, upto: number, filter: AuditExportFilter, format: AuditExportFormat): Iterable<string> {
+export function exportAudit(
+  prepare: PrepareCached,
+  upto: number,
+  filter: AuditExportFilter,
+  format: AuditExportFormat,
+): Iterable<string> {
   if (format !== 'jsonl' && format !== 'csv') throw invalid('format must be jsonl or csv');
   const { clauses, params } = conditions(filter);
-  const select = prepare(`SELECT ${COLUMNS} FROM audit WHERE ${[...clauses, 'id > @after', 'id <= @upto'].join(' AND ')} ORDER BY id LIMIT @limit`);
+  const select = prepare(
+    `SELECT ${COLUMNS} FROM audit WHERE ${[...clauses, 'id > @after', 'id <= @upto'].join(' AND ')} ORDER BY id LIMIT @limit`,
+  );
   const line = format === 'csv' ? csvLine : jsonLine;
   return {
     *[Symbol.iterator]() {

@@ -5,7 +5,12 @@ import type { AuditEntry } from '../../common/admin-api.js';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** The hashed fields of an entry, as stored: time in epoch ms, kind and decision as read back. */
-export type ChainedFields = Omit<AuditEntry, 'at' | 'kind' | 'decision' | 'session_id' | 'prev_hash' | 'hash'> & { at: number; kind: string; decision: string; session_id?: string | null };
+export type ChainedFields = Omit<AuditEntry, 'at' | 'kind' | 'decision' | 'session_id' | 'prev_hash' | 'hash'> & {
+  at: number;
+  kind: string;
+  decision: string;
+  session_id?: string | null;
+};
 
 /**
  * sha256(prev_hash + "\n" + canonical fields). The canonical form is a JSON array in a
@@ -15,8 +20,20 @@ export type ChainedFields = Omit<AuditEntry, 'at' | 'kind' | 'decision' | 'sessi
  */
 export function entryHash(prevHash: string, e: ChainedFields): string {
   const canonical = JSON.stringify([
-    e.id, e.at, e.kind, e.decision, e.reason, e.agent_id, e.agent_name, e.connection,
-    e.method, e.path, e.status, e.latency_ms, e.bytes_in, e.bytes_out,
+    e.id,
+    e.at,
+    e.kind,
+    e.decision,
+    e.reason,
+    e.agent_id,
+    e.agent_name,
+    e.connection,
+    e.method,
+    e.path,
+    e.status,
+    e.latency_ms,
+    e.bytes_in,
+    e.bytes_out,
     ...(e.session_id ? [e.session_id] : []),
   ]);
   return createHash('sha256').update(`${prevHash}\n${canonical}`).digest('hex');

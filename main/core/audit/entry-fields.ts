@@ -50,8 +50,10 @@ function count(value: unknown, field: string, round = false): number | null {
 
 /** The row fields of an append, validated and capped (the id and hashes are assigned at commit). */
 export function fieldsOf(input: AuditInput, at: number): Omit<ChainedFields, 'id'> {
-  if (!AUDIT_KINDS.includes(input.kind)) throw new LatchkeyError('invalid_audit_entry', `unknown audit kind ${String(input.kind)}`, 500);
-  if (!AUDIT_DECISIONS.includes(input.decision)) throw new LatchkeyError('invalid_audit_entry', `unknown audit decision ${String(input.decision)}`, 500);
+  if (!AUDIT_KINDS.includes(input.kind))
+    throw new LatchkeyError('invalid_audit_entry', `unknown audit kind ${String(input.kind)}`, 500);
+  if (!AUDIT_DECISIONS.includes(input.decision))
+    throw new LatchkeyError('invalid_audit_entry', `unknown audit decision ${String(input.decision)}`, 500);
   return {
     at,
     kind: input.kind,

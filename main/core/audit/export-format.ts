@@ -3,8 +3,23 @@ import type { AuditEntry } from '../../common/admin-api.js';
 export type { AuditExportFormat } from '../../common/api/audit.js';
 
 export const EXPORT_COLUMNS = [
-  'id', 'at', 'kind', 'decision', 'reason', 'agent_id', 'agent_name', 'connection', 'method',
-  'path', 'status', 'latency_ms', 'bytes_in', 'bytes_out', 'session_id', 'prev_hash', 'hash',
+  'id',
+  'at',
+  'kind',
+  'decision',
+  'reason',
+  'agent_id',
+  'agent_name',
+  'connection',
+  'method',
+  'path',
+  'status',
+  'latency_ms',
+  'bytes_in',
+  'bytes_out',
+  'session_id',
+  'prev_hash',
+  'hash',
 ] as const satisfies readonly (keyof AuditEntry)[];
 
 /**
@@ -22,6 +37,7 @@ export function csvCell(value: string | number | null): string {
 /** RFC 4180 lines end with CRLF. */
 export const csvHeader = (): string => `${EXPORT_COLUMNS.join(',')}\r\n`;
 
-export const csvLine = (entry: AuditEntry): string => `${EXPORT_COLUMNS.map((column) => csvCell(entry[column])).join(',')}\r\n`;
+export const csvLine = (entry: AuditEntry): string =>
+  `${EXPORT_COLUMNS.map((column) => csvCell(entry[column])).join(',')}\r\n`;
 
 export const jsonLine = (entry: AuditEntry): string => `${JSON.stringify(entry)}\n`;

@@ -18,10 +18,13 @@ export function redactPath(pathWithQuery: string): string {
   const queryAt = withoutFragment.indexOf('?');
   let redacted = withoutFragment;
   if (queryAt !== -1) {
-    const query = withoutFragment.slice(queryAt + 1).split('&').map((part) => {
-      const eq = part.indexOf('=');
-      return eq === -1 ? part : `${part.slice(0, eq)}=REDACTED`;
-    });
+    const query = withoutFragment
+      .slice(queryAt + 1)
+      .split('&')
+      .map((part) => {
+        const eq = part.indexOf('=');
+        return eq === -1 ? part : `${part.slice(0, eq)}=REDACTED`;
+      });
     redacted = `${withoutFragment.slice(0, queryAt)}?${query.join('&')}`;
   }
   redacted = encodeControls(redacted);

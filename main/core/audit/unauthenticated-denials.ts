@@ -41,10 +41,12 @@ const lacking = (kind: Kind): string => (kind === 'proxy' ? 'a valid token' : 'v
  * or revoked (401, attributed to its agent when known), or a check that runs before the
  * token's (a foreign Origin): nothing there costs the sender a valid token.
  */
-const isUnauthenticated = (input: AuditInput): boolean => input.decision === 'deny' && (input.status === 401 || !input.agent_id);
+const isUnauthenticated = (input: AuditInput): boolean =>
+  input.decision === 'deny' && (input.status === 401 || !input.agent_id);
 
 /** Where refusals come from: the agent when known (a revoked one, say), and the connection named, else the path. */
-const sourceOf = (input: AuditInput): string => `${input.agent_id ?? ''}\n${input.connection ?? (input.path ?? '').split('?', 1)[0] ?? ''}`.slice(0, MAX_SOURCE);
+const sourceOf = (input: AuditInput): string =>
+  `${input.agent_id ?? ''}\n${input.connection ?? (input.path ?? '').split('?', 1)[0] ?? ''}`.slice(0, MAX_SOURCE);
 
 function describeWindow(ms: number): string {
   if (ms === 60_000) return 'the last minute';

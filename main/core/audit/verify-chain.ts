@@ -21,8 +21,12 @@ export interface ChainSnapshot {
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-const broken = (checked: number, firstBad: number | undefined, reason: string): AuditVerification =>
-  ({ ok: false, checked, ...(firstBad === undefined ? {} : { first_bad: firstBad }), reason });
+const broken = (checked: number, firstBad: number | undefined, reason: string): AuditVerification => ({
+  ok: false,
+  checked,
+  ...(firstBad === undefined ? {} : { first_bad: firstBad }),
+  reason,
+});
 
 /**
  * Walks the chain in id order, up to the newest entry when it started, in chunks with a
@@ -38,10 +42,18 @@ export async function verifyAuditChain(snapshot: ChainSnapshot): Promise<AuditVe
     const rows = readChunk(lastId, VERIFY_CHUNK);
     for (const row of rows) {
       if (row.prev_hash !== prev || entryHash(prev, row) !== row.hash) {
-        return broken(checked, row.id, `Entry #${row.id} or the one before it was edited, deleted or moved: its hash or its link to the previous entry does not match.`);
+        return broken(
+          checked,
+          row.id,
+          `Entry #${row.id} or the one before it was edited, deleted or moved: its hash or its link to the previous entry does not match.`,
+        );
       }
       if (copy?.head?.id === row.id && copy.head.hash !== row.hash) {
-        return broken(checked, row.id, `Entry #${row.id} differs from the copy of the head kept in the secret store: the database was rewritten from this entry on.`);
+        return broken(
+          checked,
+          row.id,
+          `Entry #${row.id} differs from the copy of the head kept in the secret store: the database was rewritten from this entry on.`,
+        );
       }
       prev = row.hash;
       lastId = row.id;
@@ -52,21 +64,43 @@ export async function verifyAuditChain(snapshot: ChainSnapshot): Promise<AuditVe
   }
   const head = stored === undefined ? undefined : parseHead(stored);
   if (stored === undefined && checked > 0) {
-    return broken(checked, undefined, 'The record of the newest entry (the head) is missing from the database, so a cut-off tail would go unnoticed: the database was edited.');
+    return broken(
+      checked,
+      undefined,
+      'The record of the newest entry (the head) is missing from the database, so a cut-off tail would go unnoticed: the database was edited.',
+    );
   }
   if (stored !== undefined && !head) {
-    return broken(checked, undefined, 'The record of the newest entry (the head) in the database is malformed: the database was edited.');
+    return broken(
+      checked,
+      undefined,
+      'The record of the newest entry (the head) in the database is malformed: the database was edited.',
+    );
   }
   if (head && (head.id !== lastId || head.hash !== prev)) {
-    if (head.id > lastId) return broken(checked, lastId + 1, `The chain ends at entry #${lastId} but the head says #${head.id}: the newest entries were deleted.`);
-    if (head.id < lastId) return broken(checked, head.id + 1, `Entries after #${head.id}, the recorded head, were added outside Latchkey.`);
+    if (head.id > lastId)
+      return broken(
+        checked,
+        lastId + 1,
+        `The chain ends at entry #${lastId} but the head says #${head.id}: the newest entries were deleted.`,
+      );
+    if (head.id < lastId)
+      return broken(checked, head.id + 1, `Entries after #${head.id}, the recorded head, were added outside Latchkey.`);
     return broken(checked, lastId, `Entry #${lastId} is not the one recorded as the head: it was replaced.`);
   }
   if (copy && !copy.head && copy.malformed) {
-    return broken(checked, undefined, 'The copy of the head kept in the secret store is malformed, so a rewritten database would go unnoticed.');
+    return broken(
+      checked,
+      undefined,
+      'The copy of the head kept in the secret store is malformed, so a rewritten database would go unnoticed.',
+    );
   }
   if (copy?.head && copy.head.id > lastId) {
-    return broken(checked, lastId + 1, `The chain ends at entry #${lastId} but the copy of the head kept in the secret store is at #${copy.head.id}: entries were deleted and the chain rewritten.`);
+    return broken(
+      checked,
+      lastId + 1,
+      `The chain ends at entry #${lastId} but the copy of the head kept in the secret store is at #${copy.head.id}: entries were deleted and the chain rewritten.`,
+    );
   }
   return { ok: true, checked };
 }

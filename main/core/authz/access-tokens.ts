@@ -91,14 +91,25 @@ export class AccessTokens {
    * `connectionIds` binds each connection of `scope` to its id (a later connection of the same name is another one);
    * `audience` is the resource URL the client named (any loopback spelling of ours), the proxy by default.
    */
-  async issue(subject: { id: string; client_id: string }, scope: ScopeMap, connectionIds: ReadonlyMap<string, string>, audience = this.audience(), session?: SessionBinding): Promise<IssuedAccessToken> {
+  async issue(
+    subject: { id: string; client_id: string },
+    scope: ScopeMap,
+    connectionIds: ReadonlyMap<string, string>,
+    audience = this.audience(),
+    session?: SessionBinding,
+  ): Promise<IssuedAccessToken> {
     const iat = Math.floor(this.#deps.now() / 1000);
     const exp = session ? Math.ceil(session.expiresAt / 1000) : iat + this.#deps.ttlSeconds;
     const jti = randomId();
     const scopeText = formatScope(scope);
     const { kid, privateKey } = this.#deps.keys.current;
     const boundIds = Object.fromEntries([...scope.keys()].map((name) => [name, connectionIds.get(name)]));
-    const token = await new SignJWT({ client_id: subject.client_id, scope: scopeText, connection_ids: boundIds, ...(session ? { sid: session.id } : {}) })
+    const token = await new SignJWT({
+      client_id: subject.client_id,
+      scope: scopeText,
+      connection_ids: boundIds,
+      ...(session ? { sid: session.id } : {}),
+    })
       .setProtectedHeader({ alg: SIGNING_ALG, typ: TOKEN_TYPE, kid })
       .setIssuer(this.#deps.issuer())
       .setAudience(audience)
@@ -119,7 +130,8 @@ export class AccessTokens {
     const audiences = this.#audiences(resource);
     const known = this.#verified.get(token);
     if (known) {
-      if (!audiences.includes(known.aud)) throw this.error('invalid_token', 'The access token was issued for another resource.');
+      if (!audiences.includes(known.aud))
+        throw this.error('invalid_token', 'The access token was issued for another resource.');
       // Same rules as jose: expired once the current second reaches `exp`.
       if (Math.floor(this.#deps.now() / 1000) >= known.exp) {
         this.#verified.delete(token);
@@ -128,7 +140,8 @@ export class AccessTokens {
       if (this.isRevoked(known.jti)) throw this.error('token_revoked', 'This access token was revoked.');
       return known;
     }
-    if (token.length > MAX_TOKEN_LENGTH) throw this.error('invalid_token', 'The access token is too long to be one of ours.');
+    if (token.length > MAX_TOKEN_LENGTH)
+      throw this.error('invalid_token', 'The access token is too long to be one of ours.');
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.#key(header), {
@@ -141,13 +154,24 @@ export class AccessTokens {
       }));
     } catch (error) {
       if (error instanceof LatchkeyError) throw error;
-      if (error instanceof joseErrors.JWTExpired) throw this.error('token_expired', 'The access token has expired; get a new one from the token endpoint.');
-      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud') throw this.error('invalid_token', 'The access token was issued for another resource.');
+      if (error instanceof joseErrors.JWTExpired)
+        throw this.error('token_expired', 'The access token has expired; get a new one from the token endpoint.');
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'aud')
+        throw this.error('invalid_token', 'The access token was issued for another resource.');
       const reason = error instanceof joseErrors.JOSEError ? `: ${error.message}` : '';
       throw this.error('invalid_token', `The access token is not valid${reason}.`);
     }
     const { sub, client_id, jti, iat, exp, scope, aud, sid, connection_ids: ids } = payload;
-    if (typeof aud !== 'string' || typeof sub !== 'string' || typeof client_id !== 'string' || typeof jti !== 'string' || typeof scope !== 'string' || typeof iat !== 'number' || typeof exp !== 'number' || (sid !== undefined && typeof sid !== 'string')) {
+    if (
+      typeof aud !== 'string' ||
+      typeof sub !== 'string' ||
+      typeof client_id !== 'string' ||
+      typeof jti !== 'string' ||
+      typeof scope !== 'string' ||
+      typeof iat !== 'number' ||
+      typeof exp !== 'number' ||
+      (sid !== undefined && typeof sid !== 'string')
+    ) {
       throw this.error('invalid_token', 'The access token has malformed claims.');
     }
     let scopes: ScopeMap;
@@ -158,12 +182,25 @@ export class AccessTokens {
     }
     const connectionIds = new Map<string, string>();
     for (const name of scopes.keys()) {
-      const id: unknown = typeof ids === 'object' && ids !== null && Object.hasOwn(ids, name) ? (ids as Record<string, unknown>)[name] : undefined;
+      const id: unknown =
+        typeof ids === 'object' && ids !== null && Object.hasOwn(ids, name)
+          ? (ids as Record<string, unknown>)[name]
+          : undefined;
       if (typeof id !== 'string') throw this.error('invalid_token', 'The access token has malformed claims.');
       connectionIds.set(name, id);
     }
     if (this.isRevoked(jti)) throw this.error('token_revoked', 'This access token was revoked.');
-    const claims: AccessClaims = { sub, client_id, jti, iat, exp, scope: scopes, connection_ids: connectionIds, aud, ...(typeof sid === 'string' ? { sid } : {}) };
+    const claims: AccessClaims = {
+      sub,
+      client_id,
+      jti,
+      iat,
+      exp,
+      scope: scopes,
+      connection_ids: connectionIds,
+      aud,
+      ...(typeof sid === 'string' ? { sid } : {}),
+    };
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value as string);
     this.#verified.set(token, claims);
     return claims;

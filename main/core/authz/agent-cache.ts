@@ -17,7 +17,8 @@ export interface CachedAgent {
 }
 
 /** Stored grants keyed by connection id. */
-const scopeMapById = (grants: readonly StoredGrant[]): ScopeMap => grantsToScopeMap(grants.map((g) => ({ connection: g.connection_id, scopes: g.scopes })));
+const scopeMapById = (grants: readonly StoredGrant[]): ScopeMap =>
+  grantsToScopeMap(grants.map((g) => ({ connection: g.connection_id, scopes: g.scopes })));
 
 /** The agents in memory, refreshed on every change that goes through `save`. */
 export class AgentCache {

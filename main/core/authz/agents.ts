@@ -29,7 +29,11 @@ export function agentView(agent: AgentRecord, connections: ConnectionLookup): Ag
 
 function checkRateLimit(limit: number | null): number | null {
   if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > RATE_LIMIT_MAX)) {
-    throw new LatchkeyError('invalid_request', `rate_limit_per_minute is null (no limit) or an integer from 1 to ${RATE_LIMIT_MAX}`, 400);
+    throw new LatchkeyError(
+      'invalid_request',
+      `rate_limit_per_minute is null (no limit) or an integer from 1 to ${RATE_LIMIT_MAX}`,
+      400,
+    );
   }
   return limit;
 }
@@ -42,7 +46,11 @@ export class Agents {
     this.#ctx = ctx;
   }
 
-  async create(input: { name: string; grants: Grant[]; rate_limit_per_minute?: number | null }): Promise<{ agent: AgentView; client_secret: string }> {
+  async create(input: {
+    name: string;
+    grants: Grant[];
+    rate_limit_per_minute?: number | null;
+  }): Promise<{ agent: AgentView; client_secret: string }> {
     const { deps, store } = this.#ctx;
     const name = this.#checkNameFree(checkAgentName(input.name));
     const named = validateGrants(input.grants, deps.connections);
@@ -51,8 +59,19 @@ export class Agents {
     const secret = randomToken();
     const now = this.#ctx.now();
     const agent = store.insertAgent({
-      id: randomUUID(), name, client_id: randomId(), client_secret_hash: hashSecret(secret), token_endpoint_auth_method: 'client_secret_basic',
-      redirect_uris: [], status: 'active', grants, rate_limit_per_minute: rateLimit, tokens_valid_after: 0, registered_via: 'admin', created_at: now, updated_at: now,
+      id: randomUUID(),
+      name,
+      client_id: randomId(),
+      client_secret_hash: hashSecret(secret),
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: [],
+      status: 'active',
+      grants,
+      rate_limit_per_minute: rateLimit,
+      tokens_valid_after: 0,
+      registered_via: 'admin',
+      created_at: now,
+      updated_at: now,
     });
     this.#ctx.agents.remember(agent);
     await audit(this.#ctx, 'agent', 'info', `created with ${describeGrants(named)}`, agent);
@@ -72,12 +91,20 @@ export class Agents {
   named(name: string): AgentView {
     const agents = this.list();
     const agent = agents.find((candidate) => candidate.name === name);
-    if (!agent) throw new LatchkeyError('unknown_agent', `No agent named "${name}". Agents: ${agents.map((a) => a.name).join(', ') || 'none yet (create one in the dashboard)'}`, 404);
+    if (!agent)
+      throw new LatchkeyError(
+        'unknown_agent',
+        `No agent named "${name}". Agents: ${agents.map((a) => a.name).join(', ') || 'none yet (create one in the dashboard)'}`,
+        404,
+      );
     return agent;
   }
 
   /** Narrowed grants apply at once: verification intersects every token with the current grants. */
-  async update(id: string, patch: { name?: string; grants?: Grant[]; rate_limit_per_minute?: number | null }): Promise<AgentView> {
+  async update(
+    id: string,
+    patch: { name?: string; grants?: Grant[]; rate_limit_per_minute?: number | null },
+  ): Promise<AgentView> {
     const { deps, agents } = this.#ctx;
     const agent = agents.require(id);
     const next: AgentRecord = { ...agent, updated_at: this.#ctx.now() };
@@ -117,7 +144,13 @@ export class Agents {
     });
     const saved = agents.save({ ...agent, grants, updated_at: this.#ctx.now() });
     const connection = deps.connections.getById(connectionId)?.name ?? connectionId;
-    await audit(this.#ctx, 'agent', 'info', `updated: calls under ${scopes.map((scope) => `${connection}:${scope}`).join(' ')} no longer ask first (answered "always")`, saved);
+    await audit(
+      this.#ctx,
+      'agent',
+      'info',
+      `updated: calls under ${scopes.map((scope) => `${connection}:${scope}`).join(' ')} no longer ask first (answered "always")`,
+      saved,
+    );
     emitAgent(this.#ctx, saved);
     return agentView(saved, deps.connections);
   }
@@ -153,20 +186,48 @@ export class Agents {
   async forgetConnection(connection: { id: string; name: string }): Promise<void> {
     const { store, agents } = this.#ctx;
     const now = this.#ctx.now();
-    const changed = store.transaction(() => store.listAgents()
-      .filter((agent) => agent.grants.some((g) => g.connection_id === connection.id))
-      .map((agent) => agents.save({ ...agent, grants: agent.grants.filter((g) => g.connection_id !== connection.id), updated_at: now })));
+    const changed = store.transaction(() =>
+      store
+        .listAgents()
+        .filter((agent) => agent.grants.some((g) => g.connection_id === connection.id))
+        .map((agent) =>
+          agents.save({
+            ...agent,
+            grants: agent.grants.filter((g) => g.connection_id !== connection.id),
+            updated_at: now,
+          }),
+        ),
+    );
     for (const agent of changed) {
-      await audit(this.#ctx, 'agent', 'info', `grant on "${connection.name}" dropped: the connection was disconnected`, agent);
+      await audit(
+        this.#ctx,
+        'agent',
+        'info',
+        `grant on "${connection.name}" dropped: the connection was disconnected`,
+        agent,
+      );
       emitAgent(this.#ctx, agent);
     }
   }
 
   /** `name`, unless another agent's name is it or looks like it (same NFKC + confusables skeleton): 409 agent_exists. */
   #checkNameFree(name: string, self?: string): string {
-    const other = lookAlikeOf(name, this.#ctx.store.listAgents().filter((a) => a.id !== self).map((a) => a.name));
-    if (other === name) throw new LatchkeyError('agent_exists', `An agent named "${name}" already exists`, 409, { name });
-    if (other !== undefined) throw new LatchkeyError('agent_exists', `"${name}" looks like the name of the agent "${other}"; choose a name that reads differently`, 409, { name, looks_like: other });
+    const other = lookAlikeOf(
+      name,
+      this.#ctx.store
+        .listAgents()
+        .filter((a) => a.id !== self)
+        .map((a) => a.name),
+    );
+    if (other === name)
+      throw new LatchkeyError('agent_exists', `An agent named "${name}" already exists`, 409, { name });
+    if (other !== undefined)
+      throw new LatchkeyError(
+        'agent_exists',
+        `"${name}" looks like the name of the agent "${other}"; choose a name that reads differently`,
+        409,
+        { name, looks_like: other },
+      );
     return name;
   }
 }

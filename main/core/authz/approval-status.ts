@@ -17,7 +17,12 @@ export function effectiveStatus(ctx: AuthzContext, approval: ApprovalRecord): Ap
   const now = ctx.now();
   if (approval.status === 'pending' && now >= approval.created_at + APPROVAL_TTL_MS) return 'expired';
   // An approval nobody came back for within the same window lapses too.
-  if (approval.status === 'approved' && approval.code_issued_at === null && now >= (approval.decided_at ?? 0) + APPROVAL_TTL_MS) return 'expired';
+  if (
+    approval.status === 'approved' &&
+    approval.code_issued_at === null &&
+    now >= (approval.decided_at ?? 0) + APPROVAL_TTL_MS
+  )
+    return 'expired';
   return approval.status;
 }
 

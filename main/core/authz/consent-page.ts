@@ -3,11 +3,12 @@
  * what and waits: the decision is taken in Latchkey (the admin API), never here, so the
  * page has nothing to click and an agent fetching it gains nothing.
  */
-import type { ApprovalStatus, RegisteredVia, RegistrationKind } from '../../common/admin-api.js';
+import type { ApprovalStatus, RegistrationKind } from '../../common/admin-api.js';
 import { escapeHtml } from '../http/pages.js';
 
 /** Scripts only from our origin (consent.js), no framing, no forms. */
-export const CONSENT_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+export const CONSENT_CSP =
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export interface ConsentDetails {
   id: string;
@@ -35,14 +36,17 @@ h1{font-size:1.3rem;margin:0 0 .5rem}code{background:#eef0f4;padding:.1rem .35re
 /** How the client registered, and what that says about trusting its name. */
 const ORIGIN_TEXT: Record<RegistrationKind, string> = {
   admin: '',
-  dynamic: '<p id="origin"><strong>Self-registered</strong> via dynamic client registration: any program on this computer can register under any name, so judge it by where the answer goes.</p>',
-  metadata_document: '<p id="origin"><strong>Self-registered</strong> by its client metadata document (its client ID is that document\'s web address): anyone can publish such a document under any name, so judge it by the address and where the answer goes.</p>',
+  dynamic:
+    '<p id="origin"><strong>Self-registered</strong> via dynamic client registration: any program on this computer can register under any name, so judge it by where the answer goes.</p>',
+  metadata_document:
+    '<p id="origin"><strong>Self-registered</strong> by its client metadata document (its client ID is that document\'s web address): anyone can publish such a document under any name, so judge it by the address and where the answer goes.</p>',
 };
 
 export function consentPage(details: ConsentDetails): string {
-  const scopes = details.scopes.length > 0
-    ? `<ul>${details.scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('')}</ul>`
-    : '<p>No particular access: you choose what to grant in Latchkey.</p>';
+  const scopes =
+    details.scopes.length > 0
+      ? `<ul>${details.scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('')}</ul>`
+      : '<p>No particular access: you choose what to grant in Latchkey.</p>';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Approve in Latchkey</title><style>${STYLE}</style></head>
 <body><main data-status-url="/consent/${encodeURIComponent(details.id)}/status">

@@ -45,16 +45,24 @@ export class Consent {
     const { store, codes, approvalResources } = this.#ctx;
     const approval = requireApproval(this.#ctx, id);
     const status = effectiveStatus(this.#ctx, approval);
-    const answer = (params: Record<string, string>): string => withParams(approval.redirect_uri, { ...params, state: approval.state, iss: issuer });
-    if (status === 'denied') return { status, redirect_to: answer({ error: 'access_denied', error_description: 'The request was denied in Latchkey' }) };
+    const answer = (params: Record<string, string>): string =>
+      withParams(approval.redirect_uri, { ...params, state: approval.state, iss: issuer });
+    if (status === 'denied')
+      return {
+        status,
+        redirect_to: answer({ error: 'access_denied', error_description: 'The request was denied in Latchkey' }),
+      };
     if (status !== 'approved') return { status };
     const now = this.#ctx.now();
     const issued = this.#codeRedirects.get(id);
     if (issued && issued.expires_at > now) return { status, redirect_to: issued.redirect_to };
     const agent = store.agentById(approval.agent_id);
-    if (!agent || agent.status !== 'active' || !store.claimApprovalCode(id, now)) return { status };
+    if (agent?.status !== 'active' || !store.claimApprovalCode(id, now)) return { status };
     const code = codes.issue({
-      agent_id: agent.id, client_id: agent.client_id, redirect_uri: approval.redirect_uri, code_challenge: approval.code_challenge,
+      agent_id: agent.id,
+      client_id: agent.client_id,
+      redirect_uri: approval.redirect_uri,
+      code_challenge: approval.code_challenge,
       scope: formatScope(grantsToScopeMap(approval.granted ?? [])),
       resource: approvalResources.get(id)?.resource,
     });

@@ -44,8 +44,22 @@ export interface AuthzContext {
 }
 
 /** Every decision is audited, with the agent it concerns when there is one. */
-export async function audit(ctx: AuthzContext, kind: AuditInput['kind'], decision: AuditInput['decision'], reason: string, agent?: { id: string; name: string }, status?: number): Promise<void> {
-  await ctx.deps.audit.append({ kind, decision, reason, agent_id: agent?.id ?? null, agent_name: agent?.name ?? null, ...(status === undefined ? {} : { status }) });
+export async function audit(
+  ctx: AuthzContext,
+  kind: AuditInput['kind'],
+  decision: AuditInput['decision'],
+  reason: string,
+  agent?: { id: string; name: string },
+  status?: number,
+): Promise<void> {
+  await ctx.deps.audit.append({
+    kind,
+    decision,
+    reason,
+    agent_id: agent?.id ?? null,
+    agent_name: agent?.name ?? null,
+    ...(status === undefined ? {} : { status }),
+  });
 }
 
 export function emitAgent(ctx: AuthzContext, agent: AgentRecord): void {

@@ -25,9 +25,16 @@ export class ExecTokens {
    * most MAX_SESSION_TOKEN_LIFETIME_MS, and names the session (`sid`), so the proxy's audit
    * entries do. The session revokes it when it ends; the session's own audit entry records it.
    */
-  async mintForSession(agentId: string, session: SessionBinding): Promise<{ access_token: string; jti: string; expires_at: number }> {
+  async mintForSession(
+    agentId: string,
+    session: SessionBinding,
+  ): Promise<{ access_token: string; jti: string; expires_at: number }> {
     if (session.expiresAt > this.#ctx.now() + MAX_SESSION_TOKEN_LIFETIME_MS) {
-      throw new LatchkeyError('invalid_ttl', `A session token lives at most ${MAX_SESSION_TOKEN_LIFETIME_MS / 3_600_000} hours.`, 400);
+      throw new LatchkeyError(
+        'invalid_ttl',
+        `A session token lives at most ${MAX_SESSION_TOKEN_LIFETIME_MS / 3_600_000} hours.`,
+        400,
+      );
     }
     const agent = this.#activeAgent(agentId);
     const issued = await issueAccess(this.#ctx, agent, grantedScope(this.#ctx, agent), undefined, session);
@@ -41,7 +48,10 @@ export class ExecTokens {
 
   #activeAgent(agentId: string): AgentRecord {
     const agent = this.#ctx.agents.require(agentId);
-    if (agent.status !== 'active') throw new LatchkeyError('agent_not_active', `Agent "${agent.name}" is ${agent.status}`, 409, { status: agent.status });
+    if (agent.status !== 'active')
+      throw new LatchkeyError('agent_not_active', `Agent "${agent.name}" is ${agent.status}`, 409, {
+        status: agent.status,
+      });
     if (this.#ctx.pause.paused) throw pausedError();
     return agent;
   }

@@ -52,36 +52,77 @@ export function validateGrants(grants: readonly Grant[], connections: Connection
   const normalised: Grant[] = [];
   for (const grant of grants) {
     if (seen.has(grant.connection)) {
-      throw new LatchkeyError('invalid_request', `Connection "${grant.connection}" is granted twice; list it once with all its scopes`, 400, { connection: grant.connection });
+      throw new LatchkeyError(
+        'invalid_request',
+        `Connection "${grant.connection}" is granted twice; list it once with all its scopes`,
+        400,
+        { connection: grant.connection },
+      );
     }
     seen.add(grant.connection);
     const connection = connections.getByName(grant.connection);
     if (!connection) throw unknownConnection(grant.connection);
     const scopes = [...new Set(grant.scopes)].sort();
-    if (scopes.length === 0) throw new LatchkeyError('invalid_grant_scope', `The grant on "${grant.connection}" lists no scopes; use ["*"] for all of them`, 400, { connection: grant.connection, unknown_scopes: [], available_scopes: connection.scopes });
+    if (scopes.length === 0)
+      throw new LatchkeyError(
+        'invalid_grant_scope',
+        `The grant on "${grant.connection}" lists no scopes; use ["*"] for all of them`,
+        400,
+        { connection: grant.connection, unknown_scopes: [], available_scopes: connection.scopes },
+      );
     if (scopes.includes('*')) {
-      if (scopes.length > 1) throw new LatchkeyError('invalid_grant_scope', `"*" already means every scope of "${grant.connection}"; list it alone`, 400, { connection: grant.connection, unknown_scopes: scopes.filter((s) => s !== '*'), available_scopes: connection.scopes });
-      normalised.push({ connection: grant.connection, scopes: ['*'], ...checkAsk(grant, connection.scopes.filter((scope) => !connection.ungrantable?.has(scope))) });
+      if (scopes.length > 1)
+        throw new LatchkeyError(
+          'invalid_grant_scope',
+          `"*" already means every scope of "${grant.connection}"; list it alone`,
+          400,
+          {
+            connection: grant.connection,
+            unknown_scopes: scopes.filter((s) => s !== '*'),
+            available_scopes: connection.scopes,
+          },
+        );
+      normalised.push({
+        connection: grant.connection,
+        scopes: ['*'],
+        ...checkAsk(
+          grant,
+          connection.scopes.filter((scope) => !connection.ungrantable?.has(scope)),
+        ),
+      });
       continue;
     }
     const held = new Set(connection.scopes);
     const unknown = scopes.filter((scope) => !held.has(scope));
     if (unknown.length > 0) {
-      throw new LatchkeyError('invalid_grant_scope', `"${grant.connection}" does not hold ${unknown.map((s) => `"${s}"`).join(', ')}`, 400, {
-        connection: grant.connection,
-        unknown_scopes: unknown,
-        available_scopes: connection.scopes,
-      });
+      throw new LatchkeyError(
+        'invalid_grant_scope',
+        `"${grant.connection}" does not hold ${unknown.map((s) => `"${s}"`).join(', ')}`,
+        400,
+        {
+          connection: grant.connection,
+          unknown_scopes: unknown,
+          available_scopes: connection.scopes,
+        },
+      );
     }
     const refused = scopes.filter((scope) => connection.ungrantable?.has(scope));
     if (refused.length > 0) {
-      const reasons = refused.map((scope) => `"${scope}" is not enforced by the provider on a connection that holds "${connection.ungrantable!.get(scope)}"`);
-      throw new LatchkeyError('invalid_grant_scope', `${reasons.join('; ')}: on "${grant.connection}" grant "${connection.ungrantable!.get(refused[0]!)}" or "*" instead`, 400, {
-        connection: grant.connection,
-        unknown_scopes: [],
-        ungrantable_scopes: refused,
-        available_scopes: connection.scopes.filter((scope) => !connection.ungrantable?.has(scope)),
-      });
+      const reasons = refused.map(
+        (scope) =>
+          `"${scope}" is not enforced by the provider on a connection that holds "${connection.ungrantable!.get(scope)}"`,
+      );
+      throw new LatchkeyError(
+        'invalid_grant_scope',
+        `${reasons.join('; ')}: on "${grant.connection}" grant "${connection.ungrantable!.get(refused[0]!)}" or "*" instead`,
+        400,
+        {
+          connection: grant.connection,
+          unknown_scopes: [],
+          ungrantable_scopes: refused,
+          available_scopes: connection.scopes.filter((scope) => !connection.ungrantable?.has(scope)),
+        },
+      );
     }
     normalised.push({ connection: grant.connection, scopes, ...checkAsk(grant, scopes) });
   }
@@ -97,17 +138,23 @@ function checkAsk(grant: Grant, covered: readonly string[]): { ask?: string[] } 
   if (ask.length === 0) return {};
   const outside = ask.filter((scope) => !covered.includes(scope));
   if (outside.length > 0) {
-    throw new LatchkeyError('invalid_grant_scope', `"ask" on "${grant.connection}" names ${outside.map((s) => `"${s}"`).join(', ')}, which the grant does not give; ask only about scopes it grants`, 400, {
-      connection: grant.connection,
-      unknown_scopes: outside,
-      available_scopes: [...covered],
-    });
+    throw new LatchkeyError(
+      'invalid_grant_scope',
+      `"ask" on "${grant.connection}" names ${outside.map((s) => `"${s}"`).join(', ')}, which the grant does not give; ask only about scopes it grants`,
+      400,
+      {
+        connection: grant.connection,
+        unknown_scopes: outside,
+        available_scopes: [...covered],
+      },
+    );
   }
   return { ask };
 }
 
 /** A grant's `ask`, carried over only when it names a scope. */
-const askOf = (grant: { ask?: string[] }): { ask?: string[] } => (grant.ask && grant.ask.length > 0 ? { ask: grant.ask } : {});
+const askOf = (grant: { ask?: string[] }): { ask?: string[] } =>
+  grant.ask && grant.ask.length > 0 ? { ask: grant.ask } : {};
 
 /** Grants by name (already validated) bound to the ids of the connections they name now. */
 export function bindGrants(grants: readonly Grant[], connections: ConnectionLookup): StoredGrant[] {
@@ -133,7 +180,8 @@ export function grantsToScopeMap(grants: readonly Grant[]): ScopeMap {
 }
 
 export function scopeMapToGrants(map: ScopeMap): Grant[] {
-  return [...map].map(([connection, scopes]) => ({ connection, scopes: scopes === '*' ? ['*'] : [...scopes].sort() }))
+  return [...map]
+    .map(([connection, scopes]) => ({ connection, scopes: scopes === '*' ? ['*'] : [...scopes].sort() }))
     .sort((a, b) => (a.connection < b.connection ? -1 : a.connection > b.connection ? 1 : 0));
 }
 
@@ -152,7 +200,11 @@ export function parseScope(text: string): ScopeMap {
     const connection = item.slice(0, colon);
     const scope = item.slice(colon + 1);
     if (colon <= 0 || scope === '' || !SCOPE_TOKEN.test(item)) {
-      throw new LatchkeyError('invalid_scope', `Scope "${item.slice(0, 200)}" is not of the form connection:scope (or connection:*)`, 400);
+      throw new LatchkeyError(
+        'invalid_scope',
+        `Scope "${item.slice(0, 200)}" is not of the form connection:scope (or connection:*)`,
+        400,
+      );
     }
     const current = map.get(connection);
     if (scope === '*' || current === '*') map.set(connection, '*');
@@ -164,7 +216,9 @@ export function parseScope(text: string): ScopeMap {
 
 /** The canonical `scope` string: sorted, `connection:*` for a wildcard. */
 export function formatScope(map: ScopeMap): string {
-  return scopeMapToGrants(map).flatMap((g) => g.scopes.map((s) => `${g.connection}:${s}`)).join(' ');
+  return scopeMapToGrants(map)
+    .flatMap((g) => g.scopes.map((s) => `${g.connection}:${s}`))
+    .join(' ');
 }
 
 /**

@@ -15,16 +15,32 @@ export function grantedScope(ctx: AuthzContext, agent: AgentRecord): ScopeMap {
 }
 
 /** Signs an access token for the current grants ∩ `scope`, for `audience` (the proxy when undefined), of `session` if given; refuses an empty one. */
-export async function issueAccess(ctx: AuthzContext, agent: AgentRecord, scope: ScopeMap, audience?: string, session?: SessionBinding) {
+export async function issueAccess(
+  ctx: AuthzContext,
+  agent: AgentRecord,
+  scope: ScopeMap,
+  audience?: string,
+  session?: SessionBinding,
+) {
   const effective = intersectScopes(scope, grantedScope(ctx, agent));
-  if (effective.size === 0) throw oauthError('invalid_scope', `Agent "${agent.name}" has no grants covering this request; grant it connections in Latchkey`);
+  if (effective.size === 0)
+    throw oauthError(
+      'invalid_scope',
+      `Agent "${agent.name}" has no grants covering this request; grant it connections in Latchkey`,
+    );
   const ids = new Map([...effective.keys()].map((name) => [name, ctx.deps.connections.getByName(name)?.id as string]));
   return ctx.tokens.issue(agent, effective, ids, audience, session);
 }
 
 /** An access token plus a refresh token of `familyId`, spending `spend` (a refresh token hash) atomically. */
 export async function issueWithRefresh(
-  ctx: AuthzContext, agent: AgentRecord, scope: ScopeMap, refreshScope: string, familyId: string, spend: string | undefined, audience: string | undefined,
+  ctx: AuthzContext,
+  agent: AgentRecord,
+  scope: ScopeMap,
+  refreshScope: string,
+  familyId: string,
+  spend: string | undefined,
+  audience: string | undefined,
 ): Promise<{ response: TokenResponse; redemption: CodeRedemption }> {
   const access = await issueAccess(ctx, agent, scope, audience);
   const refreshToken = randomToken();
@@ -32,8 +48,16 @@ export async function issueWithRefresh(
   const spent = ctx.store.transaction(() => {
     if (spend !== undefined && !ctx.store.markRefreshTokenUsed(spend, now)) return false;
     ctx.store.insertRefreshToken({
-      token_hash: hashSecret(refreshToken), agent_id: agent.id, family_id: familyId, scope: refreshScope, access_jti: access.jti,
-      access_expires_at: access.expires_at, created_at: now, expires_at: now + REFRESH_TOKEN_TTL_MS, used_at: null, revoked_at: null,
+      token_hash: hashSecret(refreshToken),
+      agent_id: agent.id,
+      family_id: familyId,
+      scope: refreshScope,
+      access_jti: access.jti,
+      access_expires_at: access.expires_at,
+      created_at: now,
+      expires_at: now + REFRESH_TOKEN_TTL_MS,
+      used_at: null,
+      revoked_at: null,
     });
     return true;
   });
@@ -43,7 +67,13 @@ export async function issueWithRefresh(
     throw refreshTokenReused(ctx, familyId);
   }
   return {
-    response: { access_token: access.token, token_type: 'Bearer', expires_in: access.expires_in, scope: access.scope, refresh_token: refreshToken },
+    response: {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expires_in,
+      scope: access.scope,
+      refresh_token: refreshToken,
+    },
     redemption: { family_id: familyId, jti: access.jti, access_expires_at: access.expires_at },
   };
 }
@@ -51,7 +81,10 @@ export async function issueWithRefresh(
 /** Reuse of a rotated refresh token means it leaked: the whole family goes (RFC 9700 §4.14.2). */
 export function refreshTokenReused(ctx: AuthzContext, familyId: string) {
   revokeFamily(ctx, familyId);
-  return oauthError('invalid_grant', 'The refresh token was already used: this is treated as theft, and every token of its family is revoked');
+  return oauthError(
+    'invalid_grant',
+    'The refresh token was already used: this is treated as theft, and every token of its family is revoked',
+  );
 }
 
 export function revokeFamily(ctx: AuthzContext, familyId: string): void {
@@ -80,6 +113,10 @@ export function checkResource(ctx: AuthzContext, value: string | undefined): str
   if (value === undefined) return undefined;
   const resources: TokenResource[] = ['/mcp', '/proxy'];
   const ours = loopbackAliases(ctx.deps.issuer()).flatMap((origin) => resources.map((path) => `${origin}${path}`));
-  if (!ours.includes(value)) throw oauthError('invalid_target', `resource must be one of Latchkey's own resources, e.g. ${ctx.tokens.audience('/mcp')}`);
+  if (!ours.includes(value))
+    throw oauthError(
+      'invalid_target',
+      `resource must be one of Latchkey's own resources, e.g. ${ctx.tokens.audience('/mcp')}`,
+    );
   return value;
 }

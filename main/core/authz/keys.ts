@@ -32,7 +32,11 @@ interface LoadedKey {
 }
 
 const corrupt = (): LatchkeyError =>
-  new LatchkeyError('signing_keys_corrupt', `The vault entry ${SIGNING_KEYS_VAULT_KEY} is not a list of signing keys; delete it to start over (every agent token becomes invalid).`, 500);
+  new LatchkeyError(
+    'signing_keys_corrupt',
+    `The vault entry ${SIGNING_KEYS_VAULT_KEY} is not a list of signing keys; delete it to start over (every agent token becomes invalid).`,
+    500,
+  );
 
 function parseStored(text: string): StoredKey[] {
   let value: unknown;
@@ -44,8 +48,14 @@ function parseStored(text: string): StoredKey[] {
   if (!Array.isArray(value)) throw corrupt();
   return value.map((item: unknown) => {
     const key = item as Partial<StoredKey> | null;
-    if (!key || typeof key.kid !== 'string' || typeof key.created_at !== 'number' || typeof key.private_jwk !== 'object' || key.private_jwk === null
-      || (key.retired_at !== undefined && typeof key.retired_at !== 'number')) {
+    if (
+      !key ||
+      typeof key.kid !== 'string' ||
+      typeof key.created_at !== 'number' ||
+      typeof key.private_jwk !== 'object' ||
+      key.private_jwk === null ||
+      (key.retired_at !== undefined && typeof key.retired_at !== 'number')
+    ) {
       throw corrupt();
     }
     return key as StoredKey;
@@ -96,7 +106,8 @@ export class SigningKeys {
     const stored = text === undefined ? [] : parseStored(text);
     const live = stored.filter((key) => key.retired_at === undefined || key.retired_at + retentionMs > now());
     if (!live.some((key) => key.retired_at === undefined)) live.push(await generate(now()));
-    if (live.length !== stored.length || live.some((key, i) => key !== stored[i])) await vault.set(SIGNING_KEYS_VAULT_KEY, JSON.stringify(live));
+    if (live.length !== stored.length || live.some((key, i) => key !== stored[i]))
+      await vault.set(SIGNING_KEYS_VAULT_KEY, JSON.stringify(live));
     return new SigningKeys(vault, retentionMs, now, await Promise.all(live.map(load)));
   }
 

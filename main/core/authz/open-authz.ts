@@ -51,7 +51,11 @@ export async function openAuthz(deps: AuthzDeps): Promise<Authz> {
   // Retired keys stay published for the longest possible token lifetime (an exec session's), whatever this run's TTL.
   const keys = await SigningKeys.open(deps.vault, MAX_SESSION_TOKEN_LIFETIME_MS, now);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_ACCESS_TOKEN_TTL_SECONDS) {
-    throw new LatchkeyError('invalid_option', `accessTokenTtlSeconds is an integer from 1 to ${MAX_ACCESS_TOKEN_TTL_SECONDS}`, 500);
+    throw new LatchkeyError(
+      'invalid_option',
+      `accessTokenTtlSeconds is an integer from 1 to ${MAX_ACCESS_TOKEN_TTL_SECONDS}`,
+      500,
+    );
   }
   const store = new AgentStore(deps.db);
   const ctx: AuthzContext = {

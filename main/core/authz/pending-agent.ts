@@ -31,15 +31,38 @@ export async function createPendingAgent(ctx: AuthzContext, input: PendingAgentI
   const now = ctx.now();
   for (const id of store.deleteStaleRegistrations(now - PENDING_REGISTRATION_TTL_MS)) ctx.agents.forget(id);
   // Refused without saying which agent it resembles: a registering client learns no more than that the name is taken.
-  if (lookAlikeOf(input.name, store.listAgents().map((a) => a.name)) !== undefined) {
-    throw oauthError(input.refusal, 'client_name is, or looks like, the name of another agent (a revoked one keeps its name until the person deletes it in Latchkey); register under a name of your own');
+  if (
+    lookAlikeOf(
+      input.name,
+      store.listAgents().map((a) => a.name),
+    ) !== undefined
+  ) {
+    throw oauthError(
+      input.refusal,
+      'client_name is, or looks like, the name of another agent (a revoked one keeps its name until the person deletes it in Latchkey); register under a name of your own',
+    );
   }
   if (store.countPendingRegistrations() >= MAX_PENDING_REGISTRATIONS) {
-    throw oauthError('temporarily_unavailable', 'Too many registered agents are waiting for approval; try again later', 503);
+    throw oauthError(
+      'temporarily_unavailable',
+      'Too many registered agents are waiting for approval; try again later',
+      503,
+    );
   }
   const record: AgentRecord = {
-    id: randomUUID(), name: input.name, client_id: input.client_id, client_secret_hash: input.client_secret_hash, token_endpoint_auth_method: input.token_endpoint_auth_method,
-    redirect_uris: input.redirect_uris, status: 'pending', grants: [], rate_limit_per_minute: null, tokens_valid_after: 0, registered_via: 'dcr', created_at: now, updated_at: now,
+    id: randomUUID(),
+    name: input.name,
+    client_id: input.client_id,
+    client_secret_hash: input.client_secret_hash,
+    token_endpoint_auth_method: input.token_endpoint_auth_method,
+    redirect_uris: input.redirect_uris,
+    status: 'pending',
+    grants: [],
+    rate_limit_per_minute: null,
+    tokens_valid_after: 0,
+    registered_via: 'dcr',
+    created_at: now,
+    updated_at: now,
   };
   const agent = store.insertAgent(record);
   ctx.agents.remember(agent);

@@ -14,10 +14,12 @@ export const CODE_TTL_MS = 60_000;
 export const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 export const GRANT_TYPES = ['authorization_code', 'client_credentials', 'refresh_token'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
-export const isGrantType = (value: string | undefined): value is GrantType => (GRANT_TYPES as readonly (string | undefined)[]).includes(value);
+export const isGrantType = (value: string | undefined): value is GrantType =>
+  (GRANT_TYPES as readonly (string | undefined)[]).includes(value);
 
 export const PAUSED = 'Latchkey is paused: agents can do nothing until the person resumes it.';
-export const oauthError = (code: ErrorCode, message: string, status = 400): LatchkeyError => new LatchkeyError(code, message, status);
+export const oauthError = (code: ErrorCode, message: string, status = 400): LatchkeyError =>
+  new LatchkeyError(code, message, status);
 export const pausedError = (): LatchkeyError => new LatchkeyError('paused', PAUSED, 403);
 
 /** A request at the token or revocation endpoint: the form parameters and the Authorization header. */

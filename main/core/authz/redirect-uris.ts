@@ -20,7 +20,8 @@ export function validateRedirectUri(uri: string): string {
   } catch {
     throw invalid(`"${uri.slice(0, 200)}" is not an absolute URL`);
   }
-  if (url.protocol !== 'https:' && !isLoopbackHttp(url)) throw invalid(`"${uri.slice(0, 200)}" must use https, or http on a loopback address (127.0.0.1, [::1], localhost)`);
+  if (url.protocol !== 'https:' && !isLoopbackHttp(url))
+    throw invalid(`"${uri.slice(0, 200)}" must use https, or http on a loopback address (127.0.0.1, [::1], localhost)`);
   if (uri.includes('#')) throw invalid('A redirect URI must not contain a fragment');
   if (url.username || url.password) throw invalid('A redirect URI must not contain user information');
   return uri;
@@ -42,6 +43,11 @@ export function redirectUriMatches(registered: readonly string[], requested: str
   if (!isLoopbackHttp(wanted) || requested.includes('#') || wanted.username || wanted.password) return false;
   return registered.some((candidate) => {
     const known = new URL(candidate);
-    return isLoopbackHttp(known) && known.hostname === wanted.hostname && known.pathname === wanted.pathname && known.search === wanted.search;
+    return (
+      isLoopbackHttp(known) &&
+      known.hostname === wanted.hostname &&
+      known.pathname === wanted.pathname &&
+      known.search === wanted.search
+    );
   });
 }

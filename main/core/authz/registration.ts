@@ -24,21 +24,41 @@ export class Registration {
     try {
       if (this.#ctx.pause.paused) throw pausedError();
       const redirectUris = [...new Set((metadata.redirect_uris ?? []).map(validateRedirectUri))];
-      if (redirectUris.length === 0) throw oauthError('invalid_redirect_uri', 'redirect_uris is required: interactive agents receive the authorization code there');
+      if (redirectUris.length === 0)
+        throw oauthError(
+          'invalid_redirect_uri',
+          'redirect_uris is required: interactive agents receive the authorization code there',
+        );
       const method = (metadata.token_endpoint_auth_method ?? 'client_secret_basic') as ClientAuthMethod;
-      if (!AUTH_METHODS.includes(method)) throw oauthError('invalid_client_metadata', `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`);
+      if (!AUTH_METHODS.includes(method))
+        throw oauthError(
+          'invalid_client_metadata',
+          `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`,
+        );
       const grantTypes = metadata.grant_types ?? ['authorization_code'];
       if (!grantTypes.includes('authorization_code') || grantTypes.some((g) => !DCR_GRANT_TYPES.includes(g))) {
-        throw oauthError('invalid_client_metadata', 'grant_types may only be authorization_code and refresh_token (client_credentials is for agents created in Latchkey)');
+        throw oauthError(
+          'invalid_client_metadata',
+          'grant_types may only be authorization_code and refresh_token (client_credentials is for agents created in Latchkey)',
+        );
       }
-      if ((metadata.response_types ?? ['code']).some((r) => r !== 'code')) throw oauthError('invalid_client_metadata', 'response_types must be ["code"]');
+      if ((metadata.response_types ?? ['code']).some((r) => r !== 'code'))
+        throw oauthError('invalid_client_metadata', 'response_types must be ["code"]');
       const clientId = randomId();
       // A nameless client gets a name of its own, so that it never looks like another.
-      const name = checkAgentName(metadata.client_name ?? `Unnamed agent ${clientId.slice(0, 6)}`, 'invalid_client_metadata');
+      const name = checkAgentName(
+        metadata.client_name ?? `Unnamed agent ${clientId.slice(0, 6)}`,
+        'invalid_client_metadata',
+      );
       const secret = method === 'none' ? undefined : randomToken();
       const agent = await createPendingAgent(this.#ctx, {
-        name, client_id: clientId, client_secret_hash: secret === undefined ? null : hashSecret(secret), token_endpoint_auth_method: method,
-        redirect_uris: redirectUris, how: 'RFC 7591', refusal: 'invalid_client_metadata',
+        name,
+        client_id: clientId,
+        client_secret_hash: secret === undefined ? null : hashSecret(secret),
+        token_endpoint_auth_method: method,
+        redirect_uris: redirectUris,
+        how: 'RFC 7591',
+        refusal: 'invalid_client_metadata',
       });
       return {
         client_id: agent.client_id,
@@ -52,7 +72,15 @@ export class Registration {
       };
     } catch (error) {
       // Refusals are audited; the error goes on to the caller either way.
-      if (error instanceof LatchkeyError && error.status < 500) await audit(this.#ctx, 'agent', 'deny', `registration refused: ${error.code}: ${error.message}`, undefined, error.status);
+      if (error instanceof LatchkeyError && error.status < 500)
+        await audit(
+          this.#ctx,
+          'agent',
+          'deny',
+          `registration refused: ${error.code}: ${error.message}`,
+          undefined,
+          error.status,
+        );
       throw error;
     }
   }

@@ -25,11 +25,14 @@ export class Revocation {
       claimed = this.#ctx.store.agentByClientId(credentials.client_id);
       const agent = authenticateClient(claimed, credentials);
       const token = required(request.params, 'token');
-      const revoked = token.includes('.') ? await this.#revokeAccessToken(agent, token) : this.#revokeRefreshToken(agent, token);
+      const revoked = token.includes('.')
+        ? await this.#revokeAccessToken(agent, token)
+        : this.#revokeRefreshToken(agent, token);
       if (revoked) await audit(this.#ctx, 'revocation', 'info', `${revoked} revoked by the agent (RFC 7009)`, agent);
     } catch (error) {
       // Refusals are audited; the error goes on to the caller either way.
-      if (error instanceof LatchkeyError && error.status < 500) await audit(this.#ctx, 'revocation', 'deny', `${error.code}: ${error.message}`, claimed, error.status);
+      if (error instanceof LatchkeyError && error.status < 500)
+        await audit(this.#ctx, 'revocation', 'deny', `${error.code}: ${error.message}`, claimed, error.status);
       throw error;
     }
   }

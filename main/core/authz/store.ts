@@ -61,20 +61,32 @@ export interface RevokedJti {
 type AgentRow = Omit<AgentRecord, 'redirect_uris' | 'grants'> & { redirect_uris: string; grants: string };
 type ApprovalRow = Omit<ApprovalRecord, 'granted'> & { granted: string | null };
 
-const AGENT_COLUMNS = 'id, name, client_id, client_secret_hash, token_endpoint_auth_method, redirect_uris, status, grants, rate_limit_per_minute, tokens_valid_after, registered_via, created_at, updated_at';
-const REFRESH_COLUMNS = 'token_hash, agent_id, family_id, scope, access_jti, access_expires_at, created_at, expires_at, used_at, revoked_at';
-const APPROVAL_COLUMNS = 'id, agent_id, scope, redirect_uri, state, code_challenge, status, created_at, decided_at, granted, code_issued_at';
+const AGENT_COLUMNS =
+  'id, name, client_id, client_secret_hash, token_endpoint_auth_method, redirect_uris, status, grants, rate_limit_per_minute, tokens_valid_after, registered_via, created_at, updated_at';
+const REFRESH_COLUMNS =
+  'token_hash, agent_id, family_id, scope, access_jti, access_expires_at, created_at, expires_at, used_at, revoked_at';
+const APPROVAL_COLUMNS =
+  'id, agent_id, scope, redirect_uri, state, code_challenge, status, created_at, decided_at, granted, code_issued_at';
 
 /** The kill switch lives in the shared meta table, so a restart does not lift it. */
 const PAUSED_KEY = 'agents_paused';
 
-const toAgent = (row: AgentRow): AgentRecord => ({ ...row, redirect_uris: JSON.parse(row.redirect_uris) as string[], grants: JSON.parse(row.grants) as StoredGrant[] });
-const toApproval = (row: ApprovalRow): ApprovalRecord => ({ ...row, granted: row.granted === null ? null : (JSON.parse(row.granted) as Grant[]) });
+const toAgent = (row: AgentRow): AgentRecord => ({
+  ...row,
+  redirect_uris: JSON.parse(row.redirect_uris) as string[],
+  grants: JSON.parse(row.grants) as StoredGrant[],
+});
+const toApproval = (row: ApprovalRow): ApprovalRecord => ({
+  ...row,
+  granted: row.granted === null ? null : (JSON.parse(row.granted) as Grant[]),
+});
 
 const isUniqueName = (error: unknown): boolean =>
-  (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE' && String((error as Error).message).includes('agents.name');
+  (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+  String((error as Error).message).includes('agents.name');
 
-const agentExists = (name: string): LatchkeyError => new LatchkeyError('agent_exists', `An agent named "${name}" already exists`, 409, { name });
+const agentExists = (name: string): LatchkeyError =>
+  new LatchkeyError('agent_exists', `An agent named "${name}" already exists`, 409, { name });
 
 /** SQLite access for agents, refresh tokens, approvals and revoked access tokens: prepared statements, no policy. */
 export class AgentStore {
@@ -87,35 +99,78 @@ export class AgentStore {
       agents: db.prepare<[], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY name`),
       agentById: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`),
       agentByClientId: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE client_id = ?`),
-      insertAgent: db.prepare<[AgentRow]>(`INSERT INTO agents (${AGENT_COLUMNS}) VALUES (@id, @name, @client_id, @client_secret_hash, @token_endpoint_auth_method, @redirect_uris, @status, @grants, @rate_limit_per_minute, @tokens_valid_after, @registered_via, @created_at, @updated_at)`),
-      updateAgent: db.prepare<[Pick<AgentRow, 'id' | 'name' | 'status' | 'grants' | 'rate_limit_per_minute' | 'tokens_valid_after' | 'updated_at'>], AgentRow>(
+      insertAgent: db.prepare<[AgentRow]>(
+        `INSERT INTO agents (${AGENT_COLUMNS}) VALUES (@id, @name, @client_id, @client_secret_hash, @token_endpoint_auth_method, @redirect_uris, @status, @grants, @rate_limit_per_minute, @tokens_valid_after, @registered_via, @created_at, @updated_at)`,
+      ),
+      updateAgent: db.prepare<
+        [
+          Pick<
+            AgentRow,
+            'id' | 'name' | 'status' | 'grants' | 'rate_limit_per_minute' | 'tokens_valid_after' | 'updated_at'
+          >,
+        ],
+        AgentRow
+      >(
         `UPDATE agents SET name = @name, status = @status, grants = @grants, rate_limit_per_minute = @rate_limit_per_minute,
-           tokens_valid_after = @tokens_valid_after, updated_at = @updated_at WHERE id = @id RETURNING ${AGENT_COLUMNS}`),
+           tokens_valid_after = @tokens_valid_after, updated_at = @updated_at WHERE id = @id RETURNING ${AGENT_COLUMNS}`,
+      ),
       deleteAgent: db.prepare<[string]>('DELETE FROM agents WHERE id = ?'),
-      countPendingDcr: db.prepare<[], number>("SELECT count(*) FROM agents WHERE registered_via = 'dcr' AND status = 'pending'").pluck(),
-      deleteStaleDcr: db.prepare<[number], string>("DELETE FROM agents WHERE registered_via = 'dcr' AND status = 'pending' AND created_at < ? RETURNING id").pluck(),
+      countPendingDcr: db
+        .prepare<[], number>("SELECT count(*) FROM agents WHERE registered_via = 'dcr' AND status = 'pending'")
+        .pluck(),
+      deleteStaleDcr: db
+        .prepare<[number], string>(
+          "DELETE FROM agents WHERE registered_via = 'dcr' AND status = 'pending' AND created_at < ? RETURNING id",
+        )
+        .pluck(),
 
-      insertRefresh: db.prepare<[RefreshTokenRecord]>(`INSERT INTO refresh_tokens (${REFRESH_COLUMNS}) VALUES (@token_hash, @agent_id, @family_id, @scope, @access_jti, @access_expires_at, @created_at, @expires_at, @used_at, @revoked_at)`),
-      refreshByHash: db.prepare<[string], RefreshTokenRecord>(`SELECT ${REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = ?`),
-      markUsed: db.prepare<[number, string]>('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL'),
-      revokeFamily: db.prepare<[number, string]>('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL'),
-      revokeAgentRefresh: db.prepare<[number, string]>('UPDATE refresh_tokens SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL'),
-      familyJtis: db.prepare<[string], RevokedJti>('SELECT access_jti AS jti, access_expires_at AS expires_at FROM refresh_tokens WHERE family_id = ?'),
+      insertRefresh: db.prepare<[RefreshTokenRecord]>(
+        `INSERT INTO refresh_tokens (${REFRESH_COLUMNS}) VALUES (@token_hash, @agent_id, @family_id, @scope, @access_jti, @access_expires_at, @created_at, @expires_at, @used_at, @revoked_at)`,
+      ),
+      refreshByHash: db.prepare<[string], RefreshTokenRecord>(
+        `SELECT ${REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = ?`,
+      ),
+      markUsed: db.prepare<[number, string]>(
+        'UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND revoked_at IS NULL',
+      ),
+      revokeFamily: db.prepare<[number, string]>(
+        'UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL',
+      ),
+      revokeAgentRefresh: db.prepare<[number, string]>(
+        'UPDATE refresh_tokens SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL',
+      ),
+      familyJtis: db.prepare<[string], RevokedJti>(
+        'SELECT access_jti AS jti, access_expires_at AS expires_at FROM refresh_tokens WHERE family_id = ?',
+      ),
       pruneRefresh: db.prepare<[number]>('DELETE FROM refresh_tokens WHERE expires_at <= ?'),
 
-      insertApproval: db.prepare<[ApprovalRow]>(`INSERT INTO approvals (${APPROVAL_COLUMNS}) VALUES (@id, @agent_id, @scope, @redirect_uri, @state, @code_challenge, @status, @created_at, @decided_at, @granted, @code_issued_at)`),
+      insertApproval: db.prepare<[ApprovalRow]>(
+        `INSERT INTO approvals (${APPROVAL_COLUMNS}) VALUES (@id, @agent_id, @scope, @redirect_uri, @state, @code_challenge, @status, @created_at, @decided_at, @granted, @code_issued_at)`,
+      ),
       approvalById: db.prepare<[string], ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE id = ?`),
       approvals: db.prepare<[], ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals ORDER BY created_at DESC`),
       deletePendingOf: db.prepare<[string]>("DELETE FROM approvals WHERE agent_id = ? AND status = 'pending'"),
-      decide: db.prepare<[{ id: string; status: ApprovalStatus; decided_at: number; granted: string | null }], ApprovalRow>(
-        `UPDATE approvals SET status = @status, decided_at = @decided_at, granted = @granted WHERE id = @id AND status = 'pending' RETURNING ${APPROVAL_COLUMNS}`),
-      markCodeIssued: db.prepare<[number, string]>("UPDATE approvals SET code_issued_at = ? WHERE id = ? AND status = 'approved' AND code_issued_at IS NULL"),
+      decide: db.prepare<
+        [{ id: string; status: ApprovalStatus; decided_at: number; granted: string | null }],
+        ApprovalRow
+      >(
+        `UPDATE approvals SET status = @status, decided_at = @decided_at, granted = @granted WHERE id = @id AND status = 'pending' RETURNING ${APPROVAL_COLUMNS}`,
+      ),
+      markCodeIssued: db.prepare<[number, string]>(
+        "UPDATE approvals SET code_issued_at = ? WHERE id = ? AND status = 'approved' AND code_issued_at IS NULL",
+      ),
 
       paused: db.prepare<[], string>(`SELECT value FROM meta WHERE key = '${PAUSED_KEY}'`).pluck(),
-      setPaused: db.prepare<[string]>(`INSERT INTO meta (key, value) VALUES ('${PAUSED_KEY}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      setPaused: db.prepare<[string]>(
+        `INSERT INTO meta (key, value) VALUES ('${PAUSED_KEY}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      ),
 
-      insertRevokedJti: db.prepare<[RevokedJti]>('INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (@jti, @expires_at)'),
-      revokedJtis: db.prepare<[number], RevokedJti>('SELECT jti, expires_at FROM revoked_access_tokens WHERE expires_at > ?'),
+      insertRevokedJti: db.prepare<[RevokedJti]>(
+        'INSERT OR IGNORE INTO revoked_access_tokens (jti, expires_at) VALUES (@jti, @expires_at)',
+      ),
+      revokedJtis: db.prepare<[number], RevokedJti>(
+        'SELECT jti, expires_at FROM revoked_access_tokens WHERE expires_at > ?',
+      ),
       pruneRevokedJtis: db.prepare<[number]>('DELETE FROM revoked_access_tokens WHERE expires_at <= ?'),
     };
   }
@@ -142,7 +197,11 @@ export class AgentStore {
 
   insertAgent(agent: AgentRecord): AgentRecord {
     try {
-      this.#s.insertAgent.run({ ...agent, redirect_uris: JSON.stringify(agent.redirect_uris), grants: JSON.stringify(agent.grants) });
+      this.#s.insertAgent.run({
+        ...agent,
+        redirect_uris: JSON.stringify(agent.redirect_uris),
+        grants: JSON.stringify(agent.grants),
+      });
     } catch (error) {
       if (isUniqueName(error)) throw agentExists(agent.name);
       throw error;
@@ -154,8 +213,13 @@ export class AgentStore {
   updateAgent(agent: AgentRecord): AgentRecord | undefined {
     try {
       const row = this.#s.updateAgent.get({
-        id: agent.id, name: agent.name, status: agent.status, grants: JSON.stringify(agent.grants),
-        rate_limit_per_minute: agent.rate_limit_per_minute, tokens_valid_after: agent.tokens_valid_after, updated_at: agent.updated_at,
+        id: agent.id,
+        name: agent.name,
+        status: agent.status,
+        grants: JSON.stringify(agent.grants),
+        rate_limit_per_minute: agent.rate_limit_per_minute,
+        tokens_valid_after: agent.tokens_valid_after,
+        updated_at: agent.updated_at,
       });
       return row && toAgent(row);
     } catch (error) {
@@ -209,7 +273,10 @@ export class AgentStore {
   // Approvals
 
   insertApproval(approval: ApprovalRecord): void {
-    this.#s.insertApproval.run({ ...approval, granted: approval.granted === null ? null : JSON.stringify(approval.granted) });
+    this.#s.insertApproval.run({
+      ...approval,
+      granted: approval.granted === null ? null : JSON.stringify(approval.granted),
+    });
   }
 
   approval(id: string): ApprovalRecord | undefined {
@@ -228,8 +295,18 @@ export class AgentStore {
   }
 
   /** Records a decision on a pending approval; undefined when it was not pending. */
-  decideApproval(id: string, status: 'approved' | 'denied', at: number, granted: Grant[] | null): ApprovalRecord | undefined {
-    const row = this.#s.decide.get({ id, status, decided_at: at, granted: granted === null ? null : JSON.stringify(granted) });
+  decideApproval(
+    id: string,
+    status: 'approved' | 'denied',
+    at: number,
+    granted: Grant[] | null,
+  ): ApprovalRecord | undefined {
+    const row = this.#s.decide.get({
+      id,
+      status,
+      decided_at: at,
+      granted: granted === null ? null : JSON.stringify(granted),
+    });
     return row && toApproval(row);
   }
 

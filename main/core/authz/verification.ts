@@ -51,7 +51,9 @@ export class Verification {
   #held(claims: AccessClaims, agentGrants: ScopeMap): ScopeMap {
     const kept = this.#heldByToken.get(claims);
     if (kept?.agentGrants === agentGrants) return kept.held;
-    const tokenScope = new Map([...claims.scope].map(([name, scopes]) => [claims.connection_ids.get(name) as string, scopes]));
+    const tokenScope = new Map(
+      [...claims.scope].map(([name, scopes]) => [claims.connection_ids.get(name) as string, scopes]),
+    );
     const held = intersectScopes(tokenScope, agentGrants);
     this.#heldByToken.set(claims, { agentGrants, held });
     return held;
@@ -64,10 +66,14 @@ export class Verification {
     const agent = this.#ctx.agents.get(claims.sub);
     // The signature is ours, so the token's agent is known: the audit entry of the refusal names it (never sent to the caller).
     const revoked = (message: string) =>
-      Object.assign(tokens.error('token_revoked', message), { agent: { agent_id: claims.sub, agent_name: agent?.name ?? claims.sub } });
-    if (!agent || agent.status !== 'active') throw revoked('The agent of this token was revoked or deleted.');
-    if (agent.client_id !== claims.client_id) throw tokens.error('invalid_token', 'The access token does not belong to its agent.');
-    if (claims.iat * 1000 < agent.tokens_valid_after) throw revoked('This access token was issued before the agent\'s tokens were revoked.');
+      Object.assign(tokens.error('token_revoked', message), {
+        agent: { agent_id: claims.sub, agent_name: agent?.name ?? claims.sub },
+      });
+    if (agent?.status !== 'active') throw revoked('The agent of this token was revoked or deleted.');
+    if (agent.client_id !== claims.client_id)
+      throw tokens.error('invalid_token', 'The access token does not belong to its agent.');
+    if (claims.iat * 1000 < agent.tokens_valid_after)
+      throw revoked("This access token was issued before the agent's tokens were revoked.");
     // By connection id: what the token was issued for ∩ what the agent holds now; then under today's names.
     const grants = new Map<string, ScopeSet>();
     const connectionIds = new Map<string, string>();

@@ -4,7 +4,8 @@ import type { AgentAuthScheme, ProviderDefinition } from './types.js';
 export function declaredSchemes(providers: Iterable<ProviderDefinition>): AgentAuthScheme[] {
   const schemes = new Map<string, AgentAuthScheme>();
   for (const provider of providers) {
-    for (const scheme of provider.api.agent_auth ?? []) schemes.set(`${scheme.header.toLowerCase()} ${scheme.scheme ?? 'bare'}`, scheme);
+    for (const scheme of provider.api.agent_auth ?? [])
+      schemes.set(`${scheme.header.toLowerCase()} ${scheme.scheme ?? 'bare'}`, scheme);
   }
   return [...schemes.values()];
 }

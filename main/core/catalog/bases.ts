@@ -57,18 +57,26 @@ export function variableValueProblem(kind: TemplateVariable['kind'], value: stri
  * one present (or defaulted) and valid, no unknown ones. Returns the values to store.
  * Throws LatchkeyError `invalid_variable` (400) naming the variable and what is allowed.
  */
-export function checkVariables(provider: ProviderDefinition, given: Readonly<Record<string, string>> | undefined): Record<string, string> {
+export function checkVariables(
+  provider: ProviderDefinition,
+  given: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   const declared = provider.api.variables ?? {};
   const values: Record<string, string> = {};
   for (const name of Object.keys(given ?? {})) {
     if (!Object.hasOwn(declared, name)) {
       const known = Object.keys(declared);
-      throw invalidVariable(provider, name, `${provider.name} has no variable "${name}" (${known.length === 0 ? 'it takes none' : `it takes: ${known.join(', ')}`})`);
+      throw invalidVariable(
+        provider,
+        name,
+        `${provider.name} has no variable "${name}" (${known.length === 0 ? 'it takes none' : `it takes: ${known.join(', ')}`})`,
+      );
     }
   }
   for (const [name, variable] of Object.entries(declared)) {
     const value = given?.[name] ?? variable.default;
-    if (value === undefined) throw invalidVariable(provider, name, `${provider.name} needs "${name}": ${variable.description}`, variable);
+    if (value === undefined)
+      throw invalidVariable(provider, name, `${provider.name} needs "${name}": ${variable.description}`, variable);
     const problem = variableValueProblem(variable.kind, value);
     if (problem) throw invalidVariable(provider, name, `"${name}" ${problem}`, variable);
     values[name] = value;
@@ -83,7 +91,10 @@ export function checkVariables(provider: ProviderDefinition, given: Readonly<Rec
  * The provider's bases with the connection's variables filled in: base name → URL. Each
  * result must keep the template's scheme, port and fixed host suffix, or it is refused.
  */
-export function resolveBases(provider: ProviderDefinition, variables: Readonly<Record<string, string>>): Record<string, string> {
+export function resolveBases(
+  provider: ProviderDefinition,
+  variables: Readonly<Record<string, string>>,
+): Record<string, string> {
   const resolved: Record<string, string> = {};
   for (const [name, template] of Object.entries(declaredBases(provider.api))) {
     resolved[name] = resolveUrl(provider, template, variables);
@@ -95,8 +106,14 @@ export function resolveBases(provider: ProviderDefinition, variables: Readonly<R
 function oauthUrlTemplates(provider: ProviderDefinition): string[] {
   const auth = provider.auth;
   if (auth.type !== 'oauth2') return [];
-  return [auth.authorization_url, auth.token_url, auth.revocation_url, auth.device_authorization_url, auth.issuer, auth.identity?.url]
-    .filter((url): url is string => url !== undefined);
+  return [
+    auth.authorization_url,
+    auth.token_url,
+    auth.revocation_url,
+    auth.device_authorization_url,
+    auth.issuer,
+    auth.identity?.url,
+  ].filter((url): url is string => url !== undefined);
 }
 
 /**
@@ -104,26 +121,45 @@ function oauthUrlTemplates(provider: ProviderDefinition): string[] {
  * a variable the connection lacks takes its declared default (connections made before the
  * definition used it). The result must keep the template's scheme, port and fixed host suffix.
  */
-export function resolveUrl(provider: ProviderDefinition, template: string, variables: Readonly<Record<string, string>>): string {
+export function resolveUrl(
+  provider: ProviderDefinition,
+  template: string,
+  variables: Readonly<Record<string, string>>,
+): string {
   const names = placeholders(template);
   if (names.length === 0) return template;
   const declared = provider.api.variables ?? {};
   for (const name of names) {
     const variable = declared[name];
     const value = variables[name] ?? variable?.default;
-    const problem = variable === undefined ? 'is not declared' : value === undefined ? 'is not set on this connection' : variableValueProblem(variable.kind, value);
-    if (problem) throw invalidVariable(provider, name, `"${name}" ${problem}; reconnect the account with a valid value`, variable);
+    const problem =
+      variable === undefined
+        ? 'is not declared'
+        : value === undefined
+          ? 'is not set on this connection'
+          : variableValueProblem(variable.kind, value);
+    if (problem)
+      throw invalidVariable(provider, name, `"${name}" ${problem}; reconnect the account with a valid value`, variable);
   }
-  const valueOf = (_: string, name: string) => (variables[name] ?? declared[name]?.default) as string;
-  const url = template.replace(PLACEHOLDER, valueOf);
+  const valueFor = (_: string, name: string) => (variables[name] ?? declared[name]?.default) as string;
+  const url = template.replace(PLACEHOLDER, valueFor);
   const parsed = new URL(url);
   const fixed = new URL(template.replace(PLACEHOLDER, 'x'));
   // The variable stays inside the host: same scheme and port, and the host keeps the template's fixed suffix.
   const suffix = hostSuffix(template);
-  const expectedHost = hostOf(template).replace(PLACEHOLDER, valueOf);
-  if (parsed.protocol !== fixed.protocol || parsed.port !== fixed.port || parsed.hostname !== expectedHost || !parsed.hostname.endsWith(suffix)
-    || (parsed.protocol !== 'https:' && !isLocalhostName(parsed.hostname))) {
-    throw invalidVariable(provider, names[0] as string, `the variables make "${url}", which is not a host this provider allows`);
+  const expectedHost = hostOf(template).replace(PLACEHOLDER, valueFor);
+  if (
+    parsed.protocol !== fixed.protocol ||
+    parsed.port !== fixed.port ||
+    parsed.hostname !== expectedHost ||
+    !parsed.hostname.endsWith(suffix) ||
+    (parsed.protocol !== 'https:' && !isLocalhostName(parsed.hostname))
+  ) {
+    throw invalidVariable(
+      provider,
+      names[0] as string,
+      `the variables make "${url}", which is not a host this provider allows`,
+    );
   }
   return url;
 }
@@ -140,10 +176,20 @@ export function hostOf(template: string): string {
   return authority.replace(/:[^:\]]*$/, '');
 }
 
-function invalidVariable(provider: ProviderDefinition, name: string, description: string, variable?: TemplateVariable): LatchkeyError {
-  return new LatchkeyError('invalid_variable', variable ? `${description}. Allowed: ${variableRule(variable.kind)}.` : description, 400, {
-    provider: provider.id,
-    variable: name,
-    ...(variable ? { kind: variable.kind, allowed: variableRule(variable.kind) } : {}),
-  });
+function invalidVariable(
+  provider: ProviderDefinition,
+  name: string,
+  description: string,
+  variable?: TemplateVariable,
+): LatchkeyError {
+  return new LatchkeyError(
+    'invalid_variable',
+    variable ? `${description}. Allowed: ${variableRule(variable.kind)}.` : description,
+    400,
+    {
+      provider: provider.id,
+      variable: name,
+      ...(variable ? { kind: variable.kind, allowed: variableRule(variable.kind) } : {}),
+    },
+  );
 }

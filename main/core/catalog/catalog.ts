@@ -50,7 +50,9 @@ export class Catalog {
 
   /** Every definition, sorted by display name. */
   list(): ProviderDefinition[] {
-    return [...this.#providers.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.id.localeCompare(b.id));
+    return [...this.#providers.values()].sort(
+      (a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }) || a.id.localeCompare(b.id),
+    );
   }
 
   /** Every token scheme some definition declares (`api.agent_auth`), where the proxy also looks for an agent's token. */
@@ -83,7 +85,12 @@ export class Catalog {
     if (this.#builtin.has(valid.id)) throw shadowError(valid.id);
     const frozen = freeze(structuredClone(valid));
     const write = this.#writes.then(async () => {
-      await writeFileAtomic(join(dataDir, 'providers', `${frozen.id}.json`), `${JSON.stringify(frozen, null, 2)}\n`, 0o600, { dirMode: 0o700 });
+      await writeFileAtomic(
+        join(dataDir, 'providers', `${frozen.id}.json`),
+        `${JSON.stringify(frozen, null, 2)}\n`,
+        0o600,
+        { dirMode: 0o700 },
+      );
       this.#providers.set(frozen.id, frozen);
       for (const key of this.#matchers.keys()) if (key.startsWith(`${frozen.id}\u0000`)) this.#matchers.delete(key);
       this.#agentAuthSchemes = undefined;
@@ -95,7 +102,12 @@ export class Catalog {
 }
 
 function shadowError(id: string): LatchkeyError {
-  return new LatchkeyError('provider_exists', `"${id}" is a built-in provider and cannot be replaced; give your definition another id`, 409, { provider: id });
+  return new LatchkeyError(
+    'provider_exists',
+    `"${id}" is a built-in provider and cannot be replaced; give your definition another id`,
+    409,
+    { provider: id },
+  );
 }
 
 function freeze<T>(value: T): T {

@@ -26,7 +26,12 @@ export const curatedToolSchema = {
       required: ['type'],
       properties: {
         type: { const: 'object' },
-        properties: { type: 'object', maxProperties: 50, propertyNames: INPUT_NAME, additionalProperties: { type: 'object' } },
+        properties: {
+          type: 'object',
+          maxProperties: 50,
+          propertyNames: INPUT_NAME,
+          additionalProperties: { type: 'object' },
+        },
         required: { type: 'array', maxItems: 50, uniqueItems: true, items: INPUT_NAME },
       },
     },
@@ -36,7 +41,8 @@ export const curatedToolSchema = {
 } as const;
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The placeholders of a path template, in order. */
 function placeholdersOf(path: string): { name: string; multi: boolean }[] {
@@ -54,15 +60,30 @@ export function samplePath(path: string): string {
  * base known; and the call matching some rule of its base, so that a curated tool can
  * never reach an endpoint that no rule opens.
  */
-export function curatedToolProblems(tools: unknown[], rules: unknown, baseNames: Set<string> | undefined, add: (path: string, message: string) => void): void {
-  const wellFormedRules = Array.isArray(rules) ? rules.filter((rule): rule is EndpointRule => isObject(rule) && typeof rule.method === 'string' && typeof rule.path === 'string' && Array.isArray(rule.scopes)) : [];
+export function curatedToolProblems(
+  tools: unknown[],
+  rules: unknown,
+  baseNames: Set<string> | undefined,
+  add: (path: string, message: string) => void,
+): void {
+  const wellFormedRules = Array.isArray(rules)
+    ? rules.filter(
+        (rule): rule is EndpointRule =>
+          isObject(rule) &&
+          typeof rule.method === 'string' &&
+          typeof rule.path === 'string' &&
+          Array.isArray(rule.scopes),
+      )
+    : [];
   const seen = new Set<string>();
   tools.forEach((tool, i) => {
     if (!isObject(tool)) return;
     const at = `/api/tools/${i}`;
     if (typeof tool.name === 'string') {
-      if (tool.name === 'request') add(`${at}/name`, '"request" is reserved: every connection has a <connection>_request tool');
-      if (seen.has(tool.name)) add(`${at}/name`, `"${tool.name}" is the name of an earlier tool; tool names are unique per provider`);
+      if (tool.name === 'request')
+        add(`${at}/name`, '"request" is reserved: every connection has a <connection>_request tool');
+      if (seen.has(tool.name))
+        add(`${at}/name`, `"${tool.name}" is the name of an earlier tool; tool names are unique per provider`);
       seen.add(tool.name);
     }
     const params = isObject(tool.params) ? tool.params : {};
@@ -74,18 +95,26 @@ export function curatedToolProblems(tools: unknown[], rules: unknown, baseNames:
         inPath.add(name);
         const schema = properties[name];
         if (!isObject(schema) || schema.type !== 'string' || !required.has(name)) {
-          add(`${at}/path`, `placeholder "{${name}}" needs a required string input: declare /params/properties/${name} with "type": "string" and list it in /params/required`);
+          add(
+            `${at}/path`,
+            `placeholder "{${name}}" needs a required string input: declare /params/properties/${name} with "type": "string" and list it in /params/required`,
+          );
         }
       }
       const rest = tool.path.replace(PLACEHOLDER, '');
-      if (/[{}?#]/.test(rest)) add(`${at}/path`, `"${tool.path}" has a "{" or "}" outside a {name} placeholder, or a query: list query inputs in "query"`);
+      if (/[{}?#]/.test(rest))
+        add(
+          `${at}/path`,
+          `"${tool.path}" has a "{" or "}" outside a {name} placeholder, or a query: list query inputs in "query"`,
+        );
     }
     for (const key of ['query', 'body'] as const) {
       const names = tool[key];
       if (!Array.isArray(names)) continue;
       names.forEach((name, j) => {
         if (typeof name !== 'string') return;
-        if (!Object.hasOwn(properties, name)) add(`${at}/${key}/${j}`, `"${name}" is not an input: declare it in /params/properties`);
+        if (!Object.hasOwn(properties, name))
+          add(`${at}/${key}/${j}`, `"${name}" is not an input: declare it in /params/properties`);
         else if (inPath.has(name)) add(`${at}/${key}/${j}`, `"${name}" already fills the path`);
       });
     }
@@ -96,7 +125,10 @@ export function curatedToolProblems(tools: unknown[], rules: unknown, baseNames:
     if (typeof tool.method === 'string' && typeof tool.path === 'string') {
       const match = compileRules(wellFormedRules.filter((rule) => (rule.base ?? DEFAULT_BASE) === base));
       if (match(tool.method, samplePath(tool.path)).length === 0) {
-        add(`${at}/path`, `${tool.method} ${tool.path} matches no rule of base "${base}" in /api/rules: a curated tool only calls endpoints a rule opens`);
+        add(
+          `${at}/path`,
+          `${tool.method} ${tool.path} matches no rule of base "${base}" in /api/rules: a curated tool only calls endpoints a rule opens`,
+        );
       }
     }
   });
@@ -127,9 +159,11 @@ export function curatedCall(tool: CuratedTool, input: Record<string, unknown>): 
     const value = input[name];
     if (typeof value !== 'string') throw badInput(tool.name, `"${name}" must be a string`);
     const parts = plus === '+' ? value.replace(/^\/+/, '').split('/') : [value];
-    if (plus !== '+' && value.includes('/')) throw badInput(tool.name, `"${name}" is one path segment and cannot contain "/"`);
+    if (plus !== '+' && value.includes('/'))
+      throw badInput(tool.name, `"${name}" is one path segment and cannot contain "/"`);
     for (const part of parts) {
-      if (part === '' || part === '.' || part === '..') throw badInput(tool.name, `"${name}" has an empty, "." or ".." segment ("${value}")`);
+      if (part === '' || part === '.' || part === '..')
+        throw badInput(tool.name, `"${name}" has an empty, "." or ".." segment ("${value}")`);
     }
     return parts.map(encodeURIComponent).join('/');
   });
@@ -138,12 +172,23 @@ export function curatedCall(tool: CuratedTool, input: Record<string, unknown>): 
     used.add(name);
     const value = input[name];
     if (value === undefined || value === null) continue;
-    query[name] = Array.isArray(value) ? value.map(String).join(',') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    query[name] = Array.isArray(value)
+      ? value.map(String).join(',')
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
   }
-  const call: CuratedCall = { method: tool.method, path, query, ...(tool.base === undefined ? {} : { base: tool.base }) };
+  const call: CuratedCall = {
+    method: tool.method,
+    path,
+    query,
+    ...(tool.base === undefined ? {} : { base: tool.base }),
+  };
   if (tool.body !== undefined) {
     const names = tool.body === 'params' ? Object.keys(input).filter((name) => !used.has(name)) : tool.body;
-    call.body = Object.fromEntries(names.filter((name) => input[name] !== undefined).map((name) => [name, input[name]]));
+    call.body = Object.fromEntries(
+      names.filter((name) => input[name] !== undefined).map((name) => [name, input[name]]),
+    );
   }
   return call;
 }

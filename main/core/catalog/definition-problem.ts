@@ -4,7 +4,8 @@ import type { ProviderProblem } from '../../common/admin-api.js';
 export type DefinitionProblem = ProviderProblem;
 
 export type Json = Record<string, unknown>;
-export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 export const isString = (value: unknown): value is string => typeof value === 'string';
 
 /** RFC 6901 escaping of one reference token. */

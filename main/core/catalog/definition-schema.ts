@@ -14,9 +14,18 @@ const url = { type: 'string', minLength: 1, maxLength: 2048 } as const;
 /** An RFC 9110 field name. */
 const headerName = { type: 'string', minLength: 1, maxLength: 128, pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" } as const;
 /** A field value: no control characters (CR/LF would split headers). */
-const headerValue = { type: 'string', maxLength: 4096, pattern: '^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$' } as const;
+const headerValue = {
+  type: 'string',
+  maxLength: 4096,
+  pattern: '^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$',
+} as const;
 /** An RFC 6749 scope-token. */
-const scopeName = { type: 'string', minLength: 1, maxLength: 256, pattern: '^[\\u0021\\u0023-\\u005b\\u005d-\\u007e]+$' } as const;
+const scopeName = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 256,
+  pattern: '^[\\u0021\\u0023-\\u005b\\u005d-\\u007e]+$',
+} as const;
 const scopeMap = {
   type: 'object',
   maxProperties: 500,
@@ -24,7 +33,12 @@ const scopeMap = {
   additionalProperties: text(500),
 } as const;
 const scopeList = { type: 'array', maxItems: 500, uniqueItems: true, items: scopeName } as const;
-const unenforcedSubsets = { type: 'object', maxProperties: 50, propertyNames: scopeName, additionalProperties: { ...scopeList, minItems: 1 } } as const;
+const unenforcedSubsets = {
+  type: 'object',
+  maxProperties: 50,
+  propertyNames: scopeName,
+  additionalProperties: { ...scopeList, minItems: 1 },
+} as const;
 const staticFormat = {
   header: headerName,
   format: { ...headerValue, minLength: 1 },
@@ -177,7 +191,16 @@ const notExposedEntry = {
 } as const;
 
 // SDK compatibility: where SDKs put the key (the agent token goes there too) and the error shape they parse.
-export const ERROR_DIALECTS = ['slack', 'openai', 'github', 'stripe', 'notion', 'graphql', 'anthropic', 'problem'] as const;
+export const ERROR_DIALECTS = [
+  'slack',
+  'openai',
+  'github',
+  'stripe',
+  'notion',
+  'graphql',
+  'anthropic',
+  'problem',
+] as const;
 const agentAuth = {
   type: 'array',
   maxItems: 10,

@@ -12,7 +12,10 @@ export function jsonErrorMessage(source: string, error: Error): string {
 export function locateJsonError(source: string): { offset: number; message: string } | undefined {
   let i = 0;
   class Stop {
-    constructor(readonly offset: number, readonly message: string) {}
+    constructor(
+      readonly offset: number,
+      readonly message: string,
+    ) {}
   }
   const fail = (message: string, at = i): never => {
     throw new Stop(at, message);

@@ -21,7 +21,10 @@ export function builtinProvidersDir(): string {
  * missing folder is skipped). Bad files become problems and the rest still load; a later
  * custom file replaces an earlier custom one with the same id, but never a built-in.
  */
-export function loadCatalog(options: { builtinDir?: string; extraDirs: readonly string[] }): { catalog: Catalog; problems: CatalogProblem[] } {
+export function loadCatalog(options: { builtinDir?: string; extraDirs: readonly string[] }): {
+  catalog: Catalog;
+  problems: CatalogProblem[];
+} {
   const problems: CatalogProblem[] = [];
   const builtinDir = options.builtinDir ?? builtinProvidersDir();
   const builtins = new Map<string, ProviderDefinition>();
@@ -46,7 +49,11 @@ export function loadCatalog(options: { builtinDir?: string; extraDirs: readonly 
       const definition = readDefinition(file, problems);
       if (!definition) continue;
       if (builtins.has(definition.id)) {
-        problems.push({ file, path: '/id', message: `"${definition.id}" is a built-in provider; a custom definition cannot replace it (choose another id)` });
+        problems.push({
+          file,
+          path: '/id',
+          message: `"${definition.id}" is a built-in provider; a custom definition cannot replace it (choose another id)`,
+        });
         continue;
       }
       custom.delete(definition.id); // a later file replaces an earlier one (and moves to the end)

@@ -6,7 +6,10 @@ import type { OAuth2Auth, ProviderDefinition } from './types.js';
  * (self-hosted GitLab's `https://{host}/oauth/token`, Salesforce's `{login_host}`), each
  * checked like a base URL: the value stays inside the host the definition names.
  */
-export function withOAuthEndpoints<P extends ProviderDefinition & { auth: OAuth2Auth }>(provider: P, variables: Readonly<Record<string, string>>): P {
+export function withOAuthEndpoints<P extends ProviderDefinition & { auth: OAuth2Auth }>(
+  provider: P,
+  variables: Readonly<Record<string, string>>,
+): P {
   const auth = provider.auth;
   const fill = (template: string): string => resolveUrl(provider, template, variables);
   const resolved: OAuth2Auth = {
@@ -14,7 +17,9 @@ export function withOAuthEndpoints<P extends ProviderDefinition & { auth: OAuth2
     authorization_url: fill(auth.authorization_url),
     token_url: fill(auth.token_url),
     ...(auth.revocation_url === undefined ? {} : { revocation_url: fill(auth.revocation_url) }),
-    ...(auth.device_authorization_url === undefined ? {} : { device_authorization_url: fill(auth.device_authorization_url) }),
+    ...(auth.device_authorization_url === undefined
+      ? {}
+      : { device_authorization_url: fill(auth.device_authorization_url) }),
     ...(auth.issuer === undefined ? {} : { issuer: fill(auth.issuer) }),
     ...(auth.identity?.url === undefined ? {} : { identity: { ...auth.identity, url: fill(auth.identity.url) } }),
   };

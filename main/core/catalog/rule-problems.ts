@@ -29,15 +29,14 @@ export function rulePathProblem(path: string): string | undefined {
   const segments = path.slice(1).split('/');
   for (const [i, segment] of segments.entries()) {
     if (segment === '') {
-      return i === segments.length - 1
-        ? `"${path}" must not end with "/"`
-        : `"${path}" has an empty segment ("//")`;
+      return i === segments.length - 1 ? `"${path}" must not end with "/"` : `"${path}" has an empty segment ("//")`;
     }
     if (segment === '*' || segment === '**') continue;
     if (segment.indexOf('*') !== segment.length - 1 && segment.includes('*')) {
       return `segment "${segment}" of "${path}" mixes "*" with other characters; a segment is a literal, "*" (exactly one segment), "prefix*" (one segment starting with prefix) or "**" (any number of segments)`;
     }
-    if (segment === '.' || segment === '..') return `segment "${segment}" of "${path}" never occurs in a normalised path`;
+    if (segment === '.' || segment === '..')
+      return `segment "${segment}" of "${path}" never occurs in a normalised path`;
     const bad = /[?#\s]/.exec(segment);
     if (bad) {
       return bad[0] === '?' || bad[0] === '#'
@@ -56,7 +55,10 @@ export function fullAccessProblem(rule: Json): DefinitionProblem | undefined {
   const scopes = Array.isArray(rule.scopes) ? rule.scopes : [];
   if (rule.requires === ALL_CONNECTION_SCOPES) {
     if (scopes.length > 0) {
-      return { path: 'scopes', message: `must be [] when "requires" is "${ALL_CONNECTION_SCOPES}": the grant must cover every scope the connection holds, so naming narrower scopes here would mislead` };
+      return {
+        path: 'scopes',
+        message: `must be [] when "requires" is "${ALL_CONNECTION_SCOPES}": the grant must cover every scope the connection holds, so naming narrower scopes here would mislead`,
+      };
     }
     return undefined;
   }
@@ -75,16 +77,33 @@ export function fullAccessProblem(rule: Json): DefinitionProblem | undefined {
  * Only well-formed rules are compared; the others have their own problems.
  */
 export function fullAccessOverlaps(rules: unknown[]): DefinitionProblem[] {
-  const wellFormed = rules.filter((rule): rule is EndpointRule => isObject(rule) && isString(rule.method) && methodProblem(rule.method) === undefined
-    && isString(rule.path) && rulePathProblem(rule.path) === undefined && Array.isArray(rule.scopes));
+  const wellFormed = rules.filter(
+    (rule): rule is EndpointRule =>
+      isObject(rule) &&
+      isString(rule.method) &&
+      methodProblem(rule.method) === undefined &&
+      isString(rule.path) &&
+      rulePathProblem(rule.path) === undefined &&
+      Array.isArray(rule.scopes),
+  );
   const fullAccess = wellFormed.filter((rule) => rule.requires === ALL_CONNECTION_SCOPES);
   if (fullAccess.length === 0) return [];
   const problems: DefinitionProblem[] = [];
   for (const target of fullAccess) {
     // Rules of other bases address other hosts: they cannot reach this endpoint.
-    const match = compileRules(wellFormed.filter((rule) => rule.requires !== ALL_CONNECTION_SCOPES && (rule.base ?? DEFAULT_BASE) === (target.base ?? DEFAULT_BASE)));
+    const match = compileRules(
+      wellFormed.filter(
+        (rule) =>
+          rule.requires !== ALL_CONNECTION_SCOPES && (rule.base ?? DEFAULT_BASE) === (target.base ?? DEFAULT_BASE),
+      ),
+    );
     // The endpoint as an agent would call it: each wildcard filled with one segment.
-    const example = target.path.split('/').map((segment) => (segment === '*' || segment === '**' ? 'x' : segment.endsWith('*') ? `${segment.slice(0, -1)}x` : segment)).join('/');
+    const example = target.path
+      .split('/')
+      .map((segment) =>
+        segment === '*' || segment === '**' ? 'x' : segment.endsWith('*') ? `${segment.slice(0, -1)}x` : segment,
+      )
+      .join('/');
     for (const method of target.method === '*' ? ['GET', 'POST'] : [target.method]) {
       for (const rule of match(method, example)) {
         problems.push({

@@ -62,7 +62,8 @@ export function needsAllConnectionScopes(rule: EndpointRule): boolean {
  */
 export function requiredScopes(matches: readonly EndpointRule[], connectionScopes: readonly string[]): string[] {
   const scopes = new Set<string>();
-  for (const rule of matches) for (const scope of needsAllConnectionScopes(rule) ? connectionScopes : rule.scopes) scopes.add(scope);
+  for (const rule of matches)
+    for (const scope of needsAllConnectionScopes(rule) ? connectionScopes : rule.scopes) scopes.add(scope);
   return [...scopes];
 }
 
@@ -70,11 +71,17 @@ export function requiredScopes(matches: readonly EndpointRule[], connectionScope
  * The decision contract above: some matching rule needs no scope, names one the caller
  * holds, or needs every scope of the connection (`connectionScopes`) and the caller holds them all.
  */
-export function isCallAllowed(matches: readonly EndpointRule[], held: Iterable<string>, connectionScopes: readonly string[]): boolean {
+export function isCallAllowed(
+  matches: readonly EndpointRule[],
+  held: Iterable<string>,
+  connectionScopes: readonly string[],
+): boolean {
   const granted = held instanceof Set ? (held as Set<string>) : new Set(held);
-  return matches.some((rule) => needsAllConnectionScopes(rule)
-    ? connectionScopes.every((scope) => granted.has(scope))
-    : rule.scopes.length === 0 || rule.scopes.some((scope) => granted.has(scope)));
+  return matches.some((rule) =>
+    needsAllConnectionScopes(rule)
+      ? connectionScopes.every((scope) => granted.has(scope))
+      : rule.scopes.length === 0 || rule.scopes.some((scope) => granted.has(scope)),
+  );
 }
 
 function compileRule(rule: EndpointRule): CompiledRule {

@@ -18,7 +18,10 @@ function describe(error: ErrorObject): DefinitionProblem {
   const data: unknown = error.data;
   if (error.propertyName !== undefined) {
     // A key of a map (scope name, header name, parameter name) is malformed.
-    return { path: `${at}/${pointerToken(error.propertyName)}`, message: `key "${error.propertyName}" ${keyProblem(error)}` };
+    return {
+      path: `${at}/${pointerToken(error.propertyName)}`,
+      message: `key "${error.propertyName}" ${keyProblem(error)}`,
+    };
   }
   switch (error.keyword) {
     case 'required':
@@ -34,17 +37,32 @@ function describe(error: ErrorObject): DefinitionProblem {
     case 'type':
       return { path: at, message: `must be ${article(String(params.type))} (got ${kind(data)})` };
     case 'enum':
-      return { path: at, message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')} (got ${show(data)})` };
+      return {
+        path: at,
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')} (got ${show(data)})`,
+      };
     case 'const':
       return { path: at, message: `must be ${JSON.stringify(params.allowedValue)} (got ${show(data)})` };
     case 'discriminator': {
       const tag = (data as Record<string, unknown> | undefined)?.type;
-      return { path: `${at}/type`, message: tag === undefined ? 'is required ("oauth2" or "api_key")' : `must be "oauth2" or "api_key" (got ${show(tag)})` };
+      return {
+        path: `${at}/type`,
+        message:
+          tag === undefined
+            ? 'is required ("oauth2" or "api_key")'
+            : `must be "oauth2" or "api_key" (got ${show(tag)})`,
+      };
     }
     case 'minLength':
-      return { path: at, message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters` };
+      return {
+        path: at,
+        message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters`,
+      };
     case 'maxLength':
-      return { path: at, message: `must be at most ${String(params.limit)} characters (got ${typeof data === 'string' ? data.length : '?'})` };
+      return {
+        path: at,
+        message: `must be at most ${String(params.limit)} characters (got ${typeof data === 'string' ? data.length : '?'})`,
+      };
     case 'minItems':
       return { path: at, message: `must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}` };
     case 'maxItems':
@@ -53,7 +71,10 @@ function describe(error: ErrorObject): DefinitionProblem {
       return { path: at, message: `must have at most ${String(params.limit)} entries` };
     case 'uniqueItems': {
       const [first, second] = [Number(params.i), Number(params.j)].sort((a, b) => a - b) as [number, number];
-      return { path: `${at}/${second}`, message: `${show(Array.isArray(data) ? data[second] : undefined)} is listed twice (first at ${at}/${first})` };
+      return {
+        path: `${at}/${second}`,
+        message: `${show(Array.isArray(data) ? data[second] : undefined)} is listed twice (first at ${at}/${first})`,
+      };
     }
     case 'pattern':
       if (at === '/id') return { path: at, message: idMessage(data) };
@@ -68,9 +89,12 @@ function keyProblem(error: ErrorObject): string {
     case 'pattern':
       if (error.instancePath.endsWith('/scopes')) return 'is not a valid scope name (no spaces, quotes or backslashes)';
       if (error.instancePath.endsWith('/headers')) return 'is not a valid HTTP header name';
-      if (error.instancePath === '/docs') return 'is not a valid link name (lower-case letters, digits and "_", e.g. "oauth", "scopes", "api")';
-      if (error.instancePath === '/api/bases') return 'is not a base name (lower-case letters, digits or "-", starting with a letter, at most 32)';
-      if (error.instancePath === '/api/variables') return 'is not a variable name (lower-case letters, digits or "_", starting with a letter, at most 32)';
+      if (error.instancePath === '/docs')
+        return 'is not a valid link name (lower-case letters, digits and "_", e.g. "oauth", "scopes", "api")';
+      if (error.instancePath === '/api/bases')
+        return 'is not a base name (lower-case letters, digits or "-", starting with a letter, at most 32)';
+      if (error.instancePath === '/api/variables')
+        return 'is not a variable name (lower-case letters, digits or "_", starting with a letter, at most 32)';
       return 'is not a valid parameter name (letters, digits, "_", "." or "-")';
     case 'minLength':
       return 'must not be empty';
@@ -86,7 +110,8 @@ function patternHint(path: string): string {
     return 'is not a valid scope name (no spaces, quotes or backslashes)';
   }
   if (path.endsWith('/header')) return 'is not a valid HTTP header name';
-  if (path.endsWith('/format') || path.startsWith('/api/headers/')) return 'contains a control character (line breaks are not allowed in header values)';
+  if (path.endsWith('/format') || path.startsWith('/api/headers/'))
+    return 'contains a control character (line breaks are not allowed in header values)';
   if (path === '/api/base_url_env') return 'is not an environment variable name (upper-case letters, digits, "_")';
   if (path.startsWith('/auth/identity/account/')) return 'is not a dotted member path like "user.email"';
   return 'has an invalid format';

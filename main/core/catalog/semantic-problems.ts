@@ -5,7 +5,17 @@ import { fullAccessOverlaps, fullAccessProblem, methodProblem, rulePathProblem }
 import { urlProblem } from './url-problem.js';
 
 /** Fields an agent token must never be read from: the transport's, or ones a browser sets by itself. */
-const NOT_AGENT_AUTH_HEADERS = new Set(['cookie', 'host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'origin', 'referer', 'proxy-authorization']);
+const NOT_AGENT_AUTH_HEADERS = new Set([
+  'cookie',
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'origin',
+  'referer',
+  'proxy-authorization',
+]);
 
 /**
  * What JSON Schema cannot say: URL schemes and hosts, that named scopes are declared,
@@ -45,23 +55,37 @@ export function semanticProblems(value: unknown): DefinitionProblem[] {
   };
   if (isObject(auth)) {
     if (auth.type === 'oauth2') {
-      for (const key of ['authorization_url', 'token_url', 'revocation_url', 'device_authorization_url', 'issuer'] as const) {
+      for (const key of [
+        'authorization_url',
+        'token_url',
+        'revocation_url',
+        'device_authorization_url',
+        'issuer',
+      ] as const) {
         checkOAuthUrl(`/auth/${key}`, auth[key]);
       }
-      if (isString(auth.issuer) && auth.issuer.includes('?')) add('/auth/issuer', `must not have a query string (got "${auth.issuer}")`);
+      if (isString(auth.issuer) && auth.issuer.includes('?'))
+        add('/auth/issuer', `must not have a query string (got "${auth.issuer}")`);
       declared = isObject(auth.scopes) ? new Set(Object.keys(auth.scopes)) : undefined;
       if (Array.isArray(auth.default_scopes) && declared) {
         auth.default_scopes.forEach((scope, i) => {
-          if (isString(scope) && !declared!.has(scope)) add(`/auth/default_scopes/${i}`, unknownScope(scope, declared!, declaredWhere));
+          if (isString(scope) && !declared!.has(scope))
+            add(`/auth/default_scopes/${i}`, unknownScope(scope, declared!, declaredWhere));
         });
       }
       if (auth.client_auth === 'none' && auth.client_secret === 'required') {
-        add('/auth/client_auth', 'is "none", which sends no client secret, but /auth/client_secret is "required"; use "client_secret_post" or "client_secret_basic"');
+        add(
+          '/auth/client_auth',
+          'is "none", which sends no client secret, but /auth/client_secret is "required"; use "client_secret_post" or "client_secret_basic"',
+        );
       }
       if (isString(auth.scope_separator) && declared) {
         for (const scope of declared) {
           if (scope.includes(auth.scope_separator)) {
-            add(`/auth/scopes/${pointerToken(scope)}`, `scope "${scope}" contains the scope separator ${JSON.stringify(auth.scope_separator)}`);
+            add(
+              `/auth/scopes/${pointerToken(scope)}`,
+              `scope "${scope}" contains the scope separator ${JSON.stringify(auth.scope_separator)}`,
+            );
           }
         }
       }
@@ -95,14 +119,27 @@ export function semanticProblems(value: unknown): DefinitionProblem[] {
   if (isObject(api)) {
     const baseNames = basesProblems(api, usedInAuth, add);
     if (isObject(api.headers)) {
-      const reserved = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection', ...credentialHeaders.map((h) => h.toLowerCase())]);
+      const reserved = new Set([
+        'authorization',
+        'proxy-authorization',
+        'cookie',
+        'host',
+        'content-length',
+        'transfer-encoding',
+        'connection',
+        ...credentialHeaders.map((h) => h.toLowerCase()),
+      ]);
       for (const name of Object.keys(api.headers)) {
         if (reserved.has(name.toLowerCase())) {
-          add(`/api/headers/${pointerToken(name)}`, `header "${name}" cannot be set here: the broker sets credentials and transport headers itself`);
+          add(
+            `/api/headers/${pointerToken(name)}`,
+            `header "${name}" cannot be set here: the broker sets credentials and transport headers itself`,
+          );
         }
       }
     }
-    if (Array.isArray(api.agent_auth)) for (const problem of agentAuthProblems(api.agent_auth)) add(problem.path, problem.message);
+    if (Array.isArray(api.agent_auth))
+      for (const problem of agentAuthProblems(api.agent_auth)) add(problem.path, problem.message);
     if (Array.isArray(api.rules)) {
       api.rules.forEach((rule: unknown, i) => {
         if (!isObject(rule)) return;
@@ -117,11 +154,15 @@ export function semanticProblems(value: unknown): DefinitionProblem[] {
         }
         if (Array.isArray(rule.scopes) && declared) {
           rule.scopes.forEach((scope, j) => {
-            if (isString(scope) && !declared!.has(scope)) add(`${at}/scopes/${j}`, unknownScope(scope, declared!, declaredWhere));
+            if (isString(scope) && !declared!.has(scope))
+              add(`${at}/scopes/${j}`, unknownScope(scope, declared!, declaredWhere));
           });
         }
         if (isString(rule.base) && baseNames && !baseNames.has(rule.base)) {
-          add(`${at}/base`, `unknown base "${rule.base}": not named in /api/bases (named: ${[...baseNames].join(', ')})`);
+          add(
+            `${at}/base`,
+            `unknown base "${rule.base}": not named in /api/bases (named: ${[...baseNames].join(', ')})`,
+          );
         }
         const fullAccess = fullAccessProblem(rule);
         if (fullAccess) add(`${at}/${fullAccess.path}`, fullAccess.message);
@@ -154,14 +195,23 @@ export function semanticProblems(value: unknown): DefinitionProblem[] {
  * `api.variables`, a `label` one as the host's first label before a fixed suffix, a
  * `hostname` one as the whole host. Returns the base names, for the rules' `base`.
  */
-function basesProblems(api: Json, usedInAuth: ReadonlySet<string>, add: (path: string, message: string) => void): Set<string> | undefined {
+function basesProblems(
+  api: Json,
+  usedInAuth: ReadonlySet<string>,
+  add: (path: string, message: string) => void,
+): Set<string> | undefined {
   const hasBases = isObject(api.bases);
-  if (api.base_url !== undefined && api.bases !== undefined) add('/api/bases', 'give either /api/base_url (one host) or /api/bases (several), not both');
-  if (api.base_url === undefined && api.bases === undefined) add('/api/base_url', 'is required (or /api/bases for an API on several hosts)');
-  if (hasBases && !Object.hasOwn(api.bases as Json, DEFAULT_BASE)) add('/api/bases', `must name a "${DEFAULT_BASE}" base: the one /proxy/<connection>/… reaches`);
+  if (api.base_url !== undefined && api.bases !== undefined)
+    add('/api/bases', 'give either /api/base_url (one host) or /api/bases (several), not both');
+  if (api.base_url === undefined && api.bases === undefined)
+    add('/api/base_url', 'is required (or /api/bases for an API on several hosts)');
+  if (hasBases && !Object.hasOwn(api.bases as Json, DEFAULT_BASE))
+    add('/api/bases', `must name a "${DEFAULT_BASE}" base: the one /proxy/<connection>/… reaches`);
   const variables = isObject(api.variables) ? api.variables : {};
   const used = new Set<string>(usedInAuth);
-  const bases: [string, unknown][] = hasBases ? Object.entries(api.bases as Json).map(([name, value]) => [`/api/bases/${pointerToken(name)}`, value]) : [['/api/base_url', api.base_url]];
+  const bases: [string, unknown][] = hasBases
+    ? Object.entries(api.bases as Json).map(([name, value]) => [`/api/bases/${pointerToken(name)}`, value])
+    : [['/api/base_url', api.base_url]];
   for (const [at, candidate] of bases) {
     if (!isString(candidate) || candidate === '') continue;
     const names = placeholders(candidate);
@@ -172,7 +222,11 @@ function basesProblems(api: Json, usedInAuth: ReadonlySet<string>, add: (path: s
   for (const [name, variable] of Object.entries(variables)) {
     const at = `/api/variables/${pointerToken(name)}`;
     if (!used.has(name)) add(at, `variable "${name}" is used in no base or OAuth URL (write "{${name}}" in the host)`);
-    if (isObject(variable) && isString(variable.default) && (variable.kind === 'label' || variable.kind === 'hostname')) {
+    if (
+      isObject(variable) &&
+      isString(variable.default) &&
+      (variable.kind === 'label' || variable.kind === 'hostname')
+    ) {
       const problem = variableValueProblem(variable.kind, variable.default);
       if (problem) add(`${at}/default`, `"${variable.default}" ${problem}`);
     }
@@ -185,13 +239,16 @@ function basesProblems(api: Json, usedInAuth: ReadonlySet<string>, add: (path: s
 function templatedUrlProblem(candidate: string, names: string[], variables: Json, oauth = false): string | undefined {
   if (/[?#]/.test(candidate)) return `must not have a query string or fragment (got "${candidate}")`;
   if (names.length === 0) return urlProblem(candidate, true);
-  if (names.length > 1) return `"${candidate}" has ${names.length} variables; ${oauth ? 'an OAuth' : 'a base'} URL takes at most one`;
+  if (names.length > 1)
+    return `"${candidate}" has ${names.length} variables; ${oauth ? 'an OAuth' : 'a base'} URL takes at most one`;
   const name = names[0] as string;
   const variable = variables[name];
-  if (!isObject(variable)) return `"{${name}}" is not declared in /api/variables${oauth ? ': declare it there (kind "hostname" or "label") so the person enters it when connecting' : ''}`;
+  if (!isObject(variable))
+    return `"{${name}}" is not declared in /api/variables${oauth ? ': declare it there (kind "hostname" or "label") so the person enters it when connecting' : ''}`;
   const host = hostOf(candidate);
   const suffix = hostSuffix(candidate);
-  if (!host.includes(`{${name}}`)) return `"{${name}}" must be in the host of "${candidate}", never in its port or path`;
+  if (!host.includes(`{${name}}`))
+    return `"{${name}}" must be in the host of "${candidate}", never in its port or path`;
   if (variable.kind === 'label' && !(host === `{${name}}${suffix}` && /^\.[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(suffix))) {
     return `a "label" variable is the host's first label before a fixed domain, like "https://{${name}}.zendesk.com" (got "${candidate}")`;
   }
@@ -214,11 +271,28 @@ function agentAuthProblems(entries: unknown[]): DefinitionProblem[] {
     if (!isObject(entry) || !isString(entry.header)) return;
     const at = `/api/agent_auth/${i}`;
     const name = entry.header.toLowerCase();
-    if (NOT_AGENT_AUTH_HEADERS.has(name)) problems.push({ path: `${at}/header`, message: `"${entry.header}" cannot carry an agent token: it is a transport or browser field` });
-    if (name === 'authorization' && entry.scheme !== 'bare' && entry.scheme !== 'basic-password') problems.push({ path: `${at}/scheme`, message: '"Authorization" is always read as Bearer, token or Basic with the token as user name; declare it here only with "scheme": "bare" or "basic-password"' });
-    if (name !== 'authorization' && entry.scheme === 'basic-password') problems.push({ path: `${at}/scheme`, message: '"basic-password" is HTTP Basic, which only "Authorization" carries' });
+    if (NOT_AGENT_AUTH_HEADERS.has(name))
+      problems.push({
+        path: `${at}/header`,
+        message: `"${entry.header}" cannot carry an agent token: it is a transport or browser field`,
+      });
+    if (name === 'authorization' && entry.scheme !== 'bare' && entry.scheme !== 'basic-password')
+      problems.push({
+        path: `${at}/scheme`,
+        message:
+          '"Authorization" is always read as Bearer, token or Basic with the token as user name; declare it here only with "scheme": "bare" or "basic-password"',
+      });
+    if (name !== 'authorization' && entry.scheme === 'basic-password')
+      problems.push({
+        path: `${at}/scheme`,
+        message: '"basic-password" is HTTP Basic, which only "Authorization" carries',
+      });
     const first = seen.get(name);
-    if (first !== undefined) problems.push({ path: `${at}/header`, message: `"${entry.header}" is listed twice (first at /api/agent_auth/${first})` });
+    if (first !== undefined)
+      problems.push({
+        path: `${at}/header`,
+        message: `"${entry.header}" is listed twice (first at /api/agent_auth/${first})`,
+      });
     else seen.set(name, i);
   });
   return problems;
@@ -226,12 +300,16 @@ function agentAuthProblems(entries: unknown[]): DefinitionProblem[] {
 
 function checkTemplate(path: string, template: unknown, add: (path: string, message: string) => void): void {
   if (isString(template) && template !== '' && !template.includes('{key}') && !template.includes('{key_base64}')) {
-    add(path, `must contain "{key}" where the secret goes, e.g. "Bearer {key}", or "{key_base64}" for HTTP Basic, e.g. "Basic {key_base64}" (got "${template}")`);
+    add(
+      path,
+      `must contain "{key}" where the secret goes, e.g. "Bearer {key}", or "{key_base64}" for HTTP Basic, e.g. "Basic {key_base64}" (got "${template}")`,
+    );
   }
 }
 
 function unknownScope(scope: string, declared: Set<string>, where: string): string {
   const known = [...declared];
-  const list = known.length === 0 ? 'none' : known.length > 12 ? `${known.slice(0, 12).join(', ')}, …` : known.join(', ');
+  const list =
+    known.length === 0 ? 'none' : known.length > 12 ? `${known.slice(0, 12).join(', ')}, …` : known.join(', ');
   return `unknown scope "${scope}": not declared in ${where} (declared: ${list})`;
 }

@@ -3,7 +3,8 @@ import { isLocalhostName } from '../net.js';
 /** Plain http only for loopback hosts; no credentials in URLs; endpoints have no fragment. */
 export function urlProblem(candidate: string, endpoint = true): string | undefined {
   // URL parsers take "{" in a host literally: a template written here would silently be a host name.
-  if (/[{}]/.test(candidate)) return `"${candidate}" contains "{" or "}": template variables go only in the host of /api/base_url, /api/bases or the /auth endpoint URLs`;
+  if (/[{}]/.test(candidate))
+    return `"${candidate}" contains "{" or "}": template variables go only in the host of /api/base_url, /api/bases or the /auth endpoint URLs`;
   let parsed: URL;
   try {
     parsed = new URL(candidate);

@@ -19,7 +19,10 @@ const validateShape = ajv.compile(providerDefinitionSchema);
 export function validateProviderDefinition(value: unknown): ProviderDefinition {
   const problems = providerDefinitionProblems(value);
   if (problems.length === 0) return withDefinitionDefaults(value as ProviderDefinition);
-  const id = value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
+  const id =
+    value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string'
+      ? (value as { id: string }).id
+      : undefined;
   const shown = problems.slice(0, 5).map((p) => `${p.path || '(root)'}: ${p.message}`);
   if (problems.length > shown.length) shown.push(`and ${problems.length - shown.length} more`);
   throw new LatchkeyError(

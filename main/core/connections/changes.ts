@@ -17,6 +17,11 @@ export interface ConnectionChangeDeps {
  * caller answers 500 rather than report an unrecorded change as done.
  */
 export async function recordConnectionChange(deps: ConnectionChangeDeps, change: ConnectionChange): Promise<void> {
-  await deps.audit.append({ kind: 'connection', decision: 'info', connection: change.name, reason: `${change.provider}: ${change.status}` });
+  await deps.audit.append({
+    kind: 'connection',
+    decision: 'info',
+    connection: change.name,
+    reason: `${change.provider}: ${change.status}`,
+  });
   deps.events.emit('connection-changed', change);
 }

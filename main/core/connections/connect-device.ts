@@ -13,7 +13,13 @@ export interface DeviceStart {
 }
 
 /** Starts a device flow (RFC 8628): the person enters `user_code` at `verification_uri` while the poller waits. */
-export async function startDeviceConnect(deps: ConnectDeps & { poller: DevicePoller }, provider: OAuthProvider, name: string, scopes: string[], variables: Record<string, string>): Promise<DeviceStart> {
+export async function startDeviceConnect(
+  deps: ConnectDeps & { poller: DevicePoller },
+  provider: OAuthProvider,
+  name: string,
+  scopes: string[],
+  variables: Record<string, string>,
+): Promise<DeviceStart> {
   const client = await deps.apps.clientFor(provider.id, 'device', variables);
   const device = await client.startDevice(scopes);
   const flow = deps.flows.createDevice({ provider: provider.id, name, scopes, variables }, device.expires_in * 1000);

@@ -18,7 +18,11 @@ export function declaredScopes(provider: ProviderDefinition): string[] {
 }
 
 /** The scopes a connect asks for: the requested ones when the provider declares them all, else its defaults. */
-export function requestedScopes(provider: ProviderDefinition, requested: string[] | undefined, method: ConnectMethod): string[] {
+export function requestedScopes(
+  provider: ProviderDefinition,
+  requested: string[] | undefined,
+  method: ConnectMethod,
+): string[] {
   const declared = declaredScopes(provider);
   if (requested === undefined) {
     // A pasted key or token carries whatever it carries: the person narrows it with `scopes`.
@@ -27,10 +31,15 @@ export function requestedScopes(provider: ProviderDefinition, requested: string[
   }
   const unknown = requested.filter((scope) => !declared.includes(scope));
   if (unknown.length > 0) {
-    throw new LatchkeyError('invalid_scope', `${provider.name} has no scope ${unknown.map((s) => `"${s}"`).join(', ')}`, 400, {
-      unknown_scopes: unknown,
-      available_scopes: declared,
-    });
+    throw new LatchkeyError(
+      'invalid_scope',
+      `${provider.name} has no scope ${unknown.map((s) => `"${s}"`).join(', ')}`,
+      400,
+      {
+        unknown_scopes: unknown,
+        available_scopes: declared,
+      },
+    );
   }
   return [...new Set(requested)];
 }

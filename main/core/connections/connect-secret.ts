@@ -6,7 +6,15 @@ import { pastedSecret } from './pasted-secret.js';
 import { saveConnection } from './save-connection.js';
 
 /** Connects with a pasted API key or personal access token: stored as is, never refreshed. */
-export async function connectWithSecret(deps: ConnectDeps, provider: ProviderDefinition, method: 'personal_token' | 'api_key', name: string, scopes: string[], secret: string | undefined, variables: Record<string, string>): Promise<ConnectionRecord> {
+export async function connectWithSecret(
+  deps: ConnectDeps,
+  provider: ProviderDefinition,
+  method: 'personal_token' | 'api_key',
+  name: string,
+  scopes: string[],
+  secret: string | undefined,
+  variables: Record<string, string>,
+): Promise<ConnectionRecord> {
   const label = `${provider.name} ${method === 'api_key' ? 'API key' : 'personal access token'}`;
   if (typeof secret !== 'string' || secret.trim() === '') {
     throw new LatchkeyError('secret_required', `Paste the ${label} as "secret"`, 400);

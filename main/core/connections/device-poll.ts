@@ -36,7 +36,10 @@ export class DevicePoller {
     let interval = poll.interval * 1000;
     const fail = (error: unknown): void => {
       // Background work: nobody awaits it, so the log is where the failure is seen (never the tokens).
-      this.#deps.logger.error({ err: error, connection: poll.flow.name, provider: poll.flow.provider }, 'device flow failed');
+      this.#deps.logger.error(
+        { err: error, connection: poll.flow.name, provider: poll.flow.provider },
+        'device flow failed',
+      );
       poll.onFailed(error);
     };
     const next = (): void => {
@@ -45,14 +48,14 @@ export class DevicePoller {
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
         if (!this.#deps.flows.isPending(poll.flow)) return;
-        poll.client.pollDevice(poll.deviceCode).then(
-          async (result) => {
+        poll.client
+          .pollDevice(poll.deviceCode)
+          .then(async (result) => {
             if (result.status === 'granted') return void (await poll.onGranted(result.tokens));
             if (result.status === 'slow_down') interval += 5000;
             next();
-          },
-          fail,
-        ).catch(fail);
+          }, fail)
+          .catch(fail);
       }, interval);
       timer.unref();
       this.#timers.add(timer);

@@ -14,7 +14,12 @@ export function pastedSecret(value: string, what: string, field: string): string
   const bad = NOT_IN_A_HEADER.exec(secret);
   if (bad) {
     const code = bad[0].codePointAt(0) as number;
-    throw new LatchkeyError('invalid_secret', `The ${what} has a character that cannot be sent in an HTTP header (U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${bad.index + 1}): paste it again as one line of printable characters, without line breaks.`, 400, { field });
+    throw new LatchkeyError(
+      'invalid_secret',
+      `The ${what} has a character that cannot be sent in an HTTP header (U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${bad.index + 1}): paste it again as one line of printable characters, without line breaks.`,
+      400,
+      { field },
+    );
   }
   return secret;
 }

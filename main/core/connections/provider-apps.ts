@@ -37,11 +37,15 @@ export class ProviderApps {
   async setClient(providerId: string, clientId: string, clientSecret: string | undefined): Promise<void> {
     const provider = oauthProvider(this.#deps.catalog, providerId);
     if (clientSecret !== undefined && clientSecret !== '') {
-      await this.#deps.vault.set(clientSecretKey(provider.id), pastedSecret(clientSecret, `${provider.name} client secret`, 'client_secret'));
+      await this.#deps.vault.set(
+        clientSecretKey(provider.id),
+        pastedSecret(clientSecret, `${provider.name} client secret`, 'client_secret'),
+      );
     } else if (clientSecret === '') {
       await this.#deps.vault.delete(clientSecretKey(provider.id));
     }
-    const hasSecret = clientSecret === undefined ? this.#deps.clients.get(provider.id)?.has_secret ?? false : clientSecret !== '';
+    const hasSecret =
+      clientSecret === undefined ? (this.#deps.clients.get(provider.id)?.has_secret ?? false) : clientSecret !== '';
     this.#deps.clients.upsert(provider.id, clientId, hasSecret);
   }
 
@@ -50,31 +54,52 @@ export class ProviderApps {
    * needs no client secret (GitHub), so `method: 'device'` does not insist on one.
    * `variables` are the connection's (or the starting flow's): they fill templated OAuth URLs.
    */
-  async clientFor(providerId: string, method: AuthMethod, variables: Readonly<Record<string, string>>): Promise<ProviderClient> {
+  async clientFor(
+    providerId: string,
+    method: AuthMethod,
+    variables: Readonly<Record<string, string>>,
+  ): Promise<ProviderClient> {
     const provider = oauthProvider(this.#deps.catalog, providerId);
     const app = this.#deps.clients.get(provider.id);
     if (!app) {
-      throw new LatchkeyError('client_not_configured', `Set up your own ${provider.name} OAuth app first: register the redirect URI and enter its client ID.`, 400, {
-        provider: provider.id,
-        redirect_uri: this.redirectUri(provider),
-        configure: `PUT /admin/api/providers/${provider.id}/client`,
-      });
+      throw new LatchkeyError(
+        'client_not_configured',
+        `Set up your own ${provider.name} OAuth app first: register the redirect URI and enter its client ID.`,
+        400,
+        {
+          provider: provider.id,
+          redirect_uri: this.redirectUri(provider),
+          configure: `PUT /admin/api/providers/${provider.id}/client`,
+        },
+      );
     }
     const secret = app.has_secret ? await this.#deps.vault.get(clientSecretKey(provider.id)) : undefined;
     if (provider.auth.client_secret === 'required' && !secret && method !== 'device') {
-      throw new LatchkeyError('client_secret_required', `${provider.name} requires your OAuth app's client secret; enter it with the client ID.`, 400, {
-        provider: provider.id,
-        configure: `PUT /admin/api/providers/${provider.id}/client`,
-      });
+      throw new LatchkeyError(
+        'client_secret_required',
+        `${provider.name} requires your OAuth app's client secret; enter it with the client ID.`,
+        400,
+        {
+          provider: provider.id,
+          configure: `PUT /admin/api/providers/${provider.id}/client`,
+        },
+      );
     }
-    return new ProviderClient(withOAuthEndpoints(provider, variables), { client_id: app.client_id, client_secret: secret });
+    return new ProviderClient(withOAuthEndpoints(provider, variables), {
+      client_id: app.client_id,
+      client_secret: secret,
+    });
   }
 }
 
 function oauthProvider(catalog: Catalog, providerId: string): OAuthProvider {
   const provider = catalog.require(providerId);
   if (provider.auth.type !== 'oauth2') {
-    throw new LatchkeyError('not_oauth_provider', `${provider.name} is connected with an API key, not an OAuth app`, 400);
+    throw new LatchkeyError(
+      'not_oauth_provider',
+      `${provider.name} is connected with an API key, not an OAuth app`,
+      400,
+    );
   }
   return provider as OAuthProvider;
 }

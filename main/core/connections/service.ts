@@ -73,10 +73,19 @@ export class ConnectionService {
       case 'browser':
         return startBrowserConnect(this.#deps, provider as OAuthProvider, name, scopes, variables);
       case 'device':
-        return startDeviceConnect({ ...this.#deps, poller: this.#poller }, provider as OAuthProvider, name, scopes, variables);
+        return startDeviceConnect(
+          { ...this.#deps, poller: this.#poller },
+          provider as OAuthProvider,
+          name,
+          scopes,
+          variables,
+        );
       case 'personal_token':
       case 'api_key':
-        return { kind: 'connected', connection: await connectWithSecret(this.#deps, provider, method, name, scopes, request.secret, variables) };
+        return {
+          kind: 'connected',
+          connection: await connectWithSecret(this.#deps, provider, method, name, scopes, request.secret, variables),
+        };
     }
   }
 

@@ -43,7 +43,7 @@ export interface TokenManagerDeps {
 }
 
 const RETRY_AFTER_FAILURE_MS = 30_000;
-const MAX_TIMER_MS = 2 **31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Keeps each connection's credential valid: proactive refresh on a timer before expiry,
@@ -78,14 +78,20 @@ export class TokenManager {
   }
 
   static fromTokenSet(tokens: TokenSet): StoredCredential {
-    return { access_token: tokens.access_token, refresh_token: tokens.refresh_token, expires_at: tokens.expires_at, obtained_at: tokens.obtained_at };
+    return {
+      access_token: tokens.access_token,
+      refresh_token: tokens.refresh_token,
+      expires_at: tokens.expires_at,
+      obtained_at: tokens.obtained_at,
+    };
   }
 
   /** A credential valid now, refreshed first when it is about to expire. */
   async current(record: ConnectionRecord): Promise<StoredCredential> {
     const credential = await this.load(record.id);
     if (!credential || record.status === 'needs_reauth') throw reauthorizationRequired(record);
-    if (credential.expires_at === null || this.#now() < credential.expires_at - refreshMargin(credential)) return credential;
+    if (credential.expires_at === null || this.#now() < credential.expires_at - refreshMargin(credential))
+      return credential;
     if (!credential.refresh_token) {
       if (this.#now() < credential.expires_at) return credential;
       this.#deps.connections.update(record.id, { status: 'expired' });
@@ -119,7 +125,10 @@ export class TokenManager {
       if (!latest || latest.status === 'needs_reauth') return;
       this.refresh(latest).catch((error: unknown) => {
         // Background work: the log is where its failure is seen (the connection's name, never a token).
-        this.#deps.logger.error({ err: error, connection: latest.name, provider: latest.provider }, 'proactive token refresh failed');
+        this.#deps.logger.error(
+          { err: error, connection: latest.name, provider: latest.provider },
+          'proactive token refresh failed',
+        );
         // Transient failure (network, provider down): try again later; needs_reauth stops the loop.
         if (error instanceof LatchkeyError && error.code === 'reauthorization_required') return;
         const current = this.#deps.connections.getById(record.id);
@@ -140,7 +149,8 @@ export class TokenManager {
     if (this.#deps.connections.getById(record.id)?.status === 'needs_reauth') throw reauthorizationRequired(record);
     const credential = await this.load(record.id);
     if (!credential) throw reauthorizationRequired(record);
-    if (staleAccessToken !== undefined && credential.access_token !== staleAccessToken && !this.#isDue(credential)) return credential;
+    if (staleAccessToken !== undefined && credential.access_token !== staleAccessToken && !this.#isDue(credential))
+      return credential;
     if (!credential.refresh_token) {
       this.#deps.connections.update(record.id, { status: 'expired' });
       await this.#changed(record, 'expired');
@@ -162,7 +172,8 @@ export class TokenManager {
     const next = TokenManager.fromTokenSet(tokens);
     // Disconnected while the request was out: do not resurrect the vault entry.
     const latest = this.#deps.connections.getById(record.id);
-    if (!latest) throw unknownConnection(record.name, { nextStep: 'it was disconnected while its token was being refreshed' });
+    if (!latest)
+      throw unknownConnection(record.name, { nextStep: 'it was disconnected while its token was being refreshed' });
     await this.#deps.vault.set(credentialKey(record.id), JSON.stringify(next));
     const updated = this.#deps.connections.update(record.id, {
       status: 'connected',

@@ -8,7 +8,12 @@ import { basename, dirname, join } from 'node:path';
  * crash) never sees half a file. The folder is created when missing, with `dirMode` (default:
  * the umask's). Errors are rethrown as they came, after the temp file was removed.
  */
-export async function writeFileAtomic(file: string, content: string, mode: number, options: { dirMode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string,
+  mode: number,
+  options: { dirMode?: number } = {},
+): Promise<void> {
   const dir = dirname(file);
   await mkdir(dir, { recursive: true, ...(options.dirMode === undefined ? {} : { mode: options.dirMode }) });
   const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);

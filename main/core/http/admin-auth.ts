@@ -33,11 +33,21 @@ export function adminAuthHook(adminToken: string, isControl: (request: FastifyRe
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match?.[1]) {
       const routes = [...CONTROL_SOCKET_ROUTES];
-      const onSocket = control ? ` Without it the control socket answers only ${routes.slice(0, -1).join(', ')} and ${routes.at(-1)}.` : '';
-      throw new LatchkeyError('missing_token', `The admin API needs "Authorization: Bearer <admin token>" (printed by \`latchkey serve\` in the dashboard link).${onSocket}`, 401);
+      const onSocket = control
+        ? ` Without it the control socket answers only ${routes.slice(0, -1).join(', ')} and ${routes.at(-1)}.`
+        : '';
+      throw new LatchkeyError(
+        'missing_token',
+        `The admin API needs "Authorization: Bearer <admin token>" (printed by \`latchkey serve\` in the dashboard link).${onSocket}`,
+        401,
+      );
     }
     if (!timingSafeEqual(digest(match[1]), expected)) {
-      throw new LatchkeyError('invalid_token', 'The admin token is not valid for this Latchkey (it changes at every start unless LATCHKEY_ADMIN_TOKEN is set).', 401);
+      throw new LatchkeyError(
+        'invalid_token',
+        'The admin token is not valid for this Latchkey (it changes at every start unless LATCHKEY_ADMIN_TOKEN is set).',
+        401,
+      );
     }
   };
 }

@@ -19,6 +19,16 @@ export async function registerDashboard(app: FastifyInstance, dashboardDir: stri
     });
   } else {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-      reply.type('text/html').header('content-security-policy', PAGE_CSP).send(resultPage({ ok: false, title: 'Dashboard not built', lines: ['Run `npm run build` to build the dashboard; the admin API works without it.'] })));
+      reply
+        .type('text/html')
+        .header('content-security-policy', PAGE_CSP)
+        .send(
+          resultPage({
+            ok: false,
+            title: 'Dashboard not built',
+            lines: ['Run `npm run build` to build the dashboard; the admin API works without it.'],
+          }),
+        ),
+    );
   }
 }

@@ -15,13 +15,21 @@ export function hostGuard(isControl: IsControl, boundPort: () => number) {
   return async (request: FastifyRequest): Promise<void> => {
     // A field past the limit would be dropped by the parser: an Origin hidden behind 100 others would go unseen.
     if (request.raw.rawHeaders.length / 2 > MAX_HEADER_FIELDS) {
-      throw new LatchkeyError('too_many_headers', `A request may carry at most ${MAX_HEADER_FIELDS} header fields.`, 431);
+      throw new LatchkeyError(
+        'too_many_headers',
+        `A request may carry at most ${MAX_HEADER_FIELDS} header fields.`,
+        431,
+      );
     }
     if (isControl(request)) return;
     const host = request.headers.host ?? '';
     const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
     if (!match || !isLoopbackHost(match[1] as string) || Number(match[2] ?? 80) !== boundPort()) {
-      throw new LatchkeyError('invalid_host', 'Latchkey answers only requests addressed to its loopback host and port.', 421);
+      throw new LatchkeyError(
+        'invalid_host',
+        'Latchkey answers only requests addressed to its loopback host and port.',
+        421,
+      );
     }
   };
 }

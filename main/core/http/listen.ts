@@ -9,7 +9,12 @@ import { boundedServer, type Handler } from './bounded-server.js';
  * Listens on 127.0.0.1 and, where the machine has it, on [::1] at the same port, so a
  * `http://localhost:PORT/...` redirect works whichever address the browser picks.
  */
-export async function listenLoopback(app: FastifyInstance, handler: Handler, port: number, secondary: Server[]): Promise<number> {
+export async function listenLoopback(
+  app: FastifyInstance,
+  handler: Handler,
+  port: number,
+  secondary: Server[],
+): Promise<number> {
   try {
     await app.listen({ host: '127.0.0.1', port });
   } catch (error) {
@@ -34,7 +39,12 @@ export async function listenLoopback(app: FastifyInstance, handler: Handler, por
  * Serves the same handler on DATA_DIR's control socket (a named pipe on Windows) that only
  * this user can open; its sockets are added to `controlSockets` (admin-auth.ts says what they may do).
  */
-export async function listenControlSocket(handler: Handler, path: string, controlSockets: WeakSet<Socket>, secondary: Server[]): Promise<void> {
+export async function listenControlSocket(
+  handler: Handler,
+  path: string,
+  controlSockets: WeakSet<Socket>,
+  secondary: Server[],
+): Promise<void> {
   const control = boundedServer(handler);
   control.on('connection', (socket: Socket) => controlSockets.add(socket));
   if (process.platform !== 'win32') rmSync(path, { force: true }); // a stale socket of a dead broker (the data-dir lock is ours)
@@ -49,8 +59,13 @@ export async function listenControlSocket(handler: Handler, path: string, contro
 function listenError(error: unknown, port: number): LatchkeyError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') {
-    return new LatchkeyError('port_in_use', `Port ${port} on the loopback interface is already in use (another Latchkey or another program). Use --port N, or --port 0 for any free port.`, 500);
+    return new LatchkeyError(
+      'port_in_use',
+      `Port ${port} on the loopback interface is already in use (another Latchkey or another program). Use --port N, or --port 0 for any free port.`,
+      500,
+    );
   }
-  if (code === 'EACCES') return new LatchkeyError('port_denied', `Not allowed to listen on port ${port}; use a port above 1023.`, 500);
+  if (code === 'EACCES')
+    return new LatchkeyError('port_denied', `Not allowed to listen on port ${port}; use a port above 1023.`, 500);
   return new LatchkeyError('listen_failed', `Cannot listen on 127.0.0.1:${port}: ${(error as Error).message}`, 500);
 }

@@ -10,10 +10,14 @@ export const PROVIDER_SCHEMA_PATH = '/schemas/provider.json';
  * The body is the same object the validator compiles (schema.ts), so they cannot drift apart.
  */
 export async function schemaRoutes(app: FastifyInstance): Promise<void> {
-  app.get(PROVIDER_SCHEMA_PATH, {
-    schema: {
-      hide: true,
-      response: { 200: ProviderDefinitionSchemaDocument },
+  app.get(
+    PROVIDER_SCHEMA_PATH,
+    {
+      schema: {
+        hide: true,
+        response: { 200: ProviderDefinitionSchemaDocument },
+      },
     },
-  }, async (_request, reply) => reply.header('cache-control', 'no-cache').send(providerDefinitionSchema));
+    async (_request, reply) => reply.header('cache-control', 'no-cache').send(providerDefinitionSchema),
+  );
 }

@@ -48,21 +48,29 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // Malformed URLs (bad percent-encoding) are refused by the router itself: answer in our error shape.
     frameworkErrors: (error, _request, reply) => {
-      void (reply as FastifyReply).code(400).send({ error: 'invalid_request', error_description: `The request is malformed: ${error.message}` });
+      void (reply as FastifyReply)
+        .code(400)
+        .send({ error: 'invalid_request', error_description: `The request is malformed: ${error.message}` });
     },
   });
 
   let boundPort = 0;
-  app.addHook('onRequest', hostGuard(isControl, () => boundPort));
+  app.addHook(
+    'onRequest',
+    hostGuard(isControl, () => boundPort),
+  );
   const ownPages = ownPagesOnly(isControl);
   installErrorHandlers(app);
   await registerOpenApi(app, options.version, ownPages);
 
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', ownPages);
-    scope.addHook('onRequest', adminAuthHook(options.adminToken, isControl));
-    for (const plugin of options.admin) await scope.register(plugin);
-  }, { prefix: '/admin/api' });
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', ownPages);
+      scope.addHook('onRequest', adminAuthHook(options.adminToken, isControl));
+      for (const plugin of options.admin) await scope.register(plugin);
+    },
+    { prefix: '/admin/api' },
+  );
   for (const plugin of options.root) await app.register(plugin);
   await registerDashboard(app, options.dashboardDir);
 

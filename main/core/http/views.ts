@@ -9,7 +9,8 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 
 /** A connection as the admin API shows it: metadata only, never a secret. */
 export function connectionView(record: ConnectionRecord, now = Date.now()) {
-  const lapsed = record.status === 'connected' && !record.refreshable && record.expires_at !== null && record.expires_at <= now;
+  const lapsed =
+    record.status === 'connected' && !record.refreshable && record.expires_at !== null && record.expires_at <= now;
   return {
     name: record.name,
     provider: record.provider,
@@ -25,7 +26,12 @@ export function connectionView(record: ConnectionRecord, now = Date.now()) {
   };
 }
 
-export function providerView(provider: ProviderDefinition, builtin: boolean, service: ConnectionService, clients: ProviderClientStore) {
+export function providerView(
+  provider: ProviderDefinition,
+  builtin: boolean,
+  service: ConnectionService,
+  clients: ProviderClientStore,
+) {
   const auth = provider.auth;
   const app = auth.type === 'oauth2' ? clients.get(provider.id) : undefined;
   return {
@@ -43,13 +49,20 @@ export function providerView(provider: ProviderDefinition, builtin: boolean, ser
     redirect_uri: service.redirectUri(provider),
     redirect_any_port: auth.type === 'oauth2' ? auth.redirect.any_port : false,
     unenforced_subsets: auth.unenforced_subsets ?? {},
-    variables: Object.entries(provider.api.variables ?? {}).map(([name, variable]) => ({ name, ...variable, allowed: variableRule(variable.kind) })),
+    variables: Object.entries(provider.api.variables ?? {}).map(([name, variable]) => ({
+      name,
+      ...variable,
+      allowed: variableRule(variable.kind),
+    })),
     bases: declaredBases(provider.api),
   };
 }
 
 export function flowView(flow: Flow, service: ConnectionService) {
-  const connection = flow.status === 'connected' && flow.connection_name ? service.list().find((c) => c.name === flow.connection_name) : undefined;
+  const connection =
+    flow.status === 'connected' && flow.connection_name
+      ? service.list().find((c) => c.name === flow.connection_name)
+      : undefined;
   return {
     flow_id: flow.id,
     status: flow.status,

@@ -4,14 +4,22 @@ import { LatchkeyError } from '../errors.js';
 import { admitCall, admitPrincipal, callUpstream, type ProxyRuntime } from '../proxy/handler.js';
 import { agentResponseHeaders } from '../proxy/headers.js';
 import type { ProxyTarget } from '../proxy/path.js';
-import { asLatchkeyError, commit, logInternalError, logUpstreamFailure, openExchange, type Exchange } from '../proxy/respond.js';
+import {
+  asLatchkeyError,
+  commit,
+  logInternalError,
+  logUpstreamFailure,
+  openExchange,
+  type Exchange,
+} from '../proxy/respond.js';
 import type { AgentPrincipal } from '../proxy/types.js';
 
 /** A tool result goes into the model's context: bodies are cut here, with a note saying so. */
 export const MAX_TOOL_BODY_BYTES = 64 * 1024;
 
 /** The upstream response headers a model can act on (type, paging, rate limits); the rest stay out of its context. */
-const SELECTED_HEADERS = /^(content-type|location|link|retry-after|etag|x-ratelimit-(limit|remaining|reset)|x-upstream-ratelimit-(limit|remaining|reset))$/i;
+const SELECTED_HEADERS =
+  /^(content-type|location|link|retry-after|etag|x-ratelimit-(limit|remaining|reset)|x-upstream-ratelimit-(limit|remaining|reset))$/i;
 const TEXTUAL = /^(text\/|application\/([\w.+-]*\+)?(json|xml|x-www-form-urlencoded|javascript))/i;
 
 export interface ConnectionRequest {
@@ -40,7 +48,15 @@ export interface ConnectionResponse {
  * refresh-and-retry as `/proxy/<connection>/<path>`, and one audit entry naming the tool,
  * committed before the result is returned. Refusals are thrown as the proxy's errors.
  */
-export async function requestThroughProxy(agent: AgentPrincipal, tool: string, connection: string, input: ConnectionRequest, runtime: ProxyRuntime, log: Exchange['log'], signal?: AbortSignal): Promise<ConnectionResponse> {
+export async function requestThroughProxy(
+  agent: AgentPrincipal,
+  tool: string,
+  connection: string,
+  input: ConnectionRequest,
+  runtime: ProxyRuntime,
+  log: Exchange['log'],
+  signal?: AbortSignal,
+): Promise<ConnectionResponse> {
   const { target, method, exchange } = toolCall(agent, connection, input, log);
   const body = input.body === undefined ? null : Buffer.from(JSON.stringify(input.body));
   const meter = { bytesIn: 0 };
@@ -49,7 +65,16 @@ export async function requestThroughProxy(agent: AgentPrincipal, tool: string, c
     admitPrincipal(agent, exchange, runtime.deps, runtime);
     const call = admitCall(agent, target, method, runtime.deps);
     // Ask-first grants hold tool calls as they hold proxied ones (`signal`: the client cancelled).
-    if (agent.ask) await holdIfAsked(runtime.deps.askFirst, { agent, call, target, method, bodyBytes: body?.length ?? 0, signal, exchange });
+    if (agent.ask)
+      await holdIfAsked(runtime.deps.askFirst, {
+        agent,
+        call,
+        target,
+        method,
+        bodyBytes: body?.length ?? 0,
+        signal,
+        exchange,
+      });
     exchange.entry.decision = 'allow';
     const headers = body === null ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) };
     upstream = await callUpstream(call, { method, headers, body }, exchange, runtime, meter);
@@ -57,38 +82,73 @@ export async function requestThroughProxy(agent: AgentPrincipal, tool: string, c
     const failure = asLatchkeyError(error);
     if (failure.status === 500) logInternalError(log, connection, error);
     else logUpstreamFailure(log, connection, failure.code, failure.message);
-    await recordToolCall(runtime, exchange, tool, { status: failure.status, note: failure.code, bytesIn: meter.bytesIn, bytesOut: 0 });
+    await recordToolCall(runtime, exchange, tool, {
+      status: failure.status,
+      note: failure.code,
+      bytesIn: meter.bytesIn,
+      bytesOut: 0,
+    });
     throw failure;
   }
   const read = await readBounded(upstream, MAX_TOOL_BODY_BYTES);
   const status = upstream.statusCode ?? 502;
-  await recordToolCall(runtime, exchange, tool, { status, note: read.failure ?? exchange.entry.reason ?? undefined, bytesIn: meter.bytesIn, bytesOut: read.data.length });
+  await recordToolCall(runtime, exchange, tool, {
+    status,
+    note: read.failure ?? exchange.entry.reason ?? undefined,
+    bytesIn: meter.bytesIn,
+    bytesOut: read.data.length,
+  });
   if (read.failure) logUpstreamFailure(log, connection, read.failure);
-  if (read.failure) throw new LatchkeyError('upstream_unreachable', 'The provider\'s API broke off its response; try again.', 502);
+  if (read.failure)
+    throw new LatchkeyError('upstream_unreachable', "The provider's API broke off its response; try again.", 502);
 
   const headers: Record<string, string> = {};
   const raw = agentResponseHeaders(upstream.rawHeaders);
-  for (let i = 0; i < raw.length; i += 2) if (SELECTED_HEADERS.test(raw[i]!)) headers[raw[i]!.toLowerCase()] = raw[i + 1]!;
+  for (let i = 0; i < raw.length; i += 2)
+    if (SELECTED_HEADERS.test(raw[i]!)) headers[raw[i]!.toLowerCase()] = raw[i + 1]!;
   return {
     status,
     headers,
     ...decodeBody(read.data, headers['content-type'] ?? '', read.truncated),
-    ...(read.truncated ? { truncated: `The response was cut after ${MAX_TOOL_BODY_BYTES} bytes. Ask for less: use the API's paging or filtering parameters (e.g. per_page/limit with page/cursor, or the "link" header's next URL).` } : {}),
+    ...(read.truncated
+      ? {
+          truncated: `The response was cut after ${MAX_TOOL_BODY_BYTES} bytes. Ask for less: use the API's paging or filtering parameters (e.g. per_page/limit with page/cursor, or the "link" header's next URL).`,
+        }
+      : {}),
   };
 }
 
 /** A request tool call as the proxy sees it (connection, path, query, method), with its audit entry opened in the agent's name. */
-export function toolCall(agent: AgentPrincipal, connection: string, input: ConnectionRequest, log: Exchange['log']): { target: ProxyTarget; method: string; exchange: Exchange } {
+export function toolCall(
+  agent: AgentPrincipal,
+  connection: string,
+  input: ConnectionRequest,
+  log: Exchange['log'],
+): { target: ProxyTarget; method: string; exchange: Exchange } {
   const query = new URLSearchParams(input.query ?? {}).toString();
   // Audited as the proxy records `/proxy/<connection>:<base>/…`: the base before the path.
-  const target: ProxyTarget = { connection, base: input.base, path: input.path, query, audited: `${input.base === undefined ? '' : `:${input.base}`}${input.path}${query === '' ? '' : `?${query}`}` };
+  const target: ProxyTarget = {
+    connection,
+    base: input.base,
+    path: input.path,
+    query,
+    audited: `${input.base === undefined ? '' : `:${input.base}`}${input.path}${query === '' ? '' : `?${query}`}`,
+  };
   const method = input.method.toUpperCase();
-  const exchange = openExchange({ kind: 'proxy', connection, method, path: target.audited, agent_id: agent.agent_id, agent_name: agent.agent_name }, log);
+  const exchange = openExchange(
+    { kind: 'proxy', connection, method, path: target.audited, agent_id: agent.agent_id, agent_name: agent.agent_name },
+    log,
+  );
   return { target, method, exchange };
 }
 
 /** The tool call's audit entry; if it cannot be written the result is withheld (nothing unaudited reaches an agent). */
-export async function recordToolCall(runtime: ProxyRuntime, exchange: Exchange, tool: string, outcome: { status: number; note: string | undefined; bytesIn: number; bytesOut: number }): Promise<void> {
+export async function recordToolCall(
+  runtime: ProxyRuntime,
+  exchange: Exchange,
+  tool: string,
+  outcome: { status: number; note: string | undefined; bytesIn: number; bytesOut: number },
+): Promise<void> {
   const committed = await commit(runtime.deps.audit, exchange, {
     status: outcome.status,
     reason: `mcp tool ${tool}${outcome.note ? `: ${outcome.note}` : ''}`,
@@ -99,10 +159,17 @@ export async function recordToolCall(runtime: ProxyRuntime, exchange: Exchange, 
 }
 
 export const auditUnavailable = (): LatchkeyError =>
-  new LatchkeyError('internal_error', 'Latchkey could not record this call in its audit log, so it withholds the result.', 500);
+  new LatchkeyError(
+    'internal_error',
+    'Latchkey could not record this call in its audit log, so it withholds the result.',
+    500,
+  );
 
 /** At most `limit` bytes of the body; the connection is dropped rather than drained when there is more. */
-function readBounded(source: IncomingMessage, limit: number): Promise<{ data: Buffer; truncated: boolean; failure?: 'upstream_aborted' }> {
+function readBounded(
+  source: IncomingMessage,
+  limit: number,
+): Promise<{ data: Buffer; truncated: boolean; failure?: 'upstream_aborted' }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -123,7 +190,11 @@ function readBounded(source: IncomingMessage, limit: number): Promise<{ data: Bu
   });
 }
 
-function decodeBody(data: Buffer, contentType: string, truncated: boolean): Pick<ConnectionResponse, 'body' | 'body_encoding'> {
+function decodeBody(
+  data: Buffer,
+  contentType: string,
+  truncated: boolean,
+): Pick<ConnectionResponse, 'body' | 'body_encoding'> {
   if (data.length === 0) return { body: null };
   if (!TEXTUAL.test(contentType)) return { body: data.toString('base64'), body_encoding: 'base64' };
   const text = data.toString('utf8');

@@ -30,7 +30,10 @@ const HOP_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-e
  * minted for `/mcp` accepted (RFC 8707 audience). Host and Origin are checked by the
  * server's guard before anything here runs.
  */
-export async function mcpRoutes(app: FastifyInstance, { authz: { verification, metadata }, runtime, version }: McpRoutesOptions): Promise<void> {
+export async function mcpRoutes(
+  app: FastifyInstance,
+  { authz: { verification, metadata }, runtime, version }: McpRoutesOptions,
+): Promise<void> {
   const verifier: AgentVerifier = {
     verifyAccessToken: (token) => verification.verifyAccessToken(token, MCP_PATH),
     get paused() {
@@ -43,19 +46,32 @@ export async function mcpRoutes(app: FastifyInstance, { authz: { verification, m
   // over MCP starts sooner and stays smaller without them.
   let loading: Promise<ReturnType<typeof createMcpHandler>> | undefined;
   const mcpHandler = (): Promise<ReturnType<typeof createMcpHandler>> =>
-    (loading ??= Promise.all([import('@modelcontextprotocol/server'), import('./tools.js')]).then(([{ createMcpHandler }, { toolServer }]) =>
-      createMcpHandler(({ authInfo }) => toolServer(principalOf(authInfo), runtime, version, app.log))));
+    (loading ??= Promise.all([import('@modelcontextprotocol/server'), import('./tools.js')]).then(
+      ([{ createMcpHandler }, { toolServer }]) =>
+        createMcpHandler(({ authInfo }) => toolServer(principalOf(authInfo), runtime, version, app.log)),
+    ));
   app.addHook('onClose', async () => {
     // A handler that failed to load has nothing to close (its requests were answered 500).
-    await loading?.then((handler) => handler.close(), () => undefined);
+    await loading?.then(
+      (handler) => handler.close(),
+      () => undefined,
+    );
   });
 
   // RFC 9728, path form for /mcp and the root form clients fall back to; both describe /mcp.
   for (const path of [`${METADATA_PATH}${MCP_PATH}`, METADATA_PATH]) {
-    app.withTypeProvider<TypeBoxTypeProvider>().get(path, { schema: { hide: true, response: { 200: ProtectedResourceMetadata } } }, async (request) => {
-      const origin = metadata.addressedIssuer(request.headers.host);
-      return { resource: `${origin}${MCP_PATH}`, authorization_servers: [origin], bearer_methods_supported: ['header'], resource_name: 'Latchkey', resource_documentation: `${origin}/llms.txt` };
-    });
+    app
+      .withTypeProvider<TypeBoxTypeProvider>()
+      .get(path, { schema: { hide: true, response: { 200: ProtectedResourceMetadata } } }, async (request) => {
+        const origin = metadata.addressedIssuer(request.headers.host);
+        return {
+          resource: `${origin}${MCP_PATH}`,
+          authorization_servers: [origin],
+          bearer_methods_supported: ['header'],
+          resource_name: 'Latchkey',
+          resource_documentation: `${origin}/llms.txt`,
+        };
+      });
   }
 
   app.route({
@@ -64,7 +80,10 @@ export async function mcpRoutes(app: FastifyInstance, { authz: { verification, m
     schema: { hide: true },
     handler: async (request, reply) => {
       const origin = metadata.addressedIssuer(request.headers.host);
-      const exchange = openExchange({ kind: 'proxy', connection: null, method: request.method, path: MCP_PATH }, request.log);
+      const exchange = openExchange(
+        { kind: 'proxy', connection: null, method: request.method, path: MCP_PATH },
+        request.log,
+      );
       let agent: AgentPrincipal;
       try {
         agent = await admitAgent(request.raw, exchange, deps);
@@ -83,14 +102,20 @@ export async function mcpRoutes(app: FastifyInstance, { authz: { verification, m
       const abort = new AbortController();
       reply.raw.once('close', () => abort.abort());
       const handler = await mcpHandler();
-      return reply.send(await handler.fetch(webRequest(request, origin, abort.signal), { authInfo, ...(request.body === undefined ? {} : { parsedBody: request.body }) }));
+      return reply.send(
+        await handler.fetch(webRequest(request, origin, abort.signal), {
+          authInfo,
+          ...(request.body === undefined ? {} : { parsedBody: request.body }),
+        }),
+      );
     },
   });
 }
 
 function principalOf(authInfo: AuthInfo | undefined): AgentPrincipal {
   const principal = authInfo?.extra?.principal;
-  if (principal === undefined) throw new LatchkeyError('internal_error', 'An MCP request reached its tools without an authenticated agent.', 500);
+  if (principal === undefined)
+    throw new LatchkeyError('internal_error', 'An MCP request reached its tools without an authenticated agent.', 500);
   return principal as AgentPrincipal;
 }
 
@@ -108,11 +133,27 @@ function webRequest(request: FastifyRequest, origin: string, signal: AbortSignal
  * proxy's error body and RFC 6750 challenge plus `resource_metadata`, which tells an MCP
  * client where to (re-)authorize.
  */
-async function refuse(reply: FastifyReply, deps: ProxyDeps, exchange: Exchange, error: LatchkeyError, metadataUrl: string): Promise<FastifyReply> {
+async function refuse(
+  reply: FastifyReply,
+  deps: ProxyDeps,
+  exchange: Exchange,
+  error: LatchkeyError,
+  metadataUrl: string,
+): Promise<FastifyReply> {
   const body = error.toJSON();
   if (error.status === 401) body.token_endpoint = deps.verifier.tokenEndpoint();
-  const committed = await commit(deps.audit, exchange, { status: error.status, reason: error.code, bytes_in: 0, bytes_out: 0 });
-  if (!committed) return reply.code(500).send(new LatchkeyError('internal_error', 'Latchkey could not record this request in its audit log.', 500).toJSON());
+  const committed = await commit(deps.audit, exchange, {
+    status: error.status,
+    reason: error.code,
+    bytes_in: 0,
+    bytes_out: 0,
+  });
+  if (!committed)
+    return reply
+      .code(500)
+      .send(
+        new LatchkeyError('internal_error', 'Latchkey could not record this request in its audit log.', 500).toJSON(),
+      );
   const challenge = bearerChallenge(error, (scope) => scope);
   if (challenge) reply.header('www-authenticate', `${challenge}, resource_metadata="${metadataUrl}"`);
   return reply.code(error.status).header('cache-control', 'no-store').send(body);

@@ -67,8 +67,17 @@ export class FlowRegistry {
     this.#now = options.now ?? Date.now;
   }
 
-  createBrowser(input: Pick<BrowserFlow, 'provider' | 'name' | 'scopes' | 'variables' | 'code_verifier' | 'redirect_uri'>): BrowserFlow {
-    const flow: BrowserFlow = { ...this.#common(input), kind: 'browser', state: randomId(), code_verifier: input.code_verifier, redirect_uri: input.redirect_uri, claimed: false };
+  createBrowser(
+    input: Pick<BrowserFlow, 'provider' | 'name' | 'scopes' | 'variables' | 'code_verifier' | 'redirect_uri'>,
+  ): BrowserFlow {
+    const flow: BrowserFlow = {
+      ...this.#common(input),
+      kind: 'browser',
+      state: randomId(),
+      code_verifier: input.code_verifier,
+      redirect_uri: input.redirect_uri,
+      claimed: false,
+    };
     this.#flows.set(flow.id, flow);
     this.#byState.set(flow.state, flow.id);
     return flow;
@@ -93,15 +102,27 @@ export class FlowRegistry {
     this.#sweep();
     const id = state ? this.#byState.get(state) : undefined;
     const flow = id ? this.#flows.get(id) : undefined;
-    if (!flow || flow.kind !== 'browser') {
-      throw new LatchkeyError('unknown_state', 'This authorization response does not belong to any connect flow started here. Start connecting again from Latchkey.', 400);
+    if (flow?.kind !== 'browser') {
+      throw new LatchkeyError(
+        'unknown_state',
+        'This authorization response does not belong to any connect flow started here. Start connecting again from Latchkey.',
+        400,
+      );
     }
     if (flow.claimed) {
-      throw new LatchkeyError('flow_already_used', 'This authorization response was already used. Start connecting again from Latchkey.', 400);
+      throw new LatchkeyError(
+        'flow_already_used',
+        'This authorization response was already used. Start connecting again from Latchkey.',
+        400,
+      );
     }
     this.#expireIfDue(flow);
     if (flow.status !== 'pending') {
-      throw new LatchkeyError('flow_expired', 'This connect flow expired (flows last 10 minutes). Start connecting again from Latchkey.', 400);
+      throw new LatchkeyError(
+        'flow_expired',
+        'This connect flow expired (flows last 10 minutes). Start connecting again from Latchkey.',
+        400,
+      );
     }
     flow.claimed = true;
     return flow;
@@ -132,10 +153,23 @@ export class FlowRegistry {
     let pending = 0;
     for (const flow of this.#flows.values()) if (flow.status === 'pending') pending += 1;
     if (pending >= this.#maxPending) {
-      throw new LatchkeyError('too_many_flows', `${pending} connect flows are already waiting; finish or let them expire first.`, 429);
+      throw new LatchkeyError(
+        'too_many_flows',
+        `${pending} connect flows are already waiting; finish or let them expire first.`,
+        429,
+      );
     }
     const now = this.#now();
-    return { id: randomId(), provider: input.provider, name: input.name, scopes: input.scopes, ...(input.variables ? { variables: input.variables } : {}), created_at: now, expires_at: now + this.#ttlMs, status: 'pending' };
+    return {
+      id: randomId(),
+      provider: input.provider,
+      name: input.name,
+      scopes: input.scopes,
+      ...(input.variables ? { variables: input.variables } : {}),
+      created_at: now,
+      expires_at: now + this.#ttlMs,
+      status: 'pending',
+    };
   }
 
   #expireIfDue(flow: Flow): void {

@@ -115,16 +115,30 @@ export class ProviderClient {
     }
     return this.#tokenCall(async () => {
       const response = await oauth.authorizationCodeGrantRequest(
-        this.#as, this.#client, this.#clientAuth, validated, input.redirectUri,
-        input.codeVerifier ?? oauth.nopkce, this.#options,
+        this.#as,
+        this.#client,
+        this.#clientAuth,
+        validated,
+        input.redirectUri,
+        input.codeVerifier ?? oauth.nopkce,
+        this.#options,
       );
-      return oauth.processAuthorizationCodeResponse(this.#as, this.#client, response, { expectedNonce: oauth.expectNoNonce, requireIdToken: false });
+      return oauth.processAuthorizationCodeResponse(this.#as, this.#client, response, {
+        expectedNonce: oauth.expectNoNonce,
+        requireIdToken: false,
+      });
     });
   }
 
   async refresh(refreshToken: string): Promise<TokenSet> {
     const tokens = await this.#tokenCall(async () => {
-      const response = await oauth.refreshTokenGrantRequest(this.#as, this.#client, this.#clientAuth, refreshToken, this.#options);
+      const response = await oauth.refreshTokenGrantRequest(
+        this.#as,
+        this.#client,
+        this.#clientAuth,
+        refreshToken,
+        this.#options,
+      );
       return oauth.processRefreshTokenResponse(this.#as, this.#client, response);
     });
     // Providers that do not rotate keep the old refresh token valid.
@@ -148,12 +162,23 @@ export class ProviderClient {
 
   async startDevice(scopes: string[]): Promise<DeviceAuthorization> {
     if (!this.auth.device_authorization_url) {
-      throw new LatchkeyError('unsupported_method', `${this.provider.name} does not offer the device authorization grant`, 400);
+      throw new LatchkeyError(
+        'unsupported_method',
+        `${this.provider.name} does not offer the device authorization grant`,
+        400,
+      );
     }
     try {
       const parameters: Record<string, string> = {};
-      if (scopes.length > 0 && this.auth.scopes_in_request !== false) parameters.scope = scopes.join(this.auth.scope_separator ?? ' ');
-      const response = await oauth.deviceAuthorizationRequest(this.#as, this.#client, this.#clientAuth, parameters, this.#options);
+      if (scopes.length > 0 && this.auth.scopes_in_request !== false)
+        parameters.scope = scopes.join(this.auth.scope_separator ?? ' ');
+      const response = await oauth.deviceAuthorizationRequest(
+        this.#as,
+        this.#client,
+        this.#clientAuth,
+        parameters,
+        this.#options,
+      );
       const result = await oauth.processDeviceAuthorizationResponse(this.#as, this.#client, response);
       return {
         device_code: result.device_code,
@@ -164,14 +189,24 @@ export class ProviderClient {
         interval: result.interval ?? 5,
       };
     } catch (error) {
-      throw providerError('device_authorization_failed', 'The provider refused the device authorization request', error);
+      throw providerError(
+        'device_authorization_failed',
+        'The provider refused the device authorization request',
+        error,
+      );
     }
   }
 
   async pollDevice(deviceCode: string): Promise<DevicePoll> {
     try {
       const tokens = await this.#tokenCall(async () => {
-        const response = await oauth.deviceCodeGrantRequest(this.#as, this.#client, this.#clientAuth, deviceCode, this.#options);
+        const response = await oauth.deviceCodeGrantRequest(
+          this.#as,
+          this.#client,
+          this.#clientAuth,
+          deviceCode,
+          this.#options,
+        );
         return oauth.processDeviceCodeResponse(this.#as, this.#client, response);
       });
       return { status: 'granted', tokens };
@@ -192,7 +227,11 @@ export class ProviderClient {
       // The account label is a nicety: an unreachable identity endpoint leaves it unknown (null), the connection stands.
       const response = await fetchImpl(source.url, {
         method: source.method ?? 'GET',
-        headers: { authorization: `Bearer ${tokens.access_token}`, accept: 'application/json', 'user-agent': USER_AGENT },
+        headers: {
+          authorization: `Bearer ${tokens.access_token}`,
+          accept: 'application/json',
+          'user-agent': USER_AGENT,
+        },
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       }).catch(() => undefined);
       if (!response?.ok) return null;
@@ -242,7 +281,10 @@ function stripSecrets(extra: Record<string, unknown>): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(extra)) {
     if (/token|secret|code/i.test(key)) continue;
-    kept[key] = value && typeof value === 'object' && !Array.isArray(value) ? stripSecrets(value as Record<string, unknown>) : value;
+    kept[key] =
+      value && typeof value === 'object' && !Array.isArray(value)
+        ? stripSecrets(value as Record<string, unknown>)
+        : value;
   }
   return kept;
 }
@@ -259,10 +301,15 @@ function readPath(document: unknown, path: string): unknown {
 /** The authorization response itself is bad or carries the provider's error. */
 function callbackError(error: unknown): LatchkeyError {
   if (error instanceof oauth.AuthorizationResponseError) {
-    return new LatchkeyError('authorization_failed', error.error_description ?? `The provider answered "${error.error}"`, 400, {
-      provider_error: error.error,
-      ...(error.error_description ? { provider_error_description: error.error_description } : {}),
-    });
+    return new LatchkeyError(
+      'authorization_failed',
+      error.error_description ?? `The provider answered "${error.error}"`,
+      400,
+      {
+        provider_error: error.error,
+        ...(error.error_description ? { provider_error_description: error.error_description } : {}),
+      },
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
   return new LatchkeyError('invalid_callback', `The authorization response is invalid: ${message}`, 400);
@@ -272,18 +319,36 @@ function callbackError(error: unknown): LatchkeyError {
 export function providerError(code: ErrorCode, message: string, error: unknown): LatchkeyError {
   if (error instanceof LatchkeyError) return error;
   if (error instanceof oauth.ResponseBodyError) {
-    return new LatchkeyError(code, error.error_description ? `${message}: ${error.error_description}` : `${message} (${error.error})`, 502, {
-      provider_error: error.error,
-      provider_status: error.status,
-      ...(error.error_description ? { provider_error_description: error.error_description } : {}),
-    }, { cause: error });
+    return new LatchkeyError(
+      code,
+      error.error_description ? `${message}: ${error.error_description}` : `${message} (${error.error})`,
+      502,
+      {
+        provider_error: error.error,
+        provider_status: error.status,
+        ...(error.error_description ? { provider_error_description: error.error_description } : {}),
+      },
+      { cause: error },
+    );
   }
   const name = (error as { name?: string } | null)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new LatchkeyError('provider_timeout', `${message}: the provider did not answer in time`, 504, {}, { cause: error });
+    return new LatchkeyError(
+      'provider_timeout',
+      `${message}: the provider did not answer in time`,
+      504,
+      {},
+      { cause: error },
+    );
   }
   if (error instanceof TypeError && /fetch failed/i.test(error.message)) {
-    return new LatchkeyError('provider_unreachable', `${message}: the provider cannot be reached`, 502, {}, { cause: error });
+    return new LatchkeyError(
+      'provider_unreachable',
+      `${message}: the provider cannot be reached`,
+      502,
+      {},
+      { cause: error },
+    );
   }
   const detail = error instanceof Error ? error.message : String(error);
   return new LatchkeyError(code, `${message}: ${detail}`, 502, {}, { cause: error });

@@ -59,7 +59,11 @@ async function normaliseTokenResponse(
   return rebuild(response, status, JSON.stringify(body), 'application/json');
 }
 
-function parseBody(text: string, contentType: string | null, formEncoded: boolean): Record<string, unknown> | undefined {
+function parseBody(
+  text: string,
+  contentType: string | null,
+  formEncoded: boolean,
+): Record<string, unknown> | undefined {
   if (formEncoded && contentType?.includes('application/x-www-form-urlencoded')) {
     return Object.fromEntries(new URLSearchParams(text));
   }

@@ -11,14 +11,21 @@ import { insufficientScope } from './errors.js';
  * `unenforced_subsets`) is not honoured, even in a grant made before the connection held
  * the broader scope.
  */
-export function grantedScopes(grant: ScopeSet, record: Pick<ConnectionRecord, 'scopes'>, provider: Pick<ProviderDefinition, 'auth'> | undefined): string[] {
+export function grantedScopes(
+  grant: ScopeSet,
+  record: Pick<ConnectionRecord, 'scopes'>,
+  provider: Pick<ProviderDefinition, 'auth'> | undefined,
+): string[] {
   if (grant === '*') return [...record.scopes];
   const ungrantable = ungrantableScopes(provider?.auth.unenforced_subsets, record.scopes);
   return [...grant].filter((scope) => !ungrantable.has(scope));
 }
 
 /** The scopes an agent can be granted on the connection: what a full-access rule asks a grant to cover. */
-export function grantableConnectionScopes(record: Pick<ConnectionRecord, 'scopes'>, provider: Pick<ProviderDefinition, 'auth'> | undefined): string[] {
+export function grantableConnectionScopes(
+  record: Pick<ConnectionRecord, 'scopes'>,
+  provider: Pick<ProviderDefinition, 'auth'> | undefined,
+): string[] {
   const ungrantable = ungrantableScopes(provider?.auth.unenforced_subsets, record.scopes);
   return record.scopes.filter((scope) => !ungrantable.has(scope));
 }
@@ -29,7 +36,14 @@ export function grantableConnectionScopes(record: Pick<ConnectionRecord, 'scopes
  * rule must need no scope, one the agent holds, or (GraphQL, batch) every scope the
  * connection holds and the agent holds them all. Otherwise 403 `insufficient_scope`.
  */
-export function authorizeCall(input: { matcher: RuleMatcher; method: string; path: string; connection: string; connectionScopes: readonly string[]; granted: readonly string[] }): void {
+export function authorizeCall(input: {
+  matcher: RuleMatcher;
+  method: string;
+  path: string;
+  connection: string;
+  connectionScopes: readonly string[];
+  granted: readonly string[];
+}): void {
   const matches = input.matcher(input.method, input.path);
   if (matches.length > 0 && isCallAllowed(matches, input.granted, input.connectionScopes)) return;
   throw insufficientScope({

@@ -35,13 +35,19 @@ export interface PresentedToken {
  * Whether `via` is one the called connection's provider declares is checked once the
  * connection is known (`acceptsScheme`).
  */
-export function presentedToken(headers: IncomingHttpHeaders, declared: readonly AgentAuthScheme[]): PresentedToken | undefined {
+export function presentedToken(
+  headers: IncomingHttpHeaders,
+  declared: readonly AgentAuthScheme[],
+): PresentedToken | undefined {
   const standard = agentToken(headers.authorization);
   if (standard !== undefined) return { token: standard };
   for (const scheme of declared) {
     const value = headers[scheme.header.toLowerCase()];
     if (typeof value !== 'string') continue;
-    const token = scheme.scheme === 'basic-password' ? basicPassword(value) : (scheme.scheme === 'bearer' ? /^Bearer +(\S+) *$/i : /^(\S+)$/).exec(value)?.[1];
+    const token =
+      scheme.scheme === 'basic-password'
+        ? basicPassword(value)
+        : (scheme.scheme === 'bearer' ? /^Bearer +(\S+) *$/i : /^(\S+)$/).exec(value)?.[1];
     if (token !== undefined) return { token, via: scheme };
   }
   return undefined;
@@ -60,11 +66,18 @@ function basicPassword(value: string): string | undefined {
 /** Whether a token that came `via` a declared scheme may be used on the provider's connections: only if that provider declares it. */
 export function acceptsScheme(provider: ProviderDefinition | undefined, via: AgentAuthScheme | undefined): boolean {
   if (via === undefined) return true;
-  return (provider?.api.agent_auth ?? []).some((scheme) => scheme.header.toLowerCase() === via.header.toLowerCase() && (scheme.scheme ?? 'bare') === (via.scheme ?? 'bare'));
+  return (provider?.api.agent_auth ?? []).some(
+    (scheme) =>
+      scheme.header.toLowerCase() === via.header.toLowerCase() && (scheme.scheme ?? 'bare') === (via.scheme ?? 'bare'),
+  );
 }
 
 /** The principal behind the request's token and where it came: 401 `missing_token`, or the verifier's own 401. */
-export async function authenticateAgent(headers: IncomingHttpHeaders, verifier: AgentVerifier, declared: readonly AgentAuthScheme[] = []): Promise<{ agent: AgentPrincipal; via?: AgentAuthScheme }> {
+export async function authenticateAgent(
+  headers: IncomingHttpHeaders,
+  verifier: AgentVerifier,
+  declared: readonly AgentAuthScheme[] = [],
+): Promise<{ agent: AgentPrincipal; via?: AgentAuthScheme }> {
   const presented = presentedToken(headers, declared);
   if (presented === undefined) throw missingToken();
   const agent = await verifier.verifyAccessToken(presented.token);

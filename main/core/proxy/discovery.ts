@@ -7,7 +7,12 @@ import { grantedScopes } from './access.js';
 import type { AgentPrincipal } from './types.js';
 
 /** `GET /v1/connections`: the connections this agent holds a grant on, and how to call them. */
-export function agentConnections(agent: AgentPrincipal, records: readonly ConnectionRecord[], catalog: Catalog, broker: string): AgentConnection[] {
+export function agentConnections(
+  agent: AgentPrincipal,
+  records: readonly ConnectionRecord[],
+  catalog: Catalog,
+  broker: string,
+): AgentConnection[] {
   const views: AgentConnection[] = [];
   for (const record of records) {
     const grant = agent.connection_ids.get(record.name) === record.id ? agent.grants.get(record.name) : undefined;
@@ -21,10 +26,15 @@ export function agentConnections(agent: AgentPrincipal, records: readonly Connec
       if (isLatchkeyError(error) && error.code === 'invalid_variable') continue;
       throw error;
     }
-    const bases = Object.fromEntries(Object.entries(upstream).map(([base, url]) => [base, {
-      base_url: `${broker}/proxy/${record.name}${base === DEFAULT_BASE ? '' : `:${base}`}`,
-      upstream_base_url: url,
-    }]));
+    const bases = Object.fromEntries(
+      Object.entries(upstream).map(([base, url]) => [
+        base,
+        {
+          base_url: `${broker}/proxy/${record.name}${base === DEFAULT_BASE ? '' : `:${base}`}`,
+          upstream_base_url: url,
+        },
+      ]),
+    );
     views.push({
       name: record.name,
       provider: provider.id,

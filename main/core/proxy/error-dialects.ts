@@ -15,7 +15,8 @@ export interface Refusal {
   docsUrl: string;
 }
 
-const scopes = (value: unknown): string[] => (Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : []);
+const scopes = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : [];
 
 /** The provider's code for a refusal's status, from a small per-dialect table (`default` for any other status). */
 function codeFor(table: Record<number | 'default', string>, status: number): string {
@@ -31,31 +32,62 @@ const FORMATTERS: Record<ErrorDialect, (refusal: Refusal) => { status?: number; 
   // Slack answers API errors with 200 and {ok: false}; the WebClient throws a platform
   // error at once (a 403 would be retried for half an hour) and logs "[ERROR]" messages.
   slack: ({ error, json }) => {
-    if (error.code === 'rate_limit_exceeded') return { status: 429, body: { ok: false, error: 'ratelimited', latchkey: json } };
+    if (error.code === 'rate_limit_exceeded')
+      return { status: 429, body: { ok: false, error: 'ratelimited', latchkey: json } };
     const missing = error.code === 'insufficient_scope';
     return {
       status: 200,
       body: {
         ok: false,
-        error: codeFor({ 401: 'not_authed', 403: missing ? 'missing_scope' : error.code, default: error.code }, error.status),
-        ...(missing ? { needed: scopes(json.required_scopes).join(','), provided: scopes(json.granted_scopes).join(',') } : {}),
+        error: codeFor(
+          { 401: 'not_authed', 403: missing ? 'missing_scope' : error.code, default: error.code },
+          error.status,
+        ),
+        ...(missing
+          ? { needed: scopes(json.required_scopes).join(','), provided: scopes(json.granted_scopes).join(',') }
+          : {}),
         response_metadata: { messages: [`[ERROR] ${error.message}`] },
         latchkey: json,
       },
     };
   },
   openai: ({ error, json }) => ({
-    body: { error: { message: error.message, type: error.status === 429 ? 'requests' : 'invalid_request_error', param: null, code: error.code }, latchkey: json },
+    body: {
+      error: {
+        message: error.message,
+        type: error.status === 429 ? 'requests' : 'invalid_request_error',
+        param: null,
+        code: error.code,
+      },
+      latchkey: json,
+    },
   }),
   // Octokit's message is `${message} - ${documentation_url}`.
-  github: ({ error, json, docsUrl }) => ({ body: { message: error.message, documentation_url: docsUrl, status: String(error.status), latchkey: json } }),
-  stripe: ({ error, json, docsUrl }) => ({ body: { error: { type: 'invalid_request_error', code: error.code, message: error.message, doc_url: docsUrl }, latchkey: json } }),
+  github: ({ error, json, docsUrl }) => ({
+    body: { message: error.message, documentation_url: docsUrl, status: String(error.status), latchkey: json },
+  }),
+  stripe: ({ error, json, docsUrl }) => ({
+    body: {
+      error: { type: 'invalid_request_error', code: error.code, message: error.message, doc_url: docsUrl },
+      latchkey: json,
+    },
+  }),
   // The Notion client recognises only its own codes; an unknown one becomes an untyped HTTP error.
   notion: ({ error, json }) => ({
     body: {
       object: 'error',
       status: error.status,
-      code: codeFor({ 401: 'unauthorized', 403: 'restricted_resource', 404: 'object_not_found', 412: 'unauthorized', 429: 'rate_limited', default: 'invalid_request' }, error.status),
+      code: codeFor(
+        {
+          401: 'unauthorized',
+          403: 'restricted_resource',
+          404: 'object_not_found',
+          412: 'unauthorized',
+          429: 'rate_limited',
+          default: 'invalid_request',
+        },
+        error.status,
+      ),
       message: error.message,
       latchkey: json,
     },
@@ -66,25 +98,59 @@ const FORMATTERS: Record<ErrorDialect, (refusal: Refusal) => { status?: number; 
     body: {
       type: 'error',
       error: {
-        type: codeFor({ 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 412: 'authentication_error', 429: 'rate_limit_error', default: 'invalid_request_error' }, error.status),
+        type: codeFor(
+          {
+            401: 'authentication_error',
+            403: 'permission_error',
+            404: 'not_found_error',
+            412: 'authentication_error',
+            429: 'rate_limit_error',
+            default: 'invalid_request_error',
+          },
+          error.status,
+        ),
         message: error.message,
       },
       latchkey: json,
     },
   }),
   // RFC 9457 problem details (Mailchimp): the sentence is `detail`, where those APIs explain an error.
-  problem: ({ error, json, docsUrl }) => ({ body: { type: docsUrl, title: error.code, status: error.status, detail: error.message, latchkey: json } }),
+  problem: ({ error, json, docsUrl }) => ({
+    body: { type: docsUrl, title: error.code, status: error.status, detail: error.message, latchkey: json },
+  }),
   // `extensions.type` is what Linear's SDK types its errors by; `code` is the common GraphQL convention.
   graphql: ({ error, json }) => ({
     body: {
-      errors: [{
-        message: error.message,
-        extensions: {
-          code: codeFor({ 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 412: 'UNAUTHENTICATED', 429: 'RATELIMITED', default: 'BAD_REQUEST' }, error.status),
-          type: codeFor({ 401: 'authentication error', 403: 'forbidden', 404: 'invalid input', 412: 'authentication error', 429: 'ratelimited', default: 'invalid input' }, error.status),
-          latchkey_error: error.code,
+      errors: [
+        {
+          message: error.message,
+          extensions: {
+            code: codeFor(
+              {
+                401: 'UNAUTHENTICATED',
+                403: 'FORBIDDEN',
+                404: 'NOT_FOUND',
+                412: 'UNAUTHENTICATED',
+                429: 'RATELIMITED',
+                default: 'BAD_REQUEST',
+              },
+              error.status,
+            ),
+            type: codeFor(
+              {
+                401: 'authentication error',
+                403: 'forbidden',
+                404: 'invalid input',
+                412: 'authentication error',
+                429: 'ratelimited',
+                default: 'invalid input',
+              },
+              error.status,
+            ),
+            latchkey_error: error.code,
+          },
         },
-      }],
+      ],
       extensions: { latchkey: json },
     },
   }),

@@ -3,27 +3,52 @@ import { LatchkeyError } from '../errors.js';
 /** The proxy's own refusals; every code is listed in /llms.txt with what an agent should do. */
 
 export const missingToken = (): LatchkeyError =>
-  new LatchkeyError('missing_token', 'Send "Authorization: Bearer <agent token>"; get a token from Latchkey\'s token endpoint.', 401);
+  new LatchkeyError(
+    'missing_token',
+    'Send "Authorization: Bearer <agent token>"; get a token from Latchkey\'s token endpoint.',
+    401,
+  );
 
 export const forbiddenOrigin = (): LatchkeyError =>
-  new LatchkeyError('forbidden_origin', 'Browser requests from other origins are refused: agents call Latchkey directly, not through web pages.', 403);
+  new LatchkeyError(
+    'forbidden_origin',
+    'Browser requests from other origins are refused: agents call Latchkey directly, not through web pages.',
+    403,
+  );
 
 export const paused = (): LatchkeyError =>
   new LatchkeyError('paused', 'Latchkey is paused: agents can do nothing until the person resumes it.', 403);
 
 export const invalidPath = (reason: string): LatchkeyError =>
-  new LatchkeyError('invalid_path', `The proxy path is refused: ${reason}. Call /proxy/<connection>/<path> with a plain path.`, 400);
+  new LatchkeyError(
+    'invalid_path',
+    `The proxy path is refused: ${reason}. Call /proxy/<connection>/<path> with a plain path.`,
+    400,
+  );
 
 /** `/proxy/<connection>:<base>/…` named a base the connection's provider does not have. */
 export const unknownBase = (connection: string, base: string, bases: string[]): LatchkeyError =>
-  new LatchkeyError('unknown_base', `"${connection}" has no API base "${base}"; use /proxy/${connection}/… for the default base or /proxy/${connection}:<base>/… with one of: ${bases.join(', ')}.`, 404, {
-    connection,
-    base,
-    bases,
-  });
+  new LatchkeyError(
+    'unknown_base',
+    `"${connection}" has no API base "${base}"; use /proxy/${connection}/… for the default base or /proxy/${connection}:<base>/… with one of: ${bases.join(', ')}.`,
+    404,
+    {
+      connection,
+      base,
+      bases,
+    },
+  );
 
 /** `allConnectionScopes`: a matching rule (GraphQL, batch) needs a grant covering every scope the connection holds. */
-export const insufficientScope = (input: { connection: string; method: string; path: string; required: string[]; granted: string[]; noRule: boolean; allConnectionScopes: boolean }): LatchkeyError =>
+export const insufficientScope = (input: {
+  connection: string;
+  method: string;
+  path: string;
+  required: string[];
+  granted: string[];
+  noRule: boolean;
+  allConnectionScopes: boolean;
+}): LatchkeyError =>
   new LatchkeyError(
     'insufficient_scope',
     input.noRule
@@ -41,10 +66,15 @@ export const insufficientScope = (input: { connection: string; method: string; p
   );
 
 export const rateLimitExceeded = (limit: number, retryAfter: number): LatchkeyError =>
-  new LatchkeyError('rate_limit_exceeded', `This agent may make ${limit} requests a minute; retry after ${retryAfter} s.`, 429, {
-    limit,
-    retry_after: retryAfter,
-  });
+  new LatchkeyError(
+    'rate_limit_exceeded',
+    `This agent may make ${limit} requests a minute; retry after ${retryAfter} s.`,
+    429,
+    {
+      limit,
+      retry_after: retryAfter,
+    },
+  );
 
 export const upstreamUnreachable = (reason: string): LatchkeyError =>
   new LatchkeyError('upstream_unreachable', `The provider's API cannot be reached (${reason}).`, 502);

@@ -40,7 +40,12 @@ export interface AdmittedCall {
  * Origin, token, rate limit (where one is given) and kill switch: what every agent-facing
  * route checks first. Records who the agent is on the exchange as soon as that is known.
  */
-export async function admitAgent(req: IncomingMessage, exchange: Exchange, deps: ProxyDeps, rateLimit?: Pick<ProxyRuntime, 'limiter' | 'defaultRateLimit'>): Promise<AgentPrincipal> {
+export async function admitAgent(
+  req: IncomingMessage,
+  exchange: Exchange,
+  deps: ProxyDeps,
+  rateLimit?: Pick<ProxyRuntime, 'limiter' | 'defaultRateLimit'>,
+): Promise<AgentPrincipal> {
   // Browsers attach Origin (and Sec-Fetch-Site) to what a web page sends; agents send neither.
   if (isFromForeignPage(req.headers)) throw forbiddenOrigin();
   let authenticated: Awaited<ReturnType<typeof authenticateAgent>>;
@@ -61,7 +66,12 @@ export async function admitAgent(req: IncomingMessage, exchange: Exchange, deps:
 }
 
 /** Rate limit (where one is given) and kill switch for an authenticated agent, recorded on the exchange. */
-export function admitPrincipal(agent: AgentPrincipal, exchange: Exchange, deps: ProxyDeps, rateLimit?: Pick<ProxyRuntime, 'limiter' | 'defaultRateLimit'>): AgentPrincipal {
+export function admitPrincipal(
+  agent: AgentPrincipal,
+  exchange: Exchange,
+  deps: ProxyDeps,
+  rateLimit?: Pick<ProxyRuntime, 'limiter' | 'defaultRateLimit'>,
+): AgentPrincipal {
   exchange.entry.agent_id = agent.agent_id;
   exchange.entry.agent_name = agent.agent_name;
   if (agent.session_id) exchange.entry.session_id = agent.session_id; // a `latchkey exec` session's call
@@ -80,15 +90,32 @@ export function admitPrincipal(agent: AgentPrincipal, exchange: Exchange, deps: 
  * credential, one refresh-and-retry on a 401, and the response streamed back. The audit
  * entry is committed before the agent sees the end of any answer.
  */
-export async function handleProxyRequest(req: IncomingMessage, res: ServerResponse, runtime: ProxyRuntime, log: Exchange['log']): Promise<void> {
+export async function handleProxyRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  runtime: ProxyRuntime,
+  log: Exchange['log'],
+): Promise<void> {
   const target = splitProxyUrl(req.url ?? '/proxy/');
-  const exchange = openExchange({ kind: 'proxy', connection: target.connection, method: req.method ?? 'GET', path: target.audited }, log);
+  const exchange = openExchange(
+    { kind: 'proxy', connection: target.connection, method: req.method ?? 'GET', path: target.audited },
+    log,
+  );
   let call: AdmittedCall;
   try {
     const agent = await admitAgent(req, exchange, runtime.deps, runtime);
     call = admitCall(agent, target, req.method ?? 'GET', runtime.deps);
     // Ask-first grants: only agents whose grants ask pay for it.
-    if (agent.ask) await holdIfAsked(runtime.deps.askFirst, { agent, call, target, method: req.method ?? 'GET', bodyBytes: declaredBodyBytes(req.headers), signal: agentGone(res), exchange });
+    if (agent.ask)
+      await holdIfAsked(runtime.deps.askFirst, {
+        agent,
+        call,
+        target,
+        method: req.method ?? 'GET',
+        bodyBytes: declaredBodyBytes(req.headers),
+        signal: agentGone(res),
+        exchange,
+      });
   } catch (error) {
     return refuse(runtime.deps, res, exchange, error);
   }
@@ -109,7 +136,10 @@ export function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: st
     const mine = new Set(agent.grants.keys());
     // Also for connections that exist but are not granted: an agent learns nothing about the person's other connections.
     throw unknownConnection(target.connection, {
-      available: deps.connections.list().filter((c) => mine.has(c.name)).map((c) => c.name),
+      available: deps.connections
+        .list()
+        .filter((c) => mine.has(c.name))
+        .map((c) => c.name),
       nextStep: 'GET /v1/connections lists the ones this agent may use.',
     });
   }
@@ -119,7 +149,14 @@ export function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: st
   const bases = connectionBases(provider, record.variables);
   const baseUrl = Object.hasOwn(bases, base) ? bases[base] : undefined;
   if (baseUrl === undefined) throw unknownBase(record.name, base, Object.keys(bases));
-  authorizeCall({ matcher: deps.catalog.matcher(provider.id, base), method, path, connection: record.name, connectionScopes: grantableConnectionScopes(record, provider), granted: grantedScopes(grant, record, provider) });
+  authorizeCall({
+    matcher: deps.catalog.matcher(provider.id, base),
+    method,
+    path,
+    connection: record.name,
+    connectionScopes: grantableConnectionScopes(record, provider),
+    granted: grantedScopes(grant, record, provider),
+  });
   return { record, provider, ...upstreamTarget(baseUrl, target.path as string, target.query) };
 }
 
@@ -128,9 +165,15 @@ export function admitCall(agent: AgentPrincipal, target: ProxyTarget, method: st
  * edited, when the catalog or the connection changes, so their identity keys the result.
  * A resolution that throws is not kept: every call through it is refused anew.
  */
-const resolvedBases = new WeakMap<ProviderDefinition, WeakMap<Readonly<Record<string, string>>, Readonly<Record<string, string>>>>();
+const resolvedBases = new WeakMap<
+  ProviderDefinition,
+  WeakMap<Readonly<Record<string, string>>, Readonly<Record<string, string>>>
+>();
 
-function connectionBases(provider: ProviderDefinition, variables: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+function connectionBases(
+  provider: ProviderDefinition,
+  variables: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
   let byVariables = resolvedBases.get(provider);
   if (byVariables === undefined) {
     byVariables = new WeakMap();
@@ -147,7 +190,9 @@ function connectionBases(provider: ProviderDefinition, variables: Readonly<Recor
 function grantedProvider(agent: AgentPrincipal, name: string, deps: ProxyDeps): ProviderDefinition | undefined {
   if (!agent.grants.has(name)) return undefined;
   const record = findConnection(deps, name);
-  return record !== undefined && record.id === agent.connection_ids.get(name) ? deps.catalog.get(record.provider) : undefined;
+  return record !== undefined && record.id === agent.connection_ids.get(name)
+    ? deps.catalog.get(record.provider)
+    : undefined;
 }
 
 function findConnection(deps: ProxyDeps, name: string): ConnectionRecord | undefined {
@@ -159,12 +204,24 @@ function findConnection(deps: ProxyDeps, name: string): ConnectionRecord | undef
   }
 }
 
-async function forward(req: IncomingMessage, res: ServerResponse, call: AdmittedCall, exchange: Exchange, runtime: ProxyRuntime): Promise<void> {
+async function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  call: AdmittedCall,
+  exchange: Exchange,
+  runtime: ProxyRuntime,
+): Promise<void> {
   const { deps } = runtime;
   const meter = { bytesIn: 0 };
   let upstream: IncomingMessage;
   try {
-    upstream = await callUpstream(call, { method: req.method ?? 'GET', headers: req.headers, body: await requestBody(req) }, exchange, runtime, meter);
+    upstream = await callUpstream(
+      call,
+      { method: req.method ?? 'GET', headers: req.headers, body: await requestBody(req) },
+      exchange,
+      runtime,
+      meter,
+    );
   } catch (error) {
     return refuse(deps, res, exchange, error, meter.bytesIn);
   }
@@ -203,14 +260,17 @@ export async function callUpstream(
   const send = (secret: string) => {
     if (body === null || Buffer.isBuffer(body)) meter.bytesIn = body?.length ?? 0;
     else body.on('data', (chunk: Buffer) => void (meter.bytesIn += chunk.length)); // attached in the same tick as the pipe
-    return sendUpstream({
-      url: call.url,
-      requestPath: call.requestPath,
-      method: request.method,
-      headers: upstreamRequestHeaders(request.headers, provider, credentialHeader(provider, record, secret)),
-      body,
-      timeoutMs: runtime.timeoutMs,
-    }, runtime.agents);
+    return sendUpstream(
+      {
+        url: call.url,
+        requestPath: call.requestPath,
+        method: request.method,
+        headers: upstreamRequestHeaders(request.headers, provider, credentialHeader(provider, record, secret)),
+        body,
+        timeoutMs: runtime.timeoutMs,
+      },
+      runtime.agents,
+    );
   };
   let credential = await deps.tokens.current(record);
   let upstream = await send(credential.access_token);
@@ -224,7 +284,10 @@ export async function callUpstream(
       // The streamed body is spent, so the agent gets this 401; its retry finds a fresh token (or 412).
       // Nobody waits on this refresh: the log is where its failure is seen (its code, never a token); the agent's retry meets it again.
       deps.tokens.refresh(record, credential.access_token).catch((error: unknown) => {
-        exchange.log.warn({ connection: record.name, failure: asLatchkeyError(error).code }, 'proxy: token refresh after an upstream 401 failed');
+        exchange.log.warn(
+          { connection: record.name, failure: asLatchkeyError(error).code },
+          'proxy: token refresh after an upstream 401 failed',
+        );
       });
       exchange.entry.reason = 'upstream_401_not_replayable';
     }

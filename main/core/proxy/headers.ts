@@ -3,7 +3,15 @@ import type { ProviderDefinition } from '../catalog/types.js';
 import type { ConnectionRecord } from '../store/connections.js';
 
 /** RFC 9110 §7.6.1 hop-by-hop fields, plus the pre-standard ones still seen in the wild. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /**
  * Request fields that are the local caller's and not the upstream's business: its Latchkey
@@ -23,7 +31,10 @@ const METHOD_OVERRIDE = new Set(['x-http-method-override', 'x-http-method', 'x-m
  * Proxied responses are served on the dashboard's origin: a provider's HTML or SVG must
  * neither run there nor be sniffed into something that runs. Ours replace the provider's.
  */
-export const SANDBOX_HEADERS: Readonly<Record<string, string>> = { 'content-security-policy': "sandbox; default-src 'none'", 'x-content-type-options': 'nosniff' };
+export const SANDBOX_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "sandbox; default-src 'none'",
+  'x-content-type-options': 'nosniff',
+};
 const SANDBOX_NAMES = new Set(Object.keys(SANDBOX_HEADERS));
 const SANDBOX_RAW: readonly string[] = Object.entries(SANDBOX_HEADERS).flat();
 
@@ -40,9 +51,14 @@ function connectionTokens(values: Iterable<string>): Set<string> {
 }
 
 /** The header (name, value) that carries the connection's credential, as the provider definition says. */
-export function credentialHeader(provider: ProviderDefinition, record: Pick<ConnectionRecord, 'auth_method'>, secret: string): [string, string] {
+export function credentialHeader(
+  provider: ProviderDefinition,
+  record: Pick<ConnectionRecord, 'auth_method'>,
+  secret: string,
+): [string, string] {
   const auth = provider.auth;
-  const format = auth.type === 'api_key' ? auth : record.auth_method === 'personal_token' ? auth.personal_token : undefined;
+  const format =
+    auth.type === 'api_key' ? auth : record.auth_method === 'personal_token' ? auth.personal_token : undefined;
   if (format) return [format.header, fillCredentialTemplate(format.format, secret)];
   return ['authorization', `Bearer ${secret}`];
 }
@@ -50,7 +66,9 @@ export function credentialHeader(provider: ProviderDefinition, record: Pick<Conn
 /** `{key_base64}` → the secret in base64 (HTTP Basic "user:password" pasted as one key), `{key}` → the secret. */
 function fillCredentialTemplate(template: string, secret: string): string {
   // split/join rather than replace(): a "$&" in a key must stay literal. The base64 form never contains "{key}".
-  const encoded = template.includes('{key_base64}') ? template.split('{key_base64}').join(Buffer.from(secret, 'utf8').toString('base64')) : template;
+  const encoded = template.includes('{key_base64}')
+    ? template.split('{key_base64}').join(Buffer.from(secret, 'utf8').toString('base64'))
+    : template;
   return encoded.split('{key}').join(secret);
 }
 
@@ -73,7 +91,11 @@ function agentAuthHeadersOf(provider: ProviderDefinition): ReadonlySet<string> {
  * headers where the agent did not set them, plus the injected credential. `Host` is set by
  * the HTTP client from the upstream URL; a chunked upload is re-framed as chunked.
  */
-export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: ProviderDefinition, credential: [string, string]): OutgoingHttpHeaders {
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  provider: ProviderDefinition,
+  credential: [string, string],
+): OutgoingHttpHeaders {
   const named = typeof incoming.connection === 'string' ? connectionTokens([incoming.connection]) : NONE;
   const credentialName = credential[0].toLowerCase();
   // Where the provider's SDKs put the key, the agent put its Latchkey token.
@@ -81,7 +103,16 @@ export function upstreamRequestHeaders(incoming: IncomingHttpHeaders, provider: 
   const headers: OutgoingHttpHeaders = {};
   for (const name of Object.keys(incoming)) {
     const value = incoming[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || LOCAL_ONLY.has(name) || METHOD_OVERRIDE.has(name) || named.has(name) || name === credentialName || agentAuth.has(name)) continue;
+    if (
+      value === undefined ||
+      HOP_BY_HOP.has(name) ||
+      LOCAL_ONLY.has(name) ||
+      METHOD_OVERRIDE.has(name) ||
+      named.has(name) ||
+      name === credentialName ||
+      agentAuth.has(name)
+    )
+      continue;
     if (name.startsWith('proxy-') || name.startsWith('x-forwarded-')) continue;
     headers[name] = value;
   }
@@ -116,8 +147,19 @@ export function agentResponseHeaders(raw: readonly string[]): string[] {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = lowered[i / 2]!;
-    if (HOP_BY_HOP.has(lower) || named.has(lower) || lower.startsWith('proxy-') || lower === 'set-cookie' || lower === 'set-cookie2' || SANDBOX_NAMES.has(lower)) continue;
-    out.push(lower.startsWith('x-ratelimit-') && UPSTREAM_RATE_LIMIT.test(name) ? `x-upstream-${lower.slice(2)}` : name, raw[i + 1]!);
+    if (
+      HOP_BY_HOP.has(lower) ||
+      named.has(lower) ||
+      lower.startsWith('proxy-') ||
+      lower === 'set-cookie' ||
+      lower === 'set-cookie2' ||
+      SANDBOX_NAMES.has(lower)
+    )
+      continue;
+    out.push(
+      lower.startsWith('x-ratelimit-') && UPSTREAM_RATE_LIMIT.test(name) ? `x-upstream-${lower.slice(2)}` : name,
+      raw[i + 1]!,
+    );
   }
   for (const field of SANDBOX_RAW) out.push(field);
   return out;

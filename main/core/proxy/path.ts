@@ -56,7 +56,8 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
  */
 export function checkProxyPath(path: string | undefined): string {
   if (path === undefined) throw invalidPath('a proxy URL is /proxy/<connection>/<path>');
-  if (OUTSIDE_PRINTABLE_ASCII.test(path)) throw invalidPath('it contains a space, a control character or a non-ASCII character (percent-encode them)');
+  if (OUTSIDE_PRINTABLE_ASCII.test(path))
+    throw invalidPath('it contains a space, a control character or a non-ASCII character (percent-encode them)');
   const forbidden = FORBIDDEN_CHARACTER.exec(path);
   if (forbidden) throw invalidPath(`it contains "${forbidden[0]}"`);
   if (ENCODED_SEPARATOR.test(path)) throw invalidPath('it contains an encoded slash or backslash');
@@ -82,7 +83,8 @@ export function checkProxyPath(path: string | undefined): string {
     if (encoded && DOUBLE_ENCODED.test(text)) throw invalidPath('it is percent-encoded twice');
     return text;
   });
-  if (SCHEME.test(segments[0] ?? '') || (encoded && SCHEME.test(decoded[0] ?? ''))) throw invalidPath('it starts like an absolute URL');
+  if (SCHEME.test(segments[0] ?? '') || (encoded && SCHEME.test(decoded[0] ?? '')))
+    throw invalidPath('it starts like an absolute URL');
   return `/${decoded.join('/')}`;
 }
 

@@ -40,15 +40,25 @@ const UPSTREAM_FAILURES = new Set(['upstream_unreachable', 'upstream_timeout', '
  * Tells the log that the provider's side failed: the connection and the failure's code and
  * our own description of it (never the provider's answer, a header or a body).
  */
-export function logUpstreamFailure(log: Exchange['log'], connection: string | null, code: string, description?: string): void {
-  if (UPSTREAM_FAILURES.has(code)) log.warn({ connection, failure: code, ...(description ? { description } : {}) }, 'proxy: upstream failed');
+export function logUpstreamFailure(
+  log: Exchange['log'],
+  connection: string | null,
+  code: string,
+  description?: string,
+): void {
+  if (UPSTREAM_FAILURES.has(code))
+    log.warn({ connection, failure: code, ...(description ? { description } : {}) }, 'proxy: upstream failed');
 }
 
 /**
  * Appends the exchange's audit entry; false when that failed. An answer is given only
  * after this resolved true: nothing the agent saw can be missing from the log.
  */
-export async function commit(audit: AuditSink, exchange: Exchange, outcome: Pick<AuditRecord, 'status' | 'reason' | 'bytes_in' | 'bytes_out'>): Promise<boolean> {
+export async function commit(
+  audit: AuditSink,
+  exchange: Exchange,
+  outcome: Pick<AuditRecord, 'status' | 'reason' | 'bytes_in' | 'bytes_out'>,
+): Promise<boolean> {
   try {
     await audit.append({ ...exchange.entry, ...outcome, latency_ms: Math.round(performance.now() - exchange.started) });
     return true;
@@ -84,7 +94,9 @@ export async function refuse(
   else logUpstreamFailure(exchange.log, exchange.entry.connection ?? null, error.code, error.message);
   const json = error.toJSON();
   if (error.status === 401 && json.token_endpoint === undefined) json.token_endpoint = context.verifier.tokenEndpoint();
-  const shaped = exchange.dialect ? dialectAnswer(exchange.dialect, { error, json, docsUrl: `${context.baseUrl()}/llms.txt` }) : undefined;
+  const shaped = exchange.dialect
+    ? dialectAnswer(exchange.dialect, { error, json, docsUrl: `${context.baseUrl()}/llms.txt` })
+    : undefined;
   const status = shaped?.status ?? error.status;
   const body = JSON.stringify(shaped?.body ?? json);
   const gone = error.code === 'client_closed_request';

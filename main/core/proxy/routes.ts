@@ -16,7 +16,10 @@ export type { AgentPrincipal, AgentVerifier, AuditRecord, AuditSink, ProxyDeps }
  * discovery route `GET /v1/connections` and the public `/llms.txt`. Registered at the
  * root; encapsulated, so its body handling applies to these routes only.
  */
-export async function proxyRoutes(app: FastifyInstance, options: ProxyDeps & { runtime?: ProxyRuntime }): Promise<void> {
+export async function proxyRoutes(
+  app: FastifyInstance,
+  options: ProxyDeps & { runtime?: ProxyRuntime },
+): Promise<void> {
   const { runtime: shared, ...deps } = options;
   // A runtime given by the broker is shared (and closed) there; one of our own closes with this plugin.
   const runtime = shared ?? createProxyRuntime(deps);
@@ -40,27 +43,41 @@ export async function proxyRoutes(app: FastifyInstance, options: ProxyDeps & { r
   app.all('/proxy/:connection', proxy, handle);
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  api.get('/v1/connections', {
-    schema: {
-      tags: ['agents'],
-      summary: 'The connections this agent may use, with the scopes it holds and the base URL to call them at',
-      description: 'Authenticated with the agent\'s access token: `Authorization: Bearer <token>`.',
-      headers: AgentAuthHeaders,
-      response: { 200: AgentConnectionList, 401: ErrorBody, 403: ErrorBody },
+  api.get(
+    '/v1/connections',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: 'The connections this agent may use, with the scopes it holds and the base URL to call them at',
+        description: "Authenticated with the agent's access token: `Authorization: Bearer <token>`.",
+        headers: AgentAuthHeaders,
+        response: { 200: AgentConnectionList, 401: ErrorBody, 403: ErrorBody },
+      },
     },
-  }, async (request, reply) => {
-    const exchange = openExchange({ kind: 'proxy', connection: null, method: request.method, path: request.url }, request.log);
-    try {
-      const agent = await admitAgent(request.raw, exchange, deps);
-      return { connections: agentConnections(agent, deps.connections.list(), deps.catalog, deps.baseUrl()) };
-    } catch (error) {
-      reply.hijack();
-      return refuse(deps, reply.raw, exchange, error);
-    }
-  });
+    async (request, reply) => {
+      const exchange = openExchange(
+        { kind: 'proxy', connection: null, method: request.method, path: request.url },
+        request.log,
+      );
+      try {
+        const agent = await admitAgent(request.raw, exchange, deps);
+        return { connections: agentConnections(agent, deps.connections.list(), deps.catalog, deps.baseUrl()) };
+      } catch (error) {
+        reply.hijack();
+        return refuse(deps, reply.raw, exchange, error);
+      }
+    },
+  );
 
-  api.get('/llms.txt', {
-    schema: { summary: 'How an agent gets a token and calls the proxy (plain text)', response: { 200: PlainText } },
-  }, async (_request, reply) =>
-    reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(llmsText(deps.baseUrl(), deps.verifier.tokenEndpoint())));
+  api.get(
+    '/llms.txt',
+    {
+      schema: { summary: 'How an agent gets a token and calls the proxy (plain text)', response: { 200: PlainText } },
+    },
+    async (_request, reply) =>
+      reply
+        .type('text/plain; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(llmsText(deps.baseUrl(), deps.verifier.tokenEndpoint())),
+  );
 }

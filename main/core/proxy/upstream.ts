@@ -34,7 +34,8 @@ export class UpstreamAgents {
 
 /** `*.localhost` names are this machine (RFC 6761 §6.3), whatever the system resolver says. */
 const localhostLookup: LookupFunction = (_hostname, options, callback) => {
-  if (options.all) (callback as (error: null, addresses: LookupAddress[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+  if (options.all)
+    (callback as (error: null, addresses: LookupAddress[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
   else callback(null, '127.0.0.1', 4);
 };
 
@@ -45,7 +46,11 @@ const localhostLookup: LookupFunction = (_hostname, options, callback) => {
  * the headers gives 502 `upstream_unreachable`. After the headers the agent's own
  * patience governs: closing its connection ends the upstream one.
  */
-export function sendUpstream(request: UpstreamRequest, agents: UpstreamAgents, retried = false): Promise<IncomingMessage> {
+export function sendUpstream(
+  request: UpstreamRequest,
+  agents: UpstreamAgents,
+  retried = false,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     let answered = false;
     const secure = request.url.protocol === 'https:';

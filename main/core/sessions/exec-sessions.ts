@@ -36,7 +36,10 @@ export interface SessionTokenAuthority {
   agentNamed(name: string): { id: string; name: string };
   getAgent(id: string): { id: string; name: string };
   /** An access token of the agent living until `expiresAt` (epoch ms) and naming the session (`sid`); 409 when the agent is not active, 403 when paused. */
-  mintSessionToken(agentId: string, session: { id: string; expiresAt: number }): Promise<{ access_token: string; jti: string; expires_at: number }>;
+  mintSessionToken(
+    agentId: string,
+    session: { id: string; expiresAt: number },
+  ): Promise<{ access_token: string; jti: string; expires_at: number }>;
   /** The token's agent and jti; throws 401 when it is not valid. */
   verifyAccessToken(token: string): Promise<{ agent_id: string; jti: string }>;
   revokeAccessTokens(tokens: readonly { jti: string; expires_at: number }[]): void;
@@ -103,7 +106,8 @@ export class ExecSessions {
     this.#reattachMs = deps.reattachMs ?? DEFAULT_REATTACH_MS;
     this.#flush = setInterval(() => this.#flushCalls(), CALLS_FLUSH_MS).unref();
     const onAgent = (change: { id: string; status: string }): void => {
-      if (change.status === 'revoked' || change.status === 'deleted') this.#endAgent(change.id, change.status === 'revoked' ? 'agent_revoked' : 'agent_deleted');
+      if (change.status === 'revoked' || change.status === 'deleted')
+        this.#endAgent(change.id, change.status === 'revoked' ? 'agent_revoked' : 'agent_deleted');
     };
     const onAudit = (entry: AuditEntry & { session_id?: string | null }): void => {
       const live = entry.kind === 'proxy' && entry.session_id ? this.#live.get(entry.session_id) : undefined;
@@ -139,7 +143,11 @@ export class ExecSessions {
   async start(input: { agent: string; command: string; ttl_ms?: number }): Promise<StartedSession> {
     const ttl = input.ttl_ms ?? DEFAULT_SESSION_TTL_MS;
     if (!Number.isInteger(ttl) || ttl < MIN_SESSION_TTL_MS || ttl > MAX_SESSION_TTL_MS) {
-      throw new LatchkeyError('invalid_ttl', `A session lives from 1 minute to 7 days (ttl_ms ${MIN_SESSION_TTL_MS}–${MAX_SESSION_TTL_MS}), not ${input.ttl_ms} ms.`, 400);
+      throw new LatchkeyError(
+        'invalid_ttl',
+        `A session lives from 1 minute to 7 days (ttl_ms ${MIN_SESSION_TTL_MS}–${MAX_SESSION_TTL_MS}), not ${input.ttl_ms} ms.`,
+        400,
+      );
     }
     const agent = this.#deps.authority.agentNamed(input.agent);
     const id = `ses_${randomId(12)}`;
@@ -147,13 +155,23 @@ export class ExecSessions {
     const expiresAt = now + ttl;
     const token = await this.#deps.authority.mintSessionToken(agent.id, { id, expiresAt: expiresAt + TOKEN_MARGIN_MS });
     const record: SessionRecord = {
-      id, agent_id: agent.id, command: commandName(input.command), pid: null, jti: token.jti, token_expires_at: token.expires_at,
-      started_at: now, expires_at: expiresAt, calls: 0,
+      id,
+      agent_id: agent.id,
+      command: commandName(input.command),
+      pid: null,
+      jti: token.jti,
+      token_expires_at: token.expires_at,
+      started_at: now,
+      expires_at: expiresAt,
+      calls: 0,
     };
     this.#deps.store.insert(record);
     const live = this.#track(record, agent.name);
     live.unheld = this.#unheldTimer(id);
-    await this.#audit(live, `exec session ${id} started for "${record.command}" until ${new Date(expiresAt).toISOString()}`);
+    await this.#audit(
+      live,
+      `exec session ${id} started for "${record.command}" until ${new Date(expiresAt).toISOString()}`,
+    );
     return { session: this.#view(live), access_token: token.access_token };
   }
 
@@ -163,9 +181,11 @@ export class ExecSessions {
    */
   async hold(id: string, token: string, pid: number | undefined, holder: SessionHolder): Promise<ExecSessionView> {
     // Holds let go while the broker stops; one coming back before the listener closes is sent away to retry, not told the session is gone.
-    if (this.#closed) throw new LatchkeyError('broker_stopping', 'Latchkey is stopping; hold the session again once it is back.', 503);
+    if (this.#closed)
+      throw new LatchkeyError('broker_stopping', 'Latchkey is stopping; hold the session again once it is back.', 503);
     const live = await this.#proven(id, token);
-    if (live.holder) throw new LatchkeyError('session_held', `Session ${id} is held by its latchkey exec already.`, 409);
+    if (live.holder)
+      throw new LatchkeyError('session_held', `Session ${id} is held by its latchkey exec already.`, 409);
     live.holder = holder;
     clearTimeout(live.unheld);
     live.unheld = undefined;
@@ -231,13 +251,17 @@ export class ExecSessions {
     const live = this.#live.get(id);
     if (!live) throw notFound(id);
     const principal = await this.#deps.authority.verifyAccessToken(token);
-    if (principal.jti !== live.record.jti) throw new LatchkeyError('invalid_token', `The token is not the one of session ${id}.`, 401);
+    if (principal.jti !== live.record.jti)
+      throw new LatchkeyError('invalid_token', `The token is not the one of session ${id}.`, 401);
     return live;
   }
 
   #track(record: SessionRecord, agentName: string): LiveSession {
     const live: LiveSession = {
-      record, agentName, holder: undefined, unheld: undefined,
+      record,
+      agentName,
+      holder: undefined,
+      unheld: undefined,
       expiry: longTimeout(() => this.#endInBackground(record.id, 'expired'), record.expires_at - this.#now()),
     };
     this.#live.set(record.id, live);
@@ -249,12 +273,15 @@ export class ExecSessions {
   }
 
   #endAgent(agentId: string, reason: SessionEndReason): void {
-    for (const live of [...this.#live.values()]) if (live.record.agent_id === agentId) this.#endInBackground(live.record.id, reason);
+    for (const live of [...this.#live.values()])
+      if (live.record.agent_id === agentId) this.#endInBackground(live.record.id, reason);
   }
 
   #endInBackground(id: string, reason: SessionEndReason): void {
     if (!this.#live.has(id)) return;
-    this.end(id, reason).catch((error: unknown) => this.#deps.logger.error({ err: error, session: id, reason }, 'exec session not ended'));
+    this.end(id, reason).catch((error: unknown) =>
+      this.#deps.logger.error({ err: error, session: id, reason }, 'exec session not ended'),
+    );
   }
 
   #flushCalls(): void {
@@ -266,14 +293,28 @@ export class ExecSessions {
   }
 
   async #audit(live: LiveSession, reason: string): Promise<void> {
-    await this.#deps.audit.append({ kind: 'agent', decision: 'info', reason, agent_id: live.record.agent_id, agent_name: live.agentName, session_id: live.record.id });
+    await this.#deps.audit.append({
+      kind: 'agent',
+      decision: 'info',
+      reason,
+      agent_id: live.record.agent_id,
+      agent_name: live.agentName,
+      session_id: live.record.id,
+    });
   }
 
   #view(live: LiveSession): ExecSessionView {
     const { record } = live;
     return {
-      id: record.id, agent_id: record.agent_id, agent_name: live.agentName, command: record.command, pid: record.pid,
-      started_at: new Date(record.started_at).toISOString(), expires_at: new Date(record.expires_at).toISOString(), calls: record.calls, held: live.holder !== undefined,
+      id: record.id,
+      agent_id: record.agent_id,
+      agent_name: live.agentName,
+      command: record.command,
+      pid: record.pid,
+      started_at: new Date(record.started_at).toISOString(),
+      expires_at: new Date(record.expires_at).toISOString(),
+      calls: record.calls,
+      held: live.holder !== undefined,
     };
   }
 }

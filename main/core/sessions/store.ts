@@ -22,9 +22,13 @@ export class SessionStore {
   readonly #setCalls: Database.Statement<[number, string]>;
 
   constructor(db: Database.Database) {
-    this.#insert = db.prepare('INSERT INTO exec_sessions (id, agent_id, command, pid, jti, token_expires_at, started_at, expires_at, calls) VALUES (@id, @agent_id, @command, @pid, @jti, @token_expires_at, @started_at, @expires_at, @calls)');
+    this.#insert = db.prepare(
+      'INSERT INTO exec_sessions (id, agent_id, command, pid, jti, token_expires_at, started_at, expires_at, calls) VALUES (@id, @agent_id, @command, @pid, @jti, @token_expires_at, @started_at, @expires_at, @calls)',
+    );
     this.#delete = db.prepare('DELETE FROM exec_sessions WHERE id = ?');
-    this.#all = db.prepare('SELECT id, agent_id, command, pid, jti, token_expires_at, started_at, expires_at, calls FROM exec_sessions ORDER BY started_at');
+    this.#all = db.prepare(
+      'SELECT id, agent_id, command, pid, jti, token_expires_at, started_at, expires_at, calls FROM exec_sessions ORDER BY started_at',
+    );
     this.#setPid = db.prepare('UPDATE exec_sessions SET pid = ? WHERE id = ?');
     this.#setCalls = db.prepare('UPDATE exec_sessions SET calls = ? WHERE id = ?');
   }

@@ -26,7 +26,12 @@ export interface ConnectionRecord {
 export type NewConnection = Omit<ConnectionRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'variables'> &
   Partial<Pick<ConnectionRecord, 'created_at' | 'updated_at' | 'last_used_at' | 'variables'>>;
 
-export type ConnectionPatch = Partial<Pick<ConnectionRecord, 'account' | 'scopes' | 'status' | 'expires_at' | 'refreshable' | 'last_error' | 'name' | 'variables'>>;
+export type ConnectionPatch = Partial<
+  Pick<
+    ConnectionRecord,
+    'account' | 'scopes' | 'status' | 'expires_at' | 'refreshable' | 'last_error' | 'name' | 'variables'
+  >
+>;
 
 interface Row {
   id: string;
@@ -65,23 +70,34 @@ interface InsertParams {
 interface UpdateParams {
   id: string;
   updated_at: number;
-  set_name: number; name: string | null;
-  set_account: number; account: string | null;
-  set_scopes: number; scopes: string | null;
-  set_status: number; status: string | null;
-  set_expires_at: number; expires_at: number | null;
-  set_refreshable: number; refreshable: number | null;
-  set_last_error: number; last_error: string | null;
-  set_variables: number; variables: string | null;
+  set_name: number;
+  name: string | null;
+  set_account: number;
+  account: string | null;
+  set_scopes: number;
+  scopes: string | null;
+  set_status: number;
+  status: string | null;
+  set_expires_at: number;
+  expires_at: number | null;
+  set_refreshable: number;
+  refreshable: number | null;
+  set_last_error: number;
+  last_error: string | null;
+  set_variables: number;
+  variables: string | null;
 }
 
-const COLUMNS = 'id, name, provider, auth_method, account, scopes, status, expires_at, refreshable, last_error, created_at, updated_at, last_used_at, variables';
+const COLUMNS =
+  'id, name, provider, auth_method, account, scopes, status, expires_at, refreshable, last_error, created_at, updated_at, last_used_at, variables';
 
 function parseVariables(text: string): Record<string, string> {
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
-    return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    return Object.fromEntries(
+      Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    );
   } catch {
     // The column is written by this module as JSON; a damaged value reads as "no variables", like a missing one.
     return {};
@@ -116,7 +132,8 @@ const toRecord = (row: Row): ConnectionRecord => ({
 });
 
 const isUniqueName = (error: unknown): boolean =>
-  (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE' && String((error as Error).message).includes('connections.name');
+  (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+  String((error as Error).message).includes('connections.name');
 
 const exists = (name: string): LatchkeyError =>
   new LatchkeyError('connection_exists', `A connection named "${name}" already exists`, 409, { name });
@@ -222,14 +239,22 @@ export class ConnectionStore {
       row = this.#update.get({
         id,
         updated_at: Date.now(),
-        set_name: has('name'), name: patch.name ?? null,
-        set_account: has('account'), account: patch.account ?? null,
-        set_scopes: has('scopes'), scopes: patch.scopes === undefined ? null : JSON.stringify(patch.scopes),
-        set_status: has('status'), status: patch.status ?? null,
-        set_expires_at: has('expires_at'), expires_at: patch.expires_at ?? null,
-        set_refreshable: has('refreshable'), refreshable: patch.refreshable === undefined ? null : patch.refreshable ? 1 : 0,
-        set_last_error: has('last_error'), last_error: patch.last_error ?? null,
-        set_variables: has('variables'), variables: patch.variables === undefined ? null : JSON.stringify(patch.variables),
+        set_name: has('name'),
+        name: patch.name ?? null,
+        set_account: has('account'),
+        account: patch.account ?? null,
+        set_scopes: has('scopes'),
+        scopes: patch.scopes === undefined ? null : JSON.stringify(patch.scopes),
+        set_status: has('status'),
+        status: patch.status ?? null,
+        set_expires_at: has('expires_at'),
+        expires_at: patch.expires_at ?? null,
+        set_refreshable: has('refreshable'),
+        refreshable: patch.refreshable === undefined ? null : patch.refreshable ? 1 : 0,
+        set_last_error: has('last_error'),
+        last_error: patch.last_error ?? null,
+        set_variables: has('variables'),
+        variables: patch.variables === undefined ? null : JSON.stringify(patch.variables),
       });
     } catch (error) {
       if (isUniqueName(error) && patch.name !== undefined) throw exists(patch.name);

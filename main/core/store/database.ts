@@ -15,7 +15,20 @@ export interface OpenDatabaseOptions {
   synchronous?: 'NORMAL' | 'FULL';
 }
 
-const UNWRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EEXIST', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_PERM']);
+const UNWRITABLE_CODES = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOTDIR',
+  'ENOSPC',
+  'EEXIST',
+  'SQLITE_CANTOPEN',
+  'SQLITE_READONLY',
+  'SQLITE_READONLY_DIRECTORY',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  'SQLITE_PERM',
+]);
 
 function reasonOf(error: unknown): string {
   if (error instanceof Error) {
@@ -57,10 +70,15 @@ function tightenIfPresent(file: string): void {
  * Opens (creating if needed) the broker's SQLite database and brings its schema up to date
  * with `migrations`: every module's own, collected by the composition root (main/core/migrations.ts).
  */
-export function openDatabase(file: string, migrations: readonly Migration[], options: OpenDatabaseOptions = {}): Database.Database {
+export function openDatabase(
+  file: string,
+  migrations: readonly Migration[],
+  options: OpenDatabaseOptions = {},
+): Database.Database {
   const dir = dirname(file);
   const synchronous = options.synchronous ?? 'NORMAL';
-  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') throw new LatchkeyError('invalid_option', `synchronous must be NORMAL or FULL`, 500);
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL')
+    throw new LatchkeyError('invalid_option', `synchronous must be NORMAL or FULL`, 500);
 
   let db: Database.Database | undefined;
   try {
@@ -85,10 +103,27 @@ export function openDatabase(file: string, migrations: readonly Migration[], opt
     if (isLatchkeyError(error)) throw error;
     const code = codeOf(error);
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw new LatchkeyError('database_corrupt', `${file} is not a readable Latchkey database: ${reasonOf(error)}`, 500, {}, { cause: error });
+      throw new LatchkeyError(
+        'database_corrupt',
+        `${file} is not a readable Latchkey database: ${reasonOf(error)}`,
+        500,
+        {},
+        { cause: error },
+      );
     }
-    if (UNWRITABLE_CODES.has(code) || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR')) {
-      throw new LatchkeyError('data_dir_unwritable', `Cannot write to ${dir}: ${reasonOf(error)}`, 500, {}, { cause: error });
+    if (
+      UNWRITABLE_CODES.has(code) ||
+      code.startsWith('SQLITE_CANTOPEN') ||
+      code.startsWith('SQLITE_READONLY') ||
+      code.startsWith('SQLITE_IOERR')
+    ) {
+      throw new LatchkeyError(
+        'data_dir_unwritable',
+        `Cannot write to ${dir}: ${reasonOf(error)}`,
+        500,
+        {},
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LatchkeyError } from '../errors.js';
@@ -30,7 +40,13 @@ function errno(error: unknown): string {
 }
 
 function unwritable(dataDir: string, error: unknown): LatchkeyError {
-  return new LatchkeyError('data_dir_unwritable', `Cannot write to ${dataDir}: ${errno(error)}`, 500, {}, { cause: error });
+  return new LatchkeyError(
+    'data_dir_unwritable',
+    `Cannot write to ${dataDir}: ${errno(error)}`,
+    500,
+    {},
+    { cause: error },
+  );
 }
 
 function sleepSync(ms: number): void {
@@ -83,7 +99,8 @@ function isAlive(info: LockInfo): boolean {
   }
 }
 
-const same = (a: LockInfo, b: LockInfo): boolean => a.pid === b.pid && a.started_at === b.started_at && a.hostname === b.hostname;
+const same = (a: LockInfo, b: LockInfo): boolean =>
+  a.pid === b.pid && a.started_at === b.started_at && a.hostname === b.hostname;
 
 function inUse(dataDir: string, info: LockInfo): LatchkeyError {
   const since = info.started_at ? new Date(info.started_at).toISOString() : 'an unknown time';
@@ -138,7 +155,9 @@ function removeStale(file: string, stale: LockInfo | 'unreadable'): LockInfo | u
     throw error;
   }
   const moved = readLock(aside);
-  const isStale = moved === undefined || (stale === 'unreadable' ? moved === 'unreadable' : moved !== 'unreadable' && same(moved, stale));
+  const isStale =
+    moved === undefined ||
+    (stale === 'unreadable' ? moved === 'unreadable' : moved !== 'unreadable' && same(moved, stale));
   if (!isStale && moved !== undefined && moved !== 'unreadable' && isAlive(moved)) {
     try {
       linkSync(aside, file);
@@ -190,7 +209,12 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
     if (existing !== 'unreadable' && isAlive(existing)) throw inUse(dataDir, existing);
     // Stale: the owner is gone (or died before writing anything). Take it over, once.
     if (tookOver) {
-      throw new LatchkeyError('data_dir_in_use', `Could not take over the stale lock ${file}; another Latchkey may be starting. Try again.`, 409, {});
+      throw new LatchkeyError(
+        'data_dir_in_use',
+        `Could not take over the stale lock ${file}; another Latchkey may be starting. Try again.`,
+        409,
+        {},
+      );
     }
     tookOver = true;
     let live: LockInfo | undefined;

@@ -48,7 +48,8 @@ export function migrate(db: Database.Database, migrations: readonly Migration[])
   const applied: number[] = [];
   const ordered = [...migrations].sort((a, b) => a.version - b.version);
   for (const migration of ordered) {
-    if (!Number.isInteger(migration.version) || migration.version < 1) throw new Error(`Invalid migration version ${migration.version}`);
+    if (!Number.isInteger(migration.version) || migration.version < 1)
+      throw new Error(`Invalid migration version ${migration.version}`);
     const apply = db.transaction(() => {
       // Re-read inside the (IMMEDIATE) transaction: the version on disk is the truth.
       const current = userVersion(db);

@@ -29,8 +29,12 @@ export class ProviderClientStore {
   readonly #delete: Database.Statement<[string]>;
 
   constructor(db: Database.Database) {
-    this.#get = db.prepare<[string], Row>('SELECT provider, client_id, has_secret, updated_at FROM provider_clients WHERE provider = ?');
-    this.#list = db.prepare<[], Row>('SELECT provider, client_id, has_secret, updated_at FROM provider_clients ORDER BY provider');
+    this.#get = db.prepare<[string], Row>(
+      'SELECT provider, client_id, has_secret, updated_at FROM provider_clients WHERE provider = ?',
+    );
+    this.#list = db.prepare<[], Row>(
+      'SELECT provider, client_id, has_secret, updated_at FROM provider_clients ORDER BY provider',
+    );
     this.#upsert = db.prepare<[string, string, number, number], Row>(
       `INSERT INTO provider_clients (provider, client_id, has_secret, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (provider) DO UPDATE SET client_id = excluded.client_id, has_secret = excluded.has_secret, updated_at = excluded.updated_at

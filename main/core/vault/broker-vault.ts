@@ -25,7 +25,8 @@ export interface BrokerVaultOptions {
 
 /** The secret store of the broker on a data dir: the OS keychain, or DATA_DIR/secrets.enc. */
 export function openBrokerVaultBackend(options: BrokerVaultOptions): Promise<SecretBackend> {
-  if (options.secretStore === 'file') return openEncryptedFileBackend({ file: join(options.dataDir, 'secrets.enc'), passphrase: options.passphrase });
+  if (options.secretStore === 'file')
+    return openEncryptedFileBackend({ file: join(options.dataDir, 'secrets.enc'), passphrase: options.passphrase });
   return openKeychainBackend({
     namespace: options.namespace,
     ...(options.keychainService ? { service: options.keychainService } : {}),

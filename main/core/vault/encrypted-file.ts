@@ -1,4 +1,13 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt, timingSafeEqual, type KeyObject, createSecretKey } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+  type KeyObject,
+  createSecretKey,
+} from 'node:crypto';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LatchkeyError } from '../errors.js';
@@ -75,11 +84,18 @@ export interface EncryptedFileOptions {
 }
 
 const corrupt = (file: string, why: string): LatchkeyError =>
-  new LatchkeyError('vault_corrupt', `The secret store ${file} is damaged or was modified (${why}); restore it from a backup or remove it and reconnect`, 500);
+  new LatchkeyError(
+    'vault_corrupt',
+    `The secret store ${file} is damaged or was modified (${why}); restore it from a backup or remove it and reconnect`,
+    500,
+  );
 
 /** The authenticated header: built from validated fields in a fixed order, never from the parsed object's order. */
 function headerBytes(kdf: KdfParams): Buffer {
-  return Buffer.from(JSON.stringify({ version: VERSION, kdf: { name: kdf.name, salt: kdf.salt, N: kdf.N, r: kdf.r, p: kdf.p } }), 'utf8');
+  return Buffer.from(
+    JSON.stringify({ version: VERSION, kdf: { name: kdf.name, salt: kdf.salt, N: kdf.N, r: kdf.r, p: kdf.p } }),
+    'utf8',
+  );
 }
 
 function deriveKeys(passphrase: string, kdf: KdfParams): Promise<Keys> {
@@ -93,7 +109,10 @@ function deriveKeys(passphrase: string, kdf: KdfParams): Promise<Keys> {
         return;
       }
       const encryption = createSecretKey(derived.subarray(0, 32));
-      const check = createHmac('sha256', derived.subarray(32, 64)).update(CHECK_LABEL).update(headerBytes(kdf)).digest();
+      const check = createHmac('sha256', derived.subarray(32, 64))
+        .update(CHECK_LABEL)
+        .update(headerBytes(kdf))
+        .digest();
       derived.fill(0);
       resolve({ encryption, check });
     });
@@ -123,7 +142,11 @@ function parseVaultFile(text: string, file: string): VaultFile {
   const o = raw as Record<string, unknown>;
   if (o.version !== VERSION) {
     if (typeof o.version === 'number' && o.version > VERSION) {
-      throw new LatchkeyError('vault_too_new', `The secret store ${file} was written by a newer Latchkey (format ${o.version}); upgrade Latchkey`, 500);
+      throw new LatchkeyError(
+        'vault_too_new',
+        `The secret store ${file} was written by a newer Latchkey (format ${o.version}); upgrade Latchkey`,
+        500,
+      );
     }
     throw corrupt(file, 'unknown format version');
   }
@@ -164,7 +187,9 @@ function encrypt(secrets: Map<string, string>, kdf: KdfParams, keys: Keys): Vaul
 function decrypt(data: VaultFile, keys: Keys, file: string): Map<string, string> {
   let plaintext: Buffer;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', keys.encryption, Buffer.from(data.iv, 'base64'), { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', keys.encryption, Buffer.from(data.iv, 'base64'), {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(headerBytes(data.kdf));
     decipher.setAuthTag(Buffer.from(data.tag, 'base64'));
     plaintext = Buffer.concat([decipher.update(Buffer.from(data.ciphertext, 'base64')), decipher.final()]);
@@ -201,7 +226,11 @@ async function writeAtomically(file: string, contents: string): Promise<void> {
 export async function openEncryptedFileBackend(opts: EncryptedFileOptions): Promise<SecretBackend> {
   const { file, passphrase } = opts;
   if (typeof passphrase !== 'string' || passphrase === '') {
-    throw new LatchkeyError('passphrase_required', 'The file secret store needs a passphrase (set LATCHKEY_PASSPHRASE); Latchkey never stores secrets in plaintext', 400);
+    throw new LatchkeyError(
+      'passphrase_required',
+      'The file secret store needs a passphrase (set LATCHKEY_PASSPHRASE); Latchkey never stores secrets in plaintext',
+      400,
+    );
   }
 
   let text: string | undefined;
@@ -209,7 +238,11 @@ export async function openEncryptedFileBackend(opts: EncryptedFileOptions): Prom
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new LatchkeyError('vault_error', `Cannot read the secret store ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`, 500);
+      throw new LatchkeyError(
+        'vault_error',
+        `Cannot read the secret store ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`,
+        500,
+      );
     }
   }
 
@@ -225,7 +258,11 @@ export async function openEncryptedFileBackend(opts: EncryptedFileOptions): Prom
     try {
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     } catch (error) {
-      throw new LatchkeyError('vault_error', `Cannot create the folder of ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`, 500);
+      throw new LatchkeyError(
+        'vault_error',
+        `Cannot create the folder of ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`,
+        500,
+      );
     }
     await writeAtomically(file, JSON.stringify(encrypt(secrets, kdf, keys)));
   } else {
@@ -263,7 +300,8 @@ export async function openEncryptedFileBackend(opts: EncryptedFileOptions): Prom
       return secrets.get(key);
     },
     set(key, value) {
-      if (typeof value !== 'string') return Promise.reject(new LatchkeyError('vault_error', `The secret for "${key}" must be a string`, 500));
+      if (typeof value !== 'string')
+        return Promise.reject(new LatchkeyError('vault_error', `The secret for "${key}" must be a string`, 500));
       return serialized(async () => {
         if (secrets.get(key) === value) return;
         await commit(new Map(secrets).set(key, value));

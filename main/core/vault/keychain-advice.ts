@@ -39,5 +39,8 @@ const NATIVE_MODULE: Partial<Record<NodeJS.Platform, string>> = {
 /** One line saying what to do about `problem` on `platform`. */
 export function keychainAdvice(problem: KeychainProblem, platform: NodeJS.Platform): string {
   const table = problem === 'native_module' ? NATIVE_MODULE : UNREACHABLE;
-  return table[platform] ?? `Latchkey has no OS keychain support on ${platform}: run with --secret-store file and LATCHKEY_PASSPHRASE set.`;
+  return (
+    table[platform] ??
+    `Latchkey has no OS keychain support on ${platform}: run with --secret-store file and LATCHKEY_PASSPHRASE set.`
+  );
 }

@@ -42,7 +42,12 @@ function reasonOf(error: unknown): string {
   return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
 
-function unavailable(reason: string, cause?: unknown, details: Record<string, unknown> = {}, problem: KeychainProblem = 'unreachable'): LatchkeyError {
+function unavailable(
+  reason: string,
+  cause?: unknown,
+  details: Record<string, unknown> = {},
+  problem: KeychainProblem = 'unreachable',
+): LatchkeyError {
   return new LatchkeyError(
     'keychain_unavailable',
     `The OS keychain is not available (${reason}). ${keychainAdvice(problem, process.platform)}`,
@@ -64,7 +69,11 @@ async function loadKeytar(): Promise<Keytar> {
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(unavailable(`${what} did not answer within ${Math.round(ms / 1000)} s`, undefined, { timed_out: true })), ms);
+    timer = setTimeout(
+      () =>
+        reject(unavailable(`${what} did not answer within ${Math.round(ms / 1000)} s`, undefined, { timed_out: true })),
+      ms,
+    );
     timer.unref?.();
   });
   // The native call cannot be cancelled; if it settles late its outcome is ignored.
@@ -105,7 +114,13 @@ export async function openKeychainBackend(opts: KeychainOptions): Promise<Secret
   await withTimeout(probe(), opts.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, 'the Secret Service');
 
   const failed = (action: string, key: string, error: unknown): LatchkeyError =>
-    new LatchkeyError('vault_error', `The OS keychain could not ${action} "${key}": ${reasonOf(error)}`, 500, {}, { cause: error });
+    new LatchkeyError(
+      'vault_error',
+      `The OS keychain could not ${action} "${key}": ${reasonOf(error)}`,
+      500,
+      {},
+      { cause: error },
+    );
 
   return {
     kind: 'keychain',

@@ -53,7 +53,11 @@ export function AgentForm({
     try {
       await onSubmit({ name: name.trim(), grants, rateLimit: rateValue });
     } catch (err) {
-      setError({ ...describeError(err), status: err instanceof ApiError ? err.status : 0, details: err instanceof ApiError ? err.body : {} });
+      setError({
+        ...describeError(err),
+        status: err instanceof ApiError ? err.status : 0,
+        details: err instanceof ApiError ? err.body : {},
+      });
       setSaving(false);
     }
   }

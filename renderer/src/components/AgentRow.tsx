@@ -1,5 +1,13 @@
 import { useState } from 'react';
-import { type ActivityReport, describeError, type AgentChanges, type AgentView, type Connection, type LatchkeyApi, type ProviderSummary } from '../api';
+import {
+  type ActivityReport,
+  describeError,
+  type AgentChanges,
+  type AgentView,
+  type Connection,
+  type LatchkeyApi,
+  type ProviderSummary,
+} from '../api';
 import { fromNow, fullDate, hostOf } from '../format';
 import { Badge, ErrorMessage, ProviderMark, Spinner } from './common';
 import { GrantList } from './GrantPicker';
@@ -28,7 +36,10 @@ const SHOWN: Record<ShownStatus, { badge: string; label: string }> = {
 const REGISTRATION: Record<AgentView['registration'], { label: string; title: string | undefined }> = {
   admin: { label: 'Added by you', title: undefined },
   dynamic: { label: 'Registered itself (DCR)', title: 'Registered itself through dynamic client registration' },
-  metadata_document: { label: 'Registered itself (metadata document)', title: 'Registered by the client metadata document at its client ID' },
+  metadata_document: {
+    label: 'Registered itself (metadata document)',
+    title: 'Registered by the client metadata document at its client ID',
+  },
 };
 
 /** `awaiting`: whether a request of the agent waits for a decision; null when not known. */
@@ -36,7 +47,6 @@ export function shownStatus(status: AgentView['status'], awaiting: boolean | nul
   if (status !== 'pending' || awaiting === null) return status;
   return awaiting ? 'awaiting' : 'not-approved';
 }
-
 
 /** One agent: status, usage, grants and facts, with revoke, edit and delete. */
 export function AgentRow({
@@ -143,7 +153,9 @@ export function AgentRow({
         <dl className="facts">
           <div>
             <dt>Rate limit</dt>
-            <dd data-testid="rate-limit">{a.rate_limit_per_minute !== null ? `${a.rate_limit_per_minute} / minute` : 'none'}</dd>
+            <dd data-testid="rate-limit">
+              {a.rate_limit_per_minute !== null ? `${a.rate_limit_per_minute} / minute` : 'none'}
+            </dd>
           </div>
           <div>
             <dt>Created</dt>
@@ -169,7 +181,12 @@ export function AgentRow({
         {confirming ? (
           <div className="confirm" role="group" aria-label={`Delete ${a.name}?`}>
             <span className="small">Delete {a.name}? Its tokens stop working.</span>
-            <button type="button" className="button button-small button-danger" disabled={busy !== null} onClick={remove}>
+            <button
+              type="button"
+              className="button button-small button-danger"
+              disabled={busy !== null}
+              onClick={remove}
+            >
               {busy === 'delete' ? <Spinner /> : null} Delete
             </button>
             <button type="button" className="button button-small button-quiet" onClick={() => setConfirming(false)}>
@@ -190,11 +207,20 @@ export function AgentRow({
               </button>
             ) : null}
             {a.status !== 'revoked' ? (
-              <button type="button" className="button button-small" aria-expanded={editing} onClick={() => setEditing((v) => !v)}>
+              <button
+                type="button"
+                className="button button-small"
+                aria-expanded={editing}
+                onClick={() => setEditing((v) => !v)}
+              >
                 Edit
               </button>
             ) : null}
-            <button type="button" className="button button-small button-quiet-danger" onClick={() => setConfirming(true)}>
+            <button
+              type="button"
+              className="button button-small button-quiet-danger"
+              onClick={() => setConfirming(true)}
+            >
               Delete
             </button>
           </>

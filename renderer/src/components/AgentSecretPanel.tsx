@@ -8,7 +8,15 @@ function shellWord(value: string): string {
 }
 
 /** The one showing of a new agent's client secret, with snippets to use it. */
-export function SecretPanel({ agent, brokerUrl, onDone }: { agent: CreatedAgent; brokerUrl: string; onDone: () => void }) {
+export function SecretPanel({
+  agent,
+  brokerUrl,
+  onDone,
+}: {
+  agent: CreatedAgent;
+  brokerUrl: string;
+  onDone: () => void;
+}) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
   const tokenRequest = `curl -u ${shellWord(`${agent.client_id}:${agent.client_secret}`)} -d grant_type=client_credentials ${brokerUrl}/oauth/token`;

@@ -3,7 +3,13 @@ import type { ActivityReport } from '../api';
 import { fromNow, fullDate } from '../format';
 
 /** An agent's last 24 hours: calls, denials, last seen, and a sparkline of calls per hour. */
-export function AgentUsage({ usage, spark }: { usage: ActivityReport['agents'][number] | undefined; spark: { at: number; calls: number }[] }) {
+export function AgentUsage({
+  usage,
+  spark,
+}: {
+  usage: ActivityReport['agents'][number] | undefined;
+  spark: { at: number; calls: number }[];
+}) {
   if (!usage) {
     return (
       <div className="agent-activity small muted" data-testid="agent-usage" data-calls={0}>
@@ -23,7 +29,15 @@ export function AgentUsage({ usage, spark }: { usage: ActivityReport['agents'][n
       <div className="sparkline" aria-hidden="true">
         <ResponsiveContainer width="100%" height="100%">
           <AreaChart data={spark} margin={{ top: 2, right: 0, bottom: 2, left: 0 }}>
-            <Area dataKey="calls" type="monotone" stroke="#4c6ef5" fill="#4c6ef5" fillOpacity={0.25} strokeWidth={1.5} isAnimationActive={false} />
+            <Area
+              dataKey="calls"
+              type="monotone"
+              stroke="#4c6ef5"
+              fill="#4c6ef5"
+              fillOpacity={0.25}
+              strokeWidth={1.5}
+              isAnimationActive={false}
+            />
           </AreaChart>
         </ResponsiveContainer>
       </div>

@@ -123,7 +123,11 @@ export function AgentsView({
               api={api}
               agent={a}
               shown={shownStatus(a.status, awaitingIds ? awaitingIds.has(a.id) : null)}
-              usage={daySeries ? { report: day?.agents.find((u) => u.agent_id === a.id), spark: agentSparkline(daySeries, a.id) } : null}
+              usage={
+                daySeries
+                  ? { report: day?.agents.find((u) => u.agent_id === a.id), spark: agentSparkline(daySeries, a.id) }
+                  : null
+              }
               connections={connections}
               providers={providers}
               onChanged={onChanged}

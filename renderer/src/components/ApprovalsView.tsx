@@ -10,7 +10,13 @@ import {
   type ProviderSummary,
 } from '../api';
 import { byteSize, countdown, fromNow, fullDate, hostOf } from '../format';
-import { choicesFromGrants, grantsFromChoices, incompleteConnections, scopeStrings, type GrantChoices } from '../grants';
+import {
+  choicesFromGrants,
+  grantsFromChoices,
+  incompleteConnections,
+  scopeStrings,
+  type GrantChoices,
+} from '../grants';
 import { useNow } from '../hooks';
 import { Badge, ErrorMessage, ProviderMark, Spinner } from './common';
 import { GrantList, GrantPicker, GrantScopeProblem } from './GrantPicker';
@@ -207,13 +213,13 @@ function PendingApproval({
           <dd data-testid="registered-via">
             {a.registration === 'dynamic' ? (
               <>
-                <strong>Self-registered</strong> via dynamic client registration (any program on this computer can pick any
-                name); answers go to {a.redirect_hosts.join(', ')}
+                <strong>Self-registered</strong> via dynamic client registration (any program on this computer can pick
+                any name); answers go to {a.redirect_hosts.join(', ')}
               </>
             ) : a.registration === 'metadata_document' ? (
               <>
-                <strong>Self-registered</strong> by its client metadata document at <code>{a.client_id}</code> (anyone can
-                publish one under any name); answers go to {a.redirect_hosts.join(', ')}
+                <strong>Self-registered</strong> by its client metadata document at <code>{a.client_id}</code> (anyone
+                can publish one under any name); answers go to {a.redirect_hosts.join(', ')}
               </>
             ) : (
               'Created in Latchkey'
@@ -271,7 +277,12 @@ function PendingApproval({
             {editing ? 'Use the requested scopes' : 'Edit grants…'}
           </button>
         )}
-        <button type="button" className="button button-quiet-danger" disabled={busy !== null} onClick={() => void decide('deny')}>
+        <button
+          type="button"
+          className="button button-quiet-danger"
+          disabled={busy !== null}
+          onClick={() => void decide('deny')}
+        >
           {busy === 'deny' ? <Spinner /> : null} Deny
         </button>
       </div>
@@ -279,7 +290,11 @@ function PendingApproval({
   );
 }
 
-const WINDOW_LABEL: Record<CallApprovalWindow, string> = { once: 'Allow once', '1h': 'Allow for 1 hour', always: 'Always allow' };
+const WINDOW_LABEL: Record<CallApprovalWindow, string> = {
+  once: 'Allow once',
+  '1h': 'Allow for 1 hour',
+  always: 'Always allow',
+};
 
 /** A call held under an ask-first grant: what it does, and the person's answer (it waits until expires_at). */
 function HeldCall({
@@ -304,7 +319,12 @@ function HeldCall({
     setError(null);
     try {
       await api.decideCall(c.id, answer === 'deny' ? { decision: 'deny' } : { decision: 'approve', for: answer });
-      notify('success', answer === 'deny' ? `Denied: ${c.agent_name} may not ${c.summary}.` : `${WINDOW_LABEL[answer]}: ${c.agent_name} may ${c.summary}.`);
+      notify(
+        'success',
+        answer === 'deny'
+          ? `Denied: ${c.agent_name} may not ${c.summary}.`
+          : `${WINDOW_LABEL[answer]}: ${c.agent_name} may ${c.summary}.`,
+      );
       onDecided();
     } catch (e) {
       setError({ ...describeError(e), details: e instanceof ApiError ? e.body : {} });
@@ -318,7 +338,8 @@ function HeldCall({
         <ProviderMark id={c.agent_id} name={c.agent_name} />
         <div className="approval-title">
           <h2 id={titleId}>
-            <span className="connection-name">{c.agent_name}</span> wants to <span className="held-call-summary">{c.summary}</span>
+            <span className="connection-name">{c.agent_name}</span> wants to{' '}
+            <span className="held-call-summary">{c.summary}</span>
           </h2>
           <div className="muted small">
             waiting since <span title={fullDate(c.created_at)}>{fromNow(c.created_at, now)}</span>
@@ -362,7 +383,12 @@ function HeldCall({
             {busy === window ? <Spinner /> : null} {WINDOW_LABEL[window]}
           </button>
         ))}
-        <button type="button" className="button button-quiet-danger" disabled={busy !== null} onClick={() => void decide('deny')}>
+        <button
+          type="button"
+          className="button button-quiet-danger"
+          disabled={busy !== null}
+          onClick={() => void decide('deny')}
+        >
           {busy === 'deny' ? <Spinner /> : null} Deny
         </button>
       </div>

@@ -39,7 +39,9 @@ export function AuditRow({ entry: e, fresh }: { entry: AuditEntry; fresh: boolea
       </td>
       {measured ? (
         <>
-          <td className="num nowrap">{e.latency_ms !== null ? `${Math.round(e.latency_ms)} ms` : <span className="muted">—</span>}</td>
+          <td className="num nowrap">
+            {e.latency_ms !== null ? `${Math.round(e.latency_ms)} ms` : <span className="muted">—</span>}
+          </td>
           <td className="num nowrap">
             {e.bytes_in !== null || e.bytes_out !== null ? (
               `${byteSize(e.bytes_in ?? 0)} / ${byteSize(e.bytes_out ?? 0)}`

@@ -13,13 +13,16 @@ export function VerificationResult({ result, onDismiss }: { result: AuditVerific
       <div>
         {result.ok ? (
           <>
-            <strong>The chain is intact.</strong> {checked} {result.checked === 1 ? 'entry' : 'entries'} checked; none was
-            edited or deleted.
+            <strong>The chain is intact.</strong> {checked} {result.checked === 1 ? 'entry' : 'entries'} checked; none
+            was edited or deleted.
           </>
         ) : (
           <>
-            <strong>The chain is broken{result.first_bad !== undefined ? ` at entry #${result.first_bad}` : ''}.</strong>{' '}
-            {result.reason ?? 'That entry or the one before it was edited or deleted after it was written.'} ({checked} checked)
+            <strong>
+              The chain is broken{result.first_bad !== undefined ? ` at entry #${result.first_bad}` : ''}.
+            </strong>{' '}
+            {result.reason ?? 'That entry or the one before it was edited or deleted after it was written.'} ({checked}{' '}
+            checked)
           </>
         )}
       </div>

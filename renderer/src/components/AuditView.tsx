@@ -63,7 +63,11 @@ export function AuditView({
       try {
         const page = await api.audit(appliedFilters, after ?? undefined, PAGE_SIZE);
         if (gen !== generation.current) return;
-        setEntries((current) => (after === null ? prependEntries(page.entries, arrivedWhileLoading.current) : [...(current ?? []), ...page.entries]));
+        setEntries((current) =>
+          after === null
+            ? prependEntries(page.entries, arrivedWhileLoading.current)
+            : [...(current ?? []), ...page.entries],
+        );
         setCursor(page.next_cursor);
       } catch (e) {
         if (gen === generation.current) setError(describeError(e));
@@ -95,7 +99,8 @@ export function AuditView({
           return;
         }
         const scroller = sectionRef.current?.closest('.content');
-        if (scroller && !scrollAnchor.current) scrollAnchor.current = { scroller, height: scroller.scrollHeight, top: scroller.scrollTop };
+        if (scroller && !scrollAnchor.current)
+          scrollAnchor.current = { scroller, height: scroller.scrollHeight, top: scroller.scrollTop };
         setEntries((current) => prependEntries(current ?? [], [event.data]));
         setArrived((ids) => new Set(ids).add(event.data.id));
       }),
@@ -105,7 +110,8 @@ export function AuditView({
     const anchor = scrollAnchor.current;
     scrollAnchor.current = null;
     // At the top the new rows show; scrolled down, the rows being read stay where they are.
-    if (anchor && anchor.top > 0) anchor.scroller.scrollTop = anchor.top + (anchor.scroller.scrollHeight - anchor.height);
+    if (anchor && anchor.top > 0)
+      anchor.scroller.scrollTop = anchor.top + (anchor.scroller.scrollHeight - anchor.height);
   }, [entries]);
 
   const set = <K extends keyof FilterForm>(key: K, value: FilterForm[K]) => setForm((f) => ({ ...f, [key]: value }));
@@ -181,22 +187,43 @@ export function AuditView({
           any="All"
           options={connections.map((c) => ({ value: c.name, label: c.name }))}
         />
-        <SelectFilter label="Decision" value={form.decision} onChange={(v) => set('decision', v)} any="Any" options={DECISIONS} />
+        <SelectFilter
+          label="Decision"
+          value={form.decision}
+          onChange={(v) => set('decision', v)}
+          any="Any"
+          options={DECISIONS}
+        />
         <SelectFilter label="Kind" value={form.kind} onChange={(v) => set('kind', v)} any="All" options={KINDS} />
         <div className="field">
           <label className="label" htmlFor={`${id}-since`}>
             From
           </label>
-          <input id={`${id}-since`} type="datetime-local" value={form.since} onChange={(e) => set('since', e.target.value)} />
+          <input
+            id={`${id}-since`}
+            type="datetime-local"
+            value={form.since}
+            onChange={(e) => set('since', e.target.value)}
+          />
         </div>
         <div className="field">
           <label className="label" htmlFor={`${id}-until`}>
             To
           </label>
-          <input id={`${id}-until`} type="datetime-local" value={form.until} onChange={(e) => set('until', e.target.value)} />
+          <input
+            id={`${id}-until`}
+            type="datetime-local"
+            value={form.until}
+            onChange={(e) => set('until', e.target.value)}
+          />
         </div>
         <div className="filters-clear">
-          <button type="button" className="button button-quiet" disabled={!filtered} onClick={() => setForm(NO_FILTERS)}>
+          <button
+            type="button"
+            className="button button-quiet"
+            disabled={!filtered}
+            onClick={() => setForm(NO_FILTERS)}
+          >
             Clear
           </button>
         </div>
@@ -214,7 +241,9 @@ export function AuditView({
         <div className="empty" data-testid="audit-empty">
           <h2>{filtered ? 'No entries match these filters' : 'Nothing recorded yet'}</h2>
           <p className="muted">
-            {filtered ? 'Widen the time range or clear a filter.' : 'Entries appear as soon as agents get tokens and call the proxy.'}
+            {filtered
+              ? 'Widen the time range or clear a filter.'
+              : 'Entries appear as soon as agents get tokens and call the proxy.'}
           </p>
         </div>
       ) : null}
@@ -257,7 +286,12 @@ export function AuditView({
             {cursor ? '' : ', end of the log'}
           </span>
           {cursor ? (
-            <button type="button" className="button" disabled={loading !== null} onClick={() => void load(filters, cursor)}>
+            <button
+              type="button"
+              className="button"
+              disabled={loading !== null}
+              onClick={() => void load(filters, cursor)}
+            >
               {loading === 'more' ? <Spinner /> : null} Load more
             </button>
           ) : null}

@@ -5,7 +5,15 @@ import type { LiveState } from '../live';
 type Err = { code: string; description: string } | null;
 
 /** The header's line about the broker: reachable or not, live or reconnecting, version, secret store, uptime. */
-export function BrokerStatusLine({ status, error, live }: { status: BrokerStatus | null; error: Err; live: LiveState }) {
+export function BrokerStatusLine({
+  status,
+  error,
+  live,
+}: {
+  status: BrokerStatus | null;
+  error: Err;
+  live: LiveState;
+}) {
   if (error) {
     return (
       <div className="broker-status broker-status-down" role="status" title={`${error.description} (${error.code})`}>
@@ -19,7 +27,11 @@ export function BrokerStatusLine({ status, error, live }: { status: BrokerStatus
       <span className="status-dot" aria-hidden="true" />
       <span>Running</span>
       <span className="sep">·</span>
-      <span data-testid="live-state" data-live={live} title={live === 'live' ? 'Every view updates as things happen' : 'Reconnecting to the broker’s live events…'}>
+      <span
+        data-testid="live-state"
+        data-live={live}
+        title={live === 'live' ? 'Every view updates as things happen' : 'Reconnecting to the broker’s live events…'}
+      >
         {live === 'live' ? 'Live' : 'Reconnecting…'}
       </span>
       <span className="sep">·</span>

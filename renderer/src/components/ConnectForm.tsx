@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import type { Connection, ConnectMethod, LatchkeyApi, ProviderSummary, SecretStore } from '../api';
+import type { ConnectMethod, LatchkeyApi, ProviderSummary, SecretStore } from '../api';
 import { secretPlace } from '../format';
 import { useConnectFlow } from '../useConnectFlow';
 import { Chip } from './common';
@@ -25,7 +25,9 @@ export function ConnectForm({
   const [name, setName] = useState('');
   const [secret, setSecret] = useState('');
   const declared = p.variables ?? [];
-  const [variables, setVariables] = useState<Record<string, string>>(() => Object.fromEntries(declared.map((v) => [v.name, v.default ?? ''])));
+  const [variables, setVariables] = useState<Record<string, string>>(() =>
+    Object.fromEntries(declared.map((v) => [v.name, v.default ?? ''])),
+  );
   // Where the progress shows: under the buttons that started it.
   const [startedWith, setStartedWith] = useState<'oauth' | 'secret'>('oauth');
   const flow = useConnectFlow(api, (connection) => {
@@ -52,7 +54,9 @@ export function ConnectForm({
       method,
       ...(pickScopes ? { scopes: [...scopes] } : {}),
       ...(name.trim() ? { name: name.trim() } : {}),
-      ...(declared.length > 0 ? { variables: Object.fromEntries(declared.map((v) => [v.name, (variables[v.name] ?? '').trim()])) } : {}),
+      ...(declared.length > 0
+        ? { variables: Object.fromEntries(declared.map((v) => [v.name, (variables[v.name] ?? '').trim()])) }
+        : {}),
       ...extra,
     };
   }
@@ -138,7 +142,9 @@ export function ConnectForm({
           spellCheck={false}
           name={`${p.id}-connection-name`}
         />
-        <span className="hint">How agents refer to this connection. Useful when you connect more than one account.</span>
+        <span className="hint">
+          How agents refer to this connection. Useful when you connect more than one account.
+        </span>
       </label>
 
       {declared.map((v) => (
@@ -154,7 +160,10 @@ export function ConnectForm({
             name={`${p.id}-variable-${v.name}`}
             placeholder={v.default ?? v.name}
           />
-          <span className="hint">{v.allowed[0]?.toUpperCase()}{v.allowed.slice(1)}.</span>
+          <span className="hint">
+            {v.allowed[0]?.toUpperCase()}
+            {v.allowed.slice(1)}.
+          </span>
         </label>
       ))}
 
@@ -206,7 +215,11 @@ export function ConnectForm({
             />
           </label>
           <div className="actions">
-            <button type="submit" className={isOAuth ? 'button' : 'button button-primary'} disabled={busy || !secret || variablesMissing}>
+            <button
+              type="submit"
+              className={isOAuth ? 'button' : 'button button-primary'}
+              disabled={busy || !secret || variablesMissing}
+            >
               {staticMethod === 'api_key' ? 'Save key' : 'Connect with token'}
             </button>
           </div>

@@ -136,7 +136,10 @@ function ConnectionRow({
     setError(null);
     try {
       const result = await api.disconnect(c.name);
-      notify(result.revocation_error === undefined ? 'success' : 'info', disconnectedMessage(c.name, providerName, result));
+      notify(
+        result.revocation_error === undefined ? 'success' : 'info',
+        disconnectedMessage(c.name, providerName, result),
+      );
       onChanged();
     } catch (e) {
       setError(describeError(e));
@@ -210,7 +213,12 @@ function ConnectionRow({
         {confirming ? (
           <div className="confirm" role="group" aria-label={`Disconnect ${c.name}?`}>
             <span className="small">Disconnect {c.name}?</span>
-            <button type="button" className="button button-small button-danger" disabled={busy !== null} onClick={disconnect}>
+            <button
+              type="button"
+              className="button button-small button-danger"
+              disabled={busy !== null}
+              onClick={disconnect}
+            >
               {busy === 'delete' ? <Spinner /> : null} Disconnect
             </button>
             <button type="button" className="button button-small button-quiet" onClick={() => setConfirming(false)}>
@@ -229,7 +237,11 @@ function ConnectionRow({
                 {busy === 'refresh' ? <Spinner /> : null} Refresh now
               </button>
             ) : null}
-            <button type="button" className="button button-small button-quiet-danger" onClick={() => setConfirming(true)}>
+            <button
+              type="button"
+              className="button button-small button-quiet-danger"
+              onClick={() => setConfirming(true)}
+            >
               Disconnect
             </button>
           </>

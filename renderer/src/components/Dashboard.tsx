@@ -1,8 +1,17 @@
 import { useCallback, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { describeError, isCallApproval, isRegistration, type AgentView, type AnyApproval, type LatchkeyApi, type ApprovalView, type ProviderSummary } from '../api';
+import {
+  describeError,
+  isCallApproval,
+  isRegistration,
+  type AgentView,
+  type AnyApproval,
+  type LatchkeyApi,
+  type ApprovalView,
+  type ProviderSummary,
+} from '../api';
 import type { ViewId } from '../session';
-import { LiveEvents, useLiveEvents, type LiveEventHub } from '../live';
+import { useLiveEvents, type LiveEventHub } from '../live';
 import { queryKeys } from '../queries';
 import { routeHash } from '../route';
 import { ActivityView } from './ActivityView';
@@ -54,8 +63,16 @@ export function Dashboard({
   const connectionsQuery = useQuery({ queryKey: queryKeys.connections, queryFn: () => api.connections() });
   const agentsQuery = useQuery({ queryKey: queryKeys.agents, queryFn: () => api.agents() });
   // One list behind two views of it: agents' authorization requests, and calls held for the person (ask-first grants).
-  const approvalsQuery = useQuery({ queryKey: queryKeys.approvals, queryFn: () => api.approvals(), select: (list) => list.filter(isRegistration) });
-  const callsQuery = useQuery({ queryKey: queryKeys.approvals, queryFn: () => api.approvals(), select: (list) => list.filter(isCallApproval) });
+  const approvalsQuery = useQuery({
+    queryKey: queryKeys.approvals,
+    queryFn: () => api.approvals(),
+    select: (list) => list.filter(isRegistration),
+  });
+  const callsQuery = useQuery({
+    queryKey: queryKeys.approvals,
+    queryFn: () => api.approvals(),
+    select: (list) => list.filter(isCallApproval),
+  });
   const pausedQuery = useQuery({ queryKey: queryKeys.paused, queryFn: () => api.paused() });
   const status = statusQuery.data ?? null;
   const providers = providersQuery.data ?? null;
@@ -67,7 +84,10 @@ export function Dashboard({
   const [pausing, setPausing] = useState(false);
   const { notices, notify, dismiss } = useNotices();
 
-  const refetch = useCallback((key: readonly string[]) => void queryClient.invalidateQueries({ queryKey: key }), [queryClient]);
+  const refetch = useCallback(
+    (key: readonly string[]) => void queryClient.invalidateQueries({ queryKey: key }),
+    [queryClient],
+  );
   const live = useLiveEvents(api, (event) => {
     hub.publish(event);
     switch (event.type) {
@@ -115,7 +135,10 @@ export function Dashboard({
     try {
       const now = await api.setPaused(next);
       queryClient.setQueryData(queryKeys.paused, now);
-      notify(now ? 'info' : 'success', now ? 'Paused: every agent request is refused.' : 'Resumed: agents can use their grants again.');
+      notify(
+        now ? 'info' : 'success',
+        now ? 'Paused: every agent request is refused.' : 'Resumed: agents can use their grants again.',
+      );
     } catch (e) {
       const { code, description } = describeError(e);
       notify('error', `Could not ${next ? 'pause' : 'resume'} agents: ${description} (${code})`);
@@ -127,9 +150,15 @@ export function Dashboard({
   const setProviders = (change: (list: ProviderSummary[]) => ProviderSummary[]) =>
     queryClient.setQueryData<ProviderSummary[]>(queryKeys.providers, (list) => change(list ?? []));
   const setAgent = (updated: AgentView) =>
-    queryClient.setQueryData<AgentView[]>(queryKeys.agents, (list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated]);
+    queryClient.setQueryData<AgentView[]>(
+      queryKeys.agents,
+      (list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated],
+    );
   const setApproval = (updated: ApprovalView) =>
-    queryClient.setQueryData<AnyApproval[]>(queryKeys.approvals, (list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated]);
+    queryClient.setQueryData<AnyApproval[]>(
+      queryKeys.approvals,
+      (list) => list?.map((a) => (a.id === updated.id ? updated : a)) ?? [updated],
+    );
 
   const openProviders = (providerId?: string) => {
     onView('providers');
@@ -142,10 +171,16 @@ export function Dashboard({
     connections:
       connections === null
         ? null
-        : { count: connections.length, ...(attention > 0 ? { tone: 'warn', note: `${attention} need${attention === 1 ? 's' : ''} attention` } : {}) },
+        : {
+            count: connections.length,
+            ...(attention > 0
+              ? { tone: 'warn', note: `${attention} need${attention === 1 ? 's' : ''} attention` }
+              : {}),
+          },
     providers: providers === null ? null : { count: providers.length },
     agents: agents === null ? null : { count: agents.length },
-    approvals: pendingCount > 0 ? { count: pendingCount, tone: 'alert', note: `${pendingCount} waiting for you` } : null,
+    approvals:
+      pendingCount > 0 ? { count: pendingCount, tone: 'alert', note: `${pendingCount} waiting for you` } : null,
     activity: null,
     audit: null,
   };
@@ -210,7 +245,9 @@ export function Dashboard({
               secretStore={status?.secret_store ?? null}
               loadError={errorOf(providersQuery.error)}
               focusProvider={focusProvider}
-              onProviderChanged={(updated) => setProviders((list) => list.map((p) => (p.id === updated.id ? updated : p)))}
+              onProviderChanged={(updated) =>
+                setProviders((list) => list.map((p) => (p.id === updated.id ? updated : p)))
+              }
               onProviderAdded={(added) => setProviders((list) => [...list, added])}
               onConnected={() => refetch(queryKeys.connections)}
               notify={notify}
@@ -253,7 +290,9 @@ export function Dashboard({
               agents={agents ?? []}
               connections={connections ?? []}
               initialFilters={routeParams}
-              onFiltersChanged={(params) => window.history.replaceState(window.history.state, '', routeHash('audit', params))}
+              onFiltersChanged={(params) =>
+                window.history.replaceState(window.history.state, '', routeHash('audit', params))
+              }
               notify={notify}
             />
           )}

@@ -35,8 +35,8 @@ export function FlowPanel({
             <div>
               <strong>Waiting for you to approve access in your browser…</strong>
               <div className="muted small">
-                The sign-in page of {hostOf(state.authorizeUrl)} opened in a new window. This page updates by itself
-                ({countdown(state.expiresAt, now)} left).
+                The sign-in page of {hostOf(state.authorizeUrl)} opened in a new window. This page updates by itself (
+                {countdown(state.expiresAt, now)} left).
               </div>
             </div>
           </div>

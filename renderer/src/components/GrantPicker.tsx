@@ -102,7 +102,12 @@ function ConnectionGrant({
   const askBox = (scope: string) =>
     askable ? (
       <label className="ask-first" title="Each call needing this scope waits for your approval" data-ask={scope}>
-        <input type="checkbox" checked={ask.includes(scope)} onChange={(e) => toggleAsk(scope, e.target.checked)} aria-describedby={scopeId(scope)} />
+        <input
+          type="checkbox"
+          checked={ask.includes(scope)}
+          onChange={(e) => toggleAsk(scope, e.target.checked)}
+          aria-describedby={scopeId(scope)}
+        />
         Ask first
       </label>
     ) : null;
@@ -118,7 +123,9 @@ function ConnectionGrant({
       <legend className="grant-head">
         <ProviderMark id={connection?.provider ?? name} name={provider?.name ?? name} small />
         <span className="grant-name">{name}</span>
-        <span className="muted small">{connection ? (provider?.name ?? connection.provider) : 'connection not found'}</span>
+        <span className="muted small">
+          {connection ? (provider?.name ?? connection.provider) : 'connection not found'}
+        </span>
       </legend>
       <div className="segmented">
         {modes.map((m) => (
@@ -131,7 +138,11 @@ function ConnectionGrant({
               onChange={() =>
                 onChoice(
                   m.mode === 'some'
-                    ? { mode: 'some', scopes: choice.mode === 'some' ? choice.scopes : [], ask: choice.mode === 'some' ? ask : [] }
+                    ? {
+                        mode: 'some',
+                        scopes: choice.mode === 'some' ? choice.scopes : [],
+                        ask: choice.mode === 'some' ? ask : [],
+                      }
                     : m.mode === 'all'
                       ? { mode: 'all', ask: choice.mode === 'all' ? ask : preselect(grantable) }
                       : { mode: 'none' },
@@ -163,23 +174,30 @@ function ConnectionGrant({
         <div className="grant-scopes" role="group" aria-label={`Scopes of ${name}`}>
           {scopes.map((s) => (
             <div key={s} className="scope-row">
-            <label className="scope">
-              <input type="checkbox" checked={chosen.includes(s)} onChange={(e) => toggle(s, e.target.checked)} value={s} />
-              <span>
-                <code id={scopeId(s)}>{s}</code>
-                <span className="scope-description">
-                  {grantable.includes(s)
-                    ? (provider?.scopes.find((x) => x.name === s)?.description ?? '')
-                    : ungrantable.has(s)
-                      ? `not enforced next to ${ungrantable.get(s)}: grant ${ungrantable.get(s)} instead`
-                      : 'not held by this connection'}
+              <label className="scope">
+                <input
+                  type="checkbox"
+                  checked={chosen.includes(s)}
+                  onChange={(e) => toggle(s, e.target.checked)}
+                  value={s}
+                />
+                <span>
+                  <code id={scopeId(s)}>{s}</code>
+                  <span className="scope-description">
+                    {grantable.includes(s)
+                      ? (provider?.scopes.find((x) => x.name === s)?.description ?? '')
+                      : ungrantable.has(s)
+                        ? `not enforced next to ${ungrantable.get(s)}: grant ${ungrantable.get(s)} instead`
+                        : 'not held by this connection'}
+                  </span>
                 </span>
-              </span>
-            </label>
+              </label>
               {chosen.includes(s) ? askBox(s) : null}
             </div>
           ))}
-          {chosen.length === 0 ? <p className="hint grant-warning">Tick at least one scope, or choose No access.</p> : null}
+          {chosen.length === 0 ? (
+            <p className="hint grant-warning">Tick at least one scope, or choose No access.</p>
+          ) : null}
         </div>
       ) : null}
     </fieldset>
@@ -217,10 +235,10 @@ export function GrantList({ grants, label }: { grants: readonly Grant[]; label: 
 /** The details of a 400 `invalid_grant_scope`: which scopes the connection does not hold, and which it does. */
 export function GrantScopeProblem({ details }: { details: Readonly<Record<string, unknown>> }) {
   const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-  const unknown = strings(details['unknown_scopes']);
+  const unknown = strings(details.unknown_scopes);
   if (unknown.length === 0) return null;
-  const available = strings(details['available_scopes']);
-  const connection = typeof details['connection'] === 'string' ? details['connection'] : 'The connection';
+  const available = strings(details.available_scopes);
+  const connection = typeof details.connection === 'string' ? details.connection : 'The connection';
   return (
     <p className="problem-detail" data-testid="grant-scope-problem">
       <code>{connection}</code> does not hold {unknown.map((s) => `“${s}”`).join(', ')}.{' '}

@@ -2,7 +2,15 @@
  * The kill switch: one click refuses every agent request (403 `paused`) until resumed.
  * `paused` is null until the broker has told its state.
  */
-export function KillSwitch({ paused, busy, onChange }: { paused: boolean | null; busy: boolean; onChange: (paused: boolean) => void }) {
+export function KillSwitch({
+  paused,
+  busy,
+  onChange,
+}: {
+  paused: boolean | null;
+  busy: boolean;
+  onChange: (paused: boolean) => void;
+}) {
   return (
     <button
       type="button"
@@ -11,7 +19,9 @@ export function KillSwitch({ paused, busy, onChange }: { paused: boolean | null;
       className={`kill-switch${paused ? ' kill-switch-on' : ''}`}
       disabled={paused === null || busy}
       onClick={() => onChange(!paused)}
-      title={paused ? 'Agents are paused: click to let them through again' : 'Refuse every agent request until you resume'}
+      title={
+        paused ? 'Agents are paused: click to let them through again' : 'Refuse every agent request until you resume'
+      }
       data-testid="kill-switch"
     >
       <span className="switch-track" aria-hidden="true">
@@ -31,7 +41,9 @@ export function PausedBanner({ busy, onResume }: { busy: boolean; onResume: () =
       </svg>
       <div>
         <strong>All agent requests are refused.</strong>{' '}
-        <span>Every agent gets 403 <code>paused</code> until you resume.</span>
+        <span>
+          Every agent gets 403 <code>paused</code> until you resume.
+        </span>
       </div>
       <button type="button" className="button button-small" disabled={busy} onClick={onResume}>
         Resume agents

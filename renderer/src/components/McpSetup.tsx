@@ -16,7 +16,8 @@ export function McpSetup({ brokerUrl }: { brokerUrl: string }) {
   return (
     <details className="card mcp-setup" data-testid="mcp-setup">
       <summary>
-        <strong>Connect an MCP client</strong> <span className="muted small">Claude, Cursor, VS Code, Codex — at {url}</span>
+        <strong>Connect an MCP client</strong>{' '}
+        <span className="muted small">Claude, Cursor, VS Code, Codex — at {url}</span>
       </summary>
       <p className="muted small">
         Add this to the client. On first use it registers itself and asks for access; you approve it under{' '}
@@ -25,7 +26,13 @@ export function McpSetup({ brokerUrl }: { brokerUrl: string }) {
       <div className="segmented" role="radiogroup" aria-label="MCP client">
         {MCP_CLIENT_IDS.map((clientId) => (
           <label key={clientId} className={clientId === client ? 'segmented-on' : undefined}>
-            <input type="radio" name={`${id}-client`} value={clientId} checked={clientId === client} onChange={() => setClient(clientId)} />
+            <input
+              type="radio"
+              name={`${id}-client`}
+              value={clientId}
+              checked={clientId === client}
+              onChange={() => setClient(clientId)}
+            />
             {MCP_SNIPPETS[clientId].label}
           </label>
         ))}

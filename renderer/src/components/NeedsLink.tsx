@@ -6,7 +6,9 @@ export function NeedsLink({ rejected }: { rejected: boolean }) {
     <div className="gate">
       <div className="card gate-card" role="alert" data-testid="needs-link">
         <KeyIcon large />
-        <h1>Open the dashboard link printed by <code>latchkey serve</code> (or from the tray)</h1>
+        <h1>
+          Open the dashboard link printed by <code>latchkey serve</code> (or from the tray)
+        </h1>
         <p className="muted">
           {rejected
             ? 'The broker did not accept this page’s admin token — the link is probably from an earlier run of Latchkey.'
@@ -14,7 +16,8 @@ export function NeedsLink({ rejected }: { rejected: boolean }) {
         </p>
         <ul className="muted small gate-list">
           <li>
-            In a terminal: run <code>latchkey serve</code> and open the <code>http://127.0.0.1:…/#admin=…</code> link it prints.
+            In a terminal: run <code>latchkey serve</code> and open the <code>http://127.0.0.1:…/#admin=…</code> link it
+            prints.
           </li>
           <li>
             In the desktop app: choose <strong>Open Latchkey</strong> from the tray menu.

@@ -36,7 +36,8 @@ export function ProviderCard({
 
   const isOAuth = p.auth_type === 'oauth2';
   const connected = connections.length;
-  const needsClient = isOAuth && p.client === null && (p.connect_methods.includes('browser') || p.connect_methods.includes('device'));
+  const needsClient =
+    isOAuth && p.client === null && (p.connect_methods.includes('browser') || p.connect_methods.includes('device'));
 
   return (
     <article
@@ -69,7 +70,10 @@ export function ProviderCard({
         </button>
       </header>
       {p.description ? (
-        <p className={`provider-description muted${expanded ? '' : ' clamp'}`} title={expanded ? undefined : p.description}>
+        <p
+          className={`provider-description muted${expanded ? '' : ' clamp'}`}
+          title={expanded ? undefined : p.description}
+        >
           {p.description}
         </p>
       ) : null}
@@ -84,7 +88,13 @@ export function ProviderCard({
       {expanded ? (
         <div className="provider-body">
           {isOAuth ? (
-            <OAuthSetup api={api} provider={p} secretStore={secretStore} onProviderChanged={onProviderChanged} notify={notify} />
+            <OAuthSetup
+              api={api}
+              provider={p}
+              secretStore={secretStore}
+              onProviderChanged={onProviderChanged}
+              notify={notify}
+            />
           ) : null}
           <ConnectForm api={api} provider={p} secretStore={secretStore} onConnected={onConnected} notify={notify} />
           {p.docs_url ? (

@@ -1,5 +1,13 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import { ApiError, describeError, type Connection, type LatchkeyApi, type ProviderProblem, type ProviderSummary, type SecretStore } from '../api';
+import {
+  ApiError,
+  describeError,
+  type Connection,
+  type LatchkeyApi,
+  type ProviderProblem,
+  type ProviderSummary,
+  type SecretStore,
+} from '../api';
 import { ErrorMessage, Spinner } from './common';
 import type { Notify } from './Notices';
 import { ProviderCard } from './ProviderCard';
@@ -157,7 +165,9 @@ function CustomProviderForm({
       <header className="custom-head">
         <div>
           <h2 id={`${id}-title`}>Add custom provider</h2>
-          <p className="muted small">Describe any OAuth 2.0 or API-key service as JSON: how to authorize, and which API calls each scope allows.</p>
+          <p className="muted small">
+            Describe any OAuth 2.0 or API-key service as JSON: how to authorize, and which API calls each scope allows.
+          </p>
         </div>
         <button type="button" className="button button-small" aria-expanded={open} onClick={() => setOpen((v) => !v)}>
           {open ? 'Close' : 'Add…'}

@@ -12,7 +12,11 @@ export function Badge({ status, children }: { status: string; children: ReactNod
 }
 
 export function StatusBadge({ status }: { status: ConnectionStatus }) {
-  return <Badge status={status}>{status === 'connected' ? 'Connected' : status === 'expired' ? 'Expired' : 'Needs re-auth'}</Badge>;
+  return (
+    <Badge status={status}>
+      {status === 'connected' ? 'Connected' : status === 'expired' ? 'Expired' : 'Needs re-auth'}
+    </Badge>
+  );
 }
 
 export function Chip({ children, title }: { children: ReactNode; title?: string }) {
@@ -23,7 +27,15 @@ export function Chip({ children, title }: { children: ReactNode; title?: string 
   );
 }
 
-export function ErrorMessage({ code, description, children }: { code: string; description: string; children?: ReactNode }) {
+export function ErrorMessage({
+  code,
+  description,
+  children,
+}: {
+  code: string;
+  description: string;
+  children?: ReactNode;
+}) {
   return (
     <div className="message message-error" role="alert">
       <div>

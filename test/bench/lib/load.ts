@@ -55,7 +55,14 @@ function wrk(workDir: string, version: string): LoadGenerator {
         child.on('exit', (code) => {
           const json = /WRK_JSON (\{.*\})/.exec(out)?.[1];
           if (code !== 0 || json === undefined) return reject(new Error(`wrk exited ${code}: ${out}`));
-          const r = JSON.parse(json) as { requests: number; duration_us: number; errors: number; p50_us: number; p99_us: number; max_us: number };
+          const r = JSON.parse(json) as {
+            requests: number;
+            duration_us: number;
+            errors: number;
+            p50_us: number;
+            p99_us: number;
+            max_us: number;
+          };
           resolve({
             requests: r.requests,
             rps: Math.round(r.requests / (r.duration_us / 1e6)),
@@ -75,7 +82,14 @@ const autocannonGenerator: LoadGenerator = {
     new Promise((resolve, reject) => {
       autocannon({ url, connections, duration: seconds, headers }, (error, r) => {
         if (error) return reject(error);
-        resolve({ requests: r.requests.total, rps: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, max_ms: r.latency.max, errors: r.errors + r.non2xx });
+        resolve({
+          requests: r.requests.total,
+          rps: Math.round(r.requests.average),
+          p50_ms: r.latency.p50,
+          p99_ms: r.latency.p99,
+          max_ms: r.latency.max,
+          errors: r.errors + r.non2xx,
+        });
       });
     }),
 };

@@ -18,13 +18,18 @@ export const nginxInstalled = (): boolean => !spawnSync('nginx', ['-v']).error;
 async function start(dir: string, locations: string, httpBlocks = ''): Promise<Nginx> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `${name}_temp_path ${dir};`).join(' ');
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((name) => `${name}_temp_path ${dir};`)
+    .join(' ');
   // Workers run as the benchmark's own user (as root, nginx would switch them to nobody, who cannot read the temp dir).
-  writeFileSync(join(dir, 'nginx.conf'), `daemon off; user ${userInfo().username}; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `daemon off; user ${userInfo().username}; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events { worker_connections 4096; }
 http { access_log off; ${temp} ${httpBlocks}
   server { listen 127.0.0.1:${port}; keepalive_requests 1000000; ${locations} } }
-`);
+`,
+  );
   const child: ChildProcess = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/items`).catch(() => undefined)) !== undefined);
@@ -43,10 +48,13 @@ http { access_log off; ${temp} ${httpBlocks}
 export async function startUpstream(dir: string): Promise<Nginx> {
   mkdirSync(join(dir, 'static'), { recursive: true });
   writeFileSync(join(dir, 'static', 'big'), Buffer.alloc(BIG_FILE_BYTES, 7));
-  return start(dir, `
+  return start(
+    dir,
+    `
     location / { default_type application/json; return 200 '${SMALL_BODY}'; }
     location = /big { root ${dir}/static; default_type application/octet-stream; }
-    location = /upload { client_max_body_size 64m; client_body_buffer_size 64m; default_type application/json; return 200 '{"ok":true}'; }`);
+    location = /upload { client_max_body_size 64m; client_body_buffer_size 64m; default_type application/json; return 200 '{"ok":true}'; }`,
+  );
 }
 
 /** nginx as a reverse proxy to `upstream`, with a keep-alive pool as a tuned deployment would have. */

@@ -41,10 +41,13 @@ export async function refreshStorm(broker: ServeProcess, callers: number): Promi
     },
   } as unknown as TestBroker;
   try {
-    await setUp(provider, asTestBroker, { api: { base_url: resources.url, rules: [{ method: 'GET', path: '/api/**', scopes: ['items:read'] }] } });
+    await setUp(provider, asTestBroker, {
+      api: { base_url: resources.url, rules: [{ method: 'GET', path: '/api/**', scopes: ['items:read'] }] },
+    });
     await connectFully(asTestBroker);
     const token = await broker.agentToken('storm', [{ connection: 'acme', scopes: ['items:read'] }], 1_000_000);
-    const call = (): Promise<Response> => fetch(`${broker.url}/proxy/acme/api/items`, { headers: { authorization: `Bearer ${token}` } });
+    const call = (): Promise<Response> =>
+      fetch(`${broker.url}/proxy/acme/api/items`, { headers: { authorization: `Bearer ${token}` } });
     const first = await call();
     if (first.status !== 200) throw new Error(`warm-up call: ${first.status} ${await first.text()}`);
     resources.reject(lastToken);

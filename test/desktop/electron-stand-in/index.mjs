@@ -24,7 +24,13 @@ function record(api, data = {}) {
 }
 
 function preventable(extra = {}) {
-  return { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; }, ...extra };
+  return {
+    defaultPrevented: false,
+    preventDefault() {
+      this.defaultPrevented = true;
+    },
+    ...extra,
+  };
 }
 
 // ---- nativeImage ---------------------------------------------------------------------------------
@@ -33,7 +39,8 @@ const PNG_BASE64 = 'data:image/png;base64,';
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(dataURL) {
-  if (!dataURL.startsWith(PNG_BASE64)) throw new Error(`stand-in nativeImage reads PNG data URLs only, not ${dataURL.slice(0, 30)}`);
+  if (!dataURL.startsWith(PNG_BASE64))
+    throw new Error(`stand-in nativeImage reads PNG data URLs only, not ${dataURL.slice(0, 30)}`);
   const bytes = Buffer.from(dataURL.slice(PNG_BASE64.length), 'base64');
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
@@ -55,10 +62,22 @@ class NativeImage {
 
   addRepresentation(options) {
     if (options.dataURL !== undefined) {
-      this.representations.push({ scaleFactor: options.scaleFactor ?? 1, ...pngSize(options.dataURL), source: 'png', digest: digest(options.dataURL) });
+      this.representations.push({
+        scaleFactor: options.scaleFactor ?? 1,
+        ...pngSize(options.dataURL),
+        source: 'png',
+        digest: digest(options.dataURL),
+      });
     } else {
-      if (options.buffer.length !== options.width * options.height * 4) throw new Error('stand-in nativeImage: bitmap size does not match width × height');
-      this.representations.push({ scaleFactor: options.scaleFactor ?? 1, width: options.width, height: options.height, source: 'bitmap', digest: digest(options.buffer) });
+      if (options.buffer.length !== options.width * options.height * 4)
+        throw new Error('stand-in nativeImage: bitmap size does not match width × height');
+      this.representations.push({
+        scaleFactor: options.scaleFactor ?? 1,
+        width: options.width,
+        height: options.height,
+        source: 'bitmap',
+        digest: digest(options.buffer),
+      });
     }
   }
 
@@ -219,7 +238,12 @@ export class BrowserWindow extends EventEmitter {
     record('BrowserWindow.loadURL', { url });
     const response = await fetch(url.split('#')[0]);
     const body = await response.text();
-    record('BrowserWindow.loaded', { url, status: response.status, contentType: response.headers.get('content-type'), html: body.includes('<div id="root">') });
+    record('BrowserWindow.loaded', {
+      url,
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      html: body.includes('<div id="root">'),
+    });
     if (this.#loads++ === 0) this.emit('ready-to-show');
   }
 
@@ -270,13 +294,23 @@ export class BrowserWindow extends EventEmitter {
 class Session extends EventEmitter {
   handlers = {};
   webRequest = {
-    onBeforeRequest: (handler) => { this.handlers.beforeRequest = handler; },
-    onHeadersReceived: (handler) => { this.handlers.headersReceived = handler; },
+    onBeforeRequest: (handler) => {
+      this.handlers.beforeRequest = handler;
+    },
+    onHeadersReceived: (handler) => {
+      this.handlers.headersReceived = handler;
+    },
   };
 
-  setPermissionRequestHandler(handler) { this.handlers.permissionRequest = handler; }
-  setPermissionCheckHandler(handler) { this.handlers.permissionCheck = handler; }
-  setDevicePermissionHandler(handler) { this.handlers.devicePermission = handler; }
+  setPermissionRequestHandler(handler) {
+    this.handlers.permissionRequest = handler;
+  }
+  setPermissionCheckHandler(handler) {
+    this.handlers.permissionCheck = handler;
+  }
+  setDevicePermissionHandler(handler) {
+    this.handlers.devicePermission = handler;
+  }
 }
 
 export const session = { defaultSession: new Session() };
@@ -319,12 +353,20 @@ class App extends EventEmitter {
     });
   }
 
-  setName(name) { this.#name = name; }
-  getName() { return this.#name; }
-  getVersion() { return packageJson.version; }
+  setName(name) {
+    this.#name = name;
+  }
+  getName() {
+    return this.#name;
+  }
+  getVersion() {
+    return packageJson.version;
+  }
   setAppUserModelId() {}
   focus() {}
-  enableSandbox() { record('app.enableSandbox'); }
+  enableSandbox() {
+    record('app.enableSandbox');
+  }
 
   /** Linux defaults: userData is $XDG_CONFIG_HOME/<name>; sessionData follows userData. */
   getPath(name) {
@@ -344,10 +386,16 @@ class App extends EventEmitter {
     return this.#ready ? Promise.resolve() : new Promise((resolve) => this.once('ready', () => resolve()));
   }
 
-  isReady() { return this.#ready; }
+  isReady() {
+    return this.#ready;
+  }
 
-  getLoginItemSettings() { return { openAtLogin: false, wasOpenedAtLogin: false }; }
-  setLoginItemSettings(settings) { record('app.setLoginItemSettings', { settings }); }
+  getLoginItemSettings() {
+    return { openAtLogin: false, wasOpenedAtLogin: false };
+  }
+  setLoginItemSettings(settings) {
+    record('app.setLoginItemSettings', { settings });
+  }
 
   /**
    * Like Electron's: a lock in userData, and a socket over which a later instance hands its argv to
@@ -361,18 +409,24 @@ class App extends EventEmitter {
     const holder = existsSync(lock) ? Number(readFileSync(lock, 'utf8')) : 0;
     if (holder && holder !== process.pid && isAlive(holder)) {
       record('app.requestSingleInstanceLock', { acquired: false });
-      this.#pending.push(new Promise((resolve) => {
-        const client = net.connect(socket, () => client.end(JSON.stringify({ argv: process.argv, cwd: process.cwd() })));
-        client.on('close', resolve);
-        client.on('error', resolve);
-      }));
+      this.#pending.push(
+        new Promise((resolve) => {
+          const client = net.connect(socket, () =>
+            client.end(JSON.stringify({ argv: process.argv, cwd: process.cwd() })),
+          );
+          client.on('close', resolve);
+          client.on('error', resolve);
+        }),
+      );
       return false;
     }
     writeFileSync(lock, String(process.pid));
     rmSync(socket, { force: true });
     const server = net.createServer((connection) => {
       let text = '';
-      connection.on('data', (chunk) => { text += chunk; });
+      connection.on('data', (chunk) => {
+        text += chunk;
+      });
       connection.on('end', () => {
         const { argv, cwd } = JSON.parse(text);
         record('app.second-instance', { argv });
@@ -395,7 +449,8 @@ class App extends EventEmitter {
       record('app.quit', { prevented: true });
       return;
     }
-    for (const window of [...windows]) if (!window.close()) return void record('app.quit', { prevented: true, by: 'window' });
+    for (const window of [...windows])
+      if (!window.close()) return void record('app.quit', { prevented: true, by: 'window' });
     const willQuit = preventable();
     this.emit('will-quit', willQuit);
     if (willQuit.defaultPrevented) return;
@@ -412,7 +467,9 @@ class App extends EventEmitter {
       rmSync(this.#singleton.socket, { force: true });
       rmSync(this.#singleton.lock, { force: true });
     }
-    void Promise.all(this.#pending).then(() => process.send({ type: 'record', api: 'app.exit', code }, () => process.exit(code)));
+    void Promise.all(this.#pending).then(() =>
+      process.send({ type: 'record', api: 'app.exit', code }, () => process.exit(code)),
+    );
   }
 }
 
@@ -456,7 +513,13 @@ const commands = {
   'window-open'({ url }) {
     const handler = windows[0].webContents.windowOpenHandler;
     if (!handler) return { action: 'allow', note: 'no window open handler' };
-    return handler({ url, frameName: '', features: '', disposition: 'new-window', referrer: { url: '', policy: 'default' } });
+    return handler({
+      url,
+      frameName: '',
+      features: '',
+      disposition: 'new-window',
+      referrer: { url: '', policy: 'default' },
+    });
   },
   /** The person clicks the latest notification with this title. */
   'click-notification'({ title }) {
@@ -468,7 +531,9 @@ const commands = {
   /** What the session's request filter decides for a URL the page asks for. */
   'session-request'({ url }) {
     let decision;
-    session.defaultSession.handlers.beforeRequest({ url }, (result) => { decision = result; });
+    session.defaultSession.handlers.beforeRequest({ url }, (result) => {
+      decision = result;
+    });
     return decision;
   },
 };

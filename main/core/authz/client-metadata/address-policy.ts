@@ -7,8 +7,16 @@ interface RefusedRange {
   kind: string;
 }
 
-const v4 = (address: string, prefix: number, kind: string): RefusedRange => ({ bytes: address.split('.').map(Number), prefix, kind });
-const v6 = (address: string, prefix: number, kind: string): RefusedRange => ({ bytes: ipv6Bytes(address), prefix, kind });
+const v4 = (address: string, prefix: number, kind: string): RefusedRange => ({
+  bytes: address.split('.').map(Number),
+  prefix,
+  kind,
+});
+const v6 = (address: string, prefix: number, kind: string): RefusedRange => ({
+  bytes: ipv6Bytes(address),
+  prefix,
+  kind,
+});
 
 /** Parses a textual IPv6 address (with `::` and an optional dotted IPv4 tail) into its 16 bytes. */
 function ipv6Bytes(address: string): number[] {

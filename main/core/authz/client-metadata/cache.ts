@@ -10,7 +10,10 @@ const MAX_ENTRIES = 200;
  * counts, clamped to [MIN_CACHE_MS, MAX_CACHE_MS]; without either, MIN_CACHE_MS.
  */
 export function cacheLifetimeMs(cacheControl: string | undefined): number {
-  const directives = (cacheControl ?? '').toLowerCase().split(',').map((d) => d.trim());
+  const directives = (cacheControl ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((d) => d.trim());
   if (directives.some((d) => d === 'no-store' || d === 'no-cache' || d.startsWith('no-cache='))) return 0;
   const maxAge = directives.map((d) => /^max-age\s*=\s*"?(\d+)"?$/.exec(d)?.[1]).find((v) => v !== undefined);
   if (maxAge === undefined) return MIN_CACHE_MS;

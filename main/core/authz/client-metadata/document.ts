@@ -25,7 +25,8 @@ export const isClientIdUrl = (clientId: string): boolean => /^https?:\/\//i.test
  * invalid_client naming the rule.
  */
 export function checkClientIdUrl(clientId: string): URL {
-  if (clientId.length > MAX_CLIENT_ID_LENGTH) throw invalidClient(`A client_id URL is at most ${MAX_CLIENT_ID_LENGTH} characters`);
+  if (clientId.length > MAX_CLIENT_ID_LENGTH)
+    throw invalidClient(`A client_id URL is at most ${MAX_CLIENT_ID_LENGTH} characters`);
   let url: URL;
   try {
     url = new URL(clientId);
@@ -33,11 +34,16 @@ export function checkClientIdUrl(clientId: string): URL {
     throw invalidClient('The client_id is not a valid URL');
   }
   if (url.protocol !== 'https:') throw invalidClient('A client_id metadata document URL must use https');
-  if (url.pathname === '/' || url.pathname === '') throw invalidClient('A client_id metadata document URL must have a path (e.g. https://app.example/oauth/client.json)');
+  if (url.pathname === '/' || url.pathname === '')
+    throw invalidClient(
+      'A client_id metadata document URL must have a path (e.g. https://app.example/oauth/client.json)',
+    );
   if (clientId.includes('#')) throw invalidClient('A client_id metadata document URL must not contain a fragment');
-  if (url.username || url.password) throw invalidClient('A client_id metadata document URL must not contain user information');
+  if (url.username || url.password)
+    throw invalidClient('A client_id metadata document URL must not contain user information');
   // URL parsing removes dot segments, so any left in the raw string would change which document is meant.
-  if (/\/\.{1,2}(\/|$|\?)/.test(clientId.replace(/^https:\/\/[^/]*/i, ''))) throw invalidClient('A client_id metadata document URL must not contain "." or ".." path segments');
+  if (/\/\.{1,2}(\/|$|\?)/.test(clientId.replace(/^https:\/\/[^/]*/i, '')))
+    throw invalidClient('A client_id metadata document URL must not contain "." or ".." path segments');
   return url;
 }
 
@@ -53,16 +59,28 @@ export function checkClientMetadataDocument(clientId: string, body: Buffer): Cli
   } catch {
     throw invalidClient('The client metadata document is not valid JSON');
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw invalidClient('The client metadata document is not a JSON object');
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    throw invalidClient('The client metadata document is not a JSON object');
   const fields = document as Record<string, unknown>;
   if (fields.client_id !== clientId) {
-    throw invalidClient(`The client metadata document's client_id (${JSON.stringify(fields.client_id)?.slice(0, 200)}) does not match the URL it was fetched from; they must be identical`);
+    throw invalidClient(
+      `The client metadata document's client_id (${JSON.stringify(fields.client_id)?.slice(0, 200)}) does not match the URL it was fetched from; they must be identical`,
+    );
   }
   const method = fields.token_endpoint_auth_method ?? 'none';
-  if (method !== 'none') throw invalidClient(`The client metadata document's token_endpoint_auth_method is ${JSON.stringify(method).slice(0, 100)}; Latchkey accepts only "none" (a public client using PKCE) for metadata documents`);
-  if ('client_secret' in fields || 'client_secret_expires_at' in fields) throw invalidClient('A client metadata document must not contain a client_secret: it is public');
+  if (method !== 'none')
+    throw invalidClient(
+      `The client metadata document's token_endpoint_auth_method is ${JSON.stringify(method).slice(0, 100)}; Latchkey accepts only "none" (a public client using PKCE) for metadata documents`,
+    );
+  if ('client_secret' in fields || 'client_secret_expires_at' in fields)
+    throw invalidClient('A client metadata document must not contain a client_secret: it is public');
   const uris = fields.redirect_uris;
-  if (!Array.isArray(uris) || uris.length === 0 || uris.length > MAX_REDIRECT_URIS || !uris.every((uri) => typeof uri === 'string')) {
+  if (
+    !Array.isArray(uris) ||
+    uris.length === 0 ||
+    uris.length > MAX_REDIRECT_URIS ||
+    !uris.every((uri) => typeof uri === 'string')
+  ) {
     throw invalidClient(`The client metadata document must list 1 to ${MAX_REDIRECT_URIS} redirect_uris (strings)`);
   }
   let redirectUris: string[];
@@ -73,13 +91,16 @@ export function checkClientMetadataDocument(clientId: string, body: Buffer): Cli
     throw invalidClient(`The client metadata document has an invalid redirect URI: ${(error as Error).message}`);
   }
   const name = fields.client_name;
-  if (name !== undefined && typeof name !== 'string') throw invalidClient('The client metadata document\'s client_name must be a string');
+  if (name !== undefined && typeof name !== 'string')
+    throw invalidClient("The client metadata document's client_name must be a string");
   return { client_id: clientId, client_name: name, redirect_uris: redirectUris };
 }
 
 /** The request's redirect_uri must be one the document lists (exactly, or with another port on loopback: RFC 8252 §7.3). */
 export function requireDocumentRedirectUri(document: ClientMetadataDocument, redirectUri: string): void {
   if (!redirectUriMatches(document.redirect_uris, redirectUri)) {
-    throw invalidClient(`redirect_uri ${redirectUri.slice(0, 200)} is not among the redirect_uris of the client metadata document at ${document.client_id}`);
+    throw invalidClient(
+      `redirect_uri ${redirectUri.slice(0, 200)} is not among the redirect_uris of the client metadata document at ${document.client_id}`,
+    );
   }
 }

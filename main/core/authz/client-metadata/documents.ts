@@ -39,12 +39,28 @@ export class ClientMetadataDocuments {
     if (cached !== undefined) return cached;
     let response;
     try {
-      response = await fetchGuarded(url, { maxBytes: MAX_DOCUMENT_BYTES, timeoutMs: FETCH_TIMEOUT_MS, trustedCa: this.#options.trustedCa, allowAddresses: this.#options.allowAddresses });
+      response = await fetchGuarded(url, {
+        maxBytes: MAX_DOCUMENT_BYTES,
+        timeoutMs: FETCH_TIMEOUT_MS,
+        trustedCa: this.#options.trustedCa,
+        allowAddresses: this.#options.allowAddresses,
+      });
     } catch (error) {
-      if (error instanceof GuardedFetchError) throw new LatchkeyError('invalid_client', `The client metadata document at ${clientId} was not fetched: ${error.message}`, 400, { reason: error.reason });
+      if (error instanceof GuardedFetchError)
+        throw new LatchkeyError(
+          'invalid_client',
+          `The client metadata document at ${clientId} was not fetched: ${error.message}`,
+          400,
+          { reason: error.reason },
+        );
       throw error;
     }
-    if (response.status !== 200) throw new LatchkeyError('invalid_client', `The client metadata document at ${clientId} answered HTTP ${response.status}; it must answer 200 with the document`, 400);
+    if (response.status !== 200)
+      throw new LatchkeyError(
+        'invalid_client',
+        `The client metadata document at ${clientId} answered HTTP ${response.status}; it must answer 200 with the document`,
+        400,
+      );
     const document = checkClientMetadataDocument(clientId, response.body);
     this.#cache.set(clientId, document, cacheLifetimeMs(response.headers['cache-control']));
     return document;

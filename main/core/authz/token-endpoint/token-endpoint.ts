@@ -1,7 +1,14 @@
 import { LatchkeyError } from '../../errors.js';
 import { authenticateClient, readClientCredentials } from '../client-auth.js';
 import { audit, type AuthzContext } from '../context.js';
-import { GRANT_TYPES, isGrantType, oauthError, pausedError, type ClientRequest, type TokenResponse } from '../protocol.js';
+import {
+  GRANT_TYPES,
+  isGrantType,
+  oauthError,
+  pausedError,
+  type ClientRequest,
+  type TokenResponse,
+} from '../protocol.js';
 import type { AgentRecord } from '../store.js';
 import { authorizationCodeGrant } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
@@ -26,7 +33,11 @@ export class TokenEndpoint {
     const label = isGrantType(grantType) ? grantType : 'token request';
     let claimed: AgentRecord | undefined;
     try {
-      if (!isGrantType(grantType)) throw oauthError(grantType ? 'unsupported_grant_type' : 'invalid_request', grantType ? `grant_type must be one of ${GRANT_TYPES.join(', ')}` : 'grant_type is required');
+      if (!isGrantType(grantType))
+        throw oauthError(
+          grantType ? 'unsupported_grant_type' : 'invalid_request',
+          grantType ? `grant_type must be one of ${GRANT_TYPES.join(', ')}` : 'grant_type is required',
+        );
       const credentials = readClientCredentials(request.authorization, request.params);
       claimed = this.#ctx.store.agentByClientId(credentials.client_id);
       const agent = authenticateClient(claimed, credentials);
@@ -36,7 +47,8 @@ export class TokenEndpoint {
       return response;
     } catch (error) {
       // Refusals are audited; the error goes on to the caller either way.
-      if (error instanceof LatchkeyError && error.status < 500) await audit(this.#ctx, 'token', 'deny', `${label}: ${error.code}: ${error.message}`, claimed, error.status);
+      if (error instanceof LatchkeyError && error.status < 500)
+        await audit(this.#ctx, 'token', 'deny', `${label}: ${error.code}: ${error.message}`, claimed, error.status);
       throw error;
     }
   }
