@@ -3,11 +3,14 @@ import type { AgentList, AgentView, CreatedAgent, DeletedAgent, Grant } from '..
 import { adminClient } from './admin-token.js';
 import type { ControlClient } from './control-client.js';
 import { findAgent } from './find-agent.js';
-import { collectGrant, dataDirOf, dataDirOption, jsonOption } from './options.js';
+import { collectGrant, dataDirOf, dataDirOption, jsonOption, withAsk } from './options.js';
 import { formatRegistration, formatTime, printJson, printLine, printTable } from './output.js';
 
+/** `connection:scope` items; an ask-first scope is marked `(ask)`. */
 export const formatGrants = (grants: Grant[]): string =>
-  grants.flatMap((g) => g.scopes.map((scope) => `${g.connection}:${scope}`)).join(' ') || '-';
+  grants
+    .flatMap((g) => g.scopes.map((scope) => `${g.connection}:${scope}${g.ask?.includes(scope) ? '(ask)' : ''}`))
+    .join(' ') || '-';
 
 /** `latchkey agents` lists; its subcommands create, revoke and delete (they also take the options given before them). */
 export function register(program: Command): void {
@@ -42,12 +45,27 @@ export function register(program: Command): void {
       'what it may use, e.g. github:repo (github:* = everything the connection holds); repeat for more',
       collectGrant,
     )
+    .option(
+      '--ask <connection:scope>',
+      'ask first: each call under this granted scope waits for your approval (e.g. github:repo); repeat for more',
+      collectGrant,
+    )
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(async (name: string, _options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<{ grant: Grant[]; dataDir?: string; json?: boolean }>();
+      const options = command.optsWithGlobals<{ grant: Grant[]; ask?: Grant[]; dataDir?: string; json?: boolean }>();
+      const ungranted = options.ask?.find((a) => !options.grant.some((g) => g.connection === a.connection));
+      if (ungranted) {
+        command.error(
+          `error: --ask ${ungranted.connection}:${ungranted.scopes[0]} needs a --grant on "${ungranted.connection}" too`,
+          {
+            exitCode: 2,
+          },
+        );
+      }
       const client = await adminClient(dataDirOf(options));
-      const created = await client.call<CreatedAgent>('POST', '/agents', { name, grants: options.grant });
+      const grants = withAsk(options.grant, options.ask);
+      const created = await client.call<CreatedAgent>('POST', '/agents', { name, grants });
       if (options.json) return printJson(created);
       printLine(`Created agent "${created.name}" with ${formatGrants(created.grants)}.`);
       printLine(`client_id:     ${created.client_id}`);

@@ -32,6 +32,17 @@ export function collectGrant(value: string, previous: Grant[] = []): Grant[] {
   return grants;
 }
 
+/**
+ * Marks the `--ask CONNECTION:SCOPE` scopes of the grants as ask-first (each call under them
+ * waits for the person). Every one must be granted by a `--grant` of the same command.
+ */
+export function withAsk(grants: Grant[], ask: Grant[] = []): Grant[] {
+  return grants.map((grant) => {
+    const asked = ask.find((a) => a.connection === grant.connection)?.scopes;
+    return asked ? { ...grant, ask: asked } : grant;
+  });
+}
+
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }

@@ -281,6 +281,38 @@ describe('latchkey commands against `latchkey serve`', () => {
     assert.ok(!gone.some((a) => a.name === 'bot'));
   });
 
+  test('agents create --ask: those granted scopes are ask-first, shown as (ask); an --ask without its --grant is a usage error', async () => {
+    const created = await latchkey(
+      dir([
+        'agents',
+        'create',
+        'careful',
+        '--grant',
+        'acme:items:read',
+        '--grant',
+        'acme:openid',
+        '--ask',
+        'acme:openid',
+        '--json',
+      ]),
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual(JSON.parse(created.stdout).grants, [
+      { connection: 'acme', scopes: ['items:read', 'openid'], ask: ['openid'] },
+    ]);
+    const table = await latchkey(dir(['agents']));
+    assert.match(table.stdout, /^careful\s+active\s+acme:items:read acme:openid\(ask\)\s/m);
+    const ungranted = await latchkey(
+      dir(['agents', 'create', 'loose', '--grant', 'acme:items:read', '--ask', 'other:write']),
+    );
+    assert.equal(ungranted.code, 2);
+    assert.match(
+      ungranted.stderr,
+      /^latchkey: --ask other:write needs a --grant on "other" too \(see `latchkey agents create --help`\)\n$/,
+    );
+    assert.equal((await latchkey(dir(['agents', 'delete', 'careful']))).code, 0);
+  });
+
   test('bad input: unknown agent (exit 1), bad grant syntax and a missing grant (exit 2), each one line', async () => {
     assertOneLineError(
       await latchkey(dir(['agents', 'revoke', 'nobody'])),
