@@ -1,3 +1,8 @@
+/*
+ * Over 300 lines on purpose: the SQL of the agents, grants, approvals and codes tables, one
+ * prepared statement per query and nothing else; splitting it by table would split transactions
+ * that span them.
+ */
 import type Database from 'better-sqlite3';
 import { LatchkeyError } from '../errors.js';
 import type { Grant, StoredGrant } from './grants.js';

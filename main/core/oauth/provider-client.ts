@@ -1,3 +1,8 @@
+/*
+ * Over 300 lines on purpose: one provider's OAuth client on oauth4webapi, each flow step
+ * (authorize URL, code exchange, refresh, revocation, device grant, identity) a few lines around
+ * the library call, sharing the client and error mapping set up here.
+ */
 import * as oauth from 'oauth4webapi';
 import type { OAuth2Auth, ProviderDefinition } from '../catalog/types.js';
 import type { ErrorCode } from '../error-codes.js';

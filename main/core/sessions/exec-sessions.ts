@@ -1,3 +1,8 @@
+/*
+ * Over 300 lines on purpose: one session's whole life (start, hold, reconnect after a restart,
+ * ttl, revocation, end) is one state machine over the same maps; split, its invariants would
+ * live in several files.
+ */
 import { basename } from 'node:path';
 import type { ExecSessionView, HoldMessage, SessionEndReason } from '../../common/exec-session.js';
 import type { AuditEntry } from '../../common/admin-api.js';
