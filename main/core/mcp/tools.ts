@@ -14,7 +14,13 @@ import { agentConnections } from '../proxy/discovery.js';
 import { admitCall, type ProxyRuntime } from '../proxy/handler.js';
 import { asLatchkeyError, commit, openExchange, type Exchange } from '../proxy/respond.js';
 import type { AgentPrincipal } from '../proxy/types.js';
-import { auditUnavailable, recordToolCall, requestThroughProxy, toolCall } from './request-tool.js';
+import {
+  auditUnavailable,
+  type ConnectionRequest,
+  recordToolCall,
+  requestThroughProxy,
+  toolCall,
+} from './request-tool.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 
@@ -79,6 +85,20 @@ export function toolServer(
   const server = new McpServer({ name: 'latchkey', version }, { capabilities: { tools: {} } });
   const connections = () => agentConnections(agent, deps.connections.list(), deps.catalog, deps.baseUrl());
 
+  /**
+   * One tool call through the proxy's code path. `request` builds the call from the tool's input
+   * (a curated tool's input errors are thrown there). requestThroughProxy logged a failure of
+   * Latchkey's own or the provider's; the rest are refusals the agent reads.
+   */
+  const callTool = async (tool: string, connection: string, request: () => ConnectionRequest, signal: AbortSignal) => {
+    try {
+      const response = await requestThroughProxy(agent, tool, connection, request(), runtime, log, signal);
+      return result(response, response.status >= 400);
+    } catch (error) {
+      return errorResult(asLatchkeyError(error));
+    }
+  };
+
   /** Connection name → its curated tools this agent is offered (filled as they are registered, below). */
   const curatedTools = new Map<string, string[]>();
   server.registerTool(
@@ -140,23 +160,7 @@ export function toolServer(
         scopeChallenge: ({ request }) =>
           scopeChallenge(agent, name, connection.name, request.params?.arguments, runtime, log),
       },
-      async (input, extra) => {
-        try {
-          const response = await requestThroughProxy(
-            agent,
-            name,
-            connection.name,
-            input,
-            runtime,
-            log,
-            extra.mcpReq.signal,
-          );
-          return result(response, response.status >= 400);
-        } catch (error) {
-          // requestThroughProxy logged a failure of Latchkey's own or the provider's; the rest are refusals the agent reads
-          return errorResult(asLatchkeyError(error));
-        }
-      },
+      async (input, extra) => callTool(name, connection.name, () => input, extra.mcpReq.signal),
     );
     const provider = deps.catalog.get(connection.provider);
     for (const tool of provider?.api.tools ?? []) {
@@ -171,23 +175,7 @@ export function toolServer(
           inputSchema: fromJsonSchema<Record<string, unknown>>(tool.params as JsonSchemaType),
           ...(tool.method === 'GET' ? { annotations: { readOnlyHint: true } } : {}),
         },
-        async (input, extra) => {
-          try {
-            const response = await requestThroughProxy(
-              agent,
-              curated,
-              connection.name,
-              curatedCall(tool, input),
-              runtime,
-              log,
-              extra.mcpReq.signal,
-            );
-            return result(response, response.status >= 400);
-          } catch (error) {
-            // as above; curatedCall throws only the agent's input errors
-            return errorResult(asLatchkeyError(error));
-          }
-        },
+        async (input, extra) => callTool(curated, connection.name, () => curatedCall(tool, input), extra.mcpReq.signal),
       );
     }
   }
