@@ -19,6 +19,7 @@ import {
 } from 'jose';
 import type { AuditInput } from '../../main/core/audit/audit-log.js';
 import { openAuthz, type Authz, type AuthzDeps } from '../../main/core/authz/open-authz.js';
+import { randomId } from '../../main/core/authz/secrets.js';
 import { MAX_SESSION_TOKEN_LIFETIME_MS, type TokenResponse } from '../../main/core/authz/protocol.js';
 import { SIGNING_KEYS_VAULT_KEY } from '../../main/core/authz/keys.js';
 import { LatchkeyError } from '../../main/core/errors.js';
@@ -1148,4 +1149,13 @@ describe('pause', () => {
     );
     assert.ok(h.audit.some((e) => e.kind === 'token' && e.decision === 'deny' && /paused/.test(e.reason ?? '')));
   });
+});
+
+test('random ids never start with "-", so `latchkey approve ID` never reads one as an option', () => {
+  const ids = Array.from({ length: 2000 }, () => randomId());
+  assert.ok(
+    ids.every((id) => /^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(id)),
+    ids.find((id) => id.startsWith('-')),
+  );
+  assert.equal(new Set(ids).size, ids.length);
 });

@@ -3,8 +3,12 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 /** A fresh 256-bit random value, base64url: client secrets, refresh tokens, codes. */
 export const randomToken = (): string => randomBytes(32).toString('base64url');
 
-/** A random identifier (not a credential): agent, approval, family and token ids. */
-export const randomId = (bytes = 16): string => randomBytes(bytes).toString('base64url');
+/**
+ * A random identifier (not a credential): agent, approval, family and token ids. People type
+ * some of them as arguments (`latchkey approve ID`), so none starts with '-', which a command
+ * line would read as an option.
+ */
+export const randomId = (bytes = 16): string => randomBytes(bytes).toString('base64url').replace(/^-/, '_');
 
 /**
  * How a credential is stored: sha256, hex. The values are 256-bit random, so a plain
