@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomId } from '../authz/secrets.js';
 import type { CallApprovalView, CallApprovalWindow } from '../../common/admin-api.js';
 import type { AuditInput } from '../audit/audit-log.js';
 import type { BrokerEvents } from '../events.js';
@@ -73,7 +73,7 @@ export class HeldCalls {
   /** Waits for the person: resolves with the verdict of a yes; throws call_denied, approval_timeout, or client_closed_request when `signal` aborts. */
   hold(request: HeldCallRequest, signal?: AbortSignal): Promise<CallVerdict> {
     if (signal?.aborted) return Promise.reject(clientClosed());
-    const id = randomBytes(12).toString('base64url');
+    const id = randomId(12);
     const created = this.#now();
     const view: CallApprovalView = {
       kind: 'call',
