@@ -1,8 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { inspect } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
 import { auth as googleAuth, calendar } from '@googleapis/calendar';
@@ -21,9 +18,9 @@ import { createRequire } from 'node:module';
 import twilio from 'twilio';
 import Airtable from 'airtable';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
-import { startApiStandIn, type ApiStandIn, type StandInRequest } from '../fixtures/api-stand-in.js';
-import { clientCredentialsToken, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
-import { standInDefinition, thrown } from '../fixtures/sdk-calls.js';
+import type { ApiStandIn, StandInRequest } from '../fixtures/api-stand-in.js';
+import type { ServeProcess } from '../fixtures/serve-process.js';
+import { startSdkWorld, thrown, type SdkWorld } from '../fixtures/sdk-calls.js';
 
 /** Mailchimp's SDK ships no types: the part of its client (a module-wide instance) used here. */
 interface MailchimpClient {
@@ -240,35 +237,21 @@ const ROUTES = {
 };
 
 describe('more official SDKs through latchkey serve', () => {
+  let world: SdkWorld;
   let standIn: ApiStandIn;
   let broker: ServeProcess;
-  let dataDir: string;
   let full = '';
-  const narrow = { token: '', id: '' };
+  let narrow: SdkWorld['narrow'];
 
   const base = (connection: string) => `${broker.url}/proxy/${connection}`;
   const seen = (provider: string) => standIn.requests.filter((r) => r.provider === provider);
 
   before(async () => {
-    standIn = await startApiStandIn(ROUTES);
-    dataDir = mkdtempSync(join(tmpdir(), 'latchkey-sdks-more-'));
-    mkdirSync(join(dataDir, 'providers'));
-    for (const id of Object.keys(KEYS))
-      writeFileSync(
-        join(dataDir, 'providers', `${id}-standin.json`),
-        JSON.stringify(standInDefinition(id, standIn.url)),
-      );
-    broker = await startServeProcess(dataDir);
-    for (const [id, key] of Object.entries(KEYS))
-      await broker.admin('/connections', {
-        provider: `${id}-standin`,
-        name: id,
-        secret: key,
-        ...(['anthropic', 'mailchimp', 'twilio'].includes(id) ? {} : { method: 'personal_token' }),
-      });
-    const fullAgent = await broker.admin('/agents', {
-      name: 'sdk-writer',
-      grants: [
+    world = await startSdkWorld({
+      routes: ROUTES,
+      keys: KEYS,
+      personalToken: (id) => !['anthropic', 'mailchimp', 'twilio'].includes(id),
+      full: [
         { connection: 'anthropic', scopes: ['read', 'inference'] },
         { connection: 'google', scopes: [`${G}calendar.events`] },
         { connection: 'microsoft', scopes: ['User.Read', 'Mail.Read', 'Mail.Send'] },
@@ -279,11 +262,7 @@ describe('more official SDKs through latchkey serve', () => {
         { connection: 'twilio', scopes: ['read', 'messages'] },
         { connection: 'airtable', scopes: ['data.records:write'] },
       ],
-    });
-    full = await clientCredentialsToken(broker.url, fullAgent.client_id, fullAgent.client_secret);
-    const narrowAgent = await broker.admin('/agents', {
-      name: 'sdk-reader',
-      grants: [
+      narrow: [
         { connection: 'anthropic', scopes: ['read'] },
         { connection: 'google', scopes: [`${G}calendar.readonly`] },
         { connection: 'microsoft', scopes: ['User.Read', 'Mail.Read'] },
@@ -295,14 +274,11 @@ describe('more official SDKs through latchkey serve', () => {
         { connection: 'airtable', scopes: ['data.records:read'] },
       ],
     });
-    narrow.token = await clientCredentialsToken(broker.url, narrowAgent.client_id, narrowAgent.client_secret);
-    narrow.id = narrowAgent.id;
+    ({ standIn, broker, full, narrow } = world);
   });
 
   after(async () => {
-    await broker?.stop();
-    await standIn?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await world?.close();
   });
 
   /** The provider saw its own credential on every request and never an agent token. */

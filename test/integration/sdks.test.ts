@@ -1,8 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Octokit } from '@octokit/rest';
 import OpenAI from 'openai';
@@ -10,9 +7,9 @@ import Stripe from 'stripe';
 import { WebClient, LogLevel, type Logger } from '@slack/web-api';
 import { APIErrorCode, Client as NotionClient, isNotionClientError } from '@notionhq/client';
 import { LinearClient, LinearErrorType, type LinearError } from '@linear/sdk';
-import { startApiStandIn, type ApiStandIn, type StandInRequest } from '../fixtures/api-stand-in.js';
-import { clientCredentialsToken, startServeProcess, type ServeProcess } from '../fixtures/serve-process.js';
-import { standInDefinition, thrown } from '../fixtures/sdk-calls.js';
+import type { ApiStandIn, StandInRequest } from '../fixtures/api-stand-in.js';
+import type { ServeProcess } from '../fixtures/serve-process.js';
+import { startSdkWorld, thrown, type SdkWorld } from '../fixtures/sdk-calls.js';
 
 /**
  * The providers' own Node SDKs, unmodified, pointed at `latchkey serve` the way the
@@ -135,47 +132,30 @@ const ROUTES = {
 };
 
 describe('official SDKs through latchkey serve', () => {
+  let world: SdkWorld;
   let standIn: ApiStandIn;
   let broker: ServeProcess;
-  let dataDir: string;
-  /** Agent tokens: one with grants for the calls below, one with a read-only grant, and their agent ids. */
+  /** Agent tokens: one with grants for the calls below, one with a read-only grant, and its agent id. */
   const full: Record<string, string> = {};
-  const narrow: { token: string; id: string } = { token: '', id: '' };
+  let narrow: SdkWorld['narrow'];
 
   const base = (connection: string) => `${broker.url}/proxy/${connection}`;
   const seen = (provider: string) => standIn.requests.filter((r) => r.provider === provider);
 
   before(async () => {
-    standIn = await startApiStandIn(ROUTES);
-    dataDir = mkdtempSync(join(tmpdir(), 'latchkey-sdks-'));
-    mkdirSync(join(dataDir, 'providers'));
-    for (const id of Object.keys(KEYS))
-      writeFileSync(
-        join(dataDir, 'providers', `${id}-standin.json`),
-        JSON.stringify(standInDefinition(id, standIn.url)),
-      );
-    broker = await startServeProcess(dataDir);
-    for (const [id, key] of Object.entries(KEYS))
-      await broker.admin('/connections', {
-        provider: `${id}-standin`,
-        name: id,
-        secret: key,
-        ...(['github', 'slack', 'notion', 'linear'].includes(id) ? { method: 'personal_token' } : {}),
-      });
-    const fullGrants = [
-      { connection: 'github', scopes: ['repo'] },
-      { connection: 'openai', scopes: ['read', 'inference'] },
-      { connection: 'stripe', scopes: ['read', 'write'] },
-      { connection: 'slack', scopes: ['channels:read', 'users:read', 'chat:write'] },
-      { connection: 'notion', scopes: ['read_content', 'insert_content'] },
-      { connection: 'linear', scopes: ['*'] },
-    ];
-    const fullAgent = await broker.admin('/agents', { name: 'sdk-writer', grants: fullGrants });
-    const token = await clientCredentialsToken(broker.url, fullAgent.client_id, fullAgent.client_secret);
-    for (const id of Object.keys(KEYS)) full[id] = token;
-    const narrowAgent = await broker.admin('/agents', {
-      name: 'sdk-reader',
-      grants: [
+    world = await startSdkWorld({
+      routes: ROUTES,
+      keys: KEYS,
+      personalToken: (id) => ['github', 'slack', 'notion', 'linear'].includes(id),
+      full: [
+        { connection: 'github', scopes: ['repo'] },
+        { connection: 'openai', scopes: ['read', 'inference'] },
+        { connection: 'stripe', scopes: ['read', 'write'] },
+        { connection: 'slack', scopes: ['channels:read', 'users:read', 'chat:write'] },
+        { connection: 'notion', scopes: ['read_content', 'insert_content'] },
+        { connection: 'linear', scopes: ['*'] },
+      ],
+      narrow: [
         { connection: 'github', scopes: ['read:org'] },
         { connection: 'openai', scopes: ['read'] },
         { connection: 'stripe', scopes: ['read'] },
@@ -184,14 +164,12 @@ describe('official SDKs through latchkey serve', () => {
         { connection: 'linear', scopes: ['read'] },
       ],
     });
-    narrow.token = await clientCredentialsToken(broker.url, narrowAgent.client_id, narrowAgent.client_secret);
-    narrow.id = narrowAgent.id;
+    ({ standIn, broker, narrow } = world);
+    for (const id of Object.keys(KEYS)) full[id] = world.full;
   });
 
   after(async () => {
-    await broker?.stop();
-    await standIn?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await world?.close();
   });
 
   /** The provider saw its own credential on every request and never an agent token. */
