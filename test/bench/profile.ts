@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, clientCredentialsToken } from '../fixtures/serve-process.js';
+import { ADMIN_TOKEN, clientCredentialsToken, listeningUrl } from '../fixtures/serve-process.js';
 import { setUpBroker } from './lib/bench-broker.js';
 import { loadGenerator } from './lib/load.js';
 import { startUpstream } from './lib/nginx.js';
@@ -133,16 +133,7 @@ const child = spawn(
   },
 );
 try {
-  let out = '';
-  while (!/listening on (\S+)/.test(out)) {
-    const [chunk] = (await Promise.race([
-      once(child.stdout!, 'data'),
-      once(child, 'exit').then(() => [undefined]),
-    ])) as [Buffer | undefined];
-    if (chunk === undefined) throw new Error(`latchkey serve exited: ${out}`);
-    out += chunk;
-  }
-  const url = /listening on (\S+)/.exec(out)?.[1] as string;
+  const url = await listeningUrl(child);
   const admin = async (path: string, body?: unknown): Promise<any> => {
     const response = await fetch(`${url}/admin/api${path}`, {
       method: body === undefined ? 'GET' : 'POST',

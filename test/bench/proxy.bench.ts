@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditLog } from '../../main/core/audit/audit-log.js';
 import { openDatabase } from '../fixtures/database.js';
-import { clientCredentialsToken, spawnServe, startServeProcess } from '../fixtures/serve-process.js';
+import { clientCredentialsToken, listeningUrl, spawnServe, startServeProcess } from '../fixtures/serve-process.js';
 import { loadGenerator, type LoadResult } from './lib/load.js';
 import { BIG_FILE_BYTES, nginxInstalled, startReverseProxy, startUpstream } from './lib/nginx.js';
 import { startNodeFloor } from './lib/node-floor.js';
@@ -101,16 +101,7 @@ async function coldStart(dataDir: string, agent: Agent): Promise<number> {
   const started = performance.now();
   const child = spawnServe(dataDir, { entry: 'built' });
   try {
-    let out = '';
-    while (!/listening on (\S+)/.test(out)) {
-      const [chunk] = (await Promise.race([
-        once(child.stdout!, 'data'),
-        once(child, 'exit').then(() => [undefined]),
-      ])) as [Buffer | undefined];
-      if (chunk === undefined) throw new Error(`latchkey serve exited: ${out}`);
-      out += chunk;
-    }
-    const url = /listening on (\S+)/.exec(out)?.[1] as string;
+    const url = await listeningUrl(child);
     const token = await clientCredentialsToken(url, agent.client_id, agent.client_secret);
     const response = await fetch(`${url}/proxy/bench/items`, { headers: { authorization: `Bearer ${token}` } });
     await response.arrayBuffer();
