@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { startBroker } from '../core/broker.js';
 import { LatchkeyError } from '../core/errors.js';
 import { defaultDataDir } from '../core/paths.js';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../core/log.js';
+import { beginKeyDerivation } from '../core/vault/encrypted-file.js';
+import { vaultFile } from '../core/vault/broker-vault.js';
 
 const HELP = `Usage: latchkey serve [options]
 
@@ -80,8 +81,14 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  // The file store's scrypt runs on the thread pool while the broker's modules load (a third of a cold start).
+  const deriving =
+    store === 'file' ? beginKeyDerivation(vaultFile(dataDir), process.env.LATCHKEY_PASSPHRASE as string) : undefined;
+  const { startBroker } = await import('../core/broker.js');
+  await deriving;
   const broker = await startBroker({
-    dataDir: values['data-dir'] ?? defaultDataDir(),
+    dataDir,
     port,
     secretStore: store,
     passphrase: process.env.LATCHKEY_PASSPHRASE,

@@ -106,20 +106,24 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     cleanup.push(() => void db.close());
     const events = createBrokerEvents();
 
-    const { catalog, problems } = loadCatalog({
-      extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])],
-    });
-    for (const problem of problems)
-      logger.warn({ problem: formatCatalogProblem(problem) }, 'provider definition skipped');
-
     const install = installId(db);
-    const backend = await openBrokerVaultBackend({
+    // The file store's key derivation (scrypt, ~0.5 s by design) runs on libuv's thread pool
+    // while this thread validates the catalog: started first, awaited after.
+    const openingBackend = openBrokerVaultBackend({
       dataDir,
       secretStore: options.secretStore,
       passphrase: options.passphrase,
       namespace: install,
       keychainService: options.keychainService,
     });
+    // Awaited below; until then a rejection must not count as unhandled.
+    openingBackend.catch(() => {});
+    const { catalog, problems } = loadCatalog({
+      extraDirs: [join(dataDir, 'providers'), ...(options.providerDirs ?? [])],
+    });
+    for (const problem of problems)
+      logger.warn({ problem: formatCatalogProblem(problem) }, 'provider definition skipped');
+    const backend = await openingBackend;
     const vault = new Vault(backend);
 
     const headCopy = await AuditHeadCopy.load(vault, {

@@ -116,9 +116,7 @@ const child = spawn(
   process.execPath,
   [
     ...(profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
-    '--import',
-    'tsx',
-    'main/cli/latchkey.ts',
+    'dist/main/cli/latchkey.js',
     'serve',
     '--port',
     '0',

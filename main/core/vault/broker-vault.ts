@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { SecretStore } from '../../common/admin-api.js';
 import { openEncryptedFileBackend } from './encrypted-file.js';
 import { openKeychainBackend } from './keychain.js';
@@ -23,10 +23,15 @@ export interface BrokerVaultOptions {
   readOnly?: boolean;
 }
 
+/** The file secret store of the broker on a data dir. */
+export function vaultFile(dataDir: string): string {
+  return join(resolve(dataDir), 'secrets.enc');
+}
+
 /** The secret store of the broker on a data dir: the OS keychain, or DATA_DIR/secrets.enc. */
 export function openBrokerVaultBackend(options: BrokerVaultOptions): Promise<SecretBackend> {
   if (options.secretStore === 'file')
-    return openEncryptedFileBackend({ file: join(options.dataDir, 'secrets.enc'), passphrase: options.passphrase });
+    return openEncryptedFileBackend({ file: vaultFile(options.dataDir), passphrase: options.passphrase });
   return openKeychainBackend({
     namespace: options.namespace,
     ...(options.keychainService ? { service: options.keychainService } : {}),

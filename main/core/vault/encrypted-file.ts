@@ -223,6 +223,40 @@ async function writeAtomically(file: string, contents: string): Promise<void> {
   }
 }
 
+/**
+ * Key derivations begun before their store is opened, by file: `latchkey serve` begins one
+ * before it loads the broker's modules, so scrypt's deliberate ~0.5 s runs on the thread
+ * pool beside the loading instead of after it. Opening takes the one for its file when the
+ * passphrase and the header still match, and derives anew otherwise.
+ */
+const begun = new Map<string, { passphrase: string; kdf: KdfParams; keys: Promise<Keys> }>();
+
+/** Starts deriving the key of an existing store; resolves once it has started (never rejects). */
+export async function beginKeyDerivation(file: string, passphrase: string): Promise<void> {
+  let kdf: KdfParams;
+  try {
+    kdf = parseVaultFile(await readFile(file, 'utf8'), file).kdf;
+  } catch {
+    return; // a new, unreadable or damaged store: opening reads it again and reports what is wrong
+  }
+  const keys = deriveKeys(passphrase, kdf);
+  keys.catch(() => {}); // opening awaits this promise and reports its failure
+  begun.set(file, { passphrase, kdf, keys });
+}
+
+function begunKeys(file: string, passphrase: string, kdf: KdfParams): Promise<Keys> | undefined {
+  const early = begun.get(file);
+  begun.delete(file);
+  const same =
+    early !== undefined &&
+    early.passphrase === passphrase &&
+    early.kdf.salt === kdf.salt &&
+    early.kdf.N === kdf.N &&
+    early.kdf.r === kdf.r &&
+    early.kdf.p === kdf.p;
+  return same ? early.keys : undefined;
+}
+
 export async function openEncryptedFileBackend(opts: EncryptedFileOptions): Promise<SecretBackend> {
   const { file, passphrase } = opts;
   if (typeof passphrase !== 'string' || passphrase === '') {
@@ -268,7 +302,7 @@ export async function openEncryptedFileBackend(opts: EncryptedFileOptions): Prom
   } else {
     const data = parseVaultFile(text, file);
     kdf = data.kdf;
-    keys = await deriveKeys(passphrase, kdf);
+    keys = await (begunKeys(file, passphrase, kdf) ?? deriveKeys(passphrase, kdf));
     const stored = Buffer.from(data.check, 'base64');
     if (stored.length !== keys.check.length || !timingSafeEqual(stored, keys.check)) {
       throw new LatchkeyError('wrong_passphrase', `The passphrase does not decrypt ${file}`, 401);
