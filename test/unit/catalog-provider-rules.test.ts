@@ -110,14 +110,14 @@ const TABLE: Record<string, Row[]> = {
     ['DELETE', '/meetings/85746065', ['meeting:delete:meeting']],
     ['GET', '/users/me/recordings', ['cloud_recording:read:list_user_recordings']],
   ],
-  // https://developer.box.com/guides/api-calls/permissions-and-errors/scopes/
+  // https://developer.box.com/guides/api-calls/permissions-and-errors/scopes/ (the SDK appends /2.0 to its base)
   box: [
-    ['GET', '/folders/0/items', ['root_readonly', 'root_readwrite']],
-    ['GET', '/search', ['root_readonly', 'root_readwrite']],
-    ['POST', '/folders', ['root_readwrite']],
-    ['PUT', '/files/12345', ['root_readwrite']],
-    ['DELETE', '/files/12345', ['root_readwrite']],
-    ['DELETE', '/folders/12345', NONE],
+    ['GET', '/2.0/folders/0/items', ['root_readonly', 'root_readwrite']],
+    ['GET', '/2.0/search', ['root_readonly', 'root_readwrite']],
+    ['POST', '/2.0/folders', ['root_readwrite']],
+    ['PUT', '/2.0/files/12345', ['root_readwrite']],
+    ['DELETE', '/2.0/files/12345', ['root_readwrite']],
+    ['DELETE', '/2.0/folders/12345', NONE],
   ],
   // Intercom access token split into broker scopes (https://developers.intercom.com/docs/references/rest-api/api.intercom.io)
   intercom: [
@@ -128,14 +128,14 @@ const TABLE: Record<string, Row[]> = {
     ['POST', '/conversations/1911/reply', ['write']],
     ['DELETE', '/contacts/6329', NONE],
   ],
-  // https://developer.todoist.com/api/v1/
+  // https://developer.todoist.com/api/v1/ (the SDK appends /api/v1 to its base)
   todoist: [
-    ['GET', '/tasks', ['read']],
-    ['GET', '/projects/6Jf8VQXxpwv56VQ7', ['read']],
-    ['POST', '/tasks', ['write']],
-    ['POST', '/tasks/6X7rM8997g3RQmvh/close', ['write']],
-    ['POST', '/comments', ['write']],
-    ['DELETE', '/tasks/6X7rM8997g3RQmvh', ['delete']],
+    ['GET', '/api/v1/tasks', ['read']],
+    ['GET', '/api/v1/projects/6Jf8VQXxpwv56VQ7', ['read']],
+    ['POST', '/api/v1/tasks', ['write']],
+    ['POST', '/api/v1/tasks/6X7rM8997g3RQmvh/close', ['write']],
+    ['POST', '/api/v1/comments', ['write']],
+    ['DELETE', '/api/v1/tasks/6X7rM8997g3RQmvh', ['delete']],
   ],
   // https://docs.sentry.io/api/permissions/ (same scope names as Sentry's tokens)
   sentry: [

@@ -219,6 +219,12 @@ describe("refusals in the provider's dialect", () => {
       detail: description,
       latchkey,
     });
+    assert.deepEqual(dialectAnswer('error_list', refusal(denial))?.body, {
+      errors: [
+        { code: 'insufficient_scope', message: description, field: null, help: 'http://127.0.0.1:7317/llms.txt' },
+      ],
+      latchkey,
+    });
     assert.deepEqual(dialectAnswer('graphql', refusal(denial))?.body, {
       errors: [
         {
@@ -228,7 +234,7 @@ describe("refusals in the provider's dialect", () => {
       ],
       extensions: { latchkey },
     });
-    for (const dialect of ['openai', 'github', 'stripe', 'notion', 'graphql', 'anthropic', 'problem'] as const) {
+    for (const dialect of ['openai', 'github', 'stripe', 'notion', 'graphql', 'anthropic', 'problem', 'error_list'] as const) {
       const answer = dialectAnswer(dialect, refusal(denial))!;
       assert.equal(answer.status, 403, dialect);
       assert.deepEqual(

@@ -200,6 +200,7 @@ export const ERROR_DIALECTS = [
   'graphql',
   'anthropic',
   'problem',
+  'error_list',
 ] as const;
 const agentAuth = {
   type: 'array',

@@ -171,7 +171,16 @@ export interface AgentAuthScheme {
 }
 
 /** Error shapes Latchkey can speak: each is the body a provider's own API gives and its SDKs parse. */
-export type ErrorDialect = 'slack' | 'openai' | 'github' | 'stripe' | 'notion' | 'graphql' | 'anthropic' | 'problem';
+export type ErrorDialect =
+  | 'slack'
+  | 'openai'
+  | 'github'
+  | 'stripe'
+  | 'notion'
+  | 'graphql'
+  | 'anthropic'
+  | 'problem'
+  | 'error_list';
 
 export interface EndpointRule {
   /** HTTP method in upper case, or "*" for any. */

@@ -118,6 +118,11 @@ const FORMATTERS: Record<ErrorDialect, (refusal: Refusal) => { status?: number; 
   problem: ({ error, json, docsUrl }) => ({
     body: { type: docsUrl, title: error.code, status: error.status, detail: error.message, latchkey: json },
   }),
+  // {errors: [{message, …}]} (SendGrid, Asana, Cloudflare, Intercom): SendGrid's ResponseError
+  // prints each message with its field and help, Cloudflare's APIError keeps them as `errors`.
+  error_list: ({ error, json, docsUrl }) => ({
+    body: { errors: [{ code: error.code, message: error.message, field: null, help: docsUrl }], latchkey: json },
+  }),
   // `extensions.type` is what Linear's SDK types its errors by; `code` is the common GraphQL convention.
   graphql: ({ error, json }) => ({
     body: {
