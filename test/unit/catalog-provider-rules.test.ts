@@ -91,13 +91,13 @@ const TABLE: Record<string, Row[]> = {
     ['POST', '/v1', NONE],
     ['POST', '/v2/boards', NONE],
   ],
-  // https://www.figma.com/developers/api
+  // https://www.figma.com/developers/api#authentication-scopes (all of Figma's rules are also checked against its own description)
   figma: [
-    ['GET', '/v1/me', ['read']],
-    ['GET', '/v1/files/FiLeKeY', ['read']],
-    ['GET', '/v1/images/FiLeKeY', ['read']],
-    ['POST', '/v1/files/FiLeKeY/comments', ['comment']],
-    ['DELETE', '/v1/files/FiLeKeY/comments/42', ['comment']],
+    ['GET', '/v1/me', ['current_user:read']],
+    ['GET', '/v1/files/FiLeKeY', ['file_content:read']],
+    ['GET', '/v1/images/FiLeKeY', ['file_content:read']],
+    ['POST', '/v1/files/FiLeKeY/comments', ['file_comments:write']],
+    ['DELETE', '/v1/files/FiLeKeY/comments/42', ['file_comments:write']],
     ['PUT', '/v1/files/FiLeKeY', NONE],
   ],
   // https://developers.zoom.us/docs/integrations/oauth-scopes-granular/
