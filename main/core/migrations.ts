@@ -1,4 +1,4 @@
-import { auditMigration } from './audit/migration.js';
+import { auditDeniedIndexMigration, auditMigration } from './audit/migration.js';
 import { agentsMigration, grantsByConnectionIdMigration } from './authz/migration.js';
 import { latestVersion, type Migration } from './store/migrate.js';
 import { connectionVariablesMigration, initialSchemaMigration } from './store/migration.js';
@@ -16,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   grantsByConnectionIdMigration,
   connectionVariablesMigration,
   execSessionsMigration,
+  auditDeniedIndexMigration,
 ];
 
 export const LATEST_VERSION = latestVersion(MIGRATIONS);

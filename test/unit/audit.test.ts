@@ -135,6 +135,31 @@ describe('audit log: append and query', () => {
     assert.deepEqual(ids({ agent: 'nobody' }), []);
   });
 
+  test('denied entries page off their own index; allowed ones are indexed by nothing but their id', async () => {
+    const { db, audit } = fresh();
+    const asked: string[] = [];
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => {
+      asked.push(sql);
+      return prepare(sql);
+    }) as typeof db.prepare;
+    await fill(audit, 20, (i) => ({ decision: i % 5 === 0 ? 'deny' : 'allow' }));
+    assert.equal(audit.query({ decision: 'deny' }).entries.length, 4);
+    const sql = asked.find((s) => s.includes("decision = 'deny'"));
+    assert.ok(sql, 'the query for denied entries names the decision as a literal');
+    const plan = prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all({ limit: 51 })
+      .map((row) => (row as { detail: string }).detail)
+      .join('; ');
+    assert.match(plan, /USING (COVERING )?INDEX audit_denied/);
+    const indexes = (
+      prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit'").all() as { name: string }[]
+    )
+      .map((row) => row.name)
+      .sort();
+    assert.deepEqual(indexes, ['audit_agent', 'audit_at', 'audit_connection', 'audit_denied']);
+  });
+
   test('keyset paging is stable while new entries arrive, and ends with a null cursor', async () => {
     const { audit } = fresh();
     await fill(audit, 25);

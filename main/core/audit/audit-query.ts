@@ -45,7 +45,7 @@ function parseCursor(cursor: string): number {
   return Number(cursor);
 }
 
-/** WHERE clauses for a filter; named parameters only, never interpolated values. */
+/** WHERE clauses for a filter: named parameters, except the decision (one of two validated literals, see below). */
 function conditions(filter: AuditExportFilter): { clauses: string[]; params: Record<string, string | number> } {
   const clauses: string[] = [];
   const params: Record<string, string | number> = {};
@@ -65,7 +65,8 @@ function conditions(filter: AuditExportFilter): { clauses: string[]; params: Rec
   if (filter.decision !== undefined) {
     if (!AUDIT_DECISIONS.includes(filter.decision))
       throw invalid(`decision must be one of ${AUDIT_DECISIONS.join(', ')}`);
-    add('decision = @decision', 'decision', filter.decision);
+    // A literal, not a parameter: only then can SQLite use the partial index of denied entries (migration 7).
+    clauses.push(`decision = '${filter.decision}'`);
   }
   if (filter.kind !== undefined) {
     if (!AUDIT_KINDS.includes(filter.kind)) throw invalid(`kind must be one of ${AUDIT_KINDS.join(', ')}`);

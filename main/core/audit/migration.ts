@@ -34,3 +34,17 @@ export const auditMigration: Migration = {
     CREATE INDEX audit_at ON audit (at);
   `,
 };
+
+/**
+ * Denied calls get an index of their own, and allowed ones (nearly all) none: the old
+ * index on `decision` was updated on every append for a filter whose common answer, the
+ * newest allowed entries, a scan finds at once. Measured: about a tenth of an append's cost.
+ */
+export const auditDeniedIndexMigration: Migration = {
+  version: 7,
+  name: 'audit: index denied entries only',
+  up: `
+    DROP INDEX audit_decision;
+    CREATE INDEX audit_denied ON audit (decision) WHERE decision = 'deny';
+  `,
+};
