@@ -221,7 +221,7 @@ describe('platform SDKs through latchkey serve', () => {
 
   test('Vercel (@vercel/sdk): serverURL', async () => {
     const vercel = new Vercel({ bearerToken: full, serverURL: base('vercel') });
-    assert.equal((await vercel.user.getAuthUser()).user?.username, 'ada');
+    assert.equal((await vercel.user.getAuthUser())?.user.username, 'ada');
     assert.deepEqual(
       ((await vercel.projects.getProjects({})) as { projects: { name: string }[] }).projects.map((p) => p.name),
       ['engine'],
