@@ -207,14 +207,14 @@ describe('platform SDKs through latchkey serve', () => {
     }
   }
 
-  /** The narrow agent's denial was one request (no retry) recorded as denied. */
-  async function assertDeniedOnce(connection: string, path: string, grantedCalls = 3): Promise<void> {
+  /** The narrow agent's denials were one request each (no retry), recorded as denied. */
+  async function assertDeniedOnce(connection: string, paths: string | string[], grantedCalls = 3): Promise<void> {
     const { entries } = (await broker.admin(`/audit?agent=${narrow.id}&connection=${connection}&decision=deny`)) as {
       entries: { path: string; reason: string }[];
     };
     assert.deepEqual(
-      entries.map((e) => [e.path, e.reason]),
-      [[path, 'insufficient_scope']],
+      entries.map((e) => [e.path, e.reason]).sort(),
+      [paths].flat().map((path) => [path, 'insufficient_scope']).sort(),
     );
     assert.equal(seen(connection).length, grantedCalls, 'only the granted calls reached the API');
   }
@@ -353,7 +353,14 @@ describe('platform SDKs through latchkey serve', () => {
       ((await denied.json()) as { error_description: string }).error_description,
       'POST /products.json on "shopify" needs one of the scopes write_products; ask the person to grant one',
     );
-    await assertDeniedOnce('shopify', '/products.json');
+    const refused = await within(2000, createAdminApiClient(options(narrow.token)).request('query { shop { name } }'));
+    assert.equal(refused.errors?.networkStatusCode, 403, inspect(refused));
+    assert.equal(refused.errors?.message, 'GraphQL Client: Forbidden');
+    assert.match(
+      ((await refused.errors?.response?.json()) as { error_description: string }).error_description,
+      /^POST \/graphql\.json on "shopify" can do anything the connection can, so it needs a grant covering every scope the connection holds \(read_products, write_products, read_orders, write_orders, read_customers, write_customers\)/,
+    );
+    await assertDeniedOnce('shopify', ['/products.json', '/graphql.json']);
   });
 
   test('monday.com (@mondaydotcomorg/api): endpoint, the key as a bare Authorization header', async () => {
