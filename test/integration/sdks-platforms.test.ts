@@ -139,8 +139,8 @@ const ROUTES = {
   },
   // Discord's REST API: https://discord.com/api/v10/…, JSON; errors are {code, message}.
   'discord-bot': (r: StandInRequest) => {
-    if (r.method === 'GET' && r.path === `/api/v10/channels/${CHANNEL}`)
-      return json({ id: CHANNEL, type: 0, guild_id: '41771983423143937', name: 'general' });
+    if (r.method === 'GET' && r.path === '/api/v10/users/%40me')
+      return json({ id: '80351110224678912', username: 'latchkey-bot', discriminator: '0', bot: true });
     if (r.method === 'GET' && r.path === `/api/v10/channels/${CHANNEL}/messages`)
       return json([{ id: '1', channel_id: CHANNEL, content: 'Hello' }]);
     if (r.method === 'POST' && r.path === `/api/v10/channels/${CHANNEL}/messages`)
@@ -398,7 +398,8 @@ describe('platform SDKs through latchkey serve', () => {
   test('Discord (@discordjs/rest): api, the agent token as the bot token (Bot <token>)', async () => {
     const client = (token: string) => new REST({ api: base('discord-bot') }).setToken(token);
     const discord = client(full);
-    assert.equal(((await discord.get(`/channels/${CHANNEL}`)) as { name: string }).name, 'general');
+    // Routes.user() is "/users/@me", refused by the proxy (a raw "@" in a path); Discord reads "%40me" alike.
+    assert.equal(((await discord.get('/users/%40me')) as { username: string }).username, 'latchkey-bot');
     assert.deepEqual(
       ((await discord.get(`/channels/${CHANNEL}/messages`)) as { content: string }[]).map((m) => m.content),
       ['Hello'],
@@ -412,7 +413,7 @@ describe('platform SDKs through latchkey serve', () => {
     assert.deepEqual(
       seen('discord-bot').map((r) => `${r.method} ${r.path}`),
       [
-        `GET /api/v10/channels/${CHANNEL}`,
+        'GET /api/v10/users/%40me',
         `GET /api/v10/channels/${CHANNEL}/messages`,
         `POST /api/v10/channels/${CHANNEL}/messages`,
       ],
