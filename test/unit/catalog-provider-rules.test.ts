@@ -150,6 +150,7 @@ const TABLE: Record<string, Row[]> = {
   vercel: [
     ['GET', '/v9/projects', ['read']],
     ['GET', '/v10/projects', ['read']],
+    ['GET', '/v7/deployments', ['read']],
     ['GET', '/v13/deployments/dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ', ['read']],
     ['POST', '/v13/deployments', ['deploy']],
     ['DELETE', '/v13/deployments/dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ', ['write']],
