@@ -139,6 +139,9 @@ const ROUTES = {
   },
   // Discord's REST API: https://discord.com/api/v10/…, JSON; errors are {code, message}.
   'discord-bot': (r: StandInRequest) => {
+    // Discord asks every client for a "DiscordBot (url, version)" User-Agent.
+    if (!/^DiscordBot \(/.test(String(r.headers['user-agent'])))
+      return json({ message: 'A DiscordBot User-Agent is required', code: 0 }, 400);
     if (r.method === 'GET' && r.path === '/api/v10/users/%40me')
       return json({ id: '80351110224678912', username: 'latchkey-bot', discriminator: '0', bot: true });
     if (r.method === 'GET' && r.path === `/api/v10/channels/${CHANNEL}/messages`)
