@@ -149,6 +149,8 @@ const TABLE: Record<string, Row[]> = {
   // https://vercel.com/docs/rest-api
   vercel: [
     ['GET', '/v9/projects', ['read']],
+    ['GET', '/v10/projects', ['read']],
+    ['GET', '/v7/deployments', ['read']],
     ['GET', '/v13/deployments/dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ', ['read']],
     ['POST', '/v13/deployments', ['deploy']],
     ['DELETE', '/v13/deployments/dpl_89qyp1cskzkLrVicDaZoDbjyHuDJ', ['write']],
@@ -185,13 +187,13 @@ const TABLE: Record<string, Row[]> = {
   ],
   // https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code#scopes
   x: [
-    ['GET', '/users/me', ['users.read']],
-    ['GET', '/tweets/search/recent', ['tweet.read']],
-    ['POST', '/tweets', ['tweet.write']],
-    ['DELETE', '/tweets/1460323737035677698', ['tweet.write']],
-    ['POST', '/users/2244994945/likes', ['like.write']],
-    ['GET', '/users/2244994945/bookmarks', ['bookmark.read']],
-    ['GET', '/users/2244994945/following', ['follows.read']],
+    ['GET', '/2/users/me', ['users.read']],
+    ['GET', '/2/tweets/search/recent', ['tweet.read']],
+    ['POST', '/2/tweets', ['tweet.write']],
+    ['DELETE', '/2/tweets/1460323737035677698', ['tweet.write']],
+    ['POST', '/2/users/2244994945/likes', ['like.write']],
+    ['GET', '/2/users/2244994945/bookmarks', ['bookmark.read']],
+    ['GET', '/2/users/2244994945/following', ['follows.read']],
   ],
   // https://www.reddit.com/dev/api/ (each method lists its scope)
   reddit: [

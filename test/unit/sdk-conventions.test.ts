@@ -134,6 +134,22 @@ describe("agent tokens in the SDK's own scheme", () => {
     assert.equal(acceptsScheme(linear, via), false);
   });
 
+  test("Bot <token> (Discord's REST client), only where a definition declares it", () => {
+    const discord = definition({ agent_auth: [{ header: 'Authorization', scheme: 'bot' }] });
+    assert.deepEqual(providerDefinitionProblems(discord), []);
+    const schemes = declaredSchemes([discord, linear]);
+    assert.deepEqual(presentedToken({ authorization: 'Bot a.b.c' }, schemes), {
+      token: 'a.b.c',
+      via: { header: 'Authorization', scheme: 'bot' },
+    });
+    assert.equal(presentedToken({ authorization: 'Bot a.b.c' }, declared), undefined, 'not unless declared');
+    for (const authorization of ['Bot', 'Bot a b', 'Robot a.b.c'])
+      assert.notEqual(presentedToken({ authorization }, schemes)?.via?.scheme, 'bot', authorization);
+    const via = presentedToken({ authorization: 'Bot a.b.c' }, schemes)!.via;
+    assert.equal(acceptsScheme(discord, via), true);
+    assert.equal(acceptsScheme(linear, via), false);
+  });
+
   test('only the provider that declares a scheme accepts tokens sent that way', () => {
     const bare = presentedToken({ authorization: 'a.b.c' }, declared)!.via;
     assert.equal(acceptsScheme(linear, bare), true);

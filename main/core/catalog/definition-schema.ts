@@ -209,7 +209,7 @@ const agentAuth = {
     type: 'object',
     additionalProperties: false,
     required: ['header'],
-    properties: { header: headerName, scheme: { enum: ['bare', 'bearer', 'basic-password'] } },
+    properties: { header: headerName, scheme: { enum: ['bare', 'bearer', 'basic-password', 'bot'] } },
   },
 } as const;
 

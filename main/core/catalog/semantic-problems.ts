@@ -276,11 +276,11 @@ function agentAuthProblems(entries: unknown[]): DefinitionProblem[] {
         path: `${at}/header`,
         message: `"${entry.header}" cannot carry an agent token: it is a transport or browser field`,
       });
-    if (name === 'authorization' && entry.scheme !== 'bare' && entry.scheme !== 'basic-password')
+    if (name === 'authorization' && !['bare', 'basic-password', 'bot'].includes(String(entry.scheme)))
       problems.push({
         path: `${at}/scheme`,
         message:
-          '"Authorization" is always read as Bearer, token or Basic with the token as user name; declare it here only with "scheme": "bare" or "basic-password"',
+          '"Authorization" is always read as Bearer, token or Basic with the token as user name; declare it here only with "scheme": "bare", "basic-password" or "bot"',
       });
     if (name !== 'authorization' && entry.scheme === 'basic-password')
       problems.push({

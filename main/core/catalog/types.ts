@@ -163,11 +163,12 @@ export interface NotExposedOperation {
  * Where an SDK sends its key: `header` (e.g. "x-api-key"), its value the key itself
  * ("bare", the default, e.g. Linear's `Authorization: <key>`), `Bearer <key>`, or HTTP Basic
  * with the key as the password and any user name ("basic-password", Authorization only:
- * Twilio's SDK sends `AccountSid:AuthToken` and needs both).
+ * Twilio's SDK sends `AccountSid:AuthToken` and needs both), or `Bot <key>` ("bot":
+ * Discord's REST client sends its bot token so).
  */
 export interface AgentAuthScheme {
   header: string;
-  scheme?: 'bare' | 'bearer' | 'basic-password';
+  scheme?: 'bare' | 'bearer' | 'basic-password' | 'bot';
 }
 
 /** Error shapes Latchkey can speak: each is the body a provider's own API gives and its SDKs parse. */

@@ -29,6 +29,12 @@ export interface PresentedToken {
   via?: AgentAuthScheme;
 }
 
+/** Declared schemes that put a word before the token (the others send it bare or as Basic). */
+const PREFIXED: Partial<Record<NonNullable<AgentAuthScheme['scheme']>, RegExp>> = {
+  bearer: /^Bearer +(\S+) *$/i,
+  bot: /^Bot +(\S+) *$/i,
+};
+
 /**
  * The agent token from the standard Authorization schemes, else from the first of
  * `declared` (schemes some provider's SDKs use, `api.agent_auth`) that the request carries.
@@ -47,7 +53,7 @@ export function presentedToken(
     const token =
       scheme.scheme === 'basic-password'
         ? basicPassword(value)
-        : (scheme.scheme === 'bearer' ? /^Bearer +(\S+) *$/i : /^(\S+)$/).exec(value)?.[1];
+        : (PREFIXED[scheme.scheme ?? 'bare'] ?? /^(\S+)$/).exec(value)?.[1];
     if (token !== undefined) return { token, via: scheme };
   }
   return undefined;
