@@ -329,7 +329,8 @@ describe('official SDKs of work tools through latchkey serve', () => {
         ok: response.ok,
         status: response.status,
         statusText: response.statusText,
-        headers: Object.fromEntries(response.headers),
+        // forEach, not iteration: another SDK's types (discord's undici) declare a Headers without an iterator.
+        headers: headersObject(response.headers),
         text: () => response.text(),
         json: () => response.json(),
       };
@@ -383,3 +384,11 @@ describe('official SDKs of work tools through latchkey serve', () => {
     await assertDeniedOnce('intercom', '/contacts');
   });
 });
+
+function headersObject(headers: Headers): Record<string, string> {
+  const object: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    object[name] = value;
+  });
+  return object;
+}
