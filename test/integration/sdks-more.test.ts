@@ -18,8 +18,7 @@ import { createRequire } from 'node:module';
 import twilio from 'twilio';
 import Airtable from 'airtable';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
-import type { ApiStandIn, StandInRequest } from '../fixtures/api-stand-in.js';
-import type { ServeProcess } from '../fixtures/serve-process.js';
+import type { StandInRequest } from '../fixtures/api-stand-in.js';
 import { startSdkWorld, thrown, type SdkWorld } from '../fixtures/sdk-calls.js';
 
 /** Mailchimp's SDK ships no types: the part of its client (a module-wide instance) used here. */
@@ -238,13 +237,11 @@ const ROUTES = {
 
 describe('more official SDKs through latchkey serve', () => {
   let world: SdkWorld;
-  let standIn: ApiStandIn;
-  let broker: ServeProcess;
   let full = '';
   let narrow: SdkWorld['narrow'];
 
-  const base = (connection: string) => `${broker.url}/proxy/${connection}`;
-  const seen = (provider: string) => standIn.requests.filter((r) => r.provider === provider);
+  const base = (connection: string) => world.base(connection);
+  const seen = (provider: string) => world.seen(provider);
 
   before(async () => {
     world = await startSdkWorld({
@@ -274,39 +271,12 @@ describe('more official SDKs through latchkey serve', () => {
         { connection: 'airtable', scopes: ['data.records:read'] },
       ],
     });
-    ({ standIn, broker, full, narrow } = world);
+    ({ full, narrow } = world);
   });
 
   after(async () => {
     await world?.close();
   });
-
-  /** The provider saw its own credential on every request and never an agent token. */
-  function assertInjected(provider: string): void {
-    const requests = seen(provider);
-    const [header, value] = EXPECTED_CREDENTIAL[provider]!;
-    assert.ok(requests.length > 0, `${provider} saw requests`);
-    for (const request of requests) {
-      assert.equal(request.headers[header], value, `${provider} ${request.path}: the provider credential`);
-      const all = JSON.stringify(request.headers) + request.body + request.query;
-      assert.ok(
-        !all.includes(full) && !all.includes(narrow.token),
-        `${provider} ${request.path}: no agent token forwarded`,
-      );
-    }
-  }
-
-  /** The narrow agent's denial was one request (no retry) recorded as denied, and only the granted calls reached the API. */
-  async function assertDeniedOnce(connection: string, path: string): Promise<void> {
-    const { entries } = (await broker.admin(`/audit?agent=${narrow.id}&connection=${connection}&decision=deny`)) as {
-      entries: { path: string; reason: string }[];
-    };
-    assert.deepEqual(
-      entries.map((e) => [e.path, e.reason]),
-      [[path, 'insufficient_scope']],
-    );
-    assert.equal(seen(connection).length, 3, 'only the granted calls reached the API');
-  }
 
   test('Anthropic (@anthropic-ai/sdk): baseURL, the agent token as its API key (x-api-key)', async () => {
     const anthropic = new Anthropic({ apiKey: full, baseURL: base('anthropic') });
@@ -325,7 +295,7 @@ describe('more official SDKs through latchkey serve', () => {
       seen('anthropic').map((r) => `${r.method} ${r.path}`),
       ['GET /v1/models', 'GET /v1/models/claude-sonnet-4-5', 'POST /v1/messages'],
     );
-    assertInjected('anthropic');
+    world.assertInjected('anthropic', EXPECTED_CREDENTIAL.anthropic!);
 
     const reader = new Anthropic({ apiKey: narrow.token, baseURL: base('anthropic') });
     const error = await thrown(() =>
@@ -345,7 +315,7 @@ describe('more official SDKs through latchkey serve', () => {
     );
     assert.equal(error.type, 'permission_error');
     assert.equal(error.apiMessage, sentence);
-    await assertDeniedOnce('anthropic', '/v1/messages');
+    await world.assertDeniedOnce('anthropic', '/v1/messages');
   });
 
   test("Google Calendar (@googleapis/calendar): its auth client's documented fetchImplementation, prefixing the proxy path", async () => {
@@ -375,7 +345,7 @@ describe('more official SDKs through latchkey serve', () => {
         'POST /calendar/v3/calendars/primary/events',
       ],
     );
-    assertInjected('google');
+    world.assertInjected('google', EXPECTED_CREDENTIAL.google!);
 
     const error = (await thrown(() =>
       client(narrow.token).events.insert({ calendarId: 'primary', requestBody: { summary: 'Denied' } }),
@@ -385,7 +355,7 @@ describe('more official SDKs through latchkey serve', () => {
       error.message,
       `POST /calendar/v3/calendars/primary/events on "google" needs one of the scopes ${G}calendar.events; ask the person to grant one`,
     );
-    await assertDeniedOnce('google', '/calendar/v3/calendars/primary/events');
+    await world.assertDeniedOnce('google', '/calendar/v3/calendars/primary/events');
   });
 
   test('Microsoft Graph (@microsoft/microsoft-graph-client): baseUrl, and a middleware that adds the token over plain http', async () => {
@@ -427,7 +397,7 @@ describe('more official SDKs through latchkey serve', () => {
       seen('microsoft').map((r) => `${r.method} ${r.path}`),
       ['GET /v1.0/me', 'GET /v1.0/me/messages', 'POST /v1.0/me/sendMail'],
     );
-    assertInjected('microsoft');
+    world.assertInjected('microsoft', EXPECTED_CREDENTIAL.microsoft!);
 
     const error = await thrown(() =>
       client(narrow.token)
@@ -441,7 +411,7 @@ describe('more official SDKs through latchkey serve', () => {
       error.message,
       'POST /v1.0/me/sendMail on "microsoft" needs one of the scopes Mail.Send; ask the person to grant one',
     );
-    await assertDeniedOnce('microsoft', '/v1.0/me/sendMail');
+    await world.assertDeniedOnce('microsoft', '/v1.0/me/sendMail');
   });
 
   test('HubSpot (@hubspot/api-client): basePath', async () => {
@@ -456,7 +426,7 @@ describe('more official SDKs through latchkey serve', () => {
       seen('hubspot').map((r) => `${r.method} ${r.path}`),
       ['GET /crm/v3/objects/contacts', 'GET /crm/v3/objects/contacts/51', 'POST /crm/v3/objects/contacts'],
     );
-    assertInjected('hubspot');
+    world.assertInjected('hubspot', EXPECTED_CREDENTIAL.hubspot!);
 
     const reader = new HubSpotClient({ accessToken: narrow.token, basePath: base('hubspot') });
     const error = (await thrown(() =>
@@ -471,7 +441,7 @@ describe('more official SDKs through latchkey serve', () => {
       error.message,
     );
     assert.deepEqual(error.body.required_scopes, ['crm.objects.contacts.write']);
-    await assertDeniedOnce('hubspot', '/crm/v3/objects/contacts');
+    await world.assertDeniedOnce('hubspot', '/crm/v3/objects/contacts');
   });
 
   test('Dropbox (dropbox): its documented fetch option, prefixing the proxy path', async () => {
@@ -488,7 +458,7 @@ describe('more official SDKs through latchkey serve', () => {
       seen('dropbox').map((r) => `${r.method} ${r.path}`),
       ['POST /2/users/get_current_account', 'POST /2/files/list_folder', 'POST /2/files/create_folder_v2'],
     );
-    assertInjected('dropbox');
+    world.assertInjected('dropbox', EXPECTED_CREDENTIAL.dropbox!);
 
     const reader = new Dropbox({ accessToken: narrow.token, fetch: viaLatchkey });
     const error = await thrown(() => reader.filesCreateFolderV2({ path: '/Denied' }));
@@ -498,7 +468,7 @@ describe('more official SDKs through latchkey serve', () => {
       error.error.error_description,
       'POST /2/files/create_folder_v2 on "dropbox" needs one of the scopes files.content.write; ask the person to grant one',
     );
-    await assertDeniedOnce('dropbox', '/2/files/create_folder_v2');
+    await world.assertDeniedOnce('dropbox', '/2/files/create_folder_v2');
   });
 
   test('GitLab (@gitbeaker/rest): host, the agent token as its PRIVATE-TOKEN', async () => {
@@ -510,7 +480,7 @@ describe('more official SDKs through latchkey serve', () => {
       seen('gitlab').map((r) => `${r.method} ${r.path}`),
       ['GET /api/v4/user', 'GET /api/v4/projects/42', 'POST /api/v4/projects/42/issues'],
     );
-    assertInjected('gitlab');
+    world.assertInjected('gitlab', EXPECTED_CREDENTIAL.gitlab!);
 
     const reader = new Gitlab({ host: base('gitlab'), token: narrow.token });
     const error = await thrown(() => reader.Issues.create(42, 'Denied'));
@@ -519,7 +489,7 @@ describe('more official SDKs through latchkey serve', () => {
       error.message,
       'POST /api/v4/projects/42/issues on "gitlab" needs one of the scopes api; ask the person to grant one',
     );
-    await assertDeniedOnce('gitlab', '/api/v4/projects/42/issues');
+    await world.assertDeniedOnce('gitlab', '/api/v4/projects/42/issues');
   });
 
   test('Mailchimp (@mailchimp/mailchimp_marketing): basePath, the agent token as its OAuth access token', async () => {
@@ -546,7 +516,7 @@ describe('more official SDKs through latchkey serve', () => {
         'POST /3.0/lists/57afe96172/members',
       ],
     );
-    assertInjected('mailchimp');
+    world.assertInjected('mailchimp', EXPECTED_CREDENTIAL.mailchimp!);
 
     use(narrow.token);
     const error = (await thrown(() =>
@@ -558,7 +528,7 @@ describe('more official SDKs through latchkey serve', () => {
       error.response.body.detail,
       'POST /lists/57afe96172/members on "mailchimp" needs one of the scopes audience:write; ask the person to grant one',
     );
-    await assertDeniedOnce('mailchimp', '/lists/57afe96172/members');
+    await world.assertDeniedOnce('mailchimp', '/lists/57afe96172/members');
   });
 
   test('Twilio (twilio): its documented custom HTTP client, prefixing the proxy path; the agent token as the auth token', async () => {
@@ -588,7 +558,7 @@ describe('more official SDKs through latchkey serve', () => {
         `POST /2010-04-01/Accounts/${ACCOUNT}/Messages.json`,
       ],
     );
-    assertInjected('twilio');
+    world.assertInjected('twilio', EXPECTED_CREDENTIAL.twilio!);
 
     const error = (await thrown(() =>
       client(narrow.token).messages.create({ to: '+15005550006', from: '+15005550001', body: 'Denied' }),
@@ -598,7 +568,7 @@ describe('more official SDKs through latchkey serve', () => {
       error.message,
       `POST /2010-04-01/Accounts/${ACCOUNT}/Messages.json on "twilio" needs one of the scopes messages; ask the person to grant one`,
     );
-    await assertDeniedOnce('twilio', `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`);
+    await world.assertDeniedOnce('twilio', `/2010-04-01/Accounts/${ACCOUNT}/Messages.json`);
   });
 
   test('Airtable (airtable): endpointUrl', async () => {
@@ -615,7 +585,7 @@ describe('more official SDKs through latchkey serve', () => {
       seen('airtable').map((r) => `${r.method} ${r.path}`),
       ['GET /v0/appAbc123/Tasks', 'GET /v0/appAbc123/Tasks/rec1', 'POST /v0/appAbc123/Tasks/'],
     );
-    assertInjected('airtable');
+    world.assertInjected('airtable', EXPECTED_CREDENTIAL.airtable!);
 
     // Airtable's SDK replaces the message of every 403 with its own fixed sentence: the
     // refusal is typed and immediate, but the missing scope is not in it.
@@ -627,6 +597,6 @@ describe('more official SDKs through latchkey serve', () => {
     assert.equal(error.statusCode, 403);
     assert.equal(error.error, 'NOT_AUTHORIZED');
     assert.equal(error.message, 'You are not authorized to perform this operation');
-    await assertDeniedOnce('airtable', '/v0/appAbc123/Tasks/?'); // the audit keeps the path as sent
+    await world.assertDeniedOnce('airtable', '/v0/appAbc123/Tasks/?'); // the audit keeps the path as sent
   });
 });

@@ -8,8 +8,7 @@ import { Client as XClient, ApiError as XApiError } from '@xdevplatform/xdk';
 import { createAdminApiClient, createAdminRestApiClient } from '@shopify/admin-api-client';
 import mondayApi, { ApiClient as MondayClient } from '@mondaydotcomorg/api';
 import { DiscordAPIError, REST } from '@discordjs/rest';
-import type { ApiStandIn, StandInRequest } from '../fixtures/api-stand-in.js';
-import type { ServeProcess } from '../fixtures/serve-process.js';
+import type { StandInRequest } from '../fixtures/api-stand-in.js';
 import { startSdkWorld, thrown, within, type SdkWorld } from '../fixtures/sdk-calls.js';
 
 /**
@@ -82,8 +81,7 @@ const ROUTES = {
       });
     if (r.method === 'GET' && r.path === '/v10/projects')
       return json({ projects: [project('engine')], pagination: { count: 1, next: null, prev: null } });
-    if (r.method === 'PATCH' && r.path === '/v9/projects/prj_1')
-      return json(project(bodyOf<{ name: string }>(r).name));
+    if (r.method === 'PATCH' && r.path === '/v9/projects/prj_1') return json(project(bodyOf<{ name: string }>(r).name));
     return json({ error: { code: 'not_found', message: 'The requested path was not found' } }, 404);
   },
   // Spotify's Web API: https://api.spotify.com/v1/…, JSON.
@@ -130,7 +128,8 @@ const ROUTES = {
     if (!/^\d{4}-\d{2}$/.test(String(r.headers['api-version'])))
       return json({ errors: [{ message: 'Invalid API version', extensions: { code: 'INVALID_VERSION' } }] }, 400);
     const { query, variables } = bodyOf<{ query: string; variables: Record<string, string> }>(r);
-    if (/^\s*query getMeOp\b/.test(query)) return json({ data: { me: { id: '1', name: 'Ada', email: 'ada@example.com' } } });
+    if (/^\s*query getMeOp\b/.test(query))
+      return json({ data: { me: { id: '1', name: 'Ada', email: 'ada@example.com' } } });
     if (/^\s*query getBoardGroupsOp\b/.test(query))
       return json({ data: { boards: [{ groups: [{ id: 'topics', title: 'Topics' }] }] } });
     if (/^\s*mutation createItemOp\b/.test(query))
@@ -154,13 +153,11 @@ const ROUTES = {
 
 describe('platform SDKs through latchkey serve', () => {
   let world: SdkWorld;
-  let standIn: ApiStandIn;
-  let broker: ServeProcess;
   let full = '';
   let narrow: SdkWorld['narrow'];
 
-  const base = (connection: string) => `${broker.url}/proxy/${connection}`;
-  const seen = (provider: string) => standIn.requests.filter((r) => r.provider === provider);
+  const base = (connection: string) => world.base(connection);
+  const seen = (provider: string) => world.seen(provider);
 
   before(async () => {
     world = await startSdkWorld({
@@ -188,39 +185,12 @@ describe('platform SDKs through latchkey serve', () => {
         { connection: 'discord-bot', scopes: ['read'] },
       ],
     });
-    ({ standIn, broker, full, narrow } = world);
+    ({ full, narrow } = world);
   });
 
   after(async () => {
     await world?.close();
   });
-
-  /** The provider saw its own credential on every request and never an agent token. */
-  function assertInjected(provider: string): void {
-    const requests = seen(provider);
-    assert.ok(requests.length > 0, `${provider} saw requests`);
-    const [header, value] = EXPECTED_CREDENTIAL[provider]!;
-    for (const request of requests) {
-      assert.equal(request.headers[header], value, `${provider} ${request.path}: the provider credential`);
-      const all = JSON.stringify(request.headers) + request.body + request.query;
-      assert.ok(
-        !all.includes(full) && !all.includes(narrow.token),
-        `${provider} ${request.path}: no agent token forwarded`,
-      );
-    }
-  }
-
-  /** The narrow agent's denials were one request each (no retry), recorded as denied. */
-  async function assertDeniedOnce(connection: string, paths: string | string[], grantedCalls = 3): Promise<void> {
-    const { entries } = (await broker.admin(`/audit?agent=${narrow.id}&connection=${connection}&decision=deny`)) as {
-      entries: { path: string; reason: string }[];
-    };
-    assert.deepEqual(
-      entries.map((e) => [e.path, e.reason]).sort(),
-      [paths].flat().map((path) => [path, 'insufficient_scope']).sort(),
-    );
-    assert.equal(seen(connection).length, grantedCalls, 'only the granted calls reached the API');
-  }
 
   test('Vercel (@vercel/sdk): serverURL', async () => {
     const vercel = new Vercel({ bearerToken: full, serverURL: base('vercel') });
@@ -237,7 +207,7 @@ describe('platform SDKs through latchkey serve', () => {
       seen('vercel').map((r) => `${r.method} ${r.path}`),
       ['GET /v2/user', 'GET /v10/projects', 'PATCH /v9/projects/prj_1'],
     );
-    assertInjected('vercel');
+    world.assertInjected('vercel', EXPECTED_CREDENTIAL.vercel!);
 
     const reader = new Vercel({ bearerToken: narrow.token, serverURL: base('vercel') });
     const error = await thrown(() => reader.projects.updateProject({ idOrName: 'prj_1', requestBody: { name: 'x' } }));
@@ -251,7 +221,7 @@ describe('platform SDKs through latchkey serve', () => {
         ),
       error.message,
     );
-    await assertDeniedOnce('vercel', '/v9/projects/prj_1');
+    await world.assertDeniedOnce('vercel', '/v9/projects/prj_1');
   });
 
   test("Spotify (@spotify/web-api-ts-sdk): its documented fetch option, in place of the SDK's root", async () => {
@@ -275,7 +245,7 @@ describe('platform SDKs through latchkey serve', () => {
       seen('spotify').map((r) => `${r.method} ${r.path}`),
       ['GET /v1/me', 'GET /v1/me/playlists', 'POST /v1/playlists/pl1/tracks'],
     );
-    assertInjected('spotify');
+    world.assertInjected('spotify', EXPECTED_CREDENTIAL.spotify!);
 
     const error = await thrown(() =>
       client(narrow.token).playlists.addItemsToPlaylist('pl1', ['spotify:track:4iV5W9uYEdYUVa79Axb7Rh']),
@@ -288,7 +258,7 @@ describe('platform SDKs through latchkey serve', () => {
         ),
       error.message,
     );
-    await assertDeniedOnce('spotify', '/playlists/pl1/tracks');
+    await world.assertDeniedOnce('spotify', '/playlists/pl1/tracks');
   });
 
   test('X (@xdevplatform/xdk): baseUrl, the agent token as the OAuth 2.0 access token', async () => {
@@ -300,14 +270,17 @@ describe('platform SDKs through latchkey serve', () => {
       seen('x').map((r) => `${r.method} ${r.path}`),
       ['GET /2/users/me', 'GET /2/tweets/search/recent', 'POST /2/tweets'],
     );
-    assertInjected('x');
+    world.assertInjected('x', EXPECTED_CREDENTIAL.x!);
 
     const reader = new XClient({ accessToken: narrow.token, baseUrl: base('x') });
     const error = await thrown(() => reader.posts.create({ text: 'Denied' }));
     assert.ok(error instanceof XApiError, inspect(error));
     assert.equal(error.status, 403);
-    assert.equal(error.message, 'POST /2/tweets on "x" needs one of the scopes tweet.write; ask the person to grant one');
-    await assertDeniedOnce('x', '/2/tweets');
+    assert.equal(
+      error.message,
+      'POST /2/tweets on "x" needs one of the scopes tweet.write; ask the person to grant one',
+    );
+    await world.assertDeniedOnce('x', '/2/tweets');
   });
 
   test("Shopify (@shopify/admin-api-client): customFetchApi onto the connection's shop and API version", async () => {
@@ -329,9 +302,10 @@ describe('platform SDKs through latchkey serve', () => {
     assert.equal(shop.data?.shop.name, 'Acme', inspect(shop.errors));
     const products = await rest.get('products');
     assert.equal(products.status, 200);
-    assert.deepEqual(((await products.json()) as { products: { title: string }[] }).products.map((p) => p.title), [
-      'IPod Nano',
-    ]);
+    assert.deepEqual(
+      ((await products.json()) as { products: { title: string }[] }).products.map((p) => p.title),
+      ['IPod Nano'],
+    );
     const created = await rest.post('products', { data: { product: { title: 'Through Latchkey' } } });
     assert.equal(created.status, 201);
     assert.equal(((await created.json()) as { product: { title: string } }).product.title, 'Through Latchkey');
@@ -343,7 +317,7 @@ describe('platform SDKs through latchkey serve', () => {
         'POST /admin/api/2026-01/products.json',
       ],
     );
-    assertInjected('shopify');
+    world.assertInjected('shopify', EXPECTED_CREDENTIAL.shopify!);
 
     // Shopify's clients do not throw on an HTTP error: REST hands back the response, and
     // GraphQL returns `errors` with the status; the reason is in the body.
@@ -359,11 +333,13 @@ describe('platform SDKs through latchkey serve', () => {
     const refused = await within(2000, createAdminApiClient(options(narrow.token)).request('query { shop { name } }'));
     assert.equal(refused.errors?.networkStatusCode, 403, inspect(refused));
     assert.equal(refused.errors?.message, 'GraphQL Client: Forbidden');
+    const response = refused.errors?.response;
+    assert.ok(response, 'the GraphQL error carries the HTTP response');
     assert.match(
-      ((await refused.errors?.response?.json()) as { error_description: string }).error_description,
+      ((await response.json()) as { error_description: string }).error_description,
       /^POST \/graphql\.json on "shopify" can do anything the connection can, so it needs a grant covering every scope the connection holds \(read_products, write_products, read_orders, write_orders, read_customers, write_customers\)/,
     );
-    await assertDeniedOnce('shopify', ['/products.json', '/graphql.json']);
+    await world.assertDeniedOnce('shopify', ['/products.json', '/graphql.json']);
   });
 
   test('monday.com (@mondaydotcomorg/api): endpoint, the key as a bare Authorization header', async () => {
@@ -382,7 +358,7 @@ describe('platform SDKs through latchkey serve', () => {
       seen('monday').map((r) => `${r.method} ${r.path}`),
       ['POST /v2', 'POST /v2', 'POST /v2'],
     );
-    assertInjected('monday');
+    world.assertInjected('monday', EXPECTED_CREDENTIAL.monday!);
 
     const reader = new MondayClient({ token: narrow.token, endpoint: `${base('monday')}/v2` });
     const error = await thrown(() =>
@@ -395,7 +371,7 @@ describe('platform SDKs through latchkey serve', () => {
       /^POST \/v2 on "monday" can do anything the connection can, so it needs a grant covering every scope the connection holds \(me:read, boards:read, boards:write, updates:read, updates:write, users:read, workspaces:read\) or "\*"; ask the person for that grant/,
     );
     assert.equal(error.response.errors?.[0]?.extensions?.code, 'FORBIDDEN');
-    await assertDeniedOnce('monday', '/v2');
+    await world.assertDeniedOnce('monday', '/v2');
   });
 
   test('Discord (@discordjs/rest): api, the agent token as the bot token (Bot <token>)', async () => {
@@ -408,9 +384,11 @@ describe('platform SDKs through latchkey serve', () => {
       ['Hello'],
     );
     assert.equal(
-      ((await discord.post(`/channels/${CHANNEL}/messages`, { body: { content: 'Through Latchkey' } })) as {
-        content: string;
-      }).content,
+      (
+        (await discord.post(`/channels/${CHANNEL}/messages`, { body: { content: 'Through Latchkey' } })) as {
+          content: string;
+        }
+      ).content,
       'Through Latchkey',
     );
     assert.deepEqual(
@@ -421,7 +399,7 @@ describe('platform SDKs through latchkey serve', () => {
         `POST /api/v10/channels/${CHANNEL}/messages`,
       ],
     );
-    assertInjected('discord-bot');
+    world.assertInjected('discord-bot', EXPECTED_CREDENTIAL['discord-bot']!);
 
     // A 4xx is thrown at once (the client retries only 5xx and waits out only 429).
     const error = await thrown(() =>
@@ -434,6 +412,6 @@ describe('platform SDKs through latchkey serve', () => {
       error.message,
       `POST /v10/channels/${CHANNEL}/messages on "discord-bot" needs one of the scopes write; ask the person to grant one`,
     );
-    await assertDeniedOnce('discord-bot', `/v10/channels/${CHANNEL}/messages`);
+    await world.assertDeniedOnce('discord-bot', `/v10/channels/${CHANNEL}/messages`);
   });
 });

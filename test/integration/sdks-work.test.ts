@@ -8,7 +8,7 @@ import { BoxApiError } from 'box-node-sdk/box/errors';
 import Cloudflare from 'cloudflare';
 import { TodoistApi, TodoistRequestError } from '@doist/todoist-api-typescript';
 import { IntercomClient, IntercomError } from 'intercom-client';
-import type { ApiStandIn, StandInRequest } from '../fixtures/api-stand-in.js';
+import type { StandInRequest } from '../fixtures/api-stand-in.js';
 import type { ServeProcess } from '../fixtures/serve-process.js';
 import { startSdkWorld, thrown, type SdkWorld } from '../fixtures/sdk-calls.js';
 
@@ -70,8 +70,7 @@ const ROUTES = {
   // Cloudflare: /client/v4, every answer in the {success, errors, messages, result} envelope.
   cloudflare: (r: StandInRequest) => {
     const ok = (result: unknown) => json({ success: true, errors: [], messages: [], result });
-    if (r.method === 'GET' && r.path === '/client/v4/user/tokens/verify')
-      return ok({ id: 'tok1', status: 'active' });
+    if (r.method === 'GET' && r.path === '/client/v4/user/tokens/verify') return ok({ id: 'tok1', status: 'active' });
     if (r.method === 'GET' && r.path === '/client/v4/zones')
       return json({
         success: true,
@@ -80,9 +79,11 @@ const ROUTES = {
         result: [{ id: 'zone1', name: 'example.com', status: 'active' }],
         result_info: { page: 1, per_page: 20, count: 1, total_count: 1 },
       });
-    if (r.method === 'POST' && r.path === '/client/v4/zones/zone1/dns_records')
-      return ok({ id: 'rec1', ...parsed(r) });
-    return json({ success: false, errors: [{ code: 7003, message: 'Could not route' }], messages: [], result: null }, 404);
+    if (r.method === 'POST' && r.path === '/client/v4/zones/zone1/dns_records') return ok({ id: 'rec1', ...parsed(r) });
+    return json(
+      { success: false, errors: [{ code: 7003, message: 'Could not route' }], messages: [], result: null },
+      404,
+    );
   },
   // Todoist: /api/v1, snake_case JSON.
   todoist: (r: StandInRequest) => {
@@ -121,7 +122,10 @@ const ROUTES = {
   // Intercom: versioned by the Intercom-Version header; errors are {type: "error.list", errors}.
   intercom: (r: StandInRequest) => {
     if (!/^\d+\.\d+$/.test(String(r.headers['intercom-version'])))
-      return json({ type: 'error.list', errors: [{ code: 'intercom_version_invalid', message: 'Invalid version' }] }, 400);
+      return json(
+        { type: 'error.list', errors: [{ code: 'intercom_version_invalid', message: 'Invalid version' }] },
+        400,
+      );
     const contact = (id: string, email: string) => ({ type: 'contact', id, role: 'user', email });
     if (r.method === 'GET' && r.path === '/me')
       return json({ type: 'admin', id: '991', name: 'Ada Lovelace', email: 'ada@example.com' });
@@ -133,13 +137,12 @@ const ROUTES = {
 
 describe('official SDKs of work tools through latchkey serve', () => {
   let world: SdkWorld;
-  let standIn: ApiStandIn;
   let broker: ServeProcess;
   let full = '';
   let narrow: SdkWorld['narrow'];
 
-  const base = (connection: string) => `${broker.url}/proxy/${connection}`;
-  const seen = (provider: string) => standIn.requests.filter((r) => r.provider === provider);
+  const base = (connection: string) => world.base(connection);
+  const seen = (provider: string) => world.seen(provider);
 
   before(async () => {
     world = await startSdkWorld({
@@ -163,38 +166,12 @@ describe('official SDKs of work tools through latchkey serve', () => {
         { connection: 'intercom', scopes: ['read'] },
       ],
     });
-    ({ standIn, broker, full, narrow } = world);
+    ({ broker, full, narrow } = world);
   });
 
   after(async () => {
     await world?.close();
   });
-
-  /** The provider saw its own credential (Bearer, as each of these APIs takes it) on every request and never an agent token. */
-  function assertInjected(provider: string): void {
-    const requests = seen(provider);
-    assert.ok(requests.length > 0, `${provider} saw requests`);
-    for (const request of requests) {
-      assert.equal(request.headers.authorization, `Bearer ${KEYS[provider]}`, `${provider} ${request.path}: the provider credential`);
-      const all = JSON.stringify(request.headers) + request.body + request.query;
-      assert.ok(
-        !all.includes(full) && !all.includes(narrow.token),
-        `${provider} ${request.path}: no agent token forwarded`,
-      );
-    }
-  }
-
-  /** The narrow agent's denial was one request (no retry) recorded as denied, and only the granted calls reached the API. */
-  async function assertDeniedOnce(connection: string, path: string): Promise<void> {
-    const { entries } = (await broker.admin(`/audit?agent=${narrow.id}&connection=${connection}&decision=deny`)) as {
-      entries: { path: string; reason: string }[];
-    };
-    assert.deepEqual(
-      entries.map((e) => [e.path, e.reason]),
-      [[path, 'insufficient_scope']],
-    );
-    assert.equal(seen(connection).length, 3, 'only the granted calls reached the API');
-  }
 
   const needs = (call: string, connection: string, scope: string) =>
     `${call} on "${connection}" needs one of the scopes ${scope}; ask the person to grant one`;
@@ -223,9 +200,11 @@ describe('official SDKs of work tools through latchkey serve', () => {
       seen('sendgrid').map((r) => `${r.method} ${r.path}`),
       ['GET /v3/user/profile', 'GET /v3/templates', 'POST /v3/mail/send'],
     );
-    assertInjected('sendgrid');
+    world.assertInjected('sendgrid', ['authorization', `Bearer ${KEYS.sendgrid}`]);
 
-    const error = (await thrown(() => client(narrow.token).request({ method: 'POST', url: '/v3/mail/send', body: mail }))) as Error & {
+    const error = (await thrown(() =>
+      client(narrow.token).request({ method: 'POST', url: '/v3/mail/send', body: mail }),
+    )) as Error & {
       code: number;
       response: { body: any };
     };
@@ -235,7 +214,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
     const sentence = needs('POST /v3/mail/send', 'sendgrid', 'mail_send');
     assert.equal(String(error), `Forbidden (403)\n  ${sentence}\n    null\n    ${broker.url}/llms.txt`);
     assert.equal(error.response.body.errors[0].message, sentence);
-    await assertDeniedOnce('sendgrid', '/v3/mail/send');
+    await world.assertDeniedOnce('sendgrid', '/v3/mail/send');
   });
 
   test('Asana (asana): the ApiClient basePath, the agent token as its personal access token', async () => {
@@ -249,13 +228,16 @@ describe('official SDKs of work tools through latchkey serve', () => {
     assert.equal((await new Asana.UsersApi(api).getUser('me', {})).data.name, 'Ada Lovelace');
     const workspaces = await new Asana.WorkspacesApi(api).getWorkspaces({});
     assert.equal(workspaces.data[0].name, 'Engine');
-    const created = await new Asana.TasksApi(api).createTask({ data: { name: 'Through Latchkey', workspace: '1201' } }, {});
+    const created = await new Asana.TasksApi(api).createTask(
+      { data: { name: 'Through Latchkey', workspace: '1201' } },
+      {},
+    );
     assert.equal(created.data.gid, '1202');
     assert.deepEqual(
       seen('asana').map((r) => `${r.method} ${r.path}`),
       ['GET /api/1.0/users/me', 'GET /api/1.0/workspaces', 'POST /api/1.0/tasks'],
     );
-    assertInjected('asana');
+    world.assertInjected('asana', ['authorization', `Bearer ${KEYS.asana}`]);
 
     const error = (await thrown(() =>
       new Asana.TasksApi(client(narrow.token)).createTask({ data: { name: 'Denied', workspace: '1201' } }, {}),
@@ -265,7 +247,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
     // prints `error.response.body`, its {errors: [{message, help}]}, where the sentence is.
     assert.equal(error.message, 'Forbidden');
     assert.equal(error.response.body.errors[0].message, needs('POST /tasks', 'asana', 'tasks:write'));
-    await assertDeniedOnce('asana', '/tasks');
+    await world.assertDeniedOnce('asana', '/tasks');
   });
 
   test('Box (box-node-sdk): withCustomBaseUrls, the agent token as a developer token', async () => {
@@ -279,9 +261,11 @@ describe('official SDKs of work tools through latchkey serve', () => {
       seen('box').map((r) => `${r.method} ${r.path}`),
       ['GET /2.0/users/me', 'GET /2.0/folders/0/items', 'POST /2.0/folders'],
     );
-    assertInjected('box');
+    world.assertInjected('box', ['authorization', `Bearer ${KEYS.box}`]);
 
-    const error = await thrown(() => client(narrow.token).folders.createFolder({ name: 'Denied', parent: { id: '0' } }));
+    const error = await thrown(() =>
+      client(narrow.token).folders.createFolder({ name: 'Denied', parent: { id: '0' } }),
+    );
     assert.ok(error instanceof BoxApiError, inspect(error));
     assert.equal(error.responseInfo.statusCode, 403);
     // Box's SDK joins a body's `error` and `error_description` (Latchkey's own JSON) into its message.
@@ -289,7 +273,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
       error.message,
       `403; "insufficient_scope" - ${JSON.stringify(needs('POST /2.0/folders', 'box', 'root_readwrite'))}`,
     );
-    await assertDeniedOnce('box', '/2.0/folders');
+    await world.assertDeniedOnce('box', '/2.0/folders');
   });
 
   test('Cloudflare (cloudflare): baseURL, the agent token as its API token', async () => {
@@ -300,13 +284,19 @@ describe('official SDKs of work tools through latchkey serve', () => {
       (await cf.zones.list()).result.map((z) => z.name),
       ['example.com'],
     );
-    const record = await cf.dns.records.create({ zone_id: 'zone1', type: 'A', name: 'www', content: '192.0.2.1', ttl: 1 });
+    const record = await cf.dns.records.create({
+      zone_id: 'zone1',
+      type: 'A',
+      name: 'www',
+      content: '192.0.2.1',
+      ttl: 1,
+    });
     assert.equal(record.id, 'rec1');
     assert.deepEqual(
       seen('cloudflare').map((r) => `${r.method} ${r.path}`),
       ['GET /client/v4/user/tokens/verify', 'GET /client/v4/zones', 'POST /client/v4/zones/zone1/dns_records'],
     );
-    assertInjected('cloudflare');
+    world.assertInjected('cloudflare', ['authorization', `Bearer ${KEYS.cloudflare}`]);
 
     const error = await thrown(() =>
       client(narrow.token).dns.records.create({ zone_id: 'zone1', type: 'A', name: 'x', content: '192.0.2.2', ttl: 1 }),
@@ -315,8 +305,11 @@ describe('official SDKs of work tools through latchkey serve', () => {
     // Cloudflare's {errors: [{code, message}]} become the error's `errors`; its message prints the body.
     const sentence = needs('POST /zones/zone1/dns_records', 'cloudflare', 'dns');
     assert.equal(error.errors[0]?.message, sentence);
-    assert.ok(error.message.startsWith('403 {"errors":[') && error.message.includes(JSON.stringify(sentence)), error.message);
-    await assertDeniedOnce('cloudflare', '/zones/zone1/dns_records');
+    assert.ok(
+      error.message.startsWith('403 {"errors":[') && error.message.includes(JSON.stringify(sentence)),
+      error.message,
+    );
+    await world.assertDeniedOnce('cloudflare', '/zones/zone1/dns_records');
   });
 
   test('Todoist (@doist/todoist-api-typescript): its documented customFetch, prefixing the proxy path', async () => {
@@ -347,7 +340,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
       seen('todoist').map((r) => `${r.method} ${r.path}`),
       ['GET /api/v1/tasks', 'GET /api/v1/tasks/6X7rM8997g3RQmvh', 'POST /api/v1/tasks'],
     );
-    assertInjected('todoist');
+    world.assertInjected('todoist', ['authorization', `Bearer ${KEYS.todoist}`]);
 
     const error = await thrown(() => client(narrow.token).addTask({ content: 'Denied' }));
     assert.ok(error instanceof TodoistRequestError, inspect(error));
@@ -359,7 +352,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
       (error.responseData as { error_description: string }).error_description,
       needs('POST /api/v1/tasks', 'todoist', 'write'),
     );
-    await assertDeniedOnce('todoist', '/api/v1/tasks');
+    await world.assertDeniedOnce('todoist', '/api/v1/tasks');
   });
 
   test('Intercom (intercom-client): baseUrl, the agent token as its access token', async () => {
@@ -372,7 +365,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
       seen('intercom').map((r) => `${r.method} ${r.path}`),
       ['GET /me', 'GET /contacts/6329', 'POST /contacts'],
     );
-    assertInjected('intercom');
+    world.assertInjected('intercom', ['authorization', `Bearer ${KEYS.intercom}`]);
 
     const error = await thrown(() => client(narrow.token).contacts.create({ email: 'denied@example.com' }));
     assert.ok(error instanceof IntercomError, inspect(error));
@@ -380,8 +373,11 @@ describe('official SDKs of work tools through latchkey serve', () => {
     // Fern's IntercomError prints the body, Intercom's {errors: [{code, message}]}, sentence included.
     const sentence = needs('POST /contacts', 'intercom', 'write');
     assert.equal((error.body as { errors: { message: string }[] }).errors[0]?.message, sentence);
-    assert.ok(error.message.startsWith('Status code: 403\nBody: {') && error.message.includes(JSON.stringify(sentence)), error.message);
-    await assertDeniedOnce('intercom', '/contacts');
+    assert.ok(
+      error.message.startsWith('Status code: 403\nBody: {') && error.message.includes(JSON.stringify(sentence)),
+      error.message,
+    );
+    await world.assertDeniedOnce('intercom', '/contacts');
   });
 });
 

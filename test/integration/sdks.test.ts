@@ -7,7 +7,7 @@ import Stripe from 'stripe';
 import { WebClient, LogLevel, type Logger } from '@slack/web-api';
 import { APIErrorCode, Client as NotionClient, isNotionClientError } from '@notionhq/client';
 import { LinearClient, LinearErrorType, type LinearError } from '@linear/sdk';
-import type { ApiStandIn, StandInRequest } from '../fixtures/api-stand-in.js';
+import type { StandInRequest } from '../fixtures/api-stand-in.js';
 import type { ServeProcess } from '../fixtures/serve-process.js';
 import { startSdkWorld, thrown, type SdkWorld } from '../fixtures/sdk-calls.js';
 
@@ -28,13 +28,13 @@ const KEYS: Record<string, string> = {
   linear: 'lin_api_standin_linear_key',
 };
 /** How each provider's API expects its credential. */
-const EXPECTED_CREDENTIAL: Record<string, string> = {
-  github: `Bearer ${KEYS.github}`,
-  openai: `Bearer ${KEYS.openai}`,
-  stripe: `Bearer ${KEYS.stripe}`,
-  slack: `Bearer ${KEYS.slack}`,
-  notion: `Bearer ${KEYS.notion}`,
-  linear: KEYS.linear!,
+const EXPECTED_CREDENTIAL: Record<string, [string, string]> = {
+  github: ['authorization', `Bearer ${KEYS.github}`],
+  openai: ['authorization', `Bearer ${KEYS.openai}`],
+  stripe: ['authorization', `Bearer ${KEYS.stripe}`],
+  slack: ['authorization', `Bearer ${KEYS.slack}`],
+  notion: ['authorization', `Bearer ${KEYS.notion}`],
+  linear: ['authorization', KEYS.linear!],
 };
 
 const json = (body: unknown, status = 200) => ({ status, body });
@@ -133,14 +133,13 @@ const ROUTES = {
 
 describe('official SDKs through latchkey serve', () => {
   let world: SdkWorld;
-  let standIn: ApiStandIn;
   let broker: ServeProcess;
   /** Agent tokens: one with grants for the calls below, one with a read-only grant, and its agent id. */
   const full: Record<string, string> = {};
   let narrow: SdkWorld['narrow'];
 
-  const base = (connection: string) => `${broker.url}/proxy/${connection}`;
-  const seen = (provider: string) => standIn.requests.filter((r) => r.provider === provider);
+  const base = (connection: string) => world.base(connection);
+  const seen = (provider: string) => world.seen(provider);
 
   before(async () => {
     world = await startSdkWorld({
@@ -164,43 +163,13 @@ describe('official SDKs through latchkey serve', () => {
         { connection: 'linear', scopes: ['read'] },
       ],
     });
-    ({ standIn, broker, narrow } = world);
+    ({ broker, narrow } = world);
     for (const id of Object.keys(KEYS)) full[id] = world.full;
   });
 
   after(async () => {
     await world?.close();
   });
-
-  /** The provider saw its own credential on every request and never an agent token. */
-  function assertInjected(provider: string, credentialHeader = 'authorization'): void {
-    const requests = seen(provider);
-    assert.ok(requests.length > 0, `${provider} saw requests`);
-    for (const request of requests) {
-      assert.equal(
-        request.headers[credentialHeader],
-        EXPECTED_CREDENTIAL[provider],
-        `${provider} ${request.path}: the provider credential`,
-      );
-      const all = JSON.stringify(request.headers) + request.body + request.query;
-      assert.ok(
-        !all.includes(full[provider]!) && !all.includes(narrow.token),
-        `${provider} ${request.path}: no agent token forwarded`,
-      );
-    }
-  }
-
-  /** The narrow agent's denial was one request (no retry) recorded as denied. */
-  async function assertDeniedOnce(connection: string, path: string, grantedCalls = 3): Promise<void> {
-    const { entries } = (await broker.admin(`/audit?agent=${narrow.id}&connection=${connection}&decision=deny`)) as {
-      entries: { path: string; reason: string }[];
-    };
-    assert.deepEqual(
-      entries.map((e) => [e.path, e.reason]),
-      [[path, 'insufficient_scope']],
-    );
-    assert.equal(seen(connection).length, grantedCalls, 'only the granted calls reached the API');
-  }
 
   test('Octokit (@octokit/rest): baseUrl', async () => {
     const octokit = new Octokit({ auth: full.github, baseUrl: base('github') });
@@ -214,7 +183,7 @@ describe('official SDKs through latchkey serve', () => {
       seen('github').map((r) => `${r.method} ${r.path}`),
       ['GET /user', 'GET /repos/ada/engine', 'POST /repos/ada/engine/issues'],
     );
-    assertInjected('github');
+    world.assertInjected('github', EXPECTED_CREDENTIAL.github!);
 
     const reader = new Octokit({ auth: narrow.token, baseUrl: base('github') });
     const error = (await thrown(() =>
@@ -229,7 +198,7 @@ describe('official SDKs through latchkey serve', () => {
     assert.deepEqual(error.response?.data.latchkey.required_scopes, ['repo', 'public_repo']);
     assert.equal(error.response?.headers['x-latchkey-error'], 'insufficient_scope');
     assert.match(String(error.response?.headers['www-authenticate']), /error="insufficient_scope"/);
-    await assertDeniedOnce('github', '/repos/ada/engine/issues');
+    await world.assertDeniedOnce('github', '/repos/ada/engine/issues');
   });
 
   test('OpenAI (openai): baseURL', async () => {
@@ -248,7 +217,7 @@ describe('official SDKs through latchkey serve', () => {
       seen('openai').map((r) => `${r.method} ${r.path}`),
       ['GET /v1/models', 'GET /v1/models/gpt-4o', 'POST /v1/chat/completions'],
     );
-    assertInjected('openai');
+    world.assertInjected('openai', EXPECTED_CREDENTIAL.openai!);
 
     const reader = new OpenAI({ apiKey: narrow.token, baseURL: base('openai') });
     const error = await thrown(() =>
@@ -260,7 +229,7 @@ describe('official SDKs through latchkey serve', () => {
       '403 POST /chat/completions on "openai" needs one of the scopes inference; ask the person to grant one',
     );
     assert.equal(error.code, 'insufficient_scope');
-    await assertDeniedOnce('openai', '/chat/completions');
+    await world.assertDeniedOnce('openai', '/chat/completions');
   });
 
   test('Stripe (stripe): its documented custom HTTP client, prefixing the proxy path', async () => {
@@ -282,7 +251,7 @@ describe('official SDKs through latchkey serve', () => {
       seen('stripe').map((r) => `${r.method} ${r.path}`),
       ['GET /v1/customers', 'GET /v1/customers/cus_1', 'POST /v1/customers'],
     );
-    assertInjected('stripe');
+    world.assertInjected('stripe', EXPECTED_CREDENTIAL.stripe!);
 
     const error = await thrown(() => stripeFor(narrow.token).customers.create({ email: 'denied@example.com' }));
     assert.ok(error instanceof Stripe.errors.StripePermissionError, inspect(error));
@@ -290,7 +259,7 @@ describe('official SDKs through latchkey serve', () => {
       error.message,
       'POST /v1/customers on "stripe" needs one of the scopes write; ask the person to grant one',
     );
-    await assertDeniedOnce('stripe', '/v1/customers');
+    await world.assertDeniedOnce('stripe', '/v1/customers');
   });
 
   test("Slack (@slack/web-api): slackApiUrl; a missing scope is Slack's own missing_scope, at once", async () => {
@@ -302,7 +271,7 @@ describe('official SDKs through latchkey serve', () => {
       seen('slack').map((r) => `${r.method} ${r.path}`),
       ['POST /api/conversations.list', 'POST /api/users.info', 'POST /api/chat.postMessage'],
     );
-    assertInjected('slack');
+    world.assertInjected('slack', EXPECTED_CREDENTIAL.slack!);
 
     const logged: string[] = [];
     const logger: Logger = {
@@ -333,7 +302,7 @@ describe('official SDKs through latchkey serve', () => {
       ),
       logged.join('\n'),
     );
-    await assertDeniedOnce('slack', '/chat.postMessage');
+    await world.assertDeniedOnce('slack', '/chat.postMessage');
   });
 
   test('Notion (@notionhq/client): baseUrl without /v1, as the SDK appends it', async () => {
@@ -350,7 +319,7 @@ describe('official SDKs through latchkey serve', () => {
       seen('notion').map((r) => `${r.method} ${r.path}`),
       ['GET /v1/users/me', 'POST /v1/search', 'POST /v1/data_sources/ds1/query', 'POST /v1/pages'],
     );
-    assertInjected('notion');
+    world.assertInjected('notion', EXPECTED_CREDENTIAL.notion!);
 
     const reader = new NotionClient({ auth: narrow.token, baseUrl: base('notion') });
     const error = await thrown(() => reader.pages.create({ parent: { page_id: 'p0' }, properties: {} }));
@@ -360,7 +329,7 @@ describe('official SDKs through latchkey serve', () => {
       error.message,
       'POST /v1/pages on "notion" needs one of the scopes insert_content; ask the person to grant one',
     );
-    await assertDeniedOnce('notion', '/v1/pages', 4);
+    await world.assertDeniedOnce('notion', '/v1/pages', 4);
   });
 
   test('Linear (@linear/sdk): apiUrl, the key as a bare Authorization header', async () => {
@@ -375,7 +344,7 @@ describe('official SDKs through latchkey serve', () => {
       seen('linear').map((r) => `${r.method} ${r.path}`),
       ['POST /graphql', 'POST /graphql', 'POST /graphql'],
     );
-    assertInjected('linear');
+    world.assertInjected('linear', EXPECTED_CREDENTIAL.linear!);
 
     const reader = new LinearClient({ apiKey: narrow.token, apiUrl: `${base('linear')}/graphql` });
     const error = (await thrown(() => reader.createIssue({ teamId: 't1', title: 'Denied' }))) as LinearError;
@@ -384,7 +353,7 @@ describe('official SDKs through latchkey serve', () => {
       error.message,
       /POST \/graphql on "linear" can do anything the connection can, so it needs a grant covering every scope the connection holds \(read, write, issues:create, comments:create, timeSchedule:write\) or "\*"; ask the person for that grant/,
     );
-    await assertDeniedOnce('linear', '/graphql');
+    await world.assertDeniedOnce('linear', '/graphql');
   });
 
   test("a scheme one definition declares is refused on the others' connections", async () => {

@@ -250,7 +250,16 @@ describe("refusals in the provider's dialect", () => {
       ],
       extensions: { latchkey },
     });
-    for (const dialect of ['openai', 'github', 'stripe', 'notion', 'graphql', 'anthropic', 'problem', 'error_list'] as const) {
+    for (const dialect of [
+      'openai',
+      'github',
+      'stripe',
+      'notion',
+      'graphql',
+      'anthropic',
+      'problem',
+      'error_list',
+    ] as const) {
       const answer = dialectAnswer(dialect, refusal(denial))!;
       assert.equal(answer.status, 403, dialect);
       assert.deepEqual(

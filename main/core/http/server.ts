@@ -46,7 +46,9 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Loopb
       return boundedServer(h);
     },
     // No code optimisation pass (as for provider definitions): it slows every start, and these validators guard admin routes, not the proxy.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, code: { optimize: false } } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, code: { optimize: false } },
+    },
     // Malformed URLs (bad percent-encoding) are refused by the router itself: answer in our error shape.
     frameworkErrors: (error, _request, reply) => {
       void (reply as FastifyReply)
