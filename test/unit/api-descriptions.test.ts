@@ -1,0 +1,175 @@
+/**
+ * Catalog rules checked against the providers' own machine-readable API descriptions (issue 11),
+ * as github-openapi.test.ts does for GitHub: pinned, trimmed copies in
+ * test/fixtures/api-descriptions/ (scripts/trim-api-description.ts writes and refreshes them;
+ * each names its source repository, commit, file and date). Per provider:
+ * - every rule matches an operation of the description (no dead rules, no typos), except rules
+ *   for methods newer than the description, each listed here with why;
+ * - every operation is opened by a rule or listed in `api.not_exposed` with a reason, and no
+ *   not_exposed entry is stale; operations on servers the definition does not reach are listed
+ *   here with why;
+ * - where the description names OAuth scopes per operation (Slack, Asana): every scope a rule
+ *   names for an operation is one the description lists for it, and a rule naming none matches
+ *   only operations that need none (description-checks.ts, `scopeMismatches`).
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadCatalog } from '../../main/core/catalog/load-catalog.js';
+import type { ProviderDefinition } from '../../main/core/catalog/types.js';
+import {
+  deadRules,
+  matchesOperation,
+  type Operation,
+  operationName,
+  placeOperations,
+  readVendoredDescription,
+  ruleName,
+  scopeMismatches,
+  staleNotExposed,
+  undecidedOperations,
+} from '../fixtures/description-checks.js';
+
+interface Expectations {
+  /** Rules for methods the (older) description does not have yet, with why. */
+  newerThanTheDescription?: Map<string, string>;
+  /** Servers of the description no base of the definition reaches, with why. */
+  unreached?: Map<string, string>;
+  /** The description's old scope names → the definition's, with why (see SLACK below). */
+  renamedScopes?: Map<string, string>;
+  /** Whether the description names OAuth scopes per operation. */
+  namesScopes: boolean;
+}
+
+const PROVIDERS: Record<string, Expectations> = {
+  // slackapi/slack-api-specs stopped at 2021-09 (the repository says its specs are artifacts of
+  // Slack's own machine; none is newer), so it predates the two-step upload and names the
+  // classic apps' chat:write:user / chat:write:bot, which granular-scope apps ask as chat:write
+  // (https://docs.slack.dev/reference/scopes/chat.write).
+  slack: {
+    namesScopes: true,
+    newerThanTheDescription: new Map([
+      ['POST /files.getUploadURLExternal', 'Slack added the two-step upload in 2023 (files.upload retired in 2025)'],
+      ['POST /files.completeUploadExternal', 'Slack added the two-step upload in 2023 (files.upload retired in 2025)'],
+    ]),
+    renamedScopes: new Map([
+      ['chat:write:user', 'chat:write'],
+      ['chat:write:bot', 'chat:write'],
+    ]),
+  },
+  asana: { namesScopes: true },
+  box: {
+    namesScopes: false,
+    unreached: new Map([
+      ['https://upload.box.com/api/2.0', 'Uploads go to the upload host, which the definition does not reach yet'],
+      ['https://dl.boxcloud.com/2.0', "Zip downloads' content host; creating a zip download is not exposed either"],
+      ['https://account.box.com/api/oauth2', "The authorization page: the broker's own OAuth flow"],
+      ['https://api.box.com', "Token and revocation endpoints: the broker's own OAuth flow"],
+    ]),
+  },
+  twilio: { namesScopes: false },
+};
+
+const { catalog, problems } = loadCatalog({ extraDirs: [] });
+
+const withRule = (definition: ProviderDefinition, index: number, scopes: string[]): ProviderDefinition => ({
+  ...definition,
+  api: {
+    ...definition.api,
+    rules: definition.api.rules.map((rule, i) => (i === index ? { ...rule, scopes } : rule)),
+  },
+});
+
+test('the catalog loads', () => {
+  assert.deepEqual(problems, []);
+});
+
+for (const [provider, expected] of Object.entries(PROVIDERS)) {
+  const description = readVendoredDescription(provider);
+  const definition = catalog.require(provider);
+  const { operations, unreached } = placeOperations(definition, description);
+  const newer = expected.newerThanTheDescription ?? new Map<string, string>();
+  const rename = (scope: string) => expected.renamedScopes?.get(scope) ?? scope;
+
+  describe(`${definition.name} rules against ${description.source.repo}@${description.source.commit.slice(0, 12)} (${description.source.file}, ${description.source.date})`, () => {
+    test('the vendored description is pinned and has operations', () => {
+      assert.equal(description.provider, provider);
+      assert.match(description.source.commit, /^[0-9a-f]{40}$/);
+      assert.ok(operations.length > 100, `${operations.length} operations`);
+      assert.ok((definition.api.not_exposed ?? []).length > 0);
+    });
+
+    test('operations on servers the definition does not reach are exactly the listed ones', () => {
+      assert.deepEqual([...unreached.keys()].sort(), [...(expected.unreached?.keys() ?? [])].sort());
+    });
+
+    test('every rule matches at least one operation (no dead rules, no typos)', () => {
+      assert.deepEqual(deadRules(definition, operations, new Set(newer.keys())), []);
+      for (const name of newer.keys()) {
+        assert.ok(definition.api.rules.some((rule) => ruleName(rule) === name), `${name} is still a rule`);
+        const rule = definition.api.rules.find((candidate) => ruleName(candidate) === name);
+        assert.ok(rule && !operations.some((operation) => matchesOperation(rule, operation)), `${name} is still not in the description`);
+      }
+    });
+
+    test('every operation is opened by a rule or listed in api.not_exposed', () => {
+      assert.deepEqual(
+        undecidedOperations(catalog, definition, operations).map(operationName),
+        [],
+        'new operations: open them with a rule or add them to api.not_exposed with a reason',
+      );
+    });
+
+    test('every not_exposed entry stands for an operation no rule opens (no stale entries)', () => {
+      assert.deepEqual(staleNotExposed(catalog, definition, operations), []);
+    });
+
+    test('the walk notices operations nobody decided about', () => {
+      // Each not_exposed entry taken away in turn leaves some operation undecided (else it is
+      // stale, above); the first one is enough to show the check can fail.
+      const [first, ...rest] = definition.api.not_exposed ?? [];
+      assert.ok(first);
+      const undecided = undecidedOperations(
+        catalog,
+        definition,
+        operations,
+        rest.map((entry) => ({ method: entry.method, path: entry.path, scopes: [] })),
+      );
+      assert.ok(undecided.length > 0);
+      const entry = { method: first.method, path: first.path, scopes: [] };
+      assert.ok(undecided.every((operation: Operation) => matchesOperation(entry, operation)));
+    });
+
+    if (expected.namesScopes) {
+      test('every scope a rule names for an operation is one the description lists for it', () => {
+        const compared = definition.api.rules.filter((rule) =>
+          operations.some((operation) => operation.scopes !== undefined && matchesOperation(rule, operation)),
+        );
+        assert.ok(compared.length >= definition.api.rules.length / 2, `${compared.length} rules compared`);
+        assert.deepEqual(scopeMismatches(definition, operations, rename), []);
+      });
+
+      test('the scope comparison notices a wrong scope and a missing one', () => {
+        const index = definition.api.rules.findIndex((rule) =>
+          operations.some((operation) => (operation.scopes ?? []).length > 0 && matchesOperation(rule, operation)),
+        );
+        assert.ok(index >= 0);
+        assert.ok(scopeMismatches(withRule(definition, index, ['no-such:scope']), operations, rename).length > 0);
+        assert.ok(scopeMismatches(withRule(definition, index, []), operations, rename).length > 0);
+      });
+    } else {
+      test('the description names no OAuth scopes per operation, so there are none to compare', () => {
+        assert.deepEqual(
+          description.operations.filter((operation) => operation.scopes !== undefined),
+          [],
+        );
+      });
+    }
+
+    if (expected.renamedScopes) {
+      test('each renamed scope is still named by the description', () => {
+        const named = new Set(description.operations.flatMap((operation) => operation.scopes ?? []));
+        for (const old of expected.renamedScopes?.keys() ?? []) assert.ok(named.has(old), old);
+      });
+    }
+  });
+}
