@@ -61,7 +61,8 @@ interface Description {
   schemes?: string[];
   servers?: ServerObject[];
   security?: unknown;
-  paths: Record<string, Record<string, OperationObject> & { servers?: ServerObject[] }>;
+  /** Path items: operations by method, and `servers` (or `parameters`, …) beside them. */
+  paths: Record<string, Record<string, OperationObject | undefined> & { servers?: ServerObject[] }>;
 }
 
 export interface TrimmedOperation {
@@ -89,7 +90,7 @@ function trim(description: Description, source: Source): { server: string; opera
     // Box documents variants of one endpoint as `path#variant`: the call goes to the path.
     const path = documented.split('#')[0] ?? documented;
     for (const [method, operation] of Object.entries(item)) {
-      if (!METHODS.includes(method) || seen.has(`${method} ${path}`)) continue;
+      if (!METHODS.includes(method) || !operation || Array.isArray(operation) || seen.has(`${method} ${path}`)) continue;
       seen.add(`${method} ${path}`);
       const own = operation.servers?.[0] ?? item.servers?.[0];
       const scopes = source.scopes(operation.security ?? description.security);
