@@ -41,6 +41,7 @@ export const SOURCES: Record<string, Source> = {
   },
   asana: { repo: 'Asana/openapi', file: 'defs/asana_oas.yaml', scopes: schemeScopes('oauth2') },
   box: { repo: 'box/box-openapi', file: 'openapi.json', scopes: schemeScopes('OAuth2Security') },
+  figma: { repo: 'figma/rest-api-spec', file: 'openapi/openapi.yaml', scopes: schemeScopes('OAuth2') },
   twilio: { repo: 'twilio/twilio-oai', file: 'spec/json/twilio_api_v2010.json', scopes: () => undefined },
 };
 
