@@ -15,34 +15,53 @@ import { parse as parseYaml } from 'yaml';
 
 interface Source {
   repo: string;
-  file: string;
+  /** The description's files; one copy of their operations together. */
+  files: string[];
   /** Reads the scopes an operation's `security` names; undefined when it names none. */
   scopes: (security: unknown) => string[] | undefined;
+  /** The path an agent calls for a documented one, where the description names it otherwise. */
+  rewritePath?: (path: string) => string;
 }
 
-/** The OAuth scopes of the first requirement on `scheme` that lists some. */
+/**
+ * Every OAuth scope the operation's requirements on `scheme` list (requirements are
+ * alternatives, e.g. HubSpot's owners: `automation` or `crm.objects.owners.read`); undefined
+ * when they list none.
+ */
 const schemeScopes =
   (scheme: string) =>
   (security: unknown): string[] | undefined => {
     if (!Array.isArray(security)) return undefined;
-    for (const requirement of security as Record<string, unknown>[]) {
-      const scopes = requirement[scheme];
-      if (Array.isArray(scopes) && scopes.length > 0) return scopes.map(String);
-    }
-    return undefined;
+    const scopes = (security as Record<string, unknown>[]).flatMap((requirement) => {
+      const listed = requirement[scheme];
+      return Array.isArray(listed) ? listed.map(String) : [];
+    });
+    return scopes.length > 0 ? [...new Set(scopes)] : undefined;
   };
 
 export const SOURCES: Record<string, Source> = {
   // Slack writes ["none"] for methods that need no scope: kept as an empty list (named: none needed).
   slack: {
     repo: 'slackapi/slack-api-specs',
-    file: 'web-api/slack_web_openapi_v2_without_examples.json',
+    files: ['web-api/slack_web_openapi_v2_without_examples.json'],
     scopes: (security) => schemeScopes('slackAuth')(security)?.filter((scope) => scope !== 'none'),
   },
-  asana: { repo: 'Asana/openapi', file: 'defs/asana_oas.yaml', scopes: schemeScopes('oauth2') },
-  box: { repo: 'box/box-openapi', file: 'openapi.json', scopes: schemeScopes('OAuth2Security') },
-  figma: { repo: 'figma/rest-api-spec', file: 'openapi/openapi.yaml', scopes: schemeScopes('OAuth2') },
-  twilio: { repo: 'twilio/twilio-oai', file: 'spec/json/twilio_api_v2010.json', scopes: () => undefined },
+  asana: { repo: 'Asana/openapi', files: ['defs/asana_oas.yaml'], scopes: schemeScopes('oauth2') },
+  box: { repo: 'box/box-openapi', files: ['openapi.json'], scopes: schemeScopes('OAuth2Security') },
+  figma: { repo: 'figma/rest-api-spec', files: ['openapi/openapi.yaml'], scopes: schemeScopes('OAuth2') },
+  // HubSpot publishes one description per API family and version: the copy holds the v3 families
+  // the definition opens (its CRM objects and owners), so coverage is checked within those.
+  hubspot: {
+    repo: 'HubSpot/HubSpot-public-api-spec-collection',
+    files: ['Contacts', 'Companies', 'Deals', 'Tickets'].map(
+      (family) => `PublicApiSpecs/CRM/${family}/Rollouts/424/v3/${family.toLowerCase()}.json`,
+    ).concat('PublicApiSpecs/CRM/Crm Owners/Rollouts/146888/v3/crmOwners.json'),
+    scopes: schemeScopes('oauth2'),
+    // The deals description names the object by its type id, which the API takes as well as the
+    // name; the rules (and @hubspot/api-client) use the name.
+    rewritePath: (path) => path.replace(/^\/crm\/v3\/objects\/0-3(?=\/|$)/, '/crm/v3/objects/deals'),
+  },
+  twilio: { repo: 'twilio/twilio-oai', files: ['spec/json/twilio_api_v2010.json'], scopes: () => undefined },
 };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
@@ -89,7 +108,8 @@ function trim(description: Description, source: Source): { server: string; opera
   const seen = new Set<string>();
   for (const [documented, item] of Object.entries(description.paths)) {
     // Box documents variants of one endpoint as `path#variant`: the call goes to the path.
-    const path = documented.split('#')[0] ?? documented;
+    const called = documented.split('#')[0] ?? documented;
+    const path = source.rewritePath ? source.rewritePath(called) : called;
     for (const [method, operation] of Object.entries(item)) {
       if (!METHODS.includes(method) || !operation || Array.isArray(operation) || seen.has(`${method} ${path}`)) continue;
       seen.add(`${method} ${path}`);
@@ -103,7 +123,6 @@ function trim(description: Description, source: Source): { server: string; opera
       });
     }
   }
-  operations.sort((a, b) => a.path.localeCompare(b.path, 'en') || a.method.localeCompare(b.method, 'en'));
   return { server, operations };
 }
 
@@ -118,11 +137,18 @@ function main(): void {
     execFileSync('git', [`--git-dir=${gitDir}`, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const commit = git('rev-parse', 'HEAD').trim();
   const date = git('log', '-1', '--format=%cs', commit).trim();
-  const text = git('show', `${commit}:${source.file}`);
-  const description = (source.file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Description;
-  const { server, operations } = trim(description, source);
+  let server: string | undefined;
+  const operations: TrimmedOperation[] = [];
+  for (const file of source.files) {
+    const text = git('show', `${commit}:${file}`);
+    const trimmed = trim((file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Description, source);
+    server ??= trimmed.server;
+    for (const operation of trimmed.operations)
+      operations.push(operation.server || trimmed.server === server ? operation : { ...operation, server: trimmed.server });
+  }
+  operations.sort((a, b) => a.path.localeCompare(b.path, 'en') || a.method.localeCompare(b.method, 'en'));
   const head = JSON.stringify(
-    { provider, source: { repo: source.repo, commit, file: source.file, date }, server },
+    { provider, source: { repo: source.repo, commit, files: source.files, date }, server },
     null,
     2,
   ).slice(0, -2);
@@ -131,7 +157,7 @@ function main(): void {
   const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'api-descriptions');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, `${provider}.json`), `${head},\n  "operations": [\n${body}\n  ]\n}\n`);
-  console.log(`${provider}: ${operations.length} operations from ${source.repo}@${commit} ${source.file}`);
+  console.log(`${provider}: ${operations.length} operations from ${source.repo}@${commit} ${source.files.join(' ')}`);
 }
 
 main();

@@ -9,7 +9,7 @@
  *   not_exposed entry is stale; operations on servers the definition does not reach are listed
  *   here with why;
  * - where the description names OAuth scopes per operation and the definition asks for them
- *   (Slack, Asana): every scope a rule names for an operation is one the description lists for
+ *   (Slack, Asana, HubSpot): every scope a rule names for an operation is one the description lists for
  *   it, and a rule naming none matches only operations that need none (description-checks.ts,
  *   `scopeMismatches`). Figma's description names scopes too, but Latchkey connects Figma with
  *   a pasted token and its own read/comment split; Box and Twilio name none.
@@ -64,6 +64,9 @@ const PROVIDERS: Record<string, Expectations> = {
   },
   asana: { scopes: 'compare' },
   figma: { scopes: 'own' },
+  // The copy holds the v3 CRM families the definition opens (contacts, companies, deals,
+  // tickets, owners): HubSpot publishes one description per family, hundreds in all.
+  hubspot: { scopes: 'compare' },
   box: {
     scopes: 'none',
     unreached: new Map([
@@ -97,7 +100,7 @@ for (const [provider, expected] of Object.entries(PROVIDERS)) {
   const newer = expected.newerThanTheDescription ?? new Map<string, string>();
   const rename = (scope: string) => expected.renamedScopes?.get(scope) ?? scope;
 
-  describe(`${definition.name} rules against ${description.source.repo}@${description.source.commit.slice(0, 12)} (${description.source.file}, ${description.source.date})`, () => {
+  describe(`${definition.name} rules against ${description.source.repo}@${description.source.commit.slice(0, 12)} (${description.source.files.join(', ')}, ${description.source.date})`, () => {
     test('the vendored description is pinned and has operations', () => {
       assert.equal(description.provider, provider);
       assert.match(description.source.commit, /^[0-9a-f]{40}$/);

@@ -311,7 +311,7 @@ const TABLE: Record<string, Row[]> = {
   ],
   // https://developers.hubspot.com/docs/api/scopes
   hubspot: [
-    ['GET', '/crm/v3/objects/contacts/51', ['crm.objects.contacts.read', 'crm.objects.contacts.write']],
+    ['GET', '/crm/v3/objects/contacts/51', ['crm.objects.contacts.read']],
     ['POST', '/crm/v3/objects/contacts', ['crm.objects.contacts.write']],
     ['PATCH', '/crm/v3/objects/deals/77', ['crm.objects.deals.write']],
     ['POST', '/crm/v3/objects/tickets', ['tickets']],
