@@ -21,6 +21,8 @@ interface Source {
   scopes: (security: unknown) => string[] | undefined;
   /** The path an agent calls for a documented one, where the description names it otherwise. */
   rewritePath?: (path: string) => string;
+  /** Reads one file of a description that is not OpenAPI (Dropbox's Stone); OpenAPI by default. */
+  parse?: (text: string) => { server: string; operations: TrimmedOperation[] };
 }
 
 /**
@@ -61,6 +63,15 @@ export const SOURCES: Record<string, Source> = {
     // name; the rules (and @hubspot/api-client) use the name.
     rewritePath: (path) => path.replace(/^\/crm\/v3\/objects\/0-3(?=\/|$)/, '/crm/v3/objects/deals'),
   },
+  // Dropbox describes its API in Stone, not OpenAPI: every route is a POST to /2/<namespace>/<route>.
+  dropbox: {
+    repo: 'dropbox/dropbox-api-spec',
+    files: ['account', 'auth', 'check', 'contacts', 'file_properties', 'file_requests', 'files', 'openid', 'paper']
+      .concat(['riviera', 'sharing', 'team', 'team_log', 'users'])
+      .map((namespace) => `${namespace}.stone`),
+    scopes: () => undefined,
+    parse: (text) => stoneRoutes(text),
+  },
   twilio: { repo: 'twilio/twilio-oai', files: ['spec/json/twilio_api_v2010.json'], scopes: () => undefined },
 };
 
@@ -92,6 +103,39 @@ export interface TrimmedOperation {
   path: string;
   /** The OAuth scopes the description names for it ([] = it says none is needed); absent when it names none. */
   scopes?: string[];
+}
+
+const STONE_HOSTS: Record<string, string> = {
+  api: 'https://api.dropboxapi.com',
+  content: 'https://content.dropboxapi.com',
+  notify: 'https://notify.dropboxapi.com',
+};
+
+/**
+ * The routes of one Stone namespace: `route name[:version] (…)` lines, each with an indented
+ * `attrs` block (`host`, default "api"; `scope`). Version n > 1 is called as `name_vn`.
+ */
+function stoneRoutes(text: string): { server: string; operations: TrimmedOperation[] } {
+  const namespace = /^namespace (\w+)/m.exec(text)?.[1];
+  if (!namespace) throw new Error('a Stone file without a namespace');
+  const operations: TrimmedOperation[] = [];
+  // Each route runs from its `route` line to the next line that starts unindented.
+  for (const block of text.split(/^(?=\S)/m)) {
+    const route = /^route ([\w/]+)(?::(\d+))? \(/.exec(block);
+    if (!route) continue;
+    const [, name, version] = route;
+    const attribute = (key: string) => new RegExp(`^\\s+${key} = "([^"]*)"`, 'm').exec(block)?.[1];
+    const host = STONE_HOSTS[attribute('host') ?? 'api'];
+    if (!host) throw new Error(`route ${name}: unknown host ${attribute('host')}`);
+    const scope = attribute('scope');
+    operations.push({
+      method: 'POST',
+      ...(host === STONE_HOSTS.api ? {} : { server: host }),
+      path: `/2/${namespace}/${name}${version && version !== '1' ? `_v${version}` : ''}`,
+      ...(scope ? { scopes: [scope] } : {}),
+    });
+  }
+  return { server: STONE_HOSTS.api as string, operations };
 }
 
 /** A server URL with its variables at their defaults (Box's upload host). */
@@ -141,7 +185,9 @@ function main(): void {
   const operations: TrimmedOperation[] = [];
   for (const file of source.files) {
     const text = git('show', `${commit}:${file}`);
-    const trimmed = trim((file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Description, source);
+    const trimmed = source.parse
+      ? source.parse(text)
+      : trim((file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Description, source);
     server ??= trimmed.server;
     for (const operation of trimmed.operations)
       operations.push(operation.server || trimmed.server === server ? operation : { ...operation, server: trimmed.server });

@@ -2,14 +2,15 @@
  * Catalog rules checked against the providers' own machine-readable API descriptions (issue 11),
  * as github-openapi.test.ts does for GitHub: pinned, trimmed copies in
  * test/fixtures/api-descriptions/ (scripts/trim-api-description.ts writes and refreshes them;
- * each names its source repository, commit, file and date). Per provider:
+ * each names its source repository, commit, files and date; Dropbox's is in Stone, not
+ * OpenAPI). Per provider:
  * - every rule matches an operation of the description (no dead rules, no typos), except rules
  *   for methods newer than the description, each listed here with why;
  * - every operation is opened by a rule or listed in `api.not_exposed` with a reason, and no
  *   not_exposed entry is stale; operations on servers the definition does not reach are listed
  *   here with why;
  * - where the description names OAuth scopes per operation and the definition asks for them
- *   (Slack, Asana, HubSpot): every scope a rule names for an operation is one the description lists for
+ *   (Asana, Dropbox, HubSpot, Slack): every scope a rule names for an operation is one the description lists for
  *   it, and a rule naming none matches only operations that need none (description-checks.ts,
  *   `scopeMismatches`). Figma's description names scopes too, but Latchkey connects Figma with
  *   a pasted token and its own read/comment split; Box and Twilio name none.
@@ -63,6 +64,13 @@ const PROVIDERS: Record<string, Expectations> = {
     ]),
   },
   asana: { scopes: 'compare' },
+  dropbox: {
+    scopes: 'compare',
+    unreached: new Map([
+      ['https://content.dropboxapi.com', 'Uploads and downloads go to the content host, which the definition does not reach yet'],
+      ['https://notify.dropboxapi.com', 'Long-polling for changes: not exposed until asked for'],
+    ]),
+  },
   figma: { scopes: 'own' },
   // The copy holds the v3 CRM families the definition opens (contacts, companies, deals,
   // tickets, owners): HubSpot publishes one description per family, hundreds in all.
