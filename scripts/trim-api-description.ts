@@ -63,6 +63,7 @@ export const SOURCES: Record<string, Source> = {
     // name; the rules (and @hubspot/api-client) use the name.
     rewritePath: (path) => path.replace(/^\/crm\/v3\/objects\/0-3(?=\/|$)/, '/crm/v3/objects/deals'),
   },
+  'discord-bot': { repo: 'discord/discord-api-spec', files: ['specs/openapi.json'], scopes: schemeScopes('OAuth2') },
   // Dropbox describes its API in Stone, not OpenAPI: every route is a POST to /2/<namespace>/<route>.
   dropbox: {
     repo: 'dropbox/dropbox-api-spec',

@@ -12,8 +12,8 @@
  * - where the description names OAuth scopes per operation and the definition asks for them
  *   (Asana, Dropbox, HubSpot, Slack): every scope a rule names for an operation is one the description lists for
  *   it, and a rule naming none matches only operations that need none (description-checks.ts,
- *   `scopeMismatches`). Figma's description names scopes too, but Latchkey connects Figma with
- *   a pasted token and its own read/comment split; Box and Twilio name none.
+ *   `scopeMismatches`). Discord's and Figma's descriptions name scopes too, but Latchkey
+ *   connects them with a pasted bot or personal token and its own split; Box and Twilio name none.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,6 +64,8 @@ const PROVIDERS: Record<string, Expectations> = {
     ]),
   },
   asana: { scopes: 'compare' },
+  // Discord's description names OAuth2 scopes for user tokens; the definition connects a bot token.
+  'discord-bot': { scopes: 'own' },
   dropbox: {
     scopes: 'compare',
     unreached: new Map([
