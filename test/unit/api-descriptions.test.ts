@@ -18,7 +18,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCatalog } from '../../main/core/catalog/load-catalog.js';
-import type { ProviderDefinition } from '../../main/core/catalog/types.js';
+import type { EndpointRule, ProviderDefinition } from '../../main/core/catalog/types.js';
 import {
   deadRules,
   matchesOperation,
@@ -30,6 +30,7 @@ import {
   scopeMismatches,
   staleNotExposed,
   undecidedOperations,
+  type VendoredDescription,
 } from '../fixtures/description-checks.js';
 
 interface Expectations {
@@ -198,3 +199,67 @@ for (const [provider, expected] of Object.entries(PROVIDERS)) {
     }
   });
 }
+
+describe('the shared walk (description-checks.ts)', () => {
+  const vendored = (operations: VendoredDescription['operations']): VendoredDescription => ({
+    provider: 'test',
+    source: { repo: 'example/example', commit: '0'.repeat(40), files: ['openapi.json'], date: '2026-01-01' },
+    server: 'https://www.googleapis.com',
+    operations,
+  });
+
+  /** A definition on these bases (the shape of Google's, and of Asana's versioned base). */
+  const onBases = (bases: Record<string, string>): ProviderDefinition => {
+    const google = catalog.require('google');
+    return { ...google, api: { ...google.api, base_url: undefined, bases } };
+  };
+
+  test('places operations on the base whose URL starts theirs, the longest first, at a segment boundary', () => {
+    const google = onBases({
+      default: 'https://www.googleapis.com',
+      gmail: 'https://gmail.googleapis.com',
+      sheets: 'https://sheets.googleapis.com',
+    });
+    const { operations, unreached } = placeOperations(
+      google,
+      vendored([
+        { method: 'GET', server: 'https://gmail.googleapis.com', path: '/gmail/v1/users/{userId}/messages' },
+        { method: 'GET', server: 'https://sheets.googleapis.com/v4', path: '/spreadsheets/{spreadsheetId}' },
+        { method: 'GET', path: '/drive/v3/files' },
+        { method: 'GET', server: 'https://gmail.googleapis.com.example', path: '/gmail/v1/users' },
+      ]),
+    );
+    assert.deepEqual(operations.map(operationName), [
+      'GET :gmail/gmail/v1/users/{userId}/messages',
+      'GET :sheets/v4/spreadsheets/{spreadsheetId}',
+      'GET /drive/v3/files',
+    ]);
+    assert.deepEqual([...unreached], [['https://gmail.googleapis.com.example', 1]]);
+    // A base that ends in a version segment takes it off the template.
+    const asana = placeOperations(onBases({ default: 'https://app.asana.com/api/1.0' }), {
+      ...vendored([{ method: 'GET', path: '/tasks/{task_gid}' }]),
+      server: 'https://app.asana.com/api/1.0',
+    });
+    assert.deepEqual(asana.operations.map(operationName), ['GET /tasks/{task_gid}']);
+  });
+
+  test('a rule matches an operation when some call fits both', () => {
+    const operation = (method: string, template: string): Operation => ({ method, base: 'default', template });
+    const rule = (method: string, path: string): EndpointRule => ({ method, path, scopes: [] });
+    const fits: [EndpointRule, Operation, boolean][] = [
+      [rule('GET', '/users/me'), operation('GET', '/users/{user_gid}'), true],
+      [rule('GET', '/users/*'), operation('GET', '/users/{user_gid}'), true],
+      [rule('GET', '/users/*'), operation('GET', '/users/{user_gid}/teams'), false],
+      [rule('GET', '/users/**'), operation('GET', '/users'), true],
+      [rule('POST', '/users/*'), operation('GET', '/users/{user_gid}'), false],
+      [rule('GET', '/Accounts/*/Messages/*'), operation('GET', '/Accounts/{AccountSid}/Messages/{Sid}.json'), true],
+      [rule('GET', '/Accounts/*/Messages.json'), operation('GET', '/Accounts/{AccountSid}/Messages/{Sid}.json'), false],
+      [rule('*', '/admin.*'), operation('POST', '/admin.apps.approve'), true],
+      [rule('*', '/admin.*'), operation('POST', '/admin.'), false],
+      [rule('GET', '/files/*'), operation('HEAD', '/files/{id}'), true],
+      [{ ...rule('GET', '/users/*'), base: 'gmail' }, operation('GET', '/users/{id}'), false],
+    ];
+    for (const [candidate, described, expected] of fits)
+      assert.equal(matchesOperation(candidate, described), expected, `${ruleName(candidate)} on ${operationName(described)}`);
+  });
+});
