@@ -17,8 +17,8 @@ interface Source {
   repo: string;
   /** The description's files; one copy of their operations together. */
   files: string[];
-  /** Reads the scopes an operation's `security` names; undefined when it names none. */
-  scopes: (security: unknown) => string[] | undefined;
+  /** Reads the scopes an OpenAPI operation's `security` names; undefined when it names none. */
+  scopes?: (security: unknown) => string[] | undefined;
   /** The path an agent calls for a documented one, where the description names it otherwise. */
   rewritePath?: (path: string) => string;
   /** Reads one file of a description that is not OpenAPI (Dropbox's Stone); OpenAPI by default. */
@@ -26,18 +26,19 @@ interface Source {
 }
 
 /**
- * Every OAuth scope the operation's requirements on `scheme` list (requirements are
- * alternatives, e.g. HubSpot's owners: `automation` or `crm.objects.owners.read`); undefined
- * when they list none.
+ * Every OAuth scope the operation's requirements on `scheme` (on any scheme when none is named)
+ * list; requirements are alternatives, e.g. HubSpot's owners: `automation` or
+ * `crm.objects.owners.read`. Undefined when they list none.
  */
 const schemeScopes =
-  (scheme: string) =>
+  (scheme?: string) =>
   (security: unknown): string[] | undefined => {
     if (!Array.isArray(security)) return undefined;
-    const scopes = (security as Record<string, unknown>[]).flatMap((requirement) => {
-      const listed = requirement[scheme];
-      return Array.isArray(listed) ? listed.map(String) : [];
-    });
+    const scopes = (security as Record<string, unknown>[]).flatMap((requirement) =>
+      Object.entries(requirement).flatMap(([name, listed]) =>
+        (scheme === undefined || name === scheme) && Array.isArray(listed) ? listed.map(String) : [],
+      ),
+    );
     return scopes.length > 0 ? [...new Set(scopes)] : undefined;
   };
 
@@ -70,10 +71,10 @@ export const SOURCES: Record<string, Source> = {
     files: ['account', 'auth', 'check', 'contacts', 'file_properties', 'file_requests', 'files', 'openid', 'paper']
       .concat(['riviera', 'sharing', 'team', 'team_log', 'users'])
       .map((namespace) => `${namespace}.stone`),
-    scopes: () => undefined,
     parse: (text) => stoneRoutes(text),
   },
-  twilio: { repo: 'twilio/twilio-oai', files: ['spec/json/twilio_api_v2010.json'], scopes: () => undefined },
+  openai: { repo: 'openai/openai-openapi', files: ['openapi.json'], scopes: schemeScopes() },
+  twilio: { repo: 'twilio/twilio-oai', files: ['spec/json/twilio_api_v2010.json'], scopes: schemeScopes() },
 };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
@@ -152,14 +153,15 @@ function trim(description: Description, source: Source): { server: string; opera
   const operations: TrimmedOperation[] = [];
   const seen = new Set<string>();
   for (const [documented, item] of Object.entries(description.paths)) {
-    // Box documents variants of one endpoint as `path#variant`: the call goes to the path.
-    const called = documented.split('#')[0] ?? documented;
+    // Box documents variants of one endpoint as `path#variant`, OpenAI as `path?query`: the
+    // call goes to the path.
+    const called = documented.split(/[#?]/)[0] ?? documented;
     const path = source.rewritePath ? source.rewritePath(called) : called;
     for (const [method, operation] of Object.entries(item)) {
       if (!METHODS.includes(method) || !operation || Array.isArray(operation) || seen.has(`${method} ${path}`)) continue;
       seen.add(`${method} ${path}`);
       const own = operation.servers?.[0] ?? item.servers?.[0];
-      const scopes = source.scopes(operation.security ?? description.security);
+      const scopes = source.scopes?.(operation.security ?? description.security);
       operations.push({
         method: method.toUpperCase(),
         ...(own && serverUrl(own) !== server ? { server: serverUrl(own) } : {}),
