@@ -21,6 +21,8 @@ interface Source {
   scopes?: (security: unknown) => string[] | undefined;
   /** The path an agent calls for a documented one, where the description names it otherwise. */
   rewritePath?: (path: string) => string;
+  /** The server all operations are on, where the description names it otherwise. */
+  server?: string;
   /** Reads one file of a description that is not OpenAPI (Dropbox's Stone); OpenAPI by default. */
   parse?: (text: string) => { server: string; operations: TrimmedOperation[] };
 }
@@ -74,6 +76,14 @@ export const SOURCES: Record<string, Source> = {
     parse: (text) => stoneRoutes(text),
   },
   openai: { repo: 'openai/openai-openapi', files: ['openapi.json'], scopes: schemeScopes() },
+  // The description's server is https://{region}.sentry.io; the definition calls sentry.io,
+  // which serves the default (US) region.
+  sentry: {
+    repo: 'getsentry/sentry-api-schema',
+    files: ['openapi-derefed.json'],
+    scopes: schemeScopes('auth_token'),
+    server: 'https://sentry.io',
+  },
   twilio: { repo: 'twilio/twilio-oai', files: ['spec/json/twilio_api_v2010.json'], scopes: schemeScopes() },
 };
 
@@ -147,9 +157,11 @@ function serverUrl(server: ServerObject): string {
 
 function trim(description: Description, source: Source): { server: string; operations: TrimmedOperation[] } {
   // Swagger 2 (Slack) names one host and base path; OpenAPI 3 a list of servers, per operation too.
-  const server = description.swagger
-    ? `${description.schemes?.[0] ?? 'https'}://${description.host}${description.basePath ?? ''}`
-    : serverUrl(description.servers?.[0] ?? { url: '' });
+  const server =
+    source.server ??
+    (description.swagger
+      ? `${description.schemes?.[0] ?? 'https'}://${description.host}${description.basePath ?? ''}`
+      : serverUrl(description.servers?.[0] ?? { url: '' }));
   const operations: TrimmedOperation[] = [];
   const seen = new Set<string>();
   for (const [documented, item] of Object.entries(description.paths)) {
@@ -160,7 +172,8 @@ function trim(description: Description, source: Source): { server: string; opera
     for (const [method, operation] of Object.entries(item)) {
       if (!METHODS.includes(method) || !operation || Array.isArray(operation) || seen.has(`${method} ${path}`)) continue;
       seen.add(`${method} ${path}`);
-      const own = operation.servers?.[0] ?? item.servers?.[0];
+      // A source's own `server` stands for every server of its description (Sentry's regions).
+      const own = source.server ? undefined : (operation.servers?.[0] ?? item.servers?.[0]);
       const scopes = source.scopes?.(operation.security ?? description.security);
       operations.push({
         method: method.toUpperCase(),

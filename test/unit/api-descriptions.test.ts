@@ -10,7 +10,7 @@
  *   not_exposed entry is stale; operations on servers the definition does not reach are listed
  *   here with why;
  * - where the description names OAuth scopes per operation and the definition asks for them
- *   (Asana, Dropbox, HubSpot, Slack): every scope a rule names for an operation is one the description lists for
+ *   (Asana, Dropbox, HubSpot, Sentry, Slack): every scope a rule names for an operation is one the description lists for
  *   it, and a rule naming none matches only operations that need none (description-checks.ts,
  *   `scopeMismatches`). Discord's and Figma's descriptions name scopes too, but Latchkey
  *   connects them with a pasted bot or personal token and its own split; Box, OpenAI and Twilio name none.
@@ -88,6 +88,8 @@ const PROVIDERS: Record<string, Expectations> = {
     ]),
   },
   openai: { scopes: 'none' },
+  // The copy puts Sentry's regional server (https://{region}.sentry.io) at sentry.io, the US region.
+  sentry: { scopes: 'compare' },
   twilio: { scopes: 'none' },
 };
 

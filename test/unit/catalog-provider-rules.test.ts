@@ -11,8 +11,8 @@
  *
  * Providers that publish a machine-readable API description are also checked against it, every
  * rule and every operation: GitHub against @octokit/openapi (github-openapi.test.ts, so it has no
- * rows here), and Asana, Box, Discord, Dropbox, Figma, HubSpot, OpenAI, Slack and Twilio
- * against pinned copies of their own descriptions (api-descriptions.test.ts), which also
+ * rows here), and Asana, Box, Discord, Dropbox, Figma, HubSpot, OpenAI, Sentry, Slack and
+ * Twilio against pinned copies of their own descriptions (api-descriptions.test.ts), which also
  * compares the rules' scopes with the description's where it names them. Linear's single
  * GraphQL rule is pinned in catalog-rules-safety.
  */
@@ -144,9 +144,9 @@ const TABLE: Record<string, Row[]> = {
   // https://docs.sentry.io/api/permissions/ (same scope names as Sentry's tokens)
   sentry: [
     ['GET', '/organizations', ['org:read']],
-    ['GET', '/organizations/acme/projects', ['project:read']],
+    ['GET', '/organizations/acme/projects', ['org:read']],
     ['GET', '/projects/acme/web/issues', ['event:read']],
-    ['GET', '/projects/acme/web/events/b2c5', ['event:read']],
+    ['GET', '/projects/acme/web/events/b2c5', ['project:read']],
     ['PUT', '/organizations/acme/issues/1234', ['event:write']],
     ['DELETE', '/organizations/acme/issues/1234', NONE],
   ],
