@@ -75,6 +75,12 @@ export const SOURCES: Record<string, Source> = {
       .map((namespace) => `${namespace}.stone`),
     parse: (text) => stoneRoutes(text),
   },
+  // The newest numbered API version (descriptions/0 is Intercom's Unstable version).
+  intercom: {
+    repo: 'intercom/Intercom-OpenAPI',
+    files: ['descriptions/2.16/api.intercom.io.yaml'],
+    scopes: schemeScopes(),
+  },
   openai: { repo: 'openai/openai-openapi', files: ['openapi.json'], scopes: schemeScopes() },
   // The description's server is https://{region}.sentry.io; the definition calls sentry.io,
   // which serves the default (US) region.
