@@ -15,8 +15,8 @@ import { parse as parseYaml } from 'yaml';
 
 interface Source {
   repo: string;
-  /** The description's files; one copy of their operations together. */
-  files: string[];
+  /** The description's files, or which of the repository's files they are; one copy of them all. */
+  files: string[] | ((tree: string[]) => string[]);
   /** Reads the scopes an OpenAPI operation's `security` names; undefined when it names none. */
   scopes?: (security: unknown) => string[] | undefined;
   /** The path an agent calls for a documented one, where the description names it otherwise. */
@@ -89,6 +89,12 @@ export const SOURCES: Record<string, Source> = {
     files: ['openapi-derefed.json'],
     scopes: schemeScopes('auth_token'),
     server: 'https://sentry.io',
+  },
+  // One description per API family, all on api.sendgrid.com.
+  sendgrid: {
+    repo: 'twilio/sendgrid-oai',
+    files: (tree) => tree.filter((file) => /^spec\/json\/tsg_\w+_v3\.json$/.test(file)),
+    scopes: schemeScopes(),
   },
   twilio: { repo: 'twilio/twilio-oai', files: ['spec/json/twilio_api_v2010.json'], scopes: schemeScopes() },
 };
@@ -203,9 +209,13 @@ function main(): void {
     execFileSync('git', [`--git-dir=${gitDir}`, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const commit = git('rev-parse', 'HEAD').trim();
   const date = git('log', '-1', '--format=%cs', commit).trim();
+  const files =
+    typeof source.files === 'function'
+      ? source.files(git('ls-tree', '-r', '--name-only', commit).split('\n').filter(Boolean))
+      : source.files;
   let server: string | undefined;
   const operations: TrimmedOperation[] = [];
-  for (const file of source.files) {
+  for (const file of files) {
     const text = git('show', `${commit}:${file}`);
     const trimmed = source.parse
       ? source.parse(text)
@@ -216,7 +226,7 @@ function main(): void {
   }
   operations.sort((a, b) => a.path.localeCompare(b.path, 'en') || a.method.localeCompare(b.method, 'en'));
   const head = JSON.stringify(
-    { provider, source: { repo: source.repo, commit, files: source.files, date }, server },
+    { provider, source: { repo: source.repo, commit, files, date }, server },
     null,
     2,
   ).slice(0, -2);
@@ -225,7 +235,7 @@ function main(): void {
   const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'api-descriptions');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, `${provider}.json`), `${head},\n  "operations": [\n${body}\n  ]\n}\n`);
-  console.log(`${provider}: ${operations.length} operations from ${source.repo}@${commit} ${source.files.join(' ')}`);
+  console.log(`${provider}: ${operations.length} operations from ${source.repo}@${commit} ${files.join(' ')}`);
 }
 
 main();

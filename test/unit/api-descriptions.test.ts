@@ -13,7 +13,7 @@
  *   (Asana, Dropbox, HubSpot, Sentry, Slack): every scope a rule names for an operation is one the description lists for
  *   it, and a rule naming none matches only operations that need none (description-checks.ts,
  *   `scopeMismatches`). Discord's and Figma's descriptions name scopes too, but Latchkey
- *   connects them with a pasted bot or personal token and its own split; Box, Intercom, OpenAI and Twilio name none.
+ *   connects them with a pasted bot or personal token and its own split; Box, Intercom, OpenAI, SendGrid and Twilio name none.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -89,6 +89,7 @@ const PROVIDERS: Record<string, Expectations> = {
   },
   intercom: { scopes: 'none' },
   openai: { scopes: 'none' },
+  sendgrid: { scopes: 'none' },
   // The copy puts Sentry's regional server (https://{region}.sentry.io) at sentry.io, the US region.
   sentry: { scopes: 'compare' },
   twilio: { scopes: 'none' },

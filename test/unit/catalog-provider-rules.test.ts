@@ -11,10 +11,10 @@
  *
  * Providers that publish a machine-readable API description are also checked against it, every
  * rule and every operation: GitHub against @octokit/openapi (github-openapi.test.ts, so it has no
- * rows here), and Asana, Box, Discord, Dropbox, Figma, HubSpot, Intercom, OpenAI, Sentry,
- * Slack and Twilio against pinned copies of their own descriptions (api-descriptions.test.ts),
- * which also compares the rules' scopes with the description's where it names them. Linear's
- * single GraphQL rule is pinned in catalog-rules-safety.
+ * rows here), and Asana, Box, Discord, Dropbox, Figma, HubSpot, Intercom, OpenAI, SendGrid,
+ * Sentry, Slack and Twilio against pinned copies of their own descriptions
+ * (api-descriptions.test.ts), which also compares the rules' scopes with the description's
+ * where it names them. Linear's single GraphQL rule is pinned in catalog-rules-safety.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
