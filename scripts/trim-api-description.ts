@@ -44,7 +44,7 @@ const schemeScopes =
     return scopes.length > 0 ? [...new Set(scopes)] : undefined;
   };
 
-export const SOURCES: Record<string, Source> = {
+const SOURCES: Record<string, Source> = {
   // Slack writes ["none"] for methods that need no scope: kept as an empty list (named: none needed).
   slack: {
     repo: 'slackapi/slack-api-specs',
@@ -70,9 +70,7 @@ export const SOURCES: Record<string, Source> = {
   // Dropbox describes its API in Stone, not OpenAPI: every route is a POST to /2/<namespace>/<route>.
   dropbox: {
     repo: 'dropbox/dropbox-api-spec',
-    files: ['account', 'auth', 'check', 'contacts', 'file_properties', 'file_requests', 'files', 'openid', 'paper']
-      .concat(['riviera', 'sharing', 'team', 'team_log', 'users'])
-      .map((namespace) => `${namespace}.stone`),
+    files: (tree) => tree.filter((file) => /^\w+\.stone$/.test(file)),
     parse: (text) => stoneRoutes(text),
   },
   // The newest numbered API version (descriptions/0 is Intercom's Unstable version).
@@ -120,7 +118,7 @@ interface Description {
   paths: Record<string, Record<string, OperationObject | undefined> & { servers?: ServerObject[] }>;
 }
 
-export interface TrimmedOperation {
+interface TrimmedOperation {
   method: string;
   /** The server the operation is on, when it is not the description's own. */
   server?: string;
