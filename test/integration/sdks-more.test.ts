@@ -252,7 +252,7 @@ describe('more official SDKs through latchkey serve', () => {
         { connection: 'anthropic', scopes: ['read', 'inference'] },
         { connection: 'google', scopes: [`${G}calendar.events`] },
         { connection: 'microsoft', scopes: ['User.Read', 'Mail.Read', 'Mail.Send'] },
-        { connection: 'hubspot', scopes: ['crm.objects.contacts.write'] },
+        { connection: 'hubspot', scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write'] },
         { connection: 'dropbox', scopes: ['account_info.read', 'files.metadata.read', 'files.content.write'] },
         { connection: 'gitlab', scopes: ['api'] },
         { connection: 'mailchimp', scopes: ['read', 'audience:write'] },

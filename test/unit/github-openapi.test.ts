@@ -13,19 +13,15 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { DEFAULT_BASE } from '../../main/core/catalog/bases.js';
 import { loadCatalog } from '../../main/core/catalog/load-catalog.js';
-import { compileRules } from '../../main/core/catalog/rules.js';
-import type { EndpointRule } from '../../main/core/catalog/types.js';
-
-interface Operation {
-  method: string;
-  /** The description's path template, e.g. /repos/{owner}/{repo}/issues. */
-  template: string;
-  /** The template with each parameter filled with one segment, as an agent would call it. */
-  concrete: string;
-  security?: unknown;
-  xGithub: Record<string, unknown>;
-}
+import {
+  deadRules,
+  type Operation,
+  operationName,
+  staleNotExposed,
+  undecidedOperations,
+} from '../fixtures/description-checks.js';
 
 const require = createRequire(import.meta.url);
 const description = JSON.parse(
@@ -35,28 +31,20 @@ const description = JSON.parse(
   paths: Record<string, Record<string, { security?: unknown; 'x-github'?: Record<string, unknown> }>>;
 };
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
-const operations: Operation[] = Object.entries(description.paths).flatMap(([template, item]) =>
+const described = Object.entries(description.paths).flatMap(([template, item]) =>
   Object.entries(item)
     .filter(([method]) => METHODS.includes(method))
     .map(([method, operation]) => ({
-      method: method.toUpperCase(),
-      template,
-      concrete: template.replace(/\{[^}/]+\}/g, 'x'),
+      operation: { method: method.toUpperCase(), base: DEFAULT_BASE, template } satisfies Operation,
       security: operation.security,
       xGithub: operation['x-github'] ?? {},
     })),
 );
+const operations = described.map(({ operation }) => operation);
 
 const { catalog, problems } = loadCatalog({ extraDirs: [] });
 const github = catalog.require('github');
 const notExposed = github.api.not_exposed ?? [];
-const asRule = (entry: { method: string; path: string }): EndpointRule => ({
-  method: entry.method,
-  path: entry.path,
-  scopes: [],
-});
-const matchesOperation = (rule: EndpointRule, operation: Operation): boolean =>
-  compileRules([rule])(operation.method, operation.concrete).length > 0;
 
 /** Rules for APIs the REST description does not cover, each with why. */
 const OUTSIDE_THE_REST_DESCRIPTION = new Map([
@@ -71,75 +59,46 @@ describe('GitHub rules against @octokit/openapi (api.github.com)', () => {
   });
 
   test('every rule matches at least one operation of the description (no dead rules, no typos)', () => {
-    const dead = github.api.rules
-      .filter((rule) => !OUTSIDE_THE_REST_DESCRIPTION.has(`${rule.method} ${rule.path}`))
-      .filter((rule) => !operations.some((operation) => matchesOperation(rule, operation)))
-      .map((rule) => `${rule.method} ${rule.path}`);
-    assert.deepEqual(dead, []);
+    assert.deepEqual(deadRules(github, operations, new Set(OUTSIDE_THE_REST_DESCRIPTION.keys())), []);
     for (const name of OUTSIDE_THE_REST_DESCRIPTION.keys()) {
       assert.ok(
         github.api.rules.some((rule) => `${rule.method} ${rule.path}` === name),
         `${name} is still a rule`,
       );
-      assert.ok(
-        !operations.some((operation) => `${operation.method} ${operation.template}` === name),
-        `${name} is not in the REST description`,
-      );
+      assert.ok(!operations.some((operation) => operationName(operation) === name), `${name} is not in the REST description`);
     }
   });
 
   test('every operation is opened by a rule or listed as deliberately not exposed', () => {
-    const match = catalog.matcher('github');
-    const unlisted = compileRules(notExposed.map(asRule));
-    const undecided = operations
-      .filter(
-        (operation) =>
-          match(operation.method, operation.concrete).length === 0 &&
-          unlisted(operation.method, operation.concrete).length === 0,
-      )
-      .map((operation) => `${operation.method} ${operation.template}`);
     assert.deepEqual(
-      undecided,
+      undecidedOperations(catalog, github, operations).map(operationName),
       [],
       'new operations: open them with a rule or add them to api.not_exposed with a reason',
     );
   });
 
   test('every not_exposed entry stands for at least one operation no rule opens (no stale entries)', () => {
-    const match = catalog.matcher('github');
-    const stale = notExposed
-      .filter(
-        (entry) =>
-          !operations.some(
-            (operation) =>
-              match(operation.method, operation.concrete).length === 0 && matchesOperation(asRule(entry), operation),
-          ),
-      )
-      .map((entry) => `${entry.method} ${entry.path}`);
-    assert.deepEqual(stale, []);
+    assert.deepEqual(staleNotExposed(catalog, github, operations), []);
   });
 
   test('the check notices an operation nobody decided about', () => {
     // The same walk with one not_exposed entry taken away: its operations come back undecided.
-    const match = catalog.matcher('github');
-    const without = compileRules(notExposed.filter((entry) => entry.path !== '/enterprises/**').map(asRule));
-    const undecided = operations.filter(
-      (operation) =>
-        match(operation.method, operation.concrete).length === 0 &&
-        without(operation.method, operation.concrete).length === 0,
-    );
+    const without = notExposed
+      .filter((entry) => entry.path !== '/enterprises/**')
+      .map((entry) => ({ method: entry.method, path: entry.path, scopes: [] }));
+    const undecided = undecidedOperations(catalog, github, operations, without);
     assert.ok(undecided.length > 0);
     assert.ok(undecided.every((operation) => operation.template.startsWith('/enterprises/')));
   });
 
   test('the description names no OAuth scopes in machine form, so there are none to compare', () => {
     assert.equal(description.security, undefined);
-    const withScopes = operations.filter(
-      (operation) =>
-        operation.security !== undefined || Object.keys(operation.xGithub).some((key) => /scope|permission/i.test(key)),
+    const withScopes = described.filter(
+      ({ security, xGithub }) =>
+        security !== undefined || Object.keys(xGithub).some((key) => /scope|permission/i.test(key)),
     );
     assert.deepEqual(
-      withScopes.map((operation) => `${operation.method} ${operation.template}`),
+      withScopes.map(({ operation }) => operationName(operation)),
       [],
     );
   });
