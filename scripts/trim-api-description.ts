@@ -3,6 +3,9 @@
 // the description names them, OAuth scopes; no bodies or schemas), which
 // test/unit/api-descriptions.test.ts checks the catalog's rules against.
 //
+// (Figma publishes its description on npm, @figma/rest-api-spec: the test reads the installed
+// package through the same trimming, test/fixtures/openapi-operations.ts.)
+//
 // To refresh one: clone (or fetch) the provider's repository named in SOURCES, then run
 //   node --import tsx scripts/trim-api-description.ts <provider> <path to that repository's .git>
 // The copy records the repository's HEAD commit and its date; review the test's failures
@@ -12,37 +15,21 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import {
+  type OpenApiDescription,
+  schemeScopes,
+  type TrimmedOperation,
+  type TrimOptions,
+  trimOpenApi,
+} from '../test/fixtures/openapi-operations.js';
 
-interface Source {
+interface Source extends TrimOptions {
   repo: string;
   /** The description's files, or which of the repository's files they are; one copy of them all. */
   files: string[] | ((tree: string[]) => string[]);
-  /** Reads the scopes an OpenAPI operation's `security` names; undefined when it names none. */
-  scopes?: (security: unknown) => string[] | undefined;
-  /** The path an agent calls for a documented one, where the description names it otherwise. */
-  rewritePath?: (path: string) => string;
-  /** The server all operations are on, where the description names it otherwise. */
-  server?: string;
   /** Reads one file of a description that is not OpenAPI (Dropbox's Stone); OpenAPI by default. */
   parse?: (text: string) => { server: string; operations: TrimmedOperation[] };
 }
-
-/**
- * Every OAuth scope the operation's requirements on `scheme` (on any scheme when none is named)
- * list; requirements are alternatives, e.g. HubSpot's owners: `automation` or
- * `crm.objects.owners.read`. Undefined when they list none.
- */
-const schemeScopes =
-  (scheme?: string) =>
-  (security: unknown): string[] | undefined => {
-    if (!Array.isArray(security)) return undefined;
-    const scopes = (security as Record<string, unknown>[]).flatMap((requirement) =>
-      Object.entries(requirement).flatMap(([name, listed]) =>
-        (scheme === undefined || name === scheme) && Array.isArray(listed) ? listed.map(String) : [],
-      ),
-    );
-    return scopes.length > 0 ? [...new Set(scopes)] : undefined;
-  };
 
 const SOURCES: Record<string, Source> = {
   // Slack writes ["none"] for methods that need no scope: kept as an empty list (named: none needed).
@@ -53,14 +40,13 @@ const SOURCES: Record<string, Source> = {
   },
   asana: { repo: 'Asana/openapi', files: ['defs/asana_oas.yaml'], scopes: schemeScopes('oauth2') },
   box: { repo: 'box/box-openapi', files: ['openapi.json'], scopes: schemeScopes('OAuth2Security') },
-  figma: { repo: 'figma/rest-api-spec', files: ['openapi/openapi.yaml'], scopes: schemeScopes('OAuth2') },
   // HubSpot publishes one description per API family and version: the copy holds the v3 families
   // the definition opens (its CRM objects and owners), so coverage is checked within those.
   hubspot: {
     repo: 'HubSpot/HubSpot-public-api-spec-collection',
-    files: ['Contacts', 'Companies', 'Deals', 'Tickets'].map(
-      (family) => `PublicApiSpecs/CRM/${family}/Rollouts/424/v3/${family.toLowerCase()}.json`,
-    ).concat('PublicApiSpecs/CRM/Crm Owners/Rollouts/146888/v3/crmOwners.json'),
+    files: ['Contacts', 'Companies', 'Deals', 'Tickets']
+      .map((family) => `PublicApiSpecs/CRM/${family}/Rollouts/424/v3/${family.toLowerCase()}.json`)
+      .concat('PublicApiSpecs/CRM/Crm Owners/Rollouts/146888/v3/crmOwners.json'),
     scopes: schemeScopes('oauth2'),
     // The deals description names the object by its type id, which the API takes as well as the
     // name; the rules (and @hubspot/api-client) use the name.
@@ -97,36 +83,6 @@ const SOURCES: Record<string, Source> = {
   twilio: { repo: 'twilio/twilio-oai', files: ['spec/json/twilio_api_v2010.json'], scopes: schemeScopes() },
 };
 
-const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
-
-interface ServerObject {
-  url: string;
-  variables?: Record<string, { default: string }>;
-}
-interface OperationObject {
-  security?: unknown;
-  servers?: ServerObject[];
-}
-interface Description {
-  swagger?: string;
-  host?: string;
-  basePath?: string;
-  schemes?: string[];
-  servers?: ServerObject[];
-  security?: unknown;
-  /** Path items: operations by method, and `servers` (or `parameters`, …) beside them. */
-  paths: Record<string, Record<string, OperationObject | undefined> & { servers?: ServerObject[] }>;
-}
-
-interface TrimmedOperation {
-  method: string;
-  /** The server the operation is on, when it is not the description's own. */
-  server?: string;
-  path: string;
-  /** The OAuth scopes the description names for it ([] = it says none is needed); absent when it names none. */
-  scopes?: string[];
-}
-
 const STONE_HOSTS: Record<string, string> = {
   api: 'https://api.dropboxapi.com',
   content: 'https://content.dropboxapi.com',
@@ -160,42 +116,6 @@ function stoneRoutes(text: string): { server: string; operations: TrimmedOperati
   return { server: STONE_HOSTS.api as string, operations };
 }
 
-/** A server URL with its variables at their defaults (Box's upload host). */
-function serverUrl(server: ServerObject): string {
-  return server.url.replace(/\{([^}]+)\}/g, (_, name: string) => server.variables?.[name]?.default ?? `{${name}}`);
-}
-
-function trim(description: Description, source: Source): { server: string; operations: TrimmedOperation[] } {
-  // Swagger 2 (Slack) names one host and base path; OpenAPI 3 a list of servers, per operation too.
-  const server =
-    source.server ??
-    (description.swagger
-      ? `${description.schemes?.[0] ?? 'https'}://${description.host}${description.basePath ?? ''}`
-      : serverUrl(description.servers?.[0] ?? { url: '' }));
-  const operations: TrimmedOperation[] = [];
-  const seen = new Set<string>();
-  for (const [documented, item] of Object.entries(description.paths)) {
-    // Box documents variants of one endpoint as `path#variant`, OpenAI as `path?query`: the
-    // call goes to the path.
-    const called = documented.split(/[#?]/)[0] ?? documented;
-    const path = source.rewritePath ? source.rewritePath(called) : called;
-    for (const [method, operation] of Object.entries(item)) {
-      if (!METHODS.includes(method) || !operation || Array.isArray(operation) || seen.has(`${method} ${path}`)) continue;
-      seen.add(`${method} ${path}`);
-      // A source's own `server` stands for every server of its description (Sentry's regions).
-      const own = source.server ? undefined : (operation.servers?.[0] ?? item.servers?.[0]);
-      const scopes = source.scopes?.(operation.security ?? description.security);
-      operations.push({
-        method: method.toUpperCase(),
-        ...(own && serverUrl(own) !== server ? { server: serverUrl(own) } : {}),
-        path,
-        ...(scopes ? { scopes } : {}),
-      });
-    }
-  }
-  return { server, operations };
-}
-
 function main(): void {
   const [provider, gitDir] = process.argv.slice(2);
   const source = provider ? SOURCES[provider] : undefined;
@@ -217,17 +137,18 @@ function main(): void {
     const text = git('show', `${commit}:${file}`);
     const trimmed = source.parse
       ? source.parse(text)
-      : trim((file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as Description, source);
+      : trimOpenApi((file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as OpenApiDescription, source);
     server ??= trimmed.server;
     for (const operation of trimmed.operations)
-      operations.push(operation.server || trimmed.server === server ? operation : { ...operation, server: trimmed.server });
+      operations.push(
+        operation.server || trimmed.server === server ? operation : { ...operation, server: trimmed.server },
+      );
   }
   operations.sort((a, b) => a.path.localeCompare(b.path, 'en') || a.method.localeCompare(b.method, 'en'));
-  const head = JSON.stringify(
-    { provider, source: { repo: source.repo, commit, files, date }, server },
-    null,
-    2,
-  ).slice(0, -2);
+  const head = JSON.stringify({ provider, source: { repo: source.repo, commit, files, date }, server }, null, 2).slice(
+    0,
+    -2,
+  );
   // One operation a line: small, and a refresh's diff reads as added and removed operations.
   const body = operations.map((operation) => `    ${JSON.stringify(operation)}`).join(',\n');
   const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'api-descriptions');

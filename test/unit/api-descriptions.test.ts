@@ -3,21 +3,22 @@
  * as github-openapi.test.ts does for GitHub: pinned, trimmed copies in
  * test/fixtures/api-descriptions/ (scripts/trim-api-description.ts writes and refreshes them;
  * each names its source repository, commit, files and date; Dropbox's is in Stone, not
- * OpenAPI). Per provider:
+ * OpenAPI), and Figma's as its npm package ships it (@figma/rest-api-spec, read at test time). Per provider:
  * - every rule matches an operation of the description (no dead rules, no typos), except rules
  *   for methods newer than the description, each listed here with why;
  * - every operation is opened by a rule or listed in `api.not_exposed` with a reason, and no
  *   not_exposed entry is stale; operations on servers the definition does not reach are listed
  *   here with why;
  * - where the description names OAuth scopes per operation and the definition asks for them
- *   (Asana, Dropbox, HubSpot, Sentry, Slack): every scope a rule names for an operation is one the description lists for
+ *   (Asana, Dropbox, Figma, HubSpot, Sentry, Slack): every scope a rule names for an operation is one the description lists for
  *   it, and a rule naming none matches only operations that need none (description-checks.ts,
- *   `scopeMismatches`). Discord's and Figma's descriptions name scopes too, but Latchkey
- *   connects them with a pasted bot or personal token and its own split; Box, Intercom, OpenAI, SendGrid and Twilio name none.
+ *   `scopeMismatches`). Discord's description names scopes too, but Latchkey
+ *   connects a bot token with its own split; Box, Intercom, OpenAI, SendGrid and Twilio name none.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCatalog } from '../../main/core/catalog/load-catalog.js';
+import { schemeScopes } from '../fixtures/openapi-operations.js';
 import type { EndpointRule, ProviderDefinition } from '../../main/core/catalog/types.js';
 import {
   deadRules,
@@ -25,7 +26,9 @@ import {
   type Operation,
   operationName,
   placeOperations,
+  readPackagedDescription,
   readVendoredDescription,
+  describeSource,
   ruleName,
   scopeMismatches,
   staleNotExposed,
@@ -46,6 +49,8 @@ interface Expectations {
    * definition connects with a pasted key whose scopes are Latchkey's own split of the API.
    */
   scopes: 'compare' | 'none' | 'own';
+  /** The description is published on npm: read from the installed package instead of a vendored copy. */
+  npm?: { package: string; file: string; scheme: string };
 }
 
 const PROVIDERS: Record<string, Expectations> = {
@@ -70,11 +75,18 @@ const PROVIDERS: Record<string, Expectations> = {
   dropbox: {
     scopes: 'compare',
     unreached: new Map([
-      ['https://content.dropboxapi.com', 'Uploads and downloads go to the content host, which the definition does not reach yet'],
+      [
+        'https://content.dropboxapi.com',
+        'Uploads and downloads go to the content host, which the definition does not reach yet',
+      ],
       ['https://notify.dropboxapi.com', 'Long-polling for changes: not exposed until asked for'],
     ]),
   },
-  figma: { scopes: 'own' },
+  // On npm as @figma/rest-api-spec; Figma's personal access tokens are created with the scopes its OAuth apps ask for.
+  figma: {
+    scopes: 'compare',
+    npm: { package: '@figma/rest-api-spec', file: 'openapi/openapi.yaml', scheme: 'OAuth2' },
+  },
   // The copy holds the v3 CRM families the definition opens (contacts, companies, deals,
   // tickets, owners): HubSpot publishes one description per family, hundreds in all.
   hubspot: { scopes: 'compare' },
@@ -84,7 +96,6 @@ const PROVIDERS: Record<string, Expectations> = {
       ['https://upload.box.com/api/2.0', 'Uploads go to the upload host, which the definition does not reach yet'],
       ['https://dl.boxcloud.com/2.0', "Zip downloads' content host; creating a zip download is not exposed either"],
       ['https://account.box.com/api/oauth2', "The authorization page: the broker's own OAuth flow"],
-      ['https://api.box.com', "Token and revocation endpoints: the broker's own OAuth flow"],
     ]),
   },
   intercom: { scopes: 'none' },
@@ -110,16 +121,22 @@ test('the catalog loads', () => {
 });
 
 for (const [provider, expected] of Object.entries(PROVIDERS)) {
-  const description = readVendoredDescription(provider);
+  const description = expected.npm
+    ? readPackagedDescription(provider, expected.npm.package, expected.npm.file, {
+        scopes: schemeScopes(expected.npm.scheme),
+      })
+    : readVendoredDescription(provider);
   const definition = catalog.require(provider);
   const { operations, unreached } = placeOperations(definition, description);
   const newer = expected.newerThanTheDescription ?? new Map<string, string>();
   const rename = (scope: string) => expected.renamedScopes?.get(scope) ?? scope;
 
-  describe(`${definition.name} rules against ${description.source.repo}@${description.source.commit.slice(0, 12)} (${description.source.files.join(', ')}, ${description.source.date})`, () => {
-    test('the vendored description is pinned and has operations', () => {
+  describe(`${definition.name} rules against ${describeSource(description)}`, () => {
+    test('the description is pinned and has operations', () => {
       assert.equal(description.provider, provider);
-      assert.match(description.source.commit, /^[0-9a-f]{40}$/);
+      // A repository's commit, or the npm package's version that package-lock.json pins.
+      if ('repo' in description.source) assert.match(description.source.commit, /^[0-9a-f]{40}$/);
+      else assert.match(description.source.version, /^\d+\.\d+\.\d+$/);
       assert.ok(operations.length >= 40, `${operations.length} operations`);
       assert.ok((definition.api.not_exposed ?? []).length > 0);
     });
@@ -131,9 +148,15 @@ for (const [provider, expected] of Object.entries(PROVIDERS)) {
     test('every rule matches at least one operation (no dead rules, no typos)', () => {
       assert.deepEqual(deadRules(definition, operations, new Set(newer.keys())), []);
       for (const name of newer.keys()) {
-        assert.ok(definition.api.rules.some((rule) => ruleName(rule) === name), `${name} is still a rule`);
+        assert.ok(
+          definition.api.rules.some((rule) => ruleName(rule) === name),
+          `${name} is still a rule`,
+        );
         const rule = definition.api.rules.find((candidate) => ruleName(candidate) === name);
-        assert.ok(rule && !operations.some((operation) => matchesOperation(rule, operation)), `${name} is still not in the description`);
+        assert.ok(
+          rule && !operations.some((operation) => matchesOperation(rule, operation)),
+          `${name} is still not in the description`,
+        );
       }
     });
 
@@ -265,6 +288,10 @@ describe('the shared walk (description-checks.ts)', () => {
       [{ ...rule('GET', '/users/*'), base: 'gmail' }, operation('GET', '/users/{id}'), false],
     ];
     for (const [candidate, described, expected] of fits)
-      assert.equal(matchesOperation(candidate, described), expected, `${ruleName(candidate)} on ${operationName(described)}`);
+      assert.equal(
+        matchesOperation(candidate, described),
+        expected,
+        `${ruleName(candidate)} on ${operationName(described)}`,
+      );
   });
 });
