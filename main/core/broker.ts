@@ -38,6 +38,7 @@ import { FlowRegistry } from './oauth/flows.js';
 import { packageRoot } from './paths.js';
 import { ConnectionStore, type ConnectionRecord, type ConnectionStatus } from './store/connections.js';
 import { openDatabase } from './store/database.js';
+import { startWalCheckpointer } from './store/wal-checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import { acquireDataDirLock } from './store/lock.js';
 import { installId } from './store/meta.js';
@@ -104,6 +105,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   try {
     const db = openDatabase(join(dataDir, 'latchkey.db'), MIGRATIONS);
     cleanup.push(() => void db.close());
+    const checkpointer = startWalCheckpointer(db, { logger });
+    cleanup.push(() => checkpointer.close()); // before db.close(), which then checkpoints what is left
     const events = createBrokerEvents();
 
     const install = installId(db);
