@@ -37,7 +37,10 @@ export interface WalCheckpointer {
  * (an audited proxy call) waits for the copy and its fsync — milliseconds, measured as the
  * p99 of one connection's calls. The main connection stops checkpointing; a worker thread with
  * its own connection checkpoints every `intervalMs`. If the worker fails, the main connection
- * takes checkpoints back, so the WAL never grows without bound.
+ * takes checkpoints back, so the WAL never grows without bound. The worker costs ~14 MiB of
+ * memory; checkpointing on a timer on this thread instead costs nothing, but measured worse:
+ * a second's worth of WAL copied at once stalled one connection's p99 to 30-40 ms (against
+ * ~7 ms with SQLite's own checkpoints and ~5 ms with this worker).
  */
 export function startWalCheckpointer(
   db: Database.Database,
