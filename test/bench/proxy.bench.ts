@@ -7,7 +7,8 @@
  * idle memory. Latchkey runs as installed: built into dist/ first, started with plain node.
  * Loopback only, every phase bounded. Prints a table and writes
  * test/bench/results/latest.json and latest.md; asserts nothing.
- * Run: npm run bench (BENCH_SECONDS=N per load point, default 5; BENCH_AUDIT_ROWS, default 1,000,000).
+ * Run: npm run bench (BENCH_SECONDS=N per load point, default 5; BENCH_ROUNDS of the side-by-side
+ * table, default 3, each point its median round; BENCH_AUDIT_ROWS, default 1,000,000).
  */
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -29,6 +30,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const AUDIT_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 1_000_000);
 const CONNECTION_COUNTS = [1, 32] as const;
 const WARM_UP_SECONDS = 2;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
 if (!nginxInstalled()) {
@@ -56,6 +58,12 @@ async function measure(
     `${target.padEnd(26)} c=${String(connections).padEnd(3)} ${String(result.rps).padStart(7)} req/s  p50 ${result.p50_ms.toFixed(2).padStart(6)} ms  p99 ${result.p99_ms.toFixed(2).padStart(6)} ms  max ${result.max_ms.toFixed(1).padStart(6)} ms${result.errors ? `  ERRORS ${result.errors}` : ''}`,
   );
   return result;
+}
+
+/** The round with the median throughput (latencies as that round measured them). */
+function medianRun(results: LoadResult[]): LoadResult {
+  const sorted = [...results].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor(sorted.length / 2)] as LoadResult;
 }
 
 async function streaming(
@@ -171,9 +179,14 @@ try {
   // Unmeasured first: every target's connection pools filled and the JIT warm, as in steady use.
   for (const [, url, headers] of targets)
     await generator.run(url, { connections: 32, seconds: WARM_UP_SECONDS, ...(headers ? { headers } : {}) });
+  // Rounds of every target in turn, each point reported by its median round: on shared cores a
+  // single 5-second point can swing by a third, and the ratios compare points of one round.
   for (const connections of CONNECTION_COUNTS) {
-    for (const [target, url, headers] of targets)
-      runs.push({ target, connections, ...(await measure(target, url, connections, headers)) });
+    const rounds = new Map<string, LoadResult[]>(targets.map(([target]) => [target, []]));
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [target, url, headers] of targets)
+        rounds.get(target)?.push(await measure(target, url, connections, headers));
+    for (const [target, results] of rounds) runs.push({ target, connections, ...medianRun(results) });
   }
   const at = (target: string, connections: number): LoadResult =>
     runs.find((r) => r.target === target && r.connections === connections) as LoadResult;
@@ -184,7 +197,15 @@ try {
     `refresh storm: ${storm.callers} callers, ${storm.ok} answered 200, ${storm.provider_refreshes} refresh(es) at the provider, p99 ${storm.p99_ms} ms`,
   );
 
-  // Scale: many agents, many connections — the same agent's calls should not slow down.
+  // Scale: many agents, many connections, many audit rows — the same agent's calls should not
+  // slow down. Each point is compared with the point measured just before it, in the state
+  // before its change: throughput drifts over minutes on a shared machine, more than these ratios.
+  await generator.run(`${broker.url}/proxy/bench/items`, {
+    connections: 32,
+    seconds: WARM_UP_SECONDS,
+    headers: auth(),
+  }); // after the storm
+  const oneAgent = await measure('latchkey, 1 agent (again)', `${broker.url}/proxy/bench/items`, 32, auth());
   for (let i = 1; i < 1000; i++)
     await broker.admin('/agents', { name: `idle-agent-${i}`, grants: [{ connection: 'bench', scopes: ['read'] }] });
   const agents1000 = await measure('latchkey, 1,000 agents', `${broker.url}/proxy/bench/items`, 32, auth());
@@ -201,6 +222,12 @@ try {
   console.log(`audit filled with ${AUDIT_ROWS} rows in ${Math.round((performance.now() - filling) / 1000)} s`);
   broker = await startServeProcess(dataDir, { entry: 'built' });
   token = await clientCredentialsToken(broker.url, agent.client_id, agent.client_secret);
+  // A new process: warmed up as the first one was before it was measured.
+  await generator.run(`${broker.url}/proxy/bench/items`, {
+    connections: 32,
+    seconds: WARM_UP_SECONDS,
+    headers: auth(),
+  });
   const audit1m = await measure(`latchkey, ${AUDIT_ROWS} audit rows`, `${broker.url}/proxy/bench/items`, 32, auth());
   const firstPage = await medianMs(20, () => broker.admin('/audit?limit=50'));
   const byAgent = await medianMs(20, () => broker.admin('/audit?limit=50&agent=ag_filler_b'));
@@ -219,6 +246,7 @@ try {
     /** The 1-minute load average when the run started and ended: the 2 cores may be shared with more than this benchmark. */
     load_average: { start: Number(loadAtStart.toFixed(2)), end: Number(loadavg()[0]!.toFixed(2)) },
     seconds_per_point: SECONDS,
+    rounds_per_point: ROUNDS,
     runs,
     ratios: {
       latchkey_vs_nginx_rps_32: ratio(latchkey32, at('nginx', 32).rps),
@@ -233,10 +261,10 @@ try {
       p99_ms: storm.p99_ms,
     },
     scale: {
-      agents_1000_vs_1: ratio(agents1000.rps, latchkey32),
-      connections_100_vs_1: ratio(connections100.rps, latchkey32),
+      agents_1000_vs_1: ratio(agents1000.rps, oneAgent.rps),
+      connections_100_vs_1: ratio(connections100.rps, agents1000.rps),
       audit_rows: AUDIT_ROWS,
-      audit_1m_vs_0: ratio(audit1m.rps, latchkey32),
+      audit_1m_vs_0: ratio(audit1m.rps, connections100.rps),
       audit_first_page_ms_1m: firstPage,
       audit_by_agent_ms_1m: byAgent,
       verify_ms_1m: verifyMs,
@@ -253,7 +281,7 @@ try {
   };
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(RESULTS, 'latest.md'), markdown(results));
+  writeFileSync(join(RESULTS, 'latest.md'), markdown({ ...results, rounds: ROUNDS }));
   console.log(`\nwritten: ${join(RESULTS, 'latest.json')} and latest.md`);
 } finally {
   await broker.stop();
@@ -269,6 +297,7 @@ function markdown(r: {
   load_generator: string;
   broker: string;
   load_average: { start: number; end: number };
+  rounds: number;
   runs: typeof runs;
   ratios: Record<string, number>;
   refresh_storm: { callers: number; provider_refreshes: number; p99_ms: number };
@@ -288,7 +317,7 @@ function markdown(r: {
 ${r.load_generator}, one thread, loopback, ${r.cores} cores shared by the generator, nginx and the proxy under test
 (1-minute load average ${r.load_average.start} at the start and ${r.load_average.end} at the end: a load well above what the benchmark itself makes
 means other work competed for the cores, so compare the ratios within one run rather than absolute figures across runs).
-Latchkey runs from ${r.broker}.
+Latchkey runs from ${r.broker}. Each point of the first table is the median of ${r.rounds} rounds of the four targets in turn.
 
 | target | connections | req/s | p50 ms | p99 ms | max ms |
 |---|---|---|---|---|---|
@@ -300,9 +329,9 @@ ${rows}
 | Latchkey vs the Node floor, req/s at 32 connections | ${r.ratios.latchkey_vs_node_floor_rps_32}× |
 | added latency at 1 connection, p50 / p99 | ${r.ratios.added_p50_ms_1} ms / ${r.ratios.added_p99_ms_1} ms |
 | refresh storm: ${r.refresh_storm.callers} callers on a dropped token | ${r.refresh_storm.provider_refreshes} refresh at the provider, p99 ${r.refresh_storm.p99_ms} ms |
-| 1,000 agents vs 1, req/s | ${r.scale.agents_1000_vs_1}× |
-| 100 connections vs 1, req/s | ${r.scale.connections_100_vs_1}× |
-| ${Number(r.scale.audit_rows).toLocaleString('en')} audit rows vs 0, req/s | ${r.scale.audit_1m_vs_0}× |
+| 1,000 agents vs 1 (measured just before), req/s | ${r.scale.agents_1000_vs_1}× |
+| 100 connections vs 1 (the point before), req/s | ${r.scale.connections_100_vs_1}× |
+| ${Number(r.scale.audit_rows).toLocaleString('en')} more audit rows vs the point before (after a restart and warm-up), req/s | ${r.scale.audit_1m_vs_0}× |
 | audit first page / filtered by agent at that size | ${r.scale.audit_first_page_ms_1m} ms / ${r.scale.audit_by_agent_ms_1m} ms |
 | audit verify at that size | ${r.scale.verify_ms_1m} ms |
 | streaming 10 MiB: download / upload | ${r.streaming.download_mib_s} / ${r.streaming.upload_mib_s} MiB/s |
