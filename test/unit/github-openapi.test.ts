@@ -65,7 +65,10 @@ describe('GitHub rules against @octokit/openapi (api.github.com)', () => {
         github.api.rules.some((rule) => `${rule.method} ${rule.path}` === name),
         `${name} is still a rule`,
       );
-      assert.ok(!operations.some((operation) => operationName(operation) === name), `${name} is not in the REST description`);
+      assert.ok(
+        !operations.some((operation) => operationName(operation) === name),
+        `${name} is not in the REST description`,
+      );
     }
   });
 
