@@ -202,6 +202,8 @@ export const ERROR_DIALECTS = [
   'problem',
   'error_list',
 ] as const;
+/** How a declared header carries the agent token (types.ts says what each means). */
+export const AGENT_AUTH_SCHEMES = ['bare', 'bearer', 'basic-password', 'bot'] as const;
 const agentAuth = {
   type: 'array',
   maxItems: 10,
@@ -209,7 +211,7 @@ const agentAuth = {
     type: 'object',
     additionalProperties: false,
     required: ['header'],
-    properties: { header: headerName, scheme: { enum: ['bare', 'bearer', 'basic-password', 'bot'] } },
+    properties: { header: headerName, scheme: { enum: AGENT_AUTH_SCHEMES } },
   },
 } as const;
 

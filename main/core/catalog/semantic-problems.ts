@@ -3,6 +3,12 @@ import { curatedToolProblems } from './curated-tools.js';
 import { isObject, isString, pointerToken, type DefinitionProblem, type Json } from './definition-problem.js';
 import { fullAccessOverlaps, fullAccessProblem, methodProblem, rulePathProblem } from './rule-problems.js';
 import { urlProblem } from './url-problem.js';
+import { AGENT_AUTH_SCHEMES } from './definition-schema.js';
+
+/** The schemes an `Authorization` entry of `api.agent_auth` may name, as the refusal lists them. */
+const AUTHORIZATION_ONLY_SCHEMES = AGENT_AUTH_SCHEMES.filter((scheme) => scheme !== 'bearer')
+  .map((scheme) => `"${scheme}"`)
+  .join(', ');
 
 /** Fields an agent token must never be read from: the transport's, or ones a browser sets by itself. */
 const NOT_AGENT_AUTH_HEADERS = new Set([
@@ -276,11 +282,11 @@ function agentAuthProblems(entries: unknown[]): DefinitionProblem[] {
         path: `${at}/header`,
         message: `"${entry.header}" cannot carry an agent token: it is a transport or browser field`,
       });
-    if (name === 'authorization' && !['bare', 'basic-password', 'bot'].includes(String(entry.scheme)))
+    // Bearer is read for every provider already; any other Authorization scheme is declared by name, bare included.
+    if (name === 'authorization' && (entry.scheme === undefined || entry.scheme === 'bearer'))
       problems.push({
         path: `${at}/scheme`,
-        message:
-          '"Authorization" is always read as Bearer, token or Basic with the token as user name; declare it here only with "scheme": "bare", "basic-password" or "bot"',
+        message: `"Authorization" is always read as Bearer, token or Basic with the token as user name; declare it here only with "scheme": ${AUTHORIZATION_ONLY_SCHEMES}`,
       });
     if (name !== 'authorization' && entry.scheme === 'basic-password')
       problems.push({

@@ -1,4 +1,5 @@
 import type { ClientSecretPolicy, VariableKind } from '../../common/admin-api.js';
+import type { AGENT_AUTH_SCHEMES, ERROR_DIALECTS } from './definition-schema.js';
 
 /** A provider definition, as written in `providers/*.json` (built in or the person's own). */
 export interface ProviderDefinition {
@@ -168,20 +169,11 @@ export interface NotExposedOperation {
  */
 export interface AgentAuthScheme {
   header: string;
-  scheme?: 'bare' | 'bearer' | 'basic-password' | 'bot';
+  scheme?: (typeof AGENT_AUTH_SCHEMES)[number];
 }
 
 /** Error shapes Latchkey can speak: each is the body a provider's own API gives and its SDKs parse. */
-export type ErrorDialect =
-  | 'slack'
-  | 'openai'
-  | 'github'
-  | 'stripe'
-  | 'notion'
-  | 'graphql'
-  | 'anthropic'
-  | 'problem'
-  | 'error_list';
+export type ErrorDialect = (typeof ERROR_DIALECTS)[number];
 
 export interface EndpointRule {
   /** HTTP method in upper case, or "*" for any. */
