@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
@@ -19,7 +19,7 @@ import twilio from 'twilio';
 import Airtable from 'airtable';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
 import type { StandInRequest } from '../fixtures/api-stand-in.js';
-import { startSdkWorld, thrown, type SdkWorld } from '../fixtures/sdk-calls.js';
+import { sdkWorldForSuite, thrown } from '../fixtures/sdk-calls.js';
 
 /** Mailchimp's SDK ships no types: the part of its client (a module-wide instance) used here. */
 interface MailchimpClient {
@@ -236,50 +236,37 @@ const ROUTES = {
 };
 
 describe('more official SDKs through latchkey serve', () => {
-  let world: SdkWorld;
-  let full = '';
-  let narrow: SdkWorld['narrow'];
-
-  const base = (connection: string) => world.base(connection);
-  const seen = (provider: string) => world.seen(provider);
-
-  before(async () => {
-    world = await startSdkWorld({
-      routes: ROUTES,
-      keys: KEYS,
-      personalToken: (id) => !['anthropic', 'mailchimp', 'twilio'].includes(id),
-      full: [
-        { connection: 'anthropic', scopes: ['read', 'inference'] },
-        { connection: 'google', scopes: [`${G}calendar.events`] },
-        { connection: 'microsoft', scopes: ['User.Read', 'Mail.Read', 'Mail.Send'] },
-        { connection: 'hubspot', scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write'] },
-        { connection: 'dropbox', scopes: ['account_info.read', 'files.metadata.read', 'files.content.write'] },
-        { connection: 'gitlab', scopes: ['api'] },
-        { connection: 'mailchimp', scopes: ['read', 'audience:write'] },
-        { connection: 'twilio', scopes: ['read', 'messages'] },
-        { connection: 'airtable', scopes: ['data.records:write'] },
-      ],
-      narrow: [
-        { connection: 'anthropic', scopes: ['read'] },
-        { connection: 'google', scopes: [`${G}calendar.readonly`] },
-        { connection: 'microsoft', scopes: ['User.Read', 'Mail.Read'] },
-        { connection: 'hubspot', scopes: ['crm.objects.contacts.read'] },
-        { connection: 'dropbox', scopes: ['files.metadata.read'] },
-        { connection: 'gitlab', scopes: ['read_api'] },
-        { connection: 'mailchimp', scopes: ['read'] },
-        { connection: 'twilio', scopes: ['read'] },
-        { connection: 'airtable', scopes: ['data.records:read'] },
-      ],
-    });
-    ({ full, narrow } = world);
+  const world = sdkWorldForSuite({
+    routes: ROUTES,
+    keys: KEYS,
+    personalToken: (id) => !['anthropic', 'mailchimp', 'twilio'].includes(id),
+    full: [
+      { connection: 'anthropic', scopes: ['read', 'inference'] },
+      { connection: 'google', scopes: [`${G}calendar.events`] },
+      { connection: 'microsoft', scopes: ['User.Read', 'Mail.Read', 'Mail.Send'] },
+      { connection: 'hubspot', scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write'] },
+      { connection: 'dropbox', scopes: ['account_info.read', 'files.metadata.read', 'files.content.write'] },
+      { connection: 'gitlab', scopes: ['api'] },
+      { connection: 'mailchimp', scopes: ['read', 'audience:write'] },
+      { connection: 'twilio', scopes: ['read', 'messages'] },
+      { connection: 'airtable', scopes: ['data.records:write'] },
+    ],
+    narrow: [
+      { connection: 'anthropic', scopes: ['read'] },
+      { connection: 'google', scopes: [`${G}calendar.readonly`] },
+      { connection: 'microsoft', scopes: ['User.Read', 'Mail.Read'] },
+      { connection: 'hubspot', scopes: ['crm.objects.contacts.read'] },
+      { connection: 'dropbox', scopes: ['files.metadata.read'] },
+      { connection: 'gitlab', scopes: ['read_api'] },
+      { connection: 'mailchimp', scopes: ['read'] },
+      { connection: 'twilio', scopes: ['read'] },
+      { connection: 'airtable', scopes: ['data.records:read'] },
+    ],
   });
-
-  after(async () => {
-    await world?.close();
-  });
+  const { base, seen } = world;
 
   test('Anthropic (@anthropic-ai/sdk): baseURL, the agent token as its API key (x-api-key)', async () => {
-    const anthropic = new Anthropic({ apiKey: full, baseURL: base('anthropic') });
+    const anthropic = new Anthropic({ apiKey: world.full, baseURL: base('anthropic') });
     assert.deepEqual(
       (await anthropic.models.list()).data.map((m) => m.id),
       ['claude-sonnet-4-5'],
@@ -297,7 +284,7 @@ describe('more official SDKs through latchkey serve', () => {
     );
     world.assertInjected('anthropic', EXPECTED_CREDENTIAL.anthropic!);
 
-    const reader = new Anthropic({ apiKey: narrow.token, baseURL: base('anthropic') });
+    const reader = new Anthropic({ apiKey: world.narrow.token, baseURL: base('anthropic') });
     const error = await thrown(() =>
       reader.messages.create({
         model: 'claude-sonnet-4-5',
@@ -330,7 +317,7 @@ describe('more official SDKs through latchkey serve', () => {
       oauth.setCredentials({ access_token: token });
       return calendar({ version: 'v3', auth: oauth });
     };
-    const cal = client(full);
+    const cal = client(world.full);
     assert.equal((await cal.calendarList.list()).data.items?.[0]?.id, 'ada@example.com');
     assert.equal((await cal.events.list({ calendarId: 'primary' })).data.items?.[0]?.summary, 'Design review');
     assert.equal(
@@ -348,7 +335,7 @@ describe('more official SDKs through latchkey serve', () => {
     world.assertInjected('google', EXPECTED_CREDENTIAL.google!);
 
     const error = (await thrown(() =>
-      client(narrow.token).events.insert({ calendarId: 'primary', requestBody: { summary: 'Denied' } }),
+      client(world.narrow.token).events.insert({ calendarId: 'primary', requestBody: { summary: 'Denied' } }),
     )) as Error & { status?: number };
     assert.equal(error.status, 403, inspect(error));
     assert.equal(
@@ -387,7 +374,7 @@ describe('more official SDKs through latchkey serve', () => {
         middleware: auth,
       });
     };
-    const graph = client(full);
+    const graph = client(world.full);
     assert.equal((await graph.api('/me').get()).displayName, 'Ada Lovelace');
     assert.equal((await graph.api('/me/messages').get()).value[0].subject, 'Plans');
     await graph.api('/me/sendMail').post({
@@ -400,7 +387,7 @@ describe('more official SDKs through latchkey serve', () => {
     world.assertInjected('microsoft', EXPECTED_CREDENTIAL.microsoft!);
 
     const error = await thrown(() =>
-      client(narrow.token)
+      client(world.narrow.token)
         .api('/me/sendMail')
         .post({ message: { subject: 'Denied' } }),
     );
@@ -415,7 +402,7 @@ describe('more official SDKs through latchkey serve', () => {
   });
 
   test('HubSpot (@hubspot/api-client): basePath', async () => {
-    const hubspot = new HubSpotClient({ accessToken: full, basePath: base('hubspot') });
+    const hubspot = new HubSpotClient({ accessToken: world.full, basePath: base('hubspot') });
     assert.equal((await hubspot.crm.contacts.basicApi.getPage()).results[0]?.id, '51');
     assert.equal((await hubspot.crm.contacts.basicApi.getById('51')).properties.email, 'ada@example.com');
     assert.equal(
@@ -428,7 +415,7 @@ describe('more official SDKs through latchkey serve', () => {
     );
     world.assertInjected('hubspot', EXPECTED_CREDENTIAL.hubspot!);
 
-    const reader = new HubSpotClient({ accessToken: narrow.token, basePath: base('hubspot') });
+    const reader = new HubSpotClient({ accessToken: world.narrow.token, basePath: base('hubspot') });
     const error = (await thrown(() =>
       reader.crm.contacts.basicApi.create({ properties: { email: 'denied@example.com' }, associations: [] }),
     )) as Error & { code: number; body: Record<string, any> };
@@ -450,7 +437,7 @@ describe('more official SDKs through latchkey serve', () => {
       const { pathname, search } = new URL(url);
       return fetch(`${base('dropbox')}${pathname}${search}`, init);
     };
-    const dropbox = new Dropbox({ accessToken: full, fetch: viaLatchkey });
+    const dropbox = new Dropbox({ accessToken: world.full, fetch: viaLatchkey });
     assert.equal((await dropbox.usersGetCurrentAccount()).result.email, 'ada@example.com');
     assert.equal((await dropbox.filesListFolder({ path: '' })).result.entries[0]?.name, 'Plans');
     assert.equal((await dropbox.filesCreateFolderV2({ path: '/Latchkey' })).result.metadata.path_lower, '/latchkey');
@@ -460,7 +447,7 @@ describe('more official SDKs through latchkey serve', () => {
     );
     world.assertInjected('dropbox', EXPECTED_CREDENTIAL.dropbox!);
 
-    const reader = new Dropbox({ accessToken: narrow.token, fetch: viaLatchkey });
+    const reader = new Dropbox({ accessToken: world.narrow.token, fetch: viaLatchkey });
     const error = await thrown(() => reader.filesCreateFolderV2({ path: '/Denied' }));
     assert.ok(error instanceof DropboxResponseError, inspect(error));
     assert.equal(error.status, 403);
@@ -472,7 +459,7 @@ describe('more official SDKs through latchkey serve', () => {
   });
 
   test('GitLab (@gitbeaker/rest): host, the agent token as its PRIVATE-TOKEN', async () => {
-    const gitlab = new Gitlab({ host: base('gitlab'), token: full });
+    const gitlab = new Gitlab({ host: base('gitlab'), token: world.full });
     assert.equal((await gitlab.Users.showCurrentUser()).username, 'ada');
     assert.equal((await gitlab.Projects.show(42)).id, 42);
     assert.equal((await gitlab.Issues.create(42, 'Through Latchkey')).iid, 7);
@@ -482,7 +469,7 @@ describe('more official SDKs through latchkey serve', () => {
     );
     world.assertInjected('gitlab', EXPECTED_CREDENTIAL.gitlab!);
 
-    const reader = new Gitlab({ host: base('gitlab'), token: narrow.token });
+    const reader = new Gitlab({ host: base('gitlab'), token: world.narrow.token });
     const error = await thrown(() => reader.Issues.create(42, 'Denied'));
     assert.ok(error instanceof GitbeakerRequestError, inspect(error));
     assert.equal(
@@ -497,7 +484,7 @@ describe('more official SDKs through latchkey serve', () => {
       mailchimp.basePath = `${base('mailchimp')}`;
       mailchimp.setConfig({ accessToken: token });
     };
-    use(full);
+    use(world.full);
     assert.equal((await mailchimp.lists.getAllLists()).lists[0]?.name, 'Newsletter');
     assert.equal(
       (await mailchimp.lists.getListMember('57afe96172', '62eeb292278cc15f5817cb78f7790b08')).email_address,
@@ -518,7 +505,7 @@ describe('more official SDKs through latchkey serve', () => {
     );
     world.assertInjected('mailchimp', EXPECTED_CREDENTIAL.mailchimp!);
 
-    use(narrow.token);
+    use(world.narrow.token);
     const error = (await thrown(() =>
       mailchimp.lists.addListMember('57afe96172', { email_address: 'denied@example.com', status: 'subscribed' }),
     )) as Error & { status: number; response: { body: Record<string, any> } };
@@ -540,7 +527,7 @@ describe('more official SDKs through latchkey serve', () => {
       }
     }
     const client = (token: string) => twilio(ACCOUNT, token, { httpClient: new ViaLatchkey() });
-    const sdk = client(full);
+    const sdk = client(world.full);
     assert.equal((await sdk.api.v2010.accounts(ACCOUNT).fetch()).friendlyName, 'Ada');
     assert.deepEqual(
       (await sdk.messages.list({ limit: 1 })).map((m) => m.body),
@@ -561,7 +548,7 @@ describe('more official SDKs through latchkey serve', () => {
     world.assertInjected('twilio', EXPECTED_CREDENTIAL.twilio!);
 
     const error = (await thrown(() =>
-      client(narrow.token).messages.create({ to: '+15005550006', from: '+15005550001', body: 'Denied' }),
+      client(world.narrow.token).messages.create({ to: '+15005550006', from: '+15005550001', body: 'Denied' }),
     )) as Error & { status: number; moreInfo?: string };
     assert.equal(error.status, 403, inspect(error));
     assert.equal(
@@ -574,7 +561,7 @@ describe('more official SDKs through latchkey serve', () => {
   test('Airtable (airtable): endpointUrl', async () => {
     const tasks = (token: string) =>
       new Airtable({ apiKey: token, endpointUrl: base('airtable') }).base('appAbc123')('Tasks');
-    const table = tasks(full);
+    const table = tasks(world.full);
     assert.deepEqual(
       (await table.select().firstPage()).map((r) => r.get('Name')),
       ['Design review'],
@@ -589,7 +576,7 @@ describe('more official SDKs through latchkey serve', () => {
 
     // Airtable's SDK replaces the message of every 403 with its own fixed sentence: the
     // refusal is typed and immediate, but the missing scope is not in it.
-    const error = (await thrown(() => tasks(narrow.token).create({ Name: 'Denied' }))) as unknown as {
+    const error = (await thrown(() => tasks(world.narrow.token).create({ Name: 'Denied' }))) as unknown as {
       error: string;
       message: string;
       statusCode: number;

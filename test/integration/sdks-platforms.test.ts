@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { Vercel } from '@vercel/sdk';
@@ -9,7 +9,7 @@ import { createAdminApiClient, createAdminRestApiClient } from '@shopify/admin-a
 import mondayApi, { ApiClient as MondayClient } from '@mondaydotcomorg/api';
 import { DiscordAPIError, REST } from '@discordjs/rest';
 import type { StandInRequest } from '../fixtures/api-stand-in.js';
-import { startSdkWorld, thrown, within, type SdkWorld } from '../fixtures/sdk-calls.js';
+import { sdkWorldForSuite, thrown, within } from '../fixtures/sdk-calls.js';
 
 /**
  * Platform providers' official Node SDKs, unmodified, through `latchkey serve` (the pattern of
@@ -152,48 +152,35 @@ const ROUTES = {
 };
 
 describe('platform SDKs through latchkey serve', () => {
-  let world: SdkWorld;
-  let full = '';
-  let narrow: SdkWorld['narrow'];
-
-  const base = (connection: string) => world.base(connection);
-  const seen = (provider: string) => world.seen(provider);
-
-  before(async () => {
-    world = await startSdkWorld({
-      routes: ROUTES,
-      keys: KEYS,
-      personalToken: (id) => ['spotify', 'x', 'monday'].includes(id),
-      full: [
-        { connection: 'vercel', scopes: ['read', 'write'] },
-        { connection: 'spotify', scopes: ['user-read-email', 'playlist-read-private', 'playlist-modify-private'] },
-        { connection: 'x', scopes: ['users.read', 'tweet.read', 'tweet.write'] },
-        { connection: 'shopify', scopes: ['*'] },
-        { connection: 'monday', scopes: ['*'] },
-        { connection: 'discord-bot', scopes: ['read', 'write'] },
-      ],
-      narrow: [
-        { connection: 'vercel', scopes: ['read'] },
-        { connection: 'spotify', scopes: ['user-read-email', 'playlist-read-private'] },
-        { connection: 'x', scopes: ['users.read', 'tweet.read'] },
-        { connection: 'shopify', scopes: ['read_products'] },
-        // Every scope but one: monday's single GraphQL rule needs them all.
-        {
-          connection: 'monday',
-          scopes: ['me:read', 'boards:read', 'updates:read', 'updates:write', 'users:read', 'workspaces:read'],
-        },
-        { connection: 'discord-bot', scopes: ['read'] },
-      ],
-    });
-    ({ full, narrow } = world);
+  const world = sdkWorldForSuite({
+    routes: ROUTES,
+    keys: KEYS,
+    personalToken: (id) => ['spotify', 'x', 'monday'].includes(id),
+    full: [
+      { connection: 'vercel', scopes: ['read', 'write'] },
+      { connection: 'spotify', scopes: ['user-read-email', 'playlist-read-private', 'playlist-modify-private'] },
+      { connection: 'x', scopes: ['users.read', 'tweet.read', 'tweet.write'] },
+      { connection: 'shopify', scopes: ['*'] },
+      { connection: 'monday', scopes: ['*'] },
+      { connection: 'discord-bot', scopes: ['read', 'write'] },
+    ],
+    narrow: [
+      { connection: 'vercel', scopes: ['read'] },
+      { connection: 'spotify', scopes: ['user-read-email', 'playlist-read-private'] },
+      { connection: 'x', scopes: ['users.read', 'tweet.read'] },
+      { connection: 'shopify', scopes: ['read_products'] },
+      // Every scope but one: monday's single GraphQL rule needs them all.
+      {
+        connection: 'monday',
+        scopes: ['me:read', 'boards:read', 'updates:read', 'updates:write', 'users:read', 'workspaces:read'],
+      },
+      { connection: 'discord-bot', scopes: ['read'] },
+    ],
   });
-
-  after(async () => {
-    await world?.close();
-  });
+  const { base, seen } = world;
 
   test('Vercel (@vercel/sdk): serverURL', async () => {
-    const vercel = new Vercel({ bearerToken: full, serverURL: base('vercel') });
+    const vercel = new Vercel({ bearerToken: world.full, serverURL: base('vercel') });
     assert.equal((await vercel.user.getAuthUser())?.user.username, 'ada');
     assert.deepEqual(
       ((await vercel.projects.getProjects({})) as { projects: { name: string }[] }).projects.map((p) => p.name),
@@ -209,7 +196,7 @@ describe('platform SDKs through latchkey serve', () => {
     );
     world.assertInjected('vercel', EXPECTED_CREDENTIAL.vercel!);
 
-    const reader = new Vercel({ bearerToken: narrow.token, serverURL: base('vercel') });
+    const reader = new Vercel({ bearerToken: world.narrow.token, serverURL: base('vercel') });
     const error = await thrown(() => reader.projects.updateProject({ idOrName: 'prj_1', requestBody: { name: 'x' } }));
     assert.ok(error instanceof SDKError, inspect(error));
     assert.equal(error.statusCode, 403);
@@ -234,7 +221,7 @@ describe('platform SDKs through latchkey serve', () => {
         { access_token: token, token_type: 'Bearer', expires_in: 3600, refresh_token: '' },
         { fetch: viaLatchkey },
       );
-    const spotify = client(full);
+    const spotify = client(world.full);
     assert.equal((await spotify.currentUser.profile()).display_name, 'Ada');
     assert.deepEqual(
       (await spotify.currentUser.playlists.playlists()).items.map((p) => p.name),
@@ -248,7 +235,7 @@ describe('platform SDKs through latchkey serve', () => {
     world.assertInjected('spotify', EXPECTED_CREDENTIAL.spotify!);
 
     const error = await thrown(() =>
-      client(narrow.token).playlists.addItemsToPlaylist('pl1', ['spotify:track:4iV5W9uYEdYUVa79Axb7Rh']),
+      client(world.narrow.token).playlists.addItemsToPlaylist('pl1', ['spotify:track:4iV5W9uYEdYUVa79Axb7Rh']),
     );
     // The SDK's fixed sentence for any 403, then the body.
     assert.ok(
@@ -262,7 +249,7 @@ describe('platform SDKs through latchkey serve', () => {
   });
 
   test('X (@xdevplatform/xdk): baseUrl, the agent token as the OAuth 2.0 access token', async () => {
-    const x = new XClient({ accessToken: full, baseUrl: base('x') });
+    const x = new XClient({ accessToken: world.full, baseUrl: base('x') });
     assert.equal((await x.users.getMe()).data?.username, 'ada');
     assert.equal((await x.posts.searchRecent('latchkey')).data?.[0]?.text, 'Hello');
     assert.equal((await x.posts.create({ text: 'Through Latchkey' })).data?.text, 'Through Latchkey');
@@ -272,7 +259,7 @@ describe('platform SDKs through latchkey serve', () => {
     );
     world.assertInjected('x', EXPECTED_CREDENTIAL.x!);
 
-    const reader = new XClient({ accessToken: narrow.token, baseUrl: base('x') });
+    const reader = new XClient({ accessToken: world.narrow.token, baseUrl: base('x') });
     const error = await thrown(() => reader.posts.create({ text: 'Denied' }));
     assert.ok(error instanceof XApiError, inspect(error));
     assert.equal(error.status, 403);
@@ -296,8 +283,8 @@ describe('platform SDKs through latchkey serve', () => {
       accessToken,
       customFetchApi: viaLatchkey,
     });
-    const graphql = createAdminApiClient(options(full));
-    const rest = createAdminRestApiClient(options(full));
+    const graphql = createAdminApiClient(options(world.full));
+    const rest = createAdminRestApiClient(options(world.full));
     const shop = await graphql.request<{ shop: { name: string } }>('query { shop { name } }');
     assert.equal(shop.data?.shop.name, 'Acme', inspect(shop.errors));
     const products = await rest.get('products');
@@ -323,14 +310,19 @@ describe('platform SDKs through latchkey serve', () => {
     // GraphQL returns `errors` with the status; the reason is in the body.
     const denied = await within(
       2000,
-      createAdminRestApiClient(options(narrow.token)).post('products', { data: { product: { title: 'Denied' } } }),
+      createAdminRestApiClient(options(world.narrow.token)).post('products', {
+        data: { product: { title: 'Denied' } },
+      }),
     );
     assert.equal(denied.status, 403);
     assert.equal(
       ((await denied.json()) as { error_description: string }).error_description,
       'POST /products.json on "shopify" needs one of the scopes write_products; ask the person to grant one',
     );
-    const refused = await within(2000, createAdminApiClient(options(narrow.token)).request('query { shop { name } }'));
+    const refused = await within(
+      2000,
+      createAdminApiClient(options(world.narrow.token)).request('query { shop { name } }'),
+    );
     assert.equal(refused.errors?.networkStatusCode, 403, inspect(refused));
     assert.equal(refused.errors?.message, 'GraphQL Client: Forbidden');
     const response = refused.errors?.response;
@@ -343,7 +335,7 @@ describe('platform SDKs through latchkey serve', () => {
   });
 
   test('monday.com (@mondaydotcomorg/api): endpoint, the key as a bare Authorization header', async () => {
-    const monday = new MondayClient({ token: full, endpoint: `${base('monday')}/v2` });
+    const monday = new MondayClient({ token: world.full, endpoint: `${base('monday')}/v2` });
     assert.equal((await monday.operations.getMeOp()).me?.name, 'Ada');
     assert.deepEqual(
       (await monday.operations.getBoardGroupsOp({ ids: ['1'] })).boards?.[0]?.groups?.map((g) => g?.title),
@@ -360,7 +352,7 @@ describe('platform SDKs through latchkey serve', () => {
     );
     world.assertInjected('monday', EXPECTED_CREDENTIAL.monday!);
 
-    const reader = new MondayClient({ token: narrow.token, endpoint: `${base('monday')}/v2` });
+    const reader = new MondayClient({ token: world.narrow.token, endpoint: `${base('monday')}/v2` });
     const error = await thrown(() =>
       reader.operations.createItemOp({ boardId: '1', groupId: 'topics', itemName: 'Denied' }),
     );
@@ -376,7 +368,7 @@ describe('platform SDKs through latchkey serve', () => {
 
   test('Discord (@discordjs/rest): api, the agent token as the bot token (Bot <token>)', async () => {
     const client = (token: string) => new REST({ api: base('discord-bot') }).setToken(token);
-    const discord = client(full);
+    const discord = client(world.full);
     // Routes.user() is "/users/@me", refused by the proxy (a raw "@" in a path); Discord reads "%40me" alike.
     assert.equal(((await discord.get('/users/%40me')) as { username: string }).username, 'latchkey-bot');
     assert.deepEqual(
@@ -403,7 +395,7 @@ describe('platform SDKs through latchkey serve', () => {
 
     // A 4xx is thrown at once (the client retries only 5xx and waits out only 429).
     const error = await thrown(() =>
-      client(narrow.token).post(`/channels/${CHANNEL}/messages`, { body: { content: 'Denied' } }),
+      client(world.narrow.token).post(`/channels/${CHANNEL}/messages`, { body: { content: 'Denied' } }),
     );
     assert.ok(error instanceof DiscordAPIError, inspect(error));
     assert.equal(error.status, 403);

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import sendgrid from '@sendgrid/client';
@@ -9,8 +9,7 @@ import Cloudflare from 'cloudflare';
 import { TodoistApi, TodoistRequestError } from '@doist/todoist-api-typescript';
 import { IntercomClient, IntercomError } from 'intercom-client';
 import type { StandInRequest } from '../fixtures/api-stand-in.js';
-import type { ServeProcess } from '../fixtures/serve-process.js';
-import { startSdkWorld, thrown, type SdkWorld } from '../fixtures/sdk-calls.js';
+import { sdkWorldForSuite, thrown } from '../fixtures/sdk-calls.js';
 
 /**
  * Official Node SDKs of work tools, unmodified, through `latchkey serve` (the pattern of
@@ -136,42 +135,28 @@ const ROUTES = {
 };
 
 describe('official SDKs of work tools through latchkey serve', () => {
-  let world: SdkWorld;
-  let broker: ServeProcess;
-  let full = '';
-  let narrow: SdkWorld['narrow'];
-
-  const base = (connection: string) => world.base(connection);
-  const seen = (provider: string) => world.seen(provider);
-
-  before(async () => {
-    world = await startSdkWorld({
-      routes: ROUTES,
-      keys: KEYS,
-      personalToken: (id) => ['asana', 'box'].includes(id),
-      full: [
-        { connection: 'sendgrid', scopes: ['read', 'mail_send'] },
-        { connection: 'asana', scopes: ['users:read', 'workspaces:read', 'tasks:write'] },
-        { connection: 'box', scopes: ['root_readwrite'] },
-        { connection: 'cloudflare', scopes: ['read', 'dns'] },
-        { connection: 'todoist', scopes: ['read', 'write'] },
-        { connection: 'intercom', scopes: ['read', 'write'] },
-      ],
-      narrow: [
-        { connection: 'sendgrid', scopes: ['read'] },
-        { connection: 'asana', scopes: ['users:read', 'workspaces:read', 'tasks:read'] },
-        { connection: 'box', scopes: ['root_readonly'] },
-        { connection: 'cloudflare', scopes: ['read'] },
-        { connection: 'todoist', scopes: ['read'] },
-        { connection: 'intercom', scopes: ['read'] },
-      ],
-    });
-    ({ broker, full, narrow } = world);
+  const world = sdkWorldForSuite({
+    routes: ROUTES,
+    keys: KEYS,
+    personalToken: (id) => ['asana', 'box'].includes(id),
+    full: [
+      { connection: 'sendgrid', scopes: ['read', 'mail_send'] },
+      { connection: 'asana', scopes: ['users:read', 'workspaces:read', 'tasks:write'] },
+      { connection: 'box', scopes: ['root_readwrite'] },
+      { connection: 'cloudflare', scopes: ['read', 'dns'] },
+      { connection: 'todoist', scopes: ['read', 'write'] },
+      { connection: 'intercom', scopes: ['read', 'write'] },
+    ],
+    narrow: [
+      { connection: 'sendgrid', scopes: ['read'] },
+      { connection: 'asana', scopes: ['users:read', 'workspaces:read', 'tasks:read'] },
+      { connection: 'box', scopes: ['root_readonly'] },
+      { connection: 'cloudflare', scopes: ['read'] },
+      { connection: 'todoist', scopes: ['read'] },
+      { connection: 'intercom', scopes: ['read'] },
+    ],
   });
-
-  after(async () => {
-    await world?.close();
-  });
+  const { base, seen } = world;
 
   const needs = (call: string, connection: string, scope: string) =>
     `${call} on "${connection}" needs one of the scopes ${scope}; ask the person to grant one`;
@@ -183,7 +168,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
       sendgrid.setDefaultRequest('baseUrl', base('sendgrid'));
       return sendgrid;
     };
-    const sdk = client(full);
+    const sdk = client(world.full);
     const [, profile] = await sdk.request({ method: 'GET', url: '/v3/user/profile' });
     assert.equal(profile.first_name, 'Ada');
     const [, templates] = await sdk.request({ method: 'GET', url: '/v3/templates', qs: { generations: 'dynamic' } });
@@ -203,7 +188,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
     world.assertInjected('sendgrid', ['authorization', `Bearer ${KEYS.sendgrid}`]);
 
     const error = (await thrown(() =>
-      client(narrow.token).request({ method: 'POST', url: '/v3/mail/send', body: mail }),
+      client(world.narrow.token).request({ method: 'POST', url: '/v3/mail/send', body: mail }),
     )) as Error & {
       code: number;
       response: { body: any };
@@ -212,7 +197,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
     // The SDK's message is the status text; printed, its ResponseError lists each of SendGrid's
     // {errors: [{message, field, help}]} (the "error_list" dialect), and the sentence is the first.
     const sentence = needs('POST /v3/mail/send', 'sendgrid', 'mail_send');
-    assert.equal(String(error), `Forbidden (403)\n  ${sentence}\n    null\n    ${broker.url}/llms.txt`);
+    assert.equal(String(error), `Forbidden (403)\n  ${sentence}\n    null\n    ${world.broker.url}/llms.txt`);
     assert.equal(error.response.body.errors[0].message, sentence);
     await world.assertDeniedOnce('sendgrid', '/v3/mail/send');
   });
@@ -224,7 +209,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
       api.authentications.token!.accessToken = token;
       return api;
     };
-    const api = client(full);
+    const api = client(world.full);
     assert.equal((await new Asana.UsersApi(api).getUser('me', {})).data.name, 'Ada Lovelace');
     const workspaces = await new Asana.WorkspacesApi(api).getWorkspaces({});
     assert.equal(workspaces.data[0].name, 'Engine');
@@ -240,7 +225,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
     world.assertInjected('asana', ['authorization', `Bearer ${KEYS.asana}`]);
 
     const error = (await thrown(() =>
-      new Asana.TasksApi(client(narrow.token)).createTask({ data: { name: 'Denied', workspace: '1201' } }, {}),
+      new Asana.TasksApi(client(world.narrow.token)).createTask({ data: { name: 'Denied', workspace: '1201' } }, {}),
     )) as Error & { status: number; response: { body: any } };
     assert.equal(error.status, 403, inspect(error));
     // The SDK rejects with superagent's error, whose message is the status text; Asana's README
@@ -253,7 +238,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
   test('Box (box-node-sdk): withCustomBaseUrls, the agent token as a developer token', async () => {
     const client = (token: string) =>
       new BoxClient({ auth: new BoxDeveloperTokenAuth({ token }) }).withCustomBaseUrls({ baseUrl: base('box') });
-    const box = client(full);
+    const box = client(world.full);
     assert.equal((await box.users.getUserMe()).login, 'ada@example.com');
     assert.equal((await box.folders.getFolderItems('0')).entries?.[0]?.id, '12');
     assert.equal((await box.folders.createFolder({ name: 'Latchkey', parent: { id: '0' } })).id, '13');
@@ -264,7 +249,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
     world.assertInjected('box', ['authorization', `Bearer ${KEYS.box}`]);
 
     const error = await thrown(() =>
-      client(narrow.token).folders.createFolder({ name: 'Denied', parent: { id: '0' } }),
+      client(world.narrow.token).folders.createFolder({ name: 'Denied', parent: { id: '0' } }),
     );
     assert.ok(error instanceof BoxApiError, inspect(error));
     assert.equal(error.responseInfo.statusCode, 403);
@@ -278,7 +263,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
 
   test('Cloudflare (cloudflare): baseURL, the agent token as its API token', async () => {
     const client = (token: string) => new Cloudflare({ apiToken: token, baseURL: base('cloudflare') });
-    const cf = client(full);
+    const cf = client(world.full);
     assert.equal((await cf.user.tokens.verify()).status, 'active');
     assert.deepEqual(
       (await cf.zones.list()).result.map((z) => z.name),
@@ -299,7 +284,13 @@ describe('official SDKs of work tools through latchkey serve', () => {
     world.assertInjected('cloudflare', ['authorization', `Bearer ${KEYS.cloudflare}`]);
 
     const error = await thrown(() =>
-      client(narrow.token).dns.records.create({ zone_id: 'zone1', type: 'A', name: 'x', content: '192.0.2.2', ttl: 1 }),
+      client(world.narrow.token).dns.records.create({
+        zone_id: 'zone1',
+        type: 'A',
+        name: 'x',
+        content: '192.0.2.2',
+        ttl: 1,
+      }),
     );
     assert.ok(error instanceof Cloudflare.PermissionDeniedError, inspect(error));
     // Cloudflare's {errors: [{code, message}]} become the error's `errors`; its message prints the body.
@@ -329,7 +320,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
       };
     };
     const client = (token: string) => new TodoistApi(token, { customFetch: viaLatchkey });
-    const todoist = client(full);
+    const todoist = client(world.full);
     assert.deepEqual(
       (await todoist.getTasks()).results.map((t) => t.content),
       ['Design review'],
@@ -342,7 +333,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
     );
     world.assertInjected('todoist', ['authorization', `Bearer ${KEYS.todoist}`]);
 
-    const error = await thrown(() => client(narrow.token).addTask({ content: 'Denied' }));
+    const error = await thrown(() => client(world.narrow.token).addTask({ content: 'Denied' }));
     assert.ok(error instanceof TodoistRequestError, inspect(error));
     assert.equal(error.httpStatusCode, 403);
     // Todoist's SDK builds its message from the status line alone, for any error of the API:
@@ -357,7 +348,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
 
   test('Intercom (intercom-client): baseUrl, the agent token as its access token', async () => {
     const client = (token: string) => new IntercomClient({ token, baseUrl: base('intercom') });
-    const intercom = client(full);
+    const intercom = client(world.full);
     assert.equal((await intercom.admins.identify())?.email, 'ada@example.com');
     assert.equal((await intercom.contacts.find({ contact_id: '6329' })).email, 'grace@example.com');
     assert.equal((await intercom.contacts.create({ email: 'lin@example.com' })).id, '6330');
@@ -367,7 +358,7 @@ describe('official SDKs of work tools through latchkey serve', () => {
     );
     world.assertInjected('intercom', ['authorization', `Bearer ${KEYS.intercom}`]);
 
-    const error = await thrown(() => client(narrow.token).contacts.create({ email: 'denied@example.com' }));
+    const error = await thrown(() => client(world.narrow.token).contacts.create({ email: 'denied@example.com' }));
     assert.ok(error instanceof IntercomError, inspect(error));
     assert.equal(error.statusCode, 403);
     // Fern's IntercomError prints the body, Intercom's {errors: [{code, message}]}, sentence included.

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { Octokit } from '@octokit/rest';
@@ -8,8 +8,7 @@ import { WebClient, LogLevel, type Logger } from '@slack/web-api';
 import { APIErrorCode, Client as NotionClient, isNotionClientError } from '@notionhq/client';
 import { LinearClient, LinearErrorType, type LinearError } from '@linear/sdk';
 import type { StandInRequest } from '../fixtures/api-stand-in.js';
-import type { ServeProcess } from '../fixtures/serve-process.js';
-import { startSdkWorld, thrown, type SdkWorld } from '../fixtures/sdk-calls.js';
+import { sdkWorldForSuite, thrown } from '../fixtures/sdk-calls.js';
 
 /**
  * The providers' own Node SDKs, unmodified, pointed at `latchkey serve` the way the
@@ -132,47 +131,31 @@ const ROUTES = {
 };
 
 describe('official SDKs through latchkey serve', () => {
-  let world: SdkWorld;
-  let broker: ServeProcess;
-  /** Agent tokens: one with grants for the calls below, one with a read-only grant, and its agent id. */
-  const full: Record<string, string> = {};
-  let narrow: SdkWorld['narrow'];
-
-  const base = (connection: string) => world.base(connection);
-  const seen = (provider: string) => world.seen(provider);
-
-  before(async () => {
-    world = await startSdkWorld({
-      routes: ROUTES,
-      keys: KEYS,
-      personalToken: (id) => ['github', 'slack', 'notion', 'linear'].includes(id),
-      full: [
-        { connection: 'github', scopes: ['repo'] },
-        { connection: 'openai', scopes: ['read', 'inference'] },
-        { connection: 'stripe', scopes: ['read', 'write'] },
-        { connection: 'slack', scopes: ['channels:read', 'users:read', 'chat:write'] },
-        { connection: 'notion', scopes: ['read_content', 'insert_content'] },
-        { connection: 'linear', scopes: ['*'] },
-      ],
-      narrow: [
-        { connection: 'github', scopes: ['read:org'] },
-        { connection: 'openai', scopes: ['read'] },
-        { connection: 'stripe', scopes: ['read'] },
-        { connection: 'slack', scopes: ['channels:read'] },
-        { connection: 'notion', scopes: ['read_content'] },
-        { connection: 'linear', scopes: ['read'] },
-      ],
-    });
-    ({ broker, narrow } = world);
-    for (const id of Object.keys(KEYS)) full[id] = world.full;
+  const world = sdkWorldForSuite({
+    routes: ROUTES,
+    keys: KEYS,
+    personalToken: (id) => ['github', 'slack', 'notion', 'linear'].includes(id),
+    full: [
+      { connection: 'github', scopes: ['repo'] },
+      { connection: 'openai', scopes: ['read', 'inference'] },
+      { connection: 'stripe', scopes: ['read', 'write'] },
+      { connection: 'slack', scopes: ['channels:read', 'users:read', 'chat:write'] },
+      { connection: 'notion', scopes: ['read_content', 'insert_content'] },
+      { connection: 'linear', scopes: ['*'] },
+    ],
+    narrow: [
+      { connection: 'github', scopes: ['read:org'] },
+      { connection: 'openai', scopes: ['read'] },
+      { connection: 'stripe', scopes: ['read'] },
+      { connection: 'slack', scopes: ['channels:read'] },
+      { connection: 'notion', scopes: ['read_content'] },
+      { connection: 'linear', scopes: ['read'] },
+    ],
   });
-
-  after(async () => {
-    await world?.close();
-  });
+  const { base, seen } = world;
 
   test('Octokit (@octokit/rest): baseUrl', async () => {
-    const octokit = new Octokit({ auth: full.github, baseUrl: base('github') });
+    const octokit = new Octokit({ auth: world.full, baseUrl: base('github') });
     assert.equal((await octokit.rest.users.getAuthenticated()).data.login, 'ada');
     assert.equal((await octokit.rest.repos.get({ owner: 'ada', repo: 'engine' })).data.full_name, 'ada/engine');
     assert.equal(
@@ -185,7 +168,7 @@ describe('official SDKs through latchkey serve', () => {
     );
     world.assertInjected('github', EXPECTED_CREDENTIAL.github!);
 
-    const reader = new Octokit({ auth: narrow.token, baseUrl: base('github') });
+    const reader = new Octokit({ auth: world.narrow.token, baseUrl: base('github') });
     const error = (await thrown(() =>
       reader.rest.issues.create({ owner: 'ada', repo: 'engine', title: 'Denied' }),
     )) as Error & { status: number; response?: { data: Record<string, any>; headers: Record<string, string> } };
@@ -202,7 +185,7 @@ describe('official SDKs through latchkey serve', () => {
   });
 
   test('OpenAI (openai): baseURL', async () => {
-    const openai = new OpenAI({ apiKey: full.openai, baseURL: base('openai') });
+    const openai = new OpenAI({ apiKey: world.full, baseURL: base('openai') });
     assert.deepEqual(
       (await openai.models.list()).data.map((m) => m.id),
       ['gpt-4o'],
@@ -219,7 +202,7 @@ describe('official SDKs through latchkey serve', () => {
     );
     world.assertInjected('openai', EXPECTED_CREDENTIAL.openai!);
 
-    const reader = new OpenAI({ apiKey: narrow.token, baseURL: base('openai') });
+    const reader = new OpenAI({ apiKey: world.narrow.token, baseURL: base('openai') });
     const error = await thrown(() =>
       reader.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hello' }] }),
     );
@@ -240,7 +223,7 @@ describe('official SDKs through latchkey serve', () => {
           return fetch(`${base('stripe')}${pathname}${search}`, init);
         }),
       });
-    const stripe = stripeFor(full.stripe!);
+    const stripe = stripeFor(world.full);
     assert.deepEqual(
       (await stripe.customers.list()).data.map((c) => c.id),
       ['cus_1'],
@@ -253,7 +236,7 @@ describe('official SDKs through latchkey serve', () => {
     );
     world.assertInjected('stripe', EXPECTED_CREDENTIAL.stripe!);
 
-    const error = await thrown(() => stripeFor(narrow.token).customers.create({ email: 'denied@example.com' }));
+    const error = await thrown(() => stripeFor(world.narrow.token).customers.create({ email: 'denied@example.com' }));
     assert.ok(error instanceof Stripe.errors.StripePermissionError, inspect(error));
     assert.equal(
       error.message,
@@ -263,7 +246,7 @@ describe('official SDKs through latchkey serve', () => {
   });
 
   test("Slack (@slack/web-api): slackApiUrl; a missing scope is Slack's own missing_scope, at once", async () => {
-    const slack = new WebClient(full.slack, { slackApiUrl: `${base('slack')}/` });
+    const slack = new WebClient(world.full, { slackApiUrl: `${base('slack')}/` });
     assert.equal((await slack.conversations.list()).channels?.[0]?.name, 'general');
     assert.equal((await slack.users.info({ user: 'U1' })).user?.name, 'ada');
     assert.equal((await slack.chat.postMessage({ channel: 'C1', text: 'Through Latchkey' })).ts, '1700000000.000100');
@@ -283,7 +266,7 @@ describe('official SDKs through latchkey serve', () => {
       getLevel: () => LogLevel.INFO,
       setName: () => {},
     };
-    const reader = new WebClient(narrow.token, { slackApiUrl: `${base('slack')}/`, logger });
+    const reader = new WebClient(world.narrow.token, { slackApiUrl: `${base('slack')}/`, logger });
     const error = (await thrown(() => reader.chat.postMessage({ channel: 'C1', text: 'Denied' }))) as Error & {
       code: string;
       data: Record<string, any>;
@@ -306,7 +289,7 @@ describe('official SDKs through latchkey serve', () => {
   });
 
   test('Notion (@notionhq/client): baseUrl without /v1, as the SDK appends it', async () => {
-    const notion = new NotionClient({ auth: full.notion, baseUrl: base('notion') });
+    const notion = new NotionClient({ auth: world.full, baseUrl: base('notion') });
     assert.equal((await notion.users.me({})).id, 'u1');
     assert.deepEqual((await notion.search({ query: 'plans' })).results, []);
     // Notion's 2025-09-03 API, the SDK's default version: databases are queried through their data sources.
@@ -321,7 +304,7 @@ describe('official SDKs through latchkey serve', () => {
     );
     world.assertInjected('notion', EXPECTED_CREDENTIAL.notion!);
 
-    const reader = new NotionClient({ auth: narrow.token, baseUrl: base('notion') });
+    const reader = new NotionClient({ auth: world.narrow.token, baseUrl: base('notion') });
     const error = await thrown(() => reader.pages.create({ parent: { page_id: 'p0' }, properties: {} }));
     assert.ok(isNotionClientError(error), inspect(error));
     assert.equal((error as { code?: string }).code, APIErrorCode.RestrictedResource);
@@ -333,7 +316,7 @@ describe('official SDKs through latchkey serve', () => {
   });
 
   test('Linear (@linear/sdk): apiUrl, the key as a bare Authorization header', async () => {
-    const linear = new LinearClient({ apiKey: full.linear, apiUrl: `${base('linear')}/graphql` });
+    const linear = new LinearClient({ apiKey: world.full, apiUrl: `${base('linear')}/graphql` });
     assert.equal((await linear.viewer).name, 'Ada');
     assert.deepEqual(
       (await linear.users()).nodes.map((user) => user.name),
@@ -346,7 +329,7 @@ describe('official SDKs through latchkey serve', () => {
     );
     world.assertInjected('linear', EXPECTED_CREDENTIAL.linear!);
 
-    const reader = new LinearClient({ apiKey: narrow.token, apiUrl: `${base('linear')}/graphql` });
+    const reader = new LinearClient({ apiKey: world.narrow.token, apiUrl: `${base('linear')}/graphql` });
     const error = (await thrown(() => reader.createIssue({ teamId: 't1', title: 'Denied' }))) as LinearError;
     assert.equal(error.type, LinearErrorType.Forbidden);
     assert.match(
@@ -357,7 +340,7 @@ describe('official SDKs through latchkey serve', () => {
   });
 
   test("a scheme one definition declares is refused on the others' connections", async () => {
-    const bare = { authorization: full.github!, accept: 'application/vnd.github.v3+json' };
+    const bare = { authorization: world.full, accept: 'application/vnd.github.v3+json' };
     const before = seen('github').length;
     const refused = await fetch(`${base('github')}/user`, { headers: bare });
     assert.equal(refused.status, 401);
@@ -366,7 +349,7 @@ describe('official SDKs through latchkey serve', () => {
     // The same token in the same bare header is Linear's SDK's scheme, accepted there.
     const accepted = await fetch(`${base('linear')}/graphql`, {
       method: 'POST',
-      headers: { authorization: full.linear!, 'content-type': 'application/json' },
+      headers: { authorization: world.full, 'content-type': 'application/json' },
       body: JSON.stringify({ query: 'query viewer { viewer { id } }' }),
     });
     assert.equal(accepted.status, 200);
@@ -377,13 +360,13 @@ describe('official SDKs through latchkey serve', () => {
   });
 
   test("the kill switch reads as the SDK's own error too, and stops at once", async () => {
-    await broker.admin('/pause', {});
+    await world.broker.admin('/pause', {});
     try {
-      const openai = await thrown(() => new OpenAI({ apiKey: full.openai, baseURL: base('openai') }).models.list());
+      const openai = await thrown(() => new OpenAI({ apiKey: world.full, baseURL: base('openai') }).models.list());
       assert.ok(openai instanceof OpenAI.PermissionDeniedError, inspect(openai));
       assert.equal(openai.message, '403 Latchkey is paused: agents can do nothing until the person resumes it.');
       const slack = (await thrown(() =>
-        new WebClient(full.slack, { slackApiUrl: `${base('slack')}/` }).conversations.list(),
+        new WebClient(world.full, { slackApiUrl: `${base('slack')}/` }).conversations.list(),
       )) as Error & { data: Record<string, any> };
       assert.equal(slack.message, 'An API error occurred: paused');
       assert.equal(
@@ -391,7 +374,7 @@ describe('official SDKs through latchkey serve', () => {
         'Latchkey is paused: agents can do nothing until the person resumes it.',
       );
     } finally {
-      await broker.admin('/resume', {});
+      await world.broker.admin('/resume', {});
     }
   });
 });
